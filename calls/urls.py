@@ -1,0 +1,8 @@
+from django.urls import path
+
+from calls import views
+
+app_name = "calls"
+urlpatterns = [
+    path("queue/", views.queue, name="queue"),
+]

@@ -1,0 +1,80 @@
+"""Who may see and act on what. Every view, API endpoint and job asks here.
+
+The rule: a collector reaches the debtors assigned to them; a supervisor those
+assigned to the collectors of the teams they lead (and any assigned to themselves);
+an admin every debtor. Promises, calls, payments and follow-ups follow their debtor.
+Anything outside that scope is answered with 404, never 403, so that ids of other
+collectors' debtors are not even confirmed to exist.
+"""
+
+from django.db.models import Q
+
+
+def debtor_scope(user, via: str = "") -> Q:
+    """A filter selecting the debtors `user` may reach.
+
+    `via` is the lookup path from the queried model to its debtor ("debtor" for a
+    Promise), so the same rule filters every model that hangs off a debtor.
+    """
+    prefix = f"{via}__" if via else ""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_crm_admin:
+        return Q()
+    if user.is_supervisor:
+        return Q(**{f"{prefix}assigned_to__team__supervisor": user}) | Q(**{f"{prefix}assigned_to": user})
+    return Q(**{f"{prefix}assigned_to": user})
+
+
+def can_view_debtor(user, debtor) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_crm_admin:
+        return True
+    if debtor.assigned_to_id == user.pk:
+        return True
+    if user.is_supervisor and debtor.assigned_to_id is not None:
+        assignee = debtor.assigned_to
+        return assignee.team_id is not None and assignee.team.supervisor_id == user.pk
+    return False
+
+
+def can_act_on_debtor(user, debtor) -> bool:
+    """Log calls, make promises, change holds and phones: whoever may see the debtor."""
+    return can_view_debtor(user, debtor)
+
+
+def can_view_promise(user, promise) -> bool:
+    return can_view_debtor(user, promise.debtor)
+
+
+def can_view_call(user, call) -> bool:
+    return can_view_debtor(user, call.debtor)
+
+
+def can_view_payment(user, payment) -> bool:
+    return can_view_debtor(user, payment.debtor)
+
+
+def can_record_payments(user) -> bool:
+    """Payments move money figures: supervisors and admins record them, collectors do not."""
+    return user.is_authenticated and (user.is_supervisor or user.is_crm_admin)
+
+
+def can_manage_portfolios(user) -> bool:
+    return user.is_authenticated and user.is_crm_admin
+
+
+def collector_scope(user, via: str) -> Q:
+    """A filter on the collector credited with a row (Promise.collector, Call.collector).
+
+    Dashboards count work by who did it, so they filter on the credited collector
+    rather than joining through the debtor's current assignment.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_crm_admin:
+        return Q()
+    if user.is_supervisor:
+        return Q(**{f"{via}__team__supervisor": user}) | Q(**{via: user})
+    return Q(**{via: user})

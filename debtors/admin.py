@@ -1,0 +1,69 @@
+from django.contrib import admin
+
+from debtors.models import Creditor, Debt, Debtor, Phone, Portfolio
+
+
+@admin.register(Creditor)
+class CreditorAdmin(admin.ModelAdmin):
+    list_display = ("name", "created_at")
+    search_fields = ("name",)
+
+
+@admin.register(Portfolio)
+class PortfolioAdmin(admin.ModelAdmin):
+    list_display = ("name", "creditor", "country", "currency", "contact_policy_preset", "created_at")
+    list_filter = ("country", "currency", "contact_policy_preset", "creditor")
+    search_fields = ("name", "creditor__name")
+    autocomplete_fields = ("creditor",)
+
+
+class PhoneInline(admin.TabularInline):
+    model = Phone
+    extra = 0
+
+
+class DebtInline(admin.TabularInline):
+    model = Debt
+    extra = 0
+
+
+@admin.register(Debtor)
+class DebtorAdmin(admin.ModelAdmin):
+    list_display = ("full_name", "external_id", "national_id", "portfolio", "assigned_to", "updated_at")
+    list_filter = (
+        "portfolio",
+        "assigned_to",
+        "language",
+        "hold_do_not_contact",
+        "hold_cease",
+        "hold_dispute",
+        "hold_lawsuit",
+        "hold_insolvency",
+        "hold_deceased",
+    )
+    search_fields = ("full_name", "external_id", "national_id", "email", "phones__number")
+    list_select_related = ("portfolio", "assigned_to")
+    autocomplete_fields = ("portfolio", "assigned_to")
+    inlines = [PhoneInline, DebtInline]
+    show_full_result_count = False  # a COUNT(*) over a million debtors on every page is waste
+
+
+@admin.register(Phone)
+class PhoneAdmin(admin.ModelAdmin):
+    list_display = ("number", "debtor", "kind", "relationship", "status", "sms_consent", "whatsapp_consent")
+    list_filter = ("kind", "relationship", "status", "sms_consent", "whatsapp_consent")
+    search_fields = ("number", "debtor__full_name", "debtor__external_id")
+    list_select_related = ("debtor",)
+    raw_id_fields = ("debtor",)
+    show_full_result_count = False
+
+
+@admin.register(Debt)
+class DebtAdmin(admin.ModelAdmin):
+    list_display = ("account_reference", "debtor", "product", "balance", "currency", "due_date", "recalled_on")
+    list_filter = ("currency", "product", "recalled_on")
+    search_fields = ("account_reference", "debtor__full_name", "debtor__external_id")
+    list_select_related = ("debtor",)
+    raw_id_fields = ("debtor",)
+    date_hierarchy = "due_date"
+    show_full_result_count = False

@@ -1,0 +1,266 @@
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from collections_crm.lib.timezones import validate_time_zone
+from debtors.markets import CONTACT_POLICY_PRESET_CHOICES, COUNTRY_CHOICES, CURRENCY_CHOICES
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class AgingBucket(models.TextChoices):
+    CURRENT = "current", _("Current")
+    D1_30 = "1-30", _("1–30 days")
+    D31_60 = "31-60", _("31–60 days")
+    D61_90 = "61-90", _("61–90 days")
+    D91_180 = "91-180", _("91–180 days")
+    D180_PLUS = "180+", _("Over 180 days")
+
+
+def aging_bucket_for(days_past_due: int) -> str:
+    """The trade's aging bucket (tramo de mora) for a number of days past due."""
+    if days_past_due <= 0:
+        return AgingBucket.CURRENT
+    for upper, bucket in (
+        (30, AgingBucket.D1_30),
+        (60, AgingBucket.D31_60),
+        (90, AgingBucket.D61_90),
+        (180, AgingBucket.D91_180),
+    ):
+        if days_past_due <= upper:
+            return bucket
+    return AgingBucket.D180_PLUS
+
+
+class Creditor(models.Model):
+    """The company whose debts a portfolio holds; import mappings are saved per creditor."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("creditor")
+        verbose_name_plural = _("creditors")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Portfolio(models.Model):
+    """A cartera: a batch of debts one creditor placed for collection."""
+
+    name = models.CharField(_("name"), max_length=200)
+    creditor = models.ForeignKey(
+        Creditor, verbose_name=_("creditor"), on_delete=models.PROTECT, related_name="portfolios"
+    )
+    country = models.CharField(_("country"), max_length=2, choices=COUNTRY_CHOICES)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    default_time_zone = models.CharField(
+        _("default time zone"), max_length=64, validators=[validate_time_zone]
+    )
+    contact_policy_preset = models.CharField(
+        _("contact policy"), max_length=16, choices=CONTACT_POLICY_PRESET_CHOICES
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("portfolio")
+        verbose_name_plural = _("portfolios")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["creditor", "name"], name="portfolio_unique_name_per_creditor"),
+            models.CheckConstraint(
+                condition=Q(country__regex=r"^[A-Z]{2}$"), name="portfolio_country_iso2"
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="portfolio_currency_iso4217"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.creditor})"
+
+
+class Language(models.TextChoices):
+    SPANISH = "es", _("Spanish")
+    ENGLISH = "en", _("English")
+
+
+HOLD_FIELDS = (
+    "hold_do_not_contact",
+    "hold_cease",
+    "hold_dispute",
+    "hold_lawsuit",
+    "hold_insolvency",
+    "hold_deceased",
+)
+
+
+class Debtor(models.Model):
+    portfolio = models.ForeignKey(
+        Portfolio, verbose_name=_("portfolio"), on_delete=models.PROTECT, related_name="debtors"
+    )
+    external_id = models.CharField(_("creditor's customer code"), max_length=64)
+    national_id = models.CharField(_("national id"), max_length=32, blank=True)
+    full_name = models.CharField(_("full name"), max_length=200)
+    email = models.EmailField(_("e-mail"), blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.SPANISH
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned collector"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_debtors",
+    )
+    # Holds stop collection contact on every channel (see the contact-policy engine).
+    hold_do_not_contact = models.BooleanField(_("do not contact"), default=False)
+    hold_cease = models.BooleanField(_("asked to cease contact"), default=False)
+    hold_dispute = models.BooleanField(_("disputes the debt"), default=False)
+    hold_lawsuit = models.BooleanField(_("in a lawsuit"), default=False)
+    hold_insolvency = models.BooleanField(_("in insolvency proceedings"), default=False)
+    hold_deceased = models.BooleanField(_("deceased"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("debtor")
+        verbose_name_plural = _("debtors")
+        ordering = ["full_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["portfolio", "external_id"], name="debtor_unique_external_id_per_portfolio"
+            ),
+            models.CheckConstraint(condition=~Q(external_id=""), name="debtor_external_id_not_blank"),
+        ]
+        indexes = [
+            models.Index(fields=["assigned_to", "full_name"], name="debtor_assigned_name_idx"),
+            models.Index(fields=["national_id"], name="debtor_national_id_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def active_holds(self) -> list[str]:
+        """Verbose names of the holds in force, for the debtor header."""
+        return [
+            str(self._meta.get_field(name).verbose_name) for name in HOLD_FIELDS if getattr(self, name)
+        ]
+
+
+class Phone(models.Model):
+    class Kind(models.TextChoices):
+        MOBILE = "mobile", _("Mobile")
+        HOME = "home", _("Home")
+        WORK = "work", _("Work")
+
+    class Relationship(models.TextChoices):
+        OWN = "own", _("Debtor's own")
+        REFERENCE = "reference", _("Personal reference")
+        RELATIVE = "relative", _("Relative")
+        EMPLOYER = "employer", _("Employer")
+
+    class Status(models.TextChoices):
+        UNKNOWN = "unknown", _("Not yet tried")
+        VALID = "valid", _("Valid")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+        DISCONNECTED = "disconnected", _("Disconnected")
+
+    debtor = models.ForeignKey(
+        Debtor, verbose_name=_("debtor"), on_delete=models.CASCADE, related_name="phones"
+    )
+    number = PhoneNumberField(_("number"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.MOBILE)
+    relationship = models.CharField(
+        _("relationship"), max_length=16, choices=Relationship.choices, default=Relationship.OWN
+    )
+    contact_name = models.CharField(
+        _("contact name"), max_length=200, blank=True, help_text=_("For a third party's number.")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.UNKNOWN)
+    sms_consent = models.BooleanField(_("consents to SMS"), default=False)
+    sms_consent_source = models.CharField(_("SMS consent source"), max_length=100, blank=True)
+    sms_consent_at = models.DateTimeField(_("SMS consent date"), null=True, blank=True)
+    whatsapp_consent = models.BooleanField(_("consents to WhatsApp"), default=False)
+    whatsapp_consent_source = models.CharField(_("WhatsApp consent source"), max_length=100, blank=True)
+    whatsapp_consent_at = models.DateTimeField(_("WhatsApp consent date"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("phone")
+        verbose_name_plural = _("phones")
+        ordering = ["debtor", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["debtor", "number"], name="phone_unique_number_per_debtor"),
+            # Consent without its source and date cannot be shown to a regulator.
+            models.CheckConstraint(
+                condition=Q(sms_consent=False) | (~Q(sms_consent_source="") & Q(sms_consent_at__isnull=False)),
+                name="phone_sms_consent_has_source_and_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(whatsapp_consent=False)
+                | (~Q(whatsapp_consent_source="") & Q(whatsapp_consent_at__isnull=False)),
+                name="phone_whatsapp_consent_has_source_and_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["number"], name="phone_number_idx")]
+
+    def __str__(self) -> str:
+        return str(self.number)
+
+    @property
+    def is_third_party(self) -> bool:
+        return self.relationship != self.Relationship.OWN
+
+
+class Debt(models.Model):
+    debtor = models.ForeignKey(
+        Debtor, verbose_name=_("debtor"), on_delete=models.PROTECT, related_name="debts"
+    )
+    account_reference = models.CharField(_("account reference"), max_length=64)
+    product = models.CharField(_("product"), max_length=100, blank=True)
+    original_amount = models.DecimalField(_("original amount"), **MONEY)
+    balance = models.DecimalField(_("balance"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    due_date = models.DateField(_("due date"))
+    recalled_on = models.DateField(
+        _("recalled on"), null=True, blank=True, help_text=_("The creditor took the account back.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("debt")
+        verbose_name_plural = _("debts")
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["debtor", "account_reference"], name="debt_unique_account_per_debtor"
+            ),
+            models.CheckConstraint(condition=Q(original_amount__gt=0), name="debt_original_amount_positive"),
+            models.CheckConstraint(condition=Q(balance__gte=0), name="debt_balance_not_negative"),
+            models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="debt_currency_iso4217"),
+        ]
+        indexes = [models.Index(fields=["debtor", "due_date"], name="debt_debtor_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account_reference} ({self.product})" if self.product else self.account_reference
+
+    def days_past_due(self, on: date) -> int:
+        """Days in arrears on a given day; 0 for a debt not yet due or fully paid."""
+        if self.balance <= Decimal("0") or on <= self.due_date:
+            return 0
+        return (on - self.due_date).days
+
+    def aging_bucket(self, on: date) -> str:
+        return aging_bucket_for(self.days_past_due(on))

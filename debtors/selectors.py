@@ -1,0 +1,127 @@
+"""Reads about debtors, always scoped by collections_crm.permissions."""
+
+import zoneinfo
+from datetime import date, datetime
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from collections_crm.permissions import debtor_scope
+from debtors.models import Debt, Debtor, Portfolio
+from debtors.models import MONEY as _MONEY
+
+ZERO_MONEY = Value(0, output_field=DecimalField(**_MONEY))
+
+
+def debtor_local_now(debtor: Debtor, at: datetime | None = None) -> datetime:
+    return (at or timezone.now()).astimezone(zoneinfo.ZoneInfo(debtor.time_zone))
+
+
+def debtor_local_today(debtor: Debtor, at: datetime | None = None) -> date:
+    return debtor_local_now(debtor, at).date()
+
+
+def _open_debts() -> QuerySet[Debt]:
+    return Debt.objects.filter(debtor=OuterRef("pk"), recalled_on__isnull=True)
+
+
+def _promise_count(status: str) -> Subquery:
+    from promises.models import Promise
+
+    return Subquery(
+        Promise.objects.filter(debtor=OuterRef("pk"), status=status)
+        .order_by()
+        .values("debtor")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def with_account_figures(queryset: QuerySet[Debtor]) -> QuerySet[Debtor]:
+    """Annotate balance, oldest unpaid due date and promise record, one row per debtor.
+
+    Subqueries rather than joins: joining debts and promises at once would multiply
+    rows and inflate every sum.
+    """
+    balance = Subquery(
+        _open_debts().order_by().values("debtor").annotate(total=Sum("balance")).values("total"),
+        output_field=DecimalField(**_MONEY),
+    )
+    oldest_due = Subquery(
+        _open_debts().filter(balance__gt=0).order_by().values("debtor").annotate(d=Min("due_date")).values("d")
+    )
+    return queryset.annotate(
+        total_balance=Coalesce(balance, ZERO_MONEY),
+        oldest_unpaid_due=oldest_due,
+        promises_kept=Coalesce(_promise_count("kept"), 0),
+        promises_broken=Coalesce(_promise_count("broken"), 0),
+    )
+
+
+def debtors_for_user(user) -> QuerySet[Debtor]:
+    return Debtor.objects.filter(debtor_scope(user))
+
+
+def debtor_list_for_user(user, *, search: str = "") -> QuerySet[Debtor]:
+    queryset = debtors_for_user(user).select_related("portfolio__creditor", "assigned_to")
+    search = search.strip()
+    if search:
+        queryset = queryset.filter(
+            Q(full_name__icontains=search)
+            | Q(external_id__iexact=search)
+            | Q(national_id__iexact=search)
+            | Q(phones__number=search)
+        ).distinct()
+    return with_account_figures(queryset).order_by("full_name", "pk")
+
+
+def debtor_get_for_user(user, pk: int) -> Debtor:
+    """The debtor with its header figures, or 404 for anyone outside its scope."""
+    queryset = with_account_figures(
+        debtors_for_user(user).select_related("portfolio__creditor", "assigned_to__team")
+    )
+    try:
+        return queryset.get(pk=pk)
+    except Debtor.DoesNotExist:
+        raise Http404 from None
+
+
+def days_past_due(oldest_unpaid_due: date | None, today: date) -> int:
+    if oldest_unpaid_due is None or today <= oldest_unpaid_due:
+        return 0
+    return (today - oldest_unpaid_due).days
+
+
+def portfolio_overview() -> QuerySet[Portfolio]:
+    """Every portfolio with its size, open balance and unassigned debtors (admin home)."""
+    open_balance = Subquery(
+        Debt.objects.filter(debtor__portfolio=OuterRef("pk"), recalled_on__isnull=True)
+        .order_by()
+        .values("debtor__portfolio")
+        .annotate(total=Sum("balance"))
+        .values("total"),
+        output_field=DecimalField(**_MONEY),
+    )
+    return (
+        Portfolio.objects.select_related("creditor")
+        .annotate(
+            debtor_count=Count("debtors"),
+            unassigned_count=Count("debtors", filter=Q(debtors__assigned_to__isnull=True)),
+            open_balance=Coalesce(open_balance, ZERO_MONEY),
+        )
+        .order_by("creditor__name", "name")
+    )

@@ -1,0 +1,77 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+
+from calls.selectors import calls_for_debtor
+from collections_crm.models import Heartbeat
+from collections_crm.permissions import can_manage_portfolios
+from debtors import selectors
+from promises.selectors import promises_for_debtor
+
+
+@login_required
+def debtor_list(request):
+    search = request.GET.get("q", "")
+    page = Paginator(selectors.debtor_list_for_user(request.user, search=search), 50).get_page(
+        request.GET.get("page")
+    )
+    for debtor in page:
+        debtor.days_past_due = selectors.days_past_due(
+            debtor.oldest_unpaid_due, selectors.debtor_local_today(debtor)
+        )
+    return render(request, "debtors/debtor_list.html", {"page": page, "search": search})
+
+
+@login_required
+def debtor_detail(request, pk: int):
+    debtor = selectors.debtor_get_for_user(request.user, pk)
+    today = selectors.debtor_local_today(debtor)
+    debts = list(debtor.debts.all())
+    for debt in debts:
+        debt.dpd = debt.days_past_due(today)
+        debt.bucket = _bucket_label(debt.dpd)
+    promises = list(promises_for_debtor(debtor))
+    calls = list(calls_for_debtor(debtor))
+    payments = list(debtor.payments.select_related("debt", "recorded_by"))
+    timeline = _timeline(calls, promises, payments)
+    days = selectors.days_past_due(debtor.oldest_unpaid_due, today)
+    context = {
+        "debtor": debtor,
+        "debts": debts,
+        "phones": debtor.phones.all(),
+        "promises": promises,
+        "timeline": timeline,
+        "days_past_due": days,
+        "aging_bucket": _bucket_label(days),
+        "local_now": selectors.debtor_local_now(debtor),
+    }
+    return render(request, "debtors/debtor_detail.html", context)
+
+
+def _bucket_label(days: int) -> str:
+    from debtors.models import AgingBucket, aging_bucket_for
+
+    return AgingBucket(aging_bucket_for(days)).label
+
+
+def _timeline(calls, promises, payments) -> list[dict]:
+    """Calls, promise status changes and payments, newest first."""
+    entries = [{"kind": "call", "at": call.started_at, "call": call} for call in calls]
+    for promise in promises:
+        for event in promise.events.all():
+            entries.append({"kind": "promise_event", "at": event.at, "event": event, "promise": promise})
+    entries.extend({"kind": "payment", "at": payment.paid_at, "payment": payment} for payment in payments)
+    entries.sort(key=lambda entry: entry["at"], reverse=True)
+    return entries
+
+
+@login_required
+def portfolio_list(request):
+    if not can_manage_portfolios(request.user):
+        raise Http404
+    context = {
+        "portfolios": selectors.portfolio_overview(),
+        "heartbeats": {beat.name: beat for beat in Heartbeat.objects.all()},
+    }
+    return render(request, "debtors/portfolio_list.html", context)

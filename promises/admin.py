@@ -1,0 +1,50 @@
+from django.contrib import admin
+
+from promises.models import Arrangement, Payment, Promise, PromiseEvent
+
+
+class PromiseEventInline(admin.TabularInline):
+    model = PromiseEvent
+    extra = 0
+    readonly_fields = ("from_status", "to_status", "at", "cause", "by", "note")
+    can_delete = False
+
+
+@admin.register(Promise)
+class PromiseAdmin(admin.ModelAdmin):
+    list_display = ("debtor", "amount", "currency", "due_date", "status", "collector", "resolved_at")
+    list_filter = ("status", "currency", "collector")
+    search_fields = ("debtor__full_name", "debtor__external_id")
+    list_select_related = ("debtor", "collector")
+    raw_id_fields = ("debtor", "debt", "call", "arrangement", "replaces")
+    date_hierarchy = "due_date"
+    inlines = [PromiseEventInline]
+    show_full_result_count = False
+
+
+@admin.register(Arrangement)
+class ArrangementAdmin(admin.ModelAdmin):
+    list_display = ("debtor", "kind", "status", "total_amount", "discount_amount", "currency", "created_at")
+    list_filter = ("kind", "status", "currency")
+    search_fields = ("debtor__full_name", "debtor__external_id")
+    raw_id_fields = ("debtor", "debt")
+
+
+@admin.register(PromiseEvent)
+class PromiseEventAdmin(admin.ModelAdmin):
+    list_display = ("promise", "from_status", "to_status", "at", "cause", "by")
+    list_filter = ("to_status", "cause")
+    raw_id_fields = ("promise",)
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ("paid_at", "debtor", "amount", "currency", "reference", "source", "credited_to")
+    list_filter = ("source", "currency")
+    search_fields = ("reference", "debtor__full_name", "debtor__external_id")
+    list_select_related = ("debtor", "credited_to")
+    raw_id_fields = ("debtor", "debt", "promise")
+    date_hierarchy = "paid_at"
+    show_full_result_count = False

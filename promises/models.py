@@ -1,0 +1,262 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from debtors.markets import CURRENCY_CHOICES
+from debtors.models import MONEY
+
+
+class Arrangement(models.Model):
+    """A payment arrangement (convenio): instalments or a discounted settlement.
+
+    Each instalment is a Promise pointing here, so the promise rules judge every
+    instalment on its own and dashboards count them like any other promise.
+    """
+
+    class Kind(models.TextChoices):
+        INSTALMENTS = "instalments", _("Instalment plan")
+        SETTLEMENT = "settlement", _("Settlement with discount")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        BROKEN = "broken", _("Broken")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    debtor = models.ForeignKey(
+        "debtors.Debtor", verbose_name=_("debtor"), on_delete=models.PROTECT, related_name="arrangements"
+    )
+    debt = models.ForeignKey(
+        "debtors.Debt",
+        verbose_name=_("debt"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="arrangements",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    total_amount = models.DecimalField(_("total to pay"), **MONEY)
+    discount_amount = models.DecimalField(_("discount"), default=Decimal("0"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("arrangement")
+        verbose_name_plural = _("arrangements")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total_amount__gt=0), name="arrangement_total_positive"),
+            models.CheckConstraint(condition=Q(discount_amount__gte=0), name="arrangement_discount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.debtor}"
+
+
+class PromiseStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    KEPT = "kept", _("Kept")
+    PARTIALLY_KEPT = "partially_kept", _("Partially kept")
+    BROKEN = "broken", _("Broken")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Promise(models.Model):
+    """A promise of payment (promesa de pago): an amount by a date."""
+
+    Status = PromiseStatus
+
+    debtor = models.ForeignKey(
+        "debtors.Debtor", verbose_name=_("debtor"), on_delete=models.PROTECT, related_name="promises"
+    )
+    debt = models.ForeignKey(
+        "debtors.Debt",
+        verbose_name=_("debt"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="promises",
+    )
+    call = models.ForeignKey(
+        "calls.Call", verbose_name=_("call"), on_delete=models.SET_NULL, null=True, blank=True, related_name="promises"
+    )
+    # The collector credited with the promise when it was made; stored here, not read
+    # through the debtor, so dashboards and worklists need no join (PERF-NOTES.md).
+    collector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("collector"), on_delete=models.PROTECT, related_name="promises"
+    )
+    arrangement = models.ForeignKey(
+        Arrangement,
+        verbose_name=_("arrangement"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="promises",
+    )
+    instalment_number = models.PositiveSmallIntegerField(_("instalment"), null=True, blank=True)
+    replaces = models.ForeignKey(
+        "self",
+        verbose_name=_("replaces"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        help_text=_("The cancelled promise this one renegotiates."),
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    due_date = models.DateField(_("due date"))
+    grace_days = models.PositiveSmallIntegerField(_("grace days"), default=0)
+    # End of the last grace day in the debtor's zone: when an unpaid promise lapses.
+    lapses_at = models.DateTimeField(_("lapses at"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("promise")
+        verbose_name_plural = _("promises")
+        ordering = ["-due_date", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="promise_amount_positive"),
+            models.CheckConstraint(condition=Q(status__in=PromiseStatus.values), name="promise_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status="pending", resolved_at__isnull=True)
+                | (~Q(status="pending") & Q(resolved_at__isnull=False)),
+                name="promise_resolved_at_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(arrangement__isnull=True, instalment_number__isnull=True)
+                | Q(arrangement__isnull=False, instalment_number__gte=1),
+                name="promise_instalment_numbered_in_arrangement",
+            ),
+            models.UniqueConstraint(
+                fields=["arrangement", "instalment_number"], name="promise_unique_instalment"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["debtor", "-due_date"], name="promise_debtor_due_idx"),
+            # The collector's worklist of pending promises.
+            models.Index(
+                fields=["collector", "due_date"], condition=Q(status="pending"), name="promise_pending_worklist_idx"
+            ),
+            models.Index(fields=["lapses_at"], condition=Q(status="pending"), name="promise_pending_lapses_idx"),
+            models.Index(fields=["collector", "created_at"], name="promise_collector_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} · {self.due_date} · {self.get_status_display()}"
+
+
+class PromiseEvent(models.Model):
+    """One status change of a promise: the timeline, dashboards and reminders read these."""
+
+    class Cause(models.TextChoices):
+        CREATED = "created", _("Promise made")
+        PAYMENT = "payment", _("Payment received")
+        JOB = "job", _("Scheduled check")
+        USER = "user", _("Changed by a user")
+
+    promise = models.ForeignKey(Promise, verbose_name=_("promise"), on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(_("from"), max_length=16, choices=Promise.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=Promise.Status.choices)
+    at = models.DateTimeField(_("when"))
+    cause = models.CharField(_("cause"), max_length=16, choices=Cause.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("promise event")
+        verbose_name_plural = _("promise events")
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_status=models.F("to_status")), name="promise_event_changes_status"),
+        ]
+        indexes = [models.Index(fields=["promise", "at"], name="promise_event_promise_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.promise_id}: {self.from_status or '∅'} → {self.to_status}"
+
+
+class Payment(models.Model):
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Recorded by hand")
+        IMPORT = "import", _("Payment file")
+        API = "api", _("API")
+        DEMO = "demo", _("Demo data")
+
+    debtor = models.ForeignKey(
+        "debtors.Debtor", verbose_name=_("debtor"), on_delete=models.PROTECT, related_name="payments"
+    )
+    debt = models.ForeignKey(
+        "debtors.Debt",
+        verbose_name=_("debt"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+    )
+    promise = models.ForeignKey(
+        Promise,
+        verbose_name=_("promise"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="payments",
+        help_text=_("The promise this payment was allocated to."),
+    )
+    # The collector credited at the time of payment (see Promise.collector).
+    credited_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("credited to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="credited_payments",
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    paid_at = models.DateTimeField(_("paid at"))
+    reference = models.CharField(_("reference"), max_length=100)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-paid_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            # The same bank reference recorded twice is one payment, not two.
+            models.UniqueConstraint(fields=["source", "reference"], name="payment_unique_reference_per_source"),
+            models.CheckConstraint(condition=~Q(reference=""), name="payment_reference_not_blank"),
+        ]
+        indexes = [
+            models.Index(fields=["debtor", "-paid_at"], name="payment_debtor_paid_idx"),
+            models.Index(fields=["credited_to", "paid_at"], name="payment_credited_paid_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} · {self.paid_at:%Y-%m-%d} · {self.reference}"

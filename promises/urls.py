@@ -1,0 +1,8 @@
+from django.urls import path
+
+from promises import views
+
+app_name = "promises"
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+]

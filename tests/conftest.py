@@ -1,0 +1,79 @@
+"""Named personas (see STYLE.md): two teams, so that scope rules have something to cross.
+
+- ana: admin; sofia: supervisor of team Lima (collectors carla and carlos);
+- pablo: supervisor of team Monterrey (collector cris);
+- diego: carla's debtor; mateo: cris's debtor; unassigned: nobody's debtor.
+"""
+
+import pytest
+
+from collections_crm.users.models import Role, Team
+from collections_crm.users.services import user_create
+from tests import factories
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture
+def ana(db):
+    return user_create(username="ana", password=PASSWORD, role=Role.ADMIN, first_name="Ana", last_name="Admin")
+
+
+@pytest.fixture
+def sofia(db):
+    return user_create(username="sofia", password=PASSWORD, role=Role.SUPERVISOR, first_name="Sofía", last_name="Supervisora")
+
+
+@pytest.fixture
+def pablo(db):
+    return user_create(username="pablo", password=PASSWORD, role=Role.SUPERVISOR, first_name="Pablo", last_name="Paredes")
+
+
+@pytest.fixture
+def team_lima(sofia):
+    return Team.objects.create(name="Lima", supervisor=sofia)
+
+
+@pytest.fixture
+def team_monterrey(pablo):
+    return Team.objects.create(name="Monterrey", supervisor=pablo)
+
+
+@pytest.fixture
+def carla(team_lima):
+    return user_create(username="carla", password=PASSWORD, role=Role.COLLECTOR, team=team_lima, first_name="Carla", last_name="Cobos")
+
+
+@pytest.fixture
+def carlos(team_lima):
+    return user_create(username="carlos", password=PASSWORD, role=Role.COLLECTOR, team=team_lima, first_name="Carlos", last_name="Cruz")
+
+
+@pytest.fixture
+def cris(team_monterrey):
+    return user_create(username="cris", password=PASSWORD, role=Role.COLLECTOR, team=team_monterrey, first_name="Cristina", last_name="Campos")
+
+
+@pytest.fixture
+def portfolio(db):
+    return factories.make_portfolio(name="Tarjetas Lima 2026")
+
+
+@pytest.fixture
+def diego(portfolio, carla):
+    debtor = factories.make_debtor(portfolio=portfolio, assigned_to=carla, full_name="Diego Díaz Quispe")
+    factories.make_debt(debtor=debtor)
+    factories.make_phone(debtor=debtor)
+    return debtor
+
+
+@pytest.fixture
+def mateo(portfolio, cris):
+    debtor = factories.make_debtor(portfolio=portfolio, assigned_to=cris, full_name="Mateo Mendoza Ríos")
+    factories.make_debt(debtor=debtor)
+    return debtor
+
+
+@pytest.fixture
+def unassigned(portfolio):
+    return factories.make_debtor(portfolio=portfolio, full_name="Nadia Nadie")
