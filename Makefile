@@ -60,4 +60,4 @@ test: setup
 
 # For translators: refresh locale/*/LC_MESSAGES/django.po from the code (needs gettext).
 messages: $(VENV)/.installed
-	@$(PY) manage.py makemessages -l es -l en --no-obsolete --ignore=.venv --ignore=node_modules --ignore=staticfiles
+	@$(PY) manage.py makemessages -l es -l en --no-obsolete --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=tests --ignore=bench --ignore=var

@@ -18,4 +18,4 @@ def queue(request):
     for debtor in debtors:
         debtor.local_now = debtor_local_now(debtor, now)
         debtor.days_past_due = days_past_due(debtor.oldest_unpaid_due, debtor.local_now.date())
-    return render(request, "calls/queue.html", {"follow_ups": follow_ups, "debtors": debtors, "now": now})
+    return render(request, "calls/queue.html", {"follow_ups": follow_ups, "debtors": debtors, "now": now, "active_nav": "queue"})

@@ -223,10 +223,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+# Installs sharing one Redis keep apart by giving each its own queue name.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
+CELERY_BEAT_SCHEDULE_FILENAME = env_str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "celery" / "beat-schedule")
+)
 CELERY_BEAT_SCHEDULE = {
-    # Every minute: workers and beat prove they are alive (shown on the admin home).
-    "heartbeat": {"task": "collections_crm.tasks.heartbeat", "schedule": 60.0},
+    # Every minute: beat and a worker prove they are alive (shown on the admin home).
+    "heartbeat": {
+        "task": "collections_crm.tasks.heartbeat",
+        "schedule": float(env_int("HEARTBEAT_SECONDS", 60)),
+    },
 }
 
 # --- Logging ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ def debtor_list(request):
         debtor.days_past_due = selectors.days_past_due(
             debtor.oldest_unpaid_due, selectors.debtor_local_today(debtor)
         )
-    return render(request, "debtors/debtor_list.html", {"page": page, "search": search})
+    return render(request, "debtors/debtor_list.html", {"page": page, "search": search, "active_nav": "debtors"})
 
 
 @login_required
@@ -45,6 +45,7 @@ def debtor_detail(request, pk: int):
         "days_past_due": days,
         "aging_bucket": _bucket_label(days),
         "local_now": selectors.debtor_local_now(debtor),
+        "active_nav": "debtors",
     }
     return render(request, "debtors/debtor_detail.html", context)
 
@@ -73,5 +74,6 @@ def portfolio_list(request):
     context = {
         "portfolios": selectors.portfolio_overview(),
         "heartbeats": {beat.name: beat for beat in Heartbeat.objects.all()},
+        "active_nav": "portfolios",
     }
     return render(request, "debtors/portfolio_list.html", context)

@@ -4,14 +4,14 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from calls.models import Call
 from collections_crm.permissions import collector_scope
 from debtors.models import MONEY
-from promises.models import Payment, Promise
+from promises.models import Payment, Promise, PromiseEvent
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(**MONEY))
 RESOLVED = (Promise.Status.KEPT, Promise.Status.PARTIALLY_KEPT, Promise.Status.BROKEN)
@@ -150,4 +150,5 @@ def collector_table(user, period: Period) -> list[dict]:
 
 
 def promises_for_debtor(debtor) -> QuerySet[Promise]:
-    return debtor.promises.select_related("collector", "debt", "arrangement").prefetch_related("events__by")
+    events = Prefetch("events", queryset=PromiseEvent.objects.select_related("by"))
+    return debtor.promises.select_related("collector", "debt", "arrangement").prefetch_related(events)

@@ -41,5 +41,6 @@ def dashboard(request):
         "period": period,
         "figures": selectors.promise_figures(user, period),
         "collectors": selectors.collector_table(user, period),
+        "active_nav": "dashboard",
     }
     return render(request, "promises/dashboard.html", context)

@@ -77,3 +77,9 @@ def mateo(portfolio, cris):
 @pytest.fixture
 def unassigned(portfolio):
     return factories.make_debtor(portfolio=portfolio, full_name="Nadia Nadie")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashers are slow on purpose; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

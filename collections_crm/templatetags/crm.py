@@ -23,17 +23,16 @@ def percent(ratio) -> str:
     return formats.number_format(Decimal(ratio) * 100, decimal_pos=0, use_l10n=True) + "\u00a0%"
 
 
-@register.filter
-def in_zone(value, zone_name: str):
-    """A datetime converted to a named IANA zone (a debtor's), for |date formatting."""
-    if value is None or not zone_name:
-        return value
-    try:
-        return timezone.localtime(value, zoneinfo.ZoneInfo(zone_name))
-    except zoneinfo.ZoneInfoNotFoundError:
-        return value
-
-
 @register.simple_tag
-def now_in_zone(zone_name: str):
-    return timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(zone_name))
+def zoned(value, zone_name: str, format_string: str = "SHORT_DATETIME_FORMAT") -> str:
+    """A moment formatted in a named IANA zone (a debtor's), not the reader's.
+
+    A tag rather than a filter: Django's |date and |time filters convert their input
+    back to the reader's zone. `value` None means now.
+    """
+    moment = timezone.now() if value is None else value
+    try:
+        zone = zoneinfo.ZoneInfo(zone_name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return "—"
+    return formats.date_format(timezone.localtime(moment, zone), format_string)

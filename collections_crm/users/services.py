@@ -30,7 +30,9 @@ def user_create(
         email=email,
         team=team,
         language=language,
+        # Admins run the Django admin site (users, portfolios, contact rules); nobody else does.
         is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
     )
     if time_zone:
         user.time_zone = time_zone
