@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from calls.models import Call, FollowUp
+from calls.models import (
+    Call,
+    ContactPolicy,
+    ContactRule,
+    DebtorChannelAuthorisation,
+    FollowUp,
+    PolicyOverride,
+    PortfolioContactSettings,
+)
+from calls.policy import policy_cache_clear
 
 
 @admin.register(Call)
@@ -9,9 +18,86 @@ class CallAdmin(admin.ModelAdmin):
     list_filter = ("channel", "direction", "outcome", "stance", "stance_reason", "commitment", "collector")
     search_fields = ("debtor__full_name", "debtor__external_id", "notes")
     list_select_related = ("debtor", "collector")
-    raw_id_fields = ("debtor", "phone")
+    raw_id_fields = ("debtor", "phone", "debt", "override_by")
     date_hierarchy = "started_at"
     show_full_result_count = False
+
+
+@admin.register(PolicyOverride)
+class PolicyOverrideAdmin(admin.ModelAdmin):
+    list_display = ("started_at", "local_time", "debtor", "channel", "policy_code", "policy_version", "override_by", "override_reason")
+    list_filter = ("policy_code", "channel", "override_by", "collector")
+    search_fields = ("debtor__full_name", "debtor__external_id", "override_reason")
+    list_select_related = ("debtor", "override_by")
+    date_hierarchy = "started_at"
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(override_by__isnull=False)
+
+    # Evidence is kept as recorded.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ContactRuleInline(admin.TabularInline):
+    model = ContactRule
+    fk_name = "policy"
+    extra = 0
+    fields = ("kind", "channels", "params", "mode", "citation", "confidence")
+
+
+class PortfolioContactRuleInline(ContactRuleInline):
+    fk_name = "portfolio_settings"
+
+
+class PolicyCacheClearingAdmin(admin.ModelAdmin):
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        policy_cache_clear()
+
+
+@admin.register(ContactPolicy)
+class ContactPolicyAdmin(PolicyCacheClearingAdmin):
+    # "Save as new" with a higher version is how a preset gets a new version; the engine
+    # uses the newest active one and calls keep the version they were checked against.
+    save_as = True
+    list_display = ("code", "version", "kind", "name", "confidence", "is_active", "created_at")
+    list_filter = ("kind", "is_active", "confidence")
+    search_fields = ("code", "name", "citation")
+    inlines = [ContactRuleInline]
+
+
+@admin.register(ContactRule)
+class ContactRuleAdmin(admin.ModelAdmin):
+    list_display = ("policy", "portfolio_settings", "kind", "channels", "mode", "confidence", "citation")
+    list_filter = ("kind", "mode", "confidence", "policy__code")
+    search_fields = ("citation", "policy__code")
+    list_select_related = ("policy", "portfolio_settings__portfolio")
+    raw_id_fields = ("policy", "portfolio_settings")
+
+
+@admin.register(PortfolioContactSettings)
+class PortfolioContactSettingsAdmin(PolicyCacheClearingAdmin):
+    list_display = ("portfolio", "overlay_codes", "holiday_subdivision", "updated_at")
+    search_fields = ("portfolio__name",)
+    raw_id_fields = ("portfolio",)
+    inlines = [PortfolioContactRuleInline]
+
+
+@admin.register(DebtorChannelAuthorisation)
+class DebtorChannelAuthorisationAdmin(admin.ModelAdmin):
+    list_display = ("debtor", "channel", "source", "authorised_at", "revoked_at", "recorded_by")
+    list_filter = ("channel",)
+    search_fields = ("debtor__full_name", "debtor__external_id", "source")
+    list_select_related = ("debtor", "recorded_by")
+    raw_id_fields = ("debtor", "recorded_by")
 
 
 @admin.register(FollowUp)

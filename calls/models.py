@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
@@ -23,6 +24,12 @@ class CallOutcome(models.TextChoices):
     VOICEMAIL = "voicemail", _("Voicemail")
     WRONG_NUMBER = "wrong_number", _("Wrong number")
     DISCONNECTED = "disconnected", _("Disconnected")
+
+
+class PolicyDecision(models.TextChoices):
+    ALLOWED = "allowed", _("Allowed")
+    WARNED = "warned", _("Allowed with warnings")
+    OVERRIDDEN = "overridden", _("Blocked, overridden")
 
 
 class Call(models.Model):
@@ -95,6 +102,34 @@ class Call(models.Model):
     no_commitment_reason = models.CharField(_("why no commitment"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("logged"), auto_now_add=True)
+    # Compliance evidence (US 12 CFR 1006.100 and peers): what the contact policy said when
+    # the attempt was made. started_at is the UTC moment; local_time is the debtor's wall clock.
+    debt = models.ForeignKey(
+        "debtors.Debt",
+        verbose_name=_("debt"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls",
+        help_text=_("The debt the attempt was about; empty means all of the debtor's debts."),
+    )
+    local_time = models.CharField(_("debtor's local time"), max_length=40, blank=True)
+    local_time_zone = models.CharField(_("debtor's time zone"), max_length=64, blank=True)
+    policy_code = models.CharField(_("contact policy"), max_length=16, blank=True)
+    policy_version = models.PositiveIntegerField(_("contact policy version"), null=True, blank=True)
+    policy_decision = models.CharField(
+        _("policy decision"), max_length=16, choices=PolicyDecision.choices, blank=True
+    )
+    policy_verdict = models.JSONField(_("policy verdict"), null=True, blank=True)
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("overridden by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="policy_overrides",
+    )
+    override_reason = models.TextField(_("override reason"), blank=True)
 
     class Meta:
         verbose_name = _("call")
@@ -116,10 +151,19 @@ class Call(models.Model):
                 condition=Q(duration__isnull=True) | Q(duration__gte=timedelta(0)),
                 name="call_duration_not_negative",
             ),
+            # An override names who took responsibility and why.
+            models.CheckConstraint(
+                condition=Q(override_by__isnull=True, override_reason="")
+                | (Q(override_by__isnull=False) & ~Q(override_reason="")),
+                name="call_override_has_author_and_reason",
+            ),
         ]
         indexes = [
             models.Index(fields=["debtor", "-started_at"], name="call_debtor_started_idx"),
             models.Index(fields=["collector", "-started_at"], name="call_collector_started_idx"),
+            models.Index(
+                fields=["-started_at"], condition=Q(override_by__isnull=False), name="call_overrides_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -145,9 +189,9 @@ class FollowUp(models.Model):
         MANUAL = "manual", _("Scheduled by hand")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        DONE = "done", _("Done")
-        CANCELLED = "cancelled", _("Cancelled")
+        OPEN = "open", pgettext_lazy("follow-up status", "Open")
+        DONE = "done", pgettext_lazy("follow-up status", "Done")
+        CANCELLED = "cancelled", pgettext_lazy("follow-up status", "Cancelled")
 
     debtor = models.ForeignKey(
         "debtors.Debtor", verbose_name=_("debtor"), on_delete=models.PROTECT, related_name="follow_ups"
@@ -214,3 +258,199 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} · {self.debtor} · {self.due_at:%Y-%m-%d %H:%M}"
+
+
+# --- Contact policy -------------------------------------------------------------------------
+# Laws as data: a preset (us_regf, pe, cl…) is a versioned ContactPolicy with ContactRule rows;
+# the engine in calls/policy.py compiles them. See docs in /work/shared/domain/contact-rules.md.
+
+
+class Confidence(models.TextChoices):
+    HIGH = "H", _("High: primary text or regulator")
+    MEDIUM = "M", _("Medium: consistent secondary sources")
+    LOW = "L", _("Low: weak source, verify with counsel")
+
+
+class ContactPolicy(models.Model):
+    """One version of a contact-policy preset or overlay; the engine uses the newest active version."""
+
+    class Kind(models.TextChoices):
+        PRESET = "preset", _("Preset (a portfolio picks one)")
+        OVERLAY = "overlay", _("Overlay (tightens a preset)")
+
+    code = models.SlugField(_("code"), max_length=16)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PRESET)
+    name = models.CharField(_("name"), max_length=200)
+    citation = models.CharField(_("main citation"), max_length=500, blank=True)
+    confidence = models.CharField(_("confidence"), max_length=1, choices=Confidence.choices, default=Confidence.MEDIUM)
+    is_active = models.BooleanField(_("active"), default=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact policy")
+        verbose_name_plural = _("contact policies")
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="contactpolicy_unique_code_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"
+
+
+class PortfolioContactSettings(models.Model):
+    """How one portfolio tightens its preset: overlays, a holiday region, its own rules."""
+
+    portfolio = models.OneToOneField(
+        "debtors.Portfolio",
+        verbose_name=_("portfolio"),
+        on_delete=models.CASCADE,
+        related_name="contact_settings",
+    )
+    overlay_codes = models.CharField(
+        _("overlays"), max_length=200, blank=True, help_text=_("Overlay codes separated by commas, e.g. us_ma.")
+    )
+    holiday_subdivision = models.CharField(
+        _("holiday region"),
+        max_length=8,
+        blank=True,
+        help_text=_("Region code for public holidays (e.g. MD for Madrid); empty for national holidays only."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("portfolio contact settings")
+        verbose_name_plural = _("portfolio contact settings")
+
+    def __str__(self) -> str:
+        return str(self.portfolio)
+
+    @property
+    def overlays(self) -> list[str]:
+        return [code.strip() for code in self.overlay_codes.split(",") if code.strip()]
+
+
+class ContactRule(models.Model):
+    """One rule of a policy (or of a portfolio's own tightening), with its legal source."""
+
+    class Kind(models.TextChoices):
+        WINDOW = "window", _("Allowed days and hours")
+        HOLIDAYS = "holidays", _("No contact on public holidays")
+        CAP = "cap", _("Attempt cap")
+        QUIET_AFTER_CONVERSATION = "quiet_after_conversation", _("Quiet period after a conversation")
+        MIN_GAP = "min_gap", _("Minimum days between attempts")
+        SINGLE_CHANNEL_PER_WEEK = "single_channel_per_week", _("One channel per week after a direct contact")
+        THIRD_PARTY = "third_party", _("Third-party numbers")
+        AUTHORISED_CHANNELS = "authorised_channels", _("Only channels the debtor authorised")
+
+    class Mode(models.TextChoices):
+        BLOCK = "block", _("Block")
+        WARN = "warn", _("Warn")
+
+    policy = models.ForeignKey(
+        ContactPolicy,
+        verbose_name=_("policy"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="rules",
+    )
+    portfolio_settings = models.ForeignKey(
+        PortfolioContactSettings,
+        verbose_name=_("portfolio settings"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="rules",
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    channels = models.JSONField(
+        _("channels"), default=list, blank=True, help_text=_("Channels the rule applies to and counts; empty for all.")
+    )
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.BLOCK)
+    citation = models.CharField(_("citation"), max_length=500, blank=True)
+    confidence = models.CharField(_("confidence"), max_length=1, choices=Confidence.choices, default=Confidence.MEDIUM)
+
+    class Meta:
+        verbose_name = _("contact rule")
+        verbose_name_plural = _("contact rules")
+        ordering = ["policy", "portfolio_settings", "pk"]
+        constraints = [
+            # A rule belongs to a policy or to one portfolio's tightening, never both.
+            models.CheckConstraint(
+                condition=Q(policy__isnull=False, portfolio_settings__isnull=True)
+                | Q(policy__isnull=True, portfolio_settings__isnull=False),
+                name="contactrule_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_mode_display()})"
+
+    def clean(self) -> None:
+        from calls.policy import validate_rule
+
+        validate_rule(kind=self.kind, channels=self.channels, params=self.params)
+
+
+class DebtorChannelAuthorisation(models.Model):
+    """A channel the debtor expressly authorised for collection (Colombia, Law 2300 of 2023)."""
+
+    debtor = models.ForeignKey(
+        "debtors.Debtor",
+        verbose_name=_("debtor"),
+        on_delete=models.CASCADE,
+        related_name="channel_authorisations",
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    source = models.CharField(_("source"), max_length=200, help_text=_("Where the authorisation was given."))
+    authorised_at = models.DateTimeField(_("authorised"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("channel authorisation")
+        verbose_name_plural = _("channel authorisations")
+        ordering = ["debtor", "channel"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["debtor", "channel"],
+                condition=Q(revoked_at__isnull=True),
+                name="channelauth_one_live_per_channel",
+            ),
+            models.CheckConstraint(condition=~Q(source=""), name="channelauth_source_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.debtor} · {self.get_channel_display()}"
+
+
+class PolicyOverride(Call):
+    """Attempts made despite a blocking verdict, by a supervisor or admin (an admin list)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("contact-policy override")
+        verbose_name_plural = _("contact-policy overrides")
+
+
+def _forget_compiled_policies(**kwargs) -> None:
+    # Cache hygiene, not business logic: a saved rule or portfolio must not be judged by a stale copy.
+    from calls.policy import policy_cache_clear
+
+    policy_cache_clear()
+
+
+for _sender in (ContactPolicy, ContactRule, PortfolioContactSettings, "debtors.Portfolio"):
+    models.signals.post_save.connect(_forget_compiled_policies, sender=_sender, dispatch_uid=f"policy-cache-{_sender}")
+    models.signals.post_delete.connect(_forget_compiled_policies, sender=_sender, dispatch_uid=f"policy-cache-del-{_sender}")
