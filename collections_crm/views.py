@@ -1,14 +1,17 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from collections_crm.users import services as user_services
+from collections_crm.users.forms import PreferencesForm
 
 
 class LoginView(auth_views.LoginView):
@@ -48,3 +51,17 @@ def home(request):
     from calls.views import queue
 
     return queue(request)
+
+
+@login_required
+def preferences(request):
+    user = request.user
+    form = PreferencesForm(request.POST or None, initial={"language": user.language, "time_zone": user.time_zone})
+    if request.method == "POST" and form.is_valid():
+        user_services.user_update_preferences(user=user, **form.cleaned_data)
+        translation.activate(user.language)
+        messages.success(request, _("Your preferences were saved."))
+        response = redirect("preferences")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+        return response
+    return render(request, "registration/preferences.html", {"form": form})

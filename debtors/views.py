@@ -3,6 +3,9 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
+from django.utils import timezone
+
+from calls.policy import check_contact
 from calls.selectors import calls_for_debtor
 from collections_crm.models import Heartbeat
 from collections_crm.permissions import can_manage_portfolios
@@ -36,6 +39,7 @@ def debtor_detail(request, pk: int):
     payments = list(debtor.payments.select_related("debt", "recorded_by"))
     timeline = _timeline(calls, promises, payments)
     days = selectors.days_past_due(debtor.oldest_unpaid_due, today)
+    verdict = check_contact(debtor, "voice", timezone.now())
     context = {
         "debtor": debtor,
         "debts": debts,
@@ -45,6 +49,7 @@ def debtor_detail(request, pk: int):
         "days_past_due": days,
         "aging_bucket": _bucket_label(days),
         "local_now": selectors.debtor_local_now(debtor),
+        "verdict": verdict,
         "active_nav": "debtors",
     }
     return render(request, "debtors/debtor_detail.html", context)

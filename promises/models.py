@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from debtors.markets import CURRENCY_CHOICES
 from debtors.models import MONEY
@@ -21,10 +22,10 @@ class Arrangement(models.Model):
         SETTLEMENT = "settlement", _("Settlement with discount")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
-        COMPLETED = "completed", _("Completed")
-        BROKEN = "broken", _("Broken")
-        CANCELLED = "cancelled", _("Cancelled")
+        ACTIVE = "active", pgettext_lazy("arrangement status", "Active")
+        COMPLETED = "completed", pgettext_lazy("arrangement status", "Completed")
+        BROKEN = "broken", pgettext_lazy("arrangement status", "Broken")
+        CANCELLED = "cancelled", pgettext_lazy("arrangement status", "Cancelled")
 
     debtor = models.ForeignKey(
         "debtors.Debtor", verbose_name=_("debtor"), on_delete=models.PROTECT, related_name="arrangements"
@@ -61,11 +62,11 @@ class Arrangement(models.Model):
 
 
 class PromiseStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    KEPT = "kept", _("Kept")
-    PARTIALLY_KEPT = "partially_kept", _("Partially kept")
-    BROKEN = "broken", _("Broken")
-    CANCELLED = "cancelled", _("Cancelled")
+    PENDING = "pending", pgettext_lazy("promise status", "Pending")
+    KEPT = "kept", pgettext_lazy("promise status", "Kept")
+    PARTIALLY_KEPT = "partially_kept", pgettext_lazy("promise status", "Partially kept")
+    BROKEN = "broken", pgettext_lazy("promise status", "Broken")
+    CANCELLED = "cancelled", pgettext_lazy("promise status", "Cancelled")
 
 
 class Promise(models.Model):

@@ -40,3 +40,11 @@ def user_create(
     user.full_clean()
     user.save()
     return user
+
+
+def user_update_preferences(*, user: User, language: str, time_zone: str) -> User:
+    user.language = language
+    user.time_zone = time_zone
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["language", "time_zone"])
+    return user

@@ -9,6 +9,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import translation
 
+from calls.policy import policy_cache_clear
 from promises.models import Promise
 from promises.selectors import Period, collector_table, promise_figures
 from tests import factories
@@ -32,8 +33,9 @@ def test_the_queue_costs_the_same_queries_whatever_its_length(client, carla, por
     _many_debtors(portfolio, carla, count)
     factories.make_follow_up(debtor=portfolio.debtors.first(), assigned_to=carla)
     client.force_login(carla)
-    # session + user, follow-ups, debtors with their figures
-    with django_assert_num_queries(4):
+    policy_cache_clear()
+    # session + user, follow-ups, debtors with their figures, contact policy (3, cold), ledger
+    with django_assert_num_queries(8):
         response = client.get(reverse("home"))
     assert response.content.decode().count("Deudor ") >= count
 
@@ -66,8 +68,10 @@ def test_the_debtor_page_costs_the_same_queries_whatever_its_history(client, car
         factories.make_promise(debtor=diego, collector=carla, status=Promise.Status.BROKEN)
         factories.make_payment(debtor=diego)
     client.force_login(carla)
-    # session + user, debtor, debts, promises, events, calls, payments, phones
-    with django_assert_num_queries(9):
+    policy_cache_clear()
+    # session + user, debtor, contact policy (3, cold), ledger, debts, promises, events, calls,
+    # payments, phones
+    with django_assert_num_queries(13):
         response = client.get(reverse("debtors:detail", args=[diego.pk]))
     assert response.status_code == 200
 
@@ -177,3 +181,38 @@ def test_pages_render_in_spanish_and_english(client, request, diego, persona, ur
     page = client.get(reverse(url_name)).content.decode()
     assert f'<html lang="{language}">' in page
     assert expected[language] in page
+
+
+@time_machine.travel(datetime(2026, 11, 21, 11, 0, tzinfo=LIMA), tick=False)  # a Saturday in Lima
+def test_the_queue_sinks_debtors_who_may_not_be_called_now_and_says_when(client, carla, portfolio):
+    lima = factories.make_debtor(portfolio=portfolio, assigned_to=carla, full_name="Lucía Limeña")
+    factories.make_debt(debtor=lima, due_date=date(2026, 1, 1))  # oldest arrears: first by age
+    spain = factories.make_portfolio(name="Consumo España", country="ES", currency="EUR", time_zone="Europe/Madrid", preset="es")
+    # Spain's reference window is weekdays only too; the US allows Saturdays 08:00–21:00.
+    usa = factories.make_portfolio(name="Retail USA", country="US", currency="USD", time_zone="America/New_York", preset="us_regf")
+    newyork = factories.make_debtor(portfolio=usa, assigned_to=carla, full_name="Nina Nueva York")
+    factories.make_debt(debtor=newyork, due_date=date(2026, 6, 1))
+    assert spain.pk
+    client.force_login(carla)
+    page = client.get(reverse("home")).content.decode()
+    assert page.index("Nina Nueva York") < page.index("Lucía Limeña")
+    assert "desde lun 07:00" in page  # Peru: Monday 07:00 in Lima, which is also carla's zone
+
+
+def test_the_debtor_page_says_why_a_call_is_not_lawful_and_when_it_becomes_so(client, carla, diego):
+    with time_machine.travel(datetime(2026, 11, 22, 10, 0, tzinfo=LIMA), tick=False):  # Sunday
+        client.force_login(carla)
+        page = client.get(reverse("debtors:detail", args=[diego.pk])).content.decode()
+    assert "No llame ahora" in page or "Do not call now" in page
+    assert "23" in page and "07:00" in page  # Monday 23 November, 07:00
+
+
+def test_a_hold_blocks_contact_with_no_next_moment(client, carla, diego):
+    diego.hold_cease = True
+    diego.save()
+    client.force_login(carla)
+    with translation.override("en"):
+        client.cookies["django_language"] = "en"
+        page = client.get(reverse("debtors:detail", args=[diego.pk])).content.decode()
+    assert "The debtor asked us to stop contacting them." in page
+    assert "No contact until the hold or block above is lifted." in page

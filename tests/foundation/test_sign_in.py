@@ -101,3 +101,20 @@ def test_password_reset_sends_a_link_by_email(client, carla):
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert "/accounts/reset/" in mail.outbox[0].body
+
+
+def test_a_user_chooses_their_language_and_time_zone(client, carla):
+    client.force_login(carla)
+    response = client.post(reverse("preferences"), {"language": "en", "time_zone": "Europe/Madrid"}, follow=True)
+    carla.refresh_from_db()
+    assert (carla.language, carla.time_zone) == ("en", "Europe/Madrid")
+    assert "Your preferences were saved." in response.content.decode()
+
+
+def test_an_unknown_time_zone_is_refused_and_nothing_changes(client, carla):
+    client.force_login(carla)
+    response = client.post(reverse("preferences"), {"language": "en", "time_zone": "Mars/Olympus"})
+    assert response.status_code == 200
+    assert "Mars/Olympus" in response.content.decode()  # the error names the bad value
+    carla.refresh_from_db()
+    assert carla.time_zone == "America/Lima"
