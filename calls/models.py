@@ -24,6 +24,7 @@ class CallOutcome(models.TextChoices):
     VOICEMAIL = "voicemail", _("Voicemail")
     WRONG_NUMBER = "wrong_number", _("Wrong number")
     DISCONNECTED = "disconnected", _("Disconnected")
+    MESSAGE_SENT = "message_sent", _("Message sent")
 
 
 class PolicyDecision(models.TextChoices):
@@ -76,8 +77,14 @@ class Call(models.Model):
     debtor = models.ForeignKey(
         "debtors.Debtor", verbose_name=_("debtor"), on_delete=models.PROTECT, related_name="calls"
     )
+    # Empty for a message the system sent on its own (a reminder).
     collector = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("collector"), on_delete=models.PROTECT, related_name="calls"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("collector"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="calls",
     )
     phone = models.ForeignKey(
         "debtors.Phone",
@@ -100,6 +107,9 @@ class Call(models.Model):
     )
     commitment = models.CharField(_("commitment"), max_length=32, choices=Commitment.choices, blank=True)
     no_commitment_reason = models.CharField(_("why no commitment"), max_length=200, blank=True)
+    callback_at = models.DateTimeField(
+        _("call back at"), null=True, blank=True, help_text=_("The moment the debtor asked to be called again.")
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("logged"), auto_now_add=True)
     # Compliance evidence (US 12 CFR 1006.100 and peers): what the contact policy said when
@@ -146,6 +156,10 @@ class Call(models.Model):
             models.CheckConstraint(
                 condition=~Q(commitment="none") | ~Q(no_commitment_reason=""),
                 name="call_no_commitment_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(commitment="callback") | Q(callback_at__isnull=False),
+                name="call_callback_has_a_time",
             ),
             models.CheckConstraint(
                 condition=Q(duration__isnull=True) | Q(duration__gte=timedelta(0)),
@@ -254,6 +268,8 @@ class FollowUp(models.Model):
             models.Index(
                 fields=["assigned_to", "due_at"], condition=Q(status="open"), name="followup_open_queue_idx"
             ),
+            # "Was this ever scheduled?" — the jobs look up any follow-up, open or not.
+            models.Index(fields=["debtor", "reason", "subject_key"], name="followup_subject_idx"),
         ]
 
     def __str__(self) -> str:

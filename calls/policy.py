@@ -737,3 +737,47 @@ def check_contact(debtor, channel: str, at: datetime, *, phone=None, debt=None) 
         phone=phone_snapshot(phone),
         debt_id=debt.pk if debt is not None else None,
     )
+
+
+def next_lawful_moments(requests, channel: str, *, chunk_size: int = 2000) -> dict[int, datetime | None]:
+    """For (debtor, not_before) pairs: the first lawful moment at or after `not_before`.
+
+    None where no moment will come (a hold, a forbidden channel). Used by the jobs that
+    schedule follow-ups and reminders for many debtors at once:
+
+    1. Debtors go in chunks; each chunk reads its policies (cached), ledger and
+       authorisations in one query each, whatever its size.
+    2. Debtors with no attempts in the ledger and the same policy, zone and holds share
+       one answer for the same moment, so a big batch costs little more than its
+       distinct situations.
+    """
+    requests = list(requests)
+    moments: dict[int, datetime | None] = {}
+    for start in range(0, len(requests), chunk_size):
+        chunk = requests[start : start + chunk_size]
+        debtors = [debtor for debtor, _at in chunk]
+        policies = policies_for_portfolios(debtor.portfolio_id for debtor in debtors)
+        ids = [debtor.pk for debtor in debtors]
+        earliest = min(at for _debtor, at in chunk)
+        lookback = max(policy.lookback_days for policy in policies.values())
+        ledger = _ledger_for(ids, earliest - timedelta(days=lookback))
+        phones = _phones_for(ids) if channel in CONSENT_CHANNELS else {}
+        needing = [debtor.pk for debtor in debtors if policies[debtor.portfolio_id].needs_authorisations]
+        authorised = _authorisations_for(needing) if needing else {}
+        shared: dict[tuple, datetime | None] = {}
+        for debtor, at in chunk:
+            snapshot = debtor_snapshot(
+                debtor, phones=phones.get(debtor.pk, ()), authorised_channels=authorised.get(debtor.pk)
+            )
+            key = None
+            if not ledger[debtor.pk] and channel not in CONSENT_CHANNELS:
+                key = (debtor.portfolio_id, snapshot.time_zone, snapshot.holds, snapshot.authorised_channels, at)
+                if key in shared:
+                    moments[debtor.pk] = shared[key]
+                    continue
+            verdict = evaluate(policies[debtor.portfolio_id], snapshot, channel, at, ledger[debtor.pk])
+            moment = at if verdict.allowed else verdict.next_allowed_at
+            moments[debtor.pk] = moment
+            if key is not None:
+                shared[key] = moment
+    return moments

@@ -1,14 +1,16 @@
 """Writes for the calls app: contact attempts checked against the contact policy."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls.models import Call, DebtorChannelAuthorisation, PolicyDecision
-from calls.policy import Verdict, check_contact
+from calls.models import Call, DebtorChannelAuthorisation, FollowUp, PolicyDecision
+from calls.policy import HOLD_FIELDS, Verdict, check_contact, next_lawful_moments, zone_for
 
 
 def verdict_snapshot(verdict: Verdict) -> dict:
@@ -114,3 +116,225 @@ def channel_authorisation_revoke(*, debtor, channel: str, at: datetime) -> int:
     return DebtorChannelAuthorisation.objects.filter(debtor=debtor, channel=channel, revoked_at__isnull=True).update(
         revoked_at=at
     )
+
+
+# --- Follow-up scheduling (calls.tasks.schedule_follow_ups) ------------------------------------
+
+SCHEDULER = "schedule_follow_ups"
+# Only recent events are scheduled: a promise broken a month ago needs a person, not a job.
+BROKEN_LOOKBACK = timedelta(days=7)
+CALLBACK_LOOKBACK = timedelta(days=2)
+RETRY_LOOKBACK = timedelta(days=1)
+NO_CONTACT_OUTCOMES = ("no_answer", "busy", "voicemail")
+
+
+@dataclass
+class ScheduleResult:
+    broken_promises: int = 0
+    callbacks: int = 0
+    retries: int = 0
+    reminder_calls: int = 0
+    reminder_messages: int = 0
+    no_lawful_moment: int = 0
+
+
+def _debtors_by_id(debtor_ids) -> dict:
+    from debtors.models import Debtor
+
+    queryset = Debtor.objects.filter(pk__in=list(debtor_ids)).select_related("portfolio__promise_rules")
+    return {debtor.pk: debtor for debtor in queryset}
+
+
+def _insert_follow_ups(rows: list[FollowUp]) -> int:
+    """Insert-or-nothing: the open-follow-up unique constraint absorbs any duplicate."""
+    before = len(rows)
+    FollowUp.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    return before
+
+
+def _schedule_broken_promises(now: datetime, result: ScheduleResult) -> None:
+    from promises.models import Promise
+
+    already = FollowUp.objects.filter(promise=OuterRef("pk"), reason=FollowUp.Reason.BROKEN_PROMISE)
+    broken = list(
+        Promise.objects.filter(status=Promise.Status.BROKEN, resolved_at__gte=now - BROKEN_LOOKBACK)
+        .exclude(Exists(already))
+        .order_by()
+        .values_list("pk", "debtor_id")
+    )
+    if not broken:
+        return
+    debtors = _debtors_by_id({debtor_id for _pk, debtor_id in broken})
+    moments = next_lawful_moments([(debtor, now) for debtor in debtors.values()], "voice")
+    rows = []
+    for promise_id, debtor_id in broken:
+        due_at = moments[debtor_id]
+        if due_at is None:
+            result.no_lawful_moment += 1
+            continue
+        rows.append(
+            FollowUp(
+                debtor_id=debtor_id,
+                assigned_to_id=debtors[debtor_id].assigned_to_id,
+                due_at=due_at,
+                reason=FollowUp.Reason.BROKEN_PROMISE,
+                subject_key=f"promise:{promise_id}",
+                promise_id=promise_id,
+                created_by_job=SCHEDULER,
+                created_at=now,
+            )
+        )
+    result.broken_promises += _insert_follow_ups(rows)
+
+
+def _schedule_callbacks(now: datetime, result: ScheduleResult) -> None:
+    already = FollowUp.objects.filter(call=OuterRef("pk"), reason=FollowUp.Reason.CALLBACK)
+    callbacks = list(
+        Call.objects.filter(commitment=Call.Commitment.CALLBACK, callback_at__gte=now - CALLBACK_LOOKBACK)
+        .exclude(Exists(already))
+        .order_by()
+        .values_list("pk", "debtor_id", "callback_at", "collector_id")
+    )
+    if not callbacks:
+        return
+    debtors = _debtors_by_id({debtor_id for _pk, debtor_id, _at, _c in callbacks})
+    rows = []
+    for call_id, debtor_id, callback_at, collector_id in callbacks:
+        # At the agreed time if that is lawful (the debtor asked), else the next lawful moment.
+        due_at = next_lawful_moments([(debtors[debtor_id], max(callback_at, now))], "voice")[debtor_id]
+        if due_at is None:
+            result.no_lawful_moment += 1
+            continue
+        rows.append(
+            FollowUp(
+                debtor_id=debtor_id,
+                assigned_to_id=debtors[debtor_id].assigned_to_id or collector_id,
+                due_at=due_at,
+                reason=FollowUp.Reason.CALLBACK,
+                subject_key=f"call:{call_id}",
+                call_id=call_id,
+                created_by_job=SCHEDULER,
+                created_at=now,
+            )
+        )
+    result.callbacks += _insert_follow_ups(rows)
+
+
+def _schedule_retries(now: datetime, result: ScheduleResult) -> None:
+    from promises.selectors import promise_rules_for
+
+    later_call = Call.objects.filter(debtor=OuterRef("debtor"), started_at__gt=OuterRef("started_at"))
+    already = FollowUp.objects.filter(call=OuterRef("pk"), reason=FollowUp.Reason.RETRY)
+    open_work = FollowUp.objects.filter(debtor=OuterRef("debtor"), status=FollowUp.Status.OPEN)
+    attempts = list(
+        Call.objects.filter(
+            channel="voice",
+            direction=Call.Direction.OUTBOUND,
+            outcome__in=NO_CONTACT_OUTCOMES,
+            started_at__gte=now - RETRY_LOOKBACK,
+        )
+        .exclude(Exists(later_call))
+        .exclude(Exists(already))
+        .exclude(Exists(open_work))
+        .order_by()
+        .values_list("pk", "debtor_id", "started_at", "collector_id")
+    )
+    if not attempts:
+        return
+    debtors = _debtors_by_id({debtor_id for _pk, debtor_id, _at, _c in attempts})
+    cadence = {}
+    requests = []
+    for _pk, debtor_id, started_at, _collector in attempts:
+        debtor = debtors[debtor_id]
+        if debtor.portfolio_id not in cadence:
+            cadence[debtor.portfolio_id] = timedelta(minutes=promise_rules_for(debtor.portfolio).retry_after_minutes)
+        requests.append((debtor, max(now, started_at + cadence[debtor.portfolio_id])))
+    moments = next_lawful_moments(requests, "voice")
+    rows = []
+    for call_id, debtor_id, _started_at, collector_id in attempts:
+        if moments[debtor_id] is None:
+            result.no_lawful_moment += 1
+            continue
+        rows.append(
+            FollowUp(
+                debtor_id=debtor_id,
+                assigned_to_id=debtors[debtor_id].assigned_to_id or collector_id,
+                due_at=moments[debtor_id],
+                reason=FollowUp.Reason.RETRY,
+                subject_key=f"call:{call_id}",
+                call_id=call_id,
+                created_by_job=SCHEDULER,
+                created_at=now,
+            )
+        )
+    result.retries += _insert_follow_ups(rows)
+
+
+def _schedule_reminders(now: datetime, result: ScheduleResult) -> None:
+    """Before a promise falls due: a message where the debtor consented, else a call task."""
+    from promises.models import Message, Promise
+    from promises.selectors import promise_rules_for
+    from promises.services import reminder_messages_queue
+
+    today = now.date()
+    has_call = FollowUp.objects.filter(promise=OuterRef("pk"), reason=FollowUp.Reason.REMINDER)
+    has_message = Message.objects.filter(promise=OuterRef("pk"), purpose=Message.Purpose.REMINDER)
+    # A coarse window in SQL (a fortnight of due dates); each portfolio's own days in Python.
+    candidates = list(
+        Promise.objects.filter(
+            status=Promise.Status.PENDING, due_date__gte=today - timedelta(days=1), due_date__lte=today + timedelta(days=15)
+        )
+        .exclude(Exists(has_call))
+        .exclude(Exists(has_message))
+        .select_related("debtor__portfolio__promise_rules")
+        .order_by()
+    )
+    due = []
+    for promise in candidates:
+        debtor = promise.debtor
+        days_before = promise_rules_for(debtor.portfolio).reminder_days_before
+        local_today = now.astimezone(zone_for(debtor.time_zone)).date()
+        if days_before and promise.due_date - timedelta(days=days_before) <= local_today <= promise.due_date:
+            due.append(promise)
+    if not due:
+        return
+    calls_needed = reminder_messages_queue(promises=due, now=now, result=result)
+    if not calls_needed:
+        return
+    moments = next_lawful_moments([(promise.debtor, now) for promise in calls_needed], "voice")
+    rows = []
+    for promise in calls_needed:
+        if moments[promise.debtor_id] is None:
+            result.no_lawful_moment += 1
+            continue
+        rows.append(
+            FollowUp(
+                debtor_id=promise.debtor_id,
+                assigned_to_id=promise.debtor.assigned_to_id or promise.collector_id,
+                due_at=moments[promise.debtor_id],
+                reason=FollowUp.Reason.REMINDER,
+                subject_key=f"promise:{promise.pk}",
+                promise_id=promise.pk,
+                created_by_job=SCHEDULER,
+                created_at=now,
+            )
+        )
+    result.reminder_calls += _insert_follow_ups(rows)
+
+
+def follow_ups_schedule(*, now: datetime | None = None) -> ScheduleResult:
+    """Put the right follow-up in the right queue at a lawful moment, never twice.
+
+    1. A call for every promise broken in the last week that has none yet.
+    2. The callbacks debtors asked for, at the agreed time or the next lawful one.
+    3. A retry after the latest unanswered call, on the portfolio's cadence.
+    4. Reminders before due dates: a message where consented, otherwise a call.
+    Each step looks for work that has no follow-up (of any status) yet and inserts with
+    ON CONFLICT DO NOTHING, so reruns and concurrent runs add nothing.
+    """
+    now = now or timezone.now()
+    result = ScheduleResult()
+    for step in (_schedule_broken_promises, _schedule_callbacks, _schedule_retries, _schedule_reminders):
+        with transaction.atomic():
+            step(now, result)
+    return result

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -173,6 +174,17 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cobranza@localhost")
 
+# --- Messages to debtors (reminders, agreement summaries) ----------------------------------
+# "file" writes var/outbox/<channel>.jsonl, "console" prints, "http" posts to a gateway;
+# a dotted path names your own promises.messaging.Provider subclass.
+SMS_PROVIDER = env_str("SMS_PROVIDER", "file")
+WHATSAPP_PROVIDER = env_str("WHATSAPP_PROVIDER", "file")
+MESSAGING_HTTP_URL = env_str("MESSAGING_HTTP_URL", "")
+MESSAGING_HTTP_TOKEN = env_str("MESSAGING_HTTP_TOKEN", "")
+MESSAGING_HTTP_TIMEOUT = env_int("MESSAGING_HTTP_TIMEOUT", 10)
+if "http" in (SMS_PROVIDER, WHATSAPP_PROVIDER) and not MESSAGING_HTTP_URL:
+    raise ImproperlyConfigured("SMS_PROVIDER or WHATSAPP_PROVIDER is 'http' but MESSAGING_HTTP_URL is not set.")
+
 # --- Security -----------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)  # one working day
@@ -233,6 +245,26 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "collections_crm.tasks.heartbeat",
         "schedule": float(env_int("HEARTBEAT_SECONDS", 60)),
+    },
+    # Every 5 minutes: judge promises whose grace ended (kept, partially kept, broken).
+    "flag-lapsed-promises": {
+        "task": "promises.tasks.flag_lapsed_promises",
+        "schedule": float(env_int("FLAG_LAPSED_SECONDS", 300)),
+    },
+    # Every 5 minutes: follow-ups for broken promises, callbacks, retries and reminders.
+    "schedule-follow-ups": {
+        "task": "calls.tasks.schedule_follow_ups",
+        "schedule": float(env_int("SCHEDULE_FOLLOW_UPS_SECONDS", 300)),
+    },
+    # Every minute: send the outbox messages that are due and lawful now.
+    "send-reminders": {
+        "task": "promises.tasks.send_reminders",
+        "schedule": float(env_int("SEND_REMINDERS_SECONDS", 60)),
+    },
+    # Nightly at 05:00 UTC (around midnight in the Americas): each debt's arrears, for roll rates.
+    "snapshot-debt-aging": {
+        "task": "promises.tasks.snapshot_debt_aging",
+        "schedule": crontab(hour=5, minute=0),
     },
 }
 

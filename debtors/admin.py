@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from debtors.models import Creditor, Debt, Debtor, Phone, Portfolio
+from debtors.models import Creditor, Debt, DebtSnapshot, Debtor, Phone, Portfolio
 
 
 @admin.register(Creditor)
@@ -66,4 +66,13 @@ class DebtAdmin(admin.ModelAdmin):
     list_select_related = ("debtor",)
     raw_id_fields = ("debtor",)
     date_hierarchy = "due_date"
+    show_full_result_count = False
+
+
+@admin.register(DebtSnapshot)
+class DebtSnapshotAdmin(admin.ModelAdmin):
+    list_display = ("taken_on", "debt", "days_past_due", "aging_bucket", "balance")
+    list_filter = ("aging_bucket", "taken_on")
+    search_fields = ("debt__account_reference", "debt__debtor__full_name")
+    raw_id_fields = ("debt",)
     show_full_result_count = False

@@ -264,3 +264,24 @@ class Debt(models.Model):
 
     def aging_bucket(self, on: date) -> str:
         return aging_bucket_for(self.days_past_due(on))
+
+
+class DebtSnapshot(models.Model):
+    """A debt's arrears as they stood on a night, for roll rates between aging buckets."""
+
+    debt = models.ForeignKey(Debt, verbose_name=_("debt"), on_delete=models.CASCADE, related_name="snapshots")
+    taken_on = models.DateField(_("date"))
+    days_past_due = models.PositiveIntegerField(_("days past due"))
+    aging_bucket = models.CharField(_("aging bucket"), max_length=8, choices=AgingBucket.choices)
+    balance = models.DecimalField(_("balance"), **MONEY)
+
+    class Meta:
+        verbose_name = _("debt snapshot")
+        verbose_name_plural = _("debt snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["debt", "taken_on"], name="debt_snapshot_one_per_night"),
+        ]
+        indexes = [models.Index(fields=["taken_on", "aging_bucket"], name="debt_snapshot_day_bucket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.debt} · {self.taken_on} · {self.aging_bucket}"

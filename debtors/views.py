@@ -37,7 +37,8 @@ def debtor_detail(request, pk: int):
     promises = list(promises_for_debtor(debtor))
     calls = list(calls_for_debtor(debtor))
     payments = list(debtor.payments.select_related("debt", "recorded_by"))
-    timeline = _timeline(calls, promises, payments)
+    messages = list(debtor.messages.all())
+    timeline = _timeline(calls, promises, payments, messages)
     days = selectors.days_past_due(debtor.oldest_unpaid_due, today)
     verdict = check_contact(debtor, "voice", timezone.now())
     context = {
@@ -61,9 +62,13 @@ def _bucket_label(days: int) -> str:
     return AgingBucket(aging_bucket_for(days)).label
 
 
-def _timeline(calls, promises, payments) -> list[dict]:
-    """Calls, promise status changes and payments, newest first."""
-    entries = [{"kind": "call", "at": call.started_at, "call": call} for call in calls]
+def _timeline(calls, promises, payments, messages) -> list[dict]:
+    """Calls, promise status changes, payments and messages, newest first."""
+    # A sent message is also on the ledger as a contact; the message entry tells its story.
+    entries = [
+        {"kind": "call", "at": call.started_at, "call": call} for call in calls if call.outcome != "message_sent"
+    ]
+    entries.extend({"kind": "message", "at": message.sent_at or message.created_at, "message": message} for message in messages)
     for promise in promises:
         for event in promise.events.all():
             entries.append({"kind": "promise_event", "at": event.at, "event": event, "promise": promise})

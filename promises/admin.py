@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from promises.models import Arrangement, Payment, Promise, PromiseEvent
+from promises.models import Arrangement, Message, Payment, PaymentAllocation, Promise, PromiseEvent, PromiseRules
 
 
 class PromiseEventInline(admin.TabularInline):
@@ -39,12 +39,43 @@ class PromiseEventAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
 
+class PaymentAllocationInline(admin.TabularInline):
+    model = PaymentAllocation
+    extra = 0
+    raw_id_fields = ("promise",)
+
+
+@admin.register(PaymentAllocation)
+class PaymentAllocationAdmin(admin.ModelAdmin):
+    list_display = ("payment", "promise", "amount")
+    search_fields = ("payment__reference", "promise__debtor__full_name")
+    raw_id_fields = ("payment", "promise")
+
+
+@admin.register(PromiseRules)
+class PromiseRulesAdmin(admin.ModelAdmin):
+    list_display = ("portfolio", "grace_days", "tolerance_percent", "tolerance_amount", "partial_minimum_percent", "missed_instalment", "reminder_days_before")
+    list_filter = ("missed_instalment",)
+    search_fields = ("portfolio__name", "portfolio__creditor__name")
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "debtor", "channel", "purpose", "recipient", "status", "send_after", "sent_at", "attempts")
+    list_filter = ("status", "channel", "purpose")
+    search_fields = ("debtor__full_name", "recipient", "idempotency_key", "provider_message_id")
+    raw_id_fields = ("debtor", "promise", "phone")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
     list_display = ("paid_at", "debtor", "amount", "currency", "reference", "source", "credited_to")
     list_filter = ("source", "currency")
     search_fields = ("reference", "debtor__full_name", "debtor__external_id")
     list_select_related = ("debtor", "credited_to")
-    raw_id_fields = ("debtor", "debt", "promise")
+    raw_id_fields = ("debtor", "debt", "credited_to", "recorded_by")
     date_hierarchy = "paid_at"
+    inlines = [PaymentAllocationInline]
     show_full_result_count = False

@@ -3,11 +3,73 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from debtors.markets import CURRENCY_CHOICES
 from debtors.models import MONEY
+
+
+class PromiseRules(models.Model):
+    """How a portfolio's promises are judged and followed up; a missing row means defaults."""
+
+    class MissedInstalment(models.TextChoices):
+        BREAKS_ARRANGEMENT = "break", _("A missed instalment breaks the arrangement")
+        CARRY_TO_END = "carry", _("A missed instalment's unpaid amount moves to the last instalment")
+
+    portfolio = models.OneToOneField(
+        "debtors.Portfolio", verbose_name=_("portfolio"), on_delete=models.CASCADE, related_name="promise_rules"
+    )
+    grace_days = models.PositiveSmallIntegerField(
+        _("grace days"), default=2, help_text=_("Days after the promised date in which a payment still counts.")
+    )
+    tolerance_percent = models.DecimalField(
+        _("tolerance (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text=_("A shortfall up to this share of the promise still counts as kept."),
+    )
+    tolerance_amount = models.DecimalField(
+        _("tolerance (amount)"),
+        default=Decimal("0"),
+        help_text=_("A shortfall up to this amount still counts as kept (bank fees, rounding)."),
+        **MONEY,
+    )
+    partial_minimum_percent = models.DecimalField(
+        _("minimum for partially kept (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("50"),
+        help_text=_("Paying less than this share of the promise counts as a broken promise."),
+    )
+    missed_instalment = models.CharField(
+        _("missed instalment"), max_length=8, choices=MissedInstalment.choices, default=MissedInstalment.BREAKS_ARRANGEMENT
+    )
+    reminder_days_before = models.PositiveSmallIntegerField(
+        _("reminder days before"), default=2, help_text=_("0 sends no reminders.")
+    )
+    retry_after_minutes = models.PositiveIntegerField(
+        _("retry after no contact (minutes)"), default=240
+    )
+
+    class Meta:
+        verbose_name = _("promise rules")
+        verbose_name_plural = _("promise rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(tolerance_percent__gte=0, tolerance_percent__lte=100), name="rules_tolerance_percent_range"
+            ),
+            models.CheckConstraint(condition=Q(tolerance_amount__gte=0), name="rules_tolerance_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(partial_minimum_percent__gt=0, partial_minimum_percent__lte=100),
+                name="rules_partial_minimum_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.portfolio)
 
 
 class Arrangement(models.Model):
@@ -117,9 +179,13 @@ class Promise(models.Model):
     grace_days = models.PositiveSmallIntegerField(_("grace days"), default=0)
     # End of the last grace day in the debtor's zone: when an unpaid promise lapses.
     lapses_at = models.DateTimeField(_("lapses at"))
+    # Fixed when the promise is made, from the portfolio's rules and any override: paid at
+    # least `kept_threshold` by `lapses_at` is kept, at least `partial_threshold` partially kept.
+    kept_threshold = models.DecimalField(_("counts as kept from"), **MONEY)
+    partial_threshold = models.DecimalField(_("counts as partially kept from"), **MONEY)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         verbose_name = _("promise")
@@ -127,6 +193,12 @@ class Promise(models.Model):
         ordering = ["-due_date", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="promise_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(partial_threshold__gt=0)
+                & Q(partial_threshold__lte=models.F("kept_threshold"))
+                & Q(kept_threshold__lte=models.F("amount")),
+                name="promise_thresholds_ordered",
+            ),
             models.CheckConstraint(condition=Q(status__in=PromiseStatus.values), name="promise_status_valid"),
             models.CheckConstraint(
                 condition=Q(status="pending", resolved_at__isnull=True)
@@ -211,15 +283,6 @@ class Payment(models.Model):
         blank=True,
         related_name="payments",
     )
-    promise = models.ForeignKey(
-        Promise,
-        verbose_name=_("promise"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="payments",
-        help_text=_("The promise this payment was allocated to."),
-    )
     # The collector credited at the time of payment (see Promise.collector).
     credited_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -261,3 +324,92 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} · {self.paid_at:%Y-%m-%d} · {self.reference}"
+
+
+class PaymentAllocation(models.Model):
+    """The part of a payment that counts towards one promise."""
+
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.CASCADE, related_name="allocations")
+    promise = models.ForeignKey(Promise, verbose_name=_("promise"), on_delete=models.PROTECT, related_name="allocations")
+    amount = models.DecimalField(_("amount"), **MONEY)
+
+    class Meta:
+        verbose_name = _("payment allocation")
+        verbose_name_plural = _("payment allocations")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive"),
+            models.UniqueConstraint(fields=["payment", "promise"], name="allocation_unique_payment_promise"),
+        ]
+        indexes = [models.Index(fields=["promise"], name="allocation_promise_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} → {self.promise_id}"
+
+
+class Message(models.Model):
+    """The outbox: a reminder or summary to send by SMS, WhatsApp or e-mail.
+
+    A row is claimed (queued → sending) before the provider is called and marked sent
+    after; `idempotency_key` is unique, so the same reminder is never queued twice, and
+    the provider receives it too, so a retry after a crash is recognised, not resent.
+    """
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        WHATSAPP = "whatsapp", _("WhatsApp")
+        EMAIL = "email", _("E-mail")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("message status", "Queued")
+        SENDING = "sending", pgettext_lazy("message status", "Sending")
+        SENT = "sent", pgettext_lazy("message status", "Sent")
+        FAILED = "failed", pgettext_lazy("message status", "Failed")
+        BLOCKED = "blocked", pgettext_lazy("message status", "Blocked by the contact policy")
+
+    class Purpose(models.TextChoices):
+        REMINDER = "reminder", _("Reminder before a due date")
+        SUMMARY = "summary", _("Agreement summary")
+
+    debtor = models.ForeignKey(
+        "debtors.Debtor", verbose_name=_("debtor"), on_delete=models.PROTECT, related_name="messages"
+    )
+    promise = models.ForeignKey(
+        Promise, verbose_name=_("promise"), on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    phone = models.ForeignKey(
+        "debtors.Phone", verbose_name=_("phone"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    language = models.CharField(_("language"), max_length=8)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("text"))
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    send_after = models.DateTimeField(_("send after"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    provider_message_id = models.CharField(_("provider's id"), max_length=200, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="message_sent_has_time"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["send_after"], condition=Q(status__in=["queued", "sending"]), name="message_due_idx"
+            ),
+            models.Index(fields=["debtor", "-created_at"], name="message_debtor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.recipient} · {self.get_status_display()}"

@@ -11,7 +11,7 @@ from django.utils import timezone
 from calls.models import Call
 from collections_crm.permissions import collector_scope
 from debtors.models import MONEY
-from promises.models import Payment, Promise, PromiseEvent
+from promises.models import Payment, Promise, PromiseEvent, PromiseRules
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(**MONEY))
 RESOLVED = (Promise.Status.KEPT, Promise.Status.PARTIALLY_KEPT, Promise.Status.BROKEN)
@@ -152,3 +152,11 @@ def collector_table(user, period: Period) -> list[dict]:
 def promises_for_debtor(debtor) -> QuerySet[Promise]:
     events = Prefetch("events", queryset=PromiseEvent.objects.select_related("by"))
     return debtor.promises.select_related("collector", "debt", "arrangement").prefetch_related(events)
+
+
+def promise_rules_for(portfolio) -> PromiseRules:
+    """The portfolio's promise rules, or the defaults when it has none saved."""
+    try:
+        return portfolio.promise_rules
+    except PromiseRules.DoesNotExist:
+        return PromiseRules(portfolio=portfolio)

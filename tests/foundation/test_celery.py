@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from collections_crm.models import Heartbeat
 from collections_crm.tasks import heartbeat
+from tests.utils import test_database_url as database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -21,18 +21,8 @@ ROOT = Path(settings.BASE_DIR)
 CELERY = [sys.executable, "-m", "celery", "-A", "collections_crm"]
 
 
-def _test_database_url() -> str:
-    """The URL of the database this test is using, for the worker to share it."""
-    params = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{params['NAME']}"
-    user = params["USER"]
-    password = f":{params['PASSWORD']}" if params.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{params['HOST']}:{params['PORT'] or 5432}/{params['NAME']}"
-
-
 def _start(args, tmp_path, **extra_env):
-    env = {**os.environ, "DATABASE_URL": _test_database_url(), "DEBUG": "1", **extra_env}
+    env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "1", **extra_env}
     log = open(tmp_path / f"{args[0]}.log", "w")
     return subprocess.Popen([*CELERY, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 

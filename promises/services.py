@@ -1,0 +1,653 @@
+"""Writes for promises and payments. Every status change leaves a PromiseEvent row."""
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Sum
+from django.db.models.functions import Greatest
+from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import formats, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext as _
+
+from debtors.models import Debt, Debtor
+from promises import rules as promise_rules
+from promises.messaging import Outgoing, ProviderError, provider_for
+from promises.models import Arrangement, Message, Payment, PaymentAllocation, Promise, PromiseEvent
+from promises.selectors import promise_rules_for
+
+PENDING = Promise.Status.PENDING
+
+
+def _event(promise: Promise, *, from_status: str, to_status: str, at: datetime, cause: str, by=None, note: str = ""):
+    return PromiseEvent(
+        promise=promise, from_status=from_status, to_status=to_status, at=at, cause=cause, by=by, note=note[:500]
+    )
+
+
+def _local_today(debtor: Debtor, at: datetime) -> date:
+    return timezone.localtime(at, zoneinfo.ZoneInfo(debtor.time_zone)).date()
+
+
+@transaction.atomic
+def promise_create(
+    *,
+    debtor: Debtor,
+    collector,
+    amount: Decimal,
+    due_date: date,
+    created_by=None,
+    debt: Debt | None = None,
+    call=None,
+    arrangement: Arrangement | None = None,
+    instalment_number: int | None = None,
+    replaces: Promise | None = None,
+    grace_days: int | None = None,
+    tolerance_percent: Decimal | None = None,
+    tolerance_amount: Decimal | None = None,
+    at: datetime | None = None,
+) -> Promise:
+    """Record a promise of payment; the portfolio's rules fill what the caller leaves out.
+
+    `grace_days`, `tolerance_percent` and `tolerance_amount` override the portfolio's rules
+    for this promise only. The thresholds that judge it are computed now and stored, so a
+    later change of the rules never rewrites the terms of a promise already made.
+    """
+    at = at or timezone.now()
+    amount = Decimal(amount)
+    if amount <= 0:
+        raise ValidationError({"amount": _("A promise must be for an amount above zero.")})
+    if due_date < _local_today(debtor, at):
+        raise ValidationError({"due_date": _("The promised date is in the past for the debtor.")})
+    if debt is not None and debt.debtor_id != debtor.pk:
+        raise ValidationError({"debt": _("This debt belongs to another debtor.")})
+    rules = promise_rules_for(debtor.portfolio)
+    grace = rules.grace_days if grace_days is None else grace_days
+    thresholds = promise_rules.thresholds_for(
+        amount,
+        tolerance_percent=rules.tolerance_percent if tolerance_percent is None else Decimal(tolerance_percent),
+        tolerance_amount=rules.tolerance_amount if tolerance_amount is None else Decimal(tolerance_amount),
+        partial_minimum_percent=rules.partial_minimum_percent,
+    )
+    promise = Promise(
+        debtor=debtor,
+        debt=debt,
+        call=call,
+        collector=collector,
+        arrangement=arrangement,
+        instalment_number=instalment_number,
+        replaces=replaces,
+        amount=amount,
+        currency=debt.currency if debt is not None else debtor.portfolio.currency,
+        due_date=due_date,
+        grace_days=grace,
+        lapses_at=promise_rules.lapse_moment(due_date, grace, debtor.time_zone),
+        kept_threshold=thresholds.kept,
+        partial_threshold=thresholds.partial,
+        status=PENDING,
+        created_at=at,
+    )
+    promise.full_clean()
+    promise.save()
+    PromiseEvent.objects.create(
+        promise=promise,
+        from_status="",
+        to_status=PENDING,
+        at=at,
+        cause=PromiseEvent.Cause.CREATED,
+        by=created_by or collector,
+    )
+    return promise
+
+
+@transaction.atomic
+def arrangement_create(
+    *,
+    debtor: Debtor,
+    collector,
+    schedule: list[tuple[date, Decimal]],
+    kind: str = Arrangement.Kind.INSTALMENTS,
+    debt: Debt | None = None,
+    call=None,
+    discount_amount: Decimal = Decimal("0"),
+    created_by=None,
+    at: datetime | None = None,
+) -> Arrangement:
+    """An arrangement (instalments, or a discounted settlement): one promise per instalment."""
+    if not schedule:
+        raise ValidationError(_("An arrangement needs at least one payment."))
+    dates = [due for due, _amount in schedule]
+    if dates != sorted(dates) or len(set(dates)) != len(dates):
+        raise ValidationError(_("Instalment dates must be different and in order."))
+    if discount_amount < 0:
+        raise ValidationError({"discount_amount": _("A discount cannot be negative.")})
+    total = sum((Decimal(amount) for _due, amount in schedule), Decimal("0"))
+    arrangement = Arrangement(
+        debtor=debtor,
+        debt=debt,
+        kind=kind,
+        total_amount=total,
+        discount_amount=discount_amount,
+        currency=debt.currency if debt is not None else debtor.portfolio.currency,
+        created_by=created_by or collector,
+    )
+    arrangement.full_clean()
+    arrangement.save()
+    for number, (due, amount) in enumerate(schedule, start=1):
+        promise_create(
+            debtor=debtor,
+            collector=collector,
+            amount=Decimal(amount),
+            due_date=due,
+            debt=debt,
+            call=call,
+            arrangement=arrangement,
+            instalment_number=number,
+            created_by=created_by,
+            at=at,
+        )
+    return arrangement
+
+
+def _close_pending(promise_ids: list[int], *, to_status: str, at: datetime, cause: str, by=None, note: str = "") -> list[int]:
+    """Compare-and-set pending → to_status; returns the ids that really changed."""
+    changed = list(
+        Promise.objects.select_for_update()
+        .filter(pk__in=promise_ids, status=PENDING)
+        .values_list("pk", flat=True)
+    )
+    if changed:
+        Promise.objects.filter(pk__in=changed).update(status=to_status, resolved_at=at)
+        PromiseEvent.objects.bulk_create(
+            PromiseEvent(promise_id=pk, from_status=PENDING, to_status=to_status, at=at, cause=cause, by=by, note=note)
+            for pk in changed
+        )
+    return changed
+
+
+@transaction.atomic
+def promise_cancel(*, promise: Promise, by, note: str = "", at: datetime | None = None) -> bool:
+    """Cancel a pending promise (renegotiated or withdrawn); history stays. False if not pending."""
+    at = at or timezone.now()
+    return bool(_close_pending([promise.pk], to_status=Promise.Status.CANCELLED, at=at, cause=PromiseEvent.Cause.USER, by=by, note=note))
+
+
+@transaction.atomic
+def promise_renegotiate(*, promise: Promise, by, amount: Decimal, due_date: date, note: str = "", at: datetime | None = None) -> Promise:
+    """Replace a pending promise with a new one; the old one is cancelled and linked."""
+    at = at or timezone.now()
+    if not promise_cancel(promise=promise, by=by, note=note or _("Renegotiated"), at=at):
+        raise ValidationError(_("Only a pending promise can be renegotiated."))
+    return promise_create(
+        debtor=promise.debtor,
+        collector=promise.collector,
+        amount=amount,
+        due_date=due_date,
+        debt=promise.debt,
+        replaces=promise,
+        created_by=by,
+        grace_days=promise.grace_days,
+        at=at,
+    )
+
+
+@dataclass
+class PaymentResult:
+    payment: Payment
+    created: bool
+    kept_promise_ids: list[int] = field(default_factory=list)
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    debtor: Debtor,
+    amount: Decimal,
+    paid_at: datetime,
+    reference: str,
+    source: str,
+    debt: Debt | None = None,
+    recorded_by=None,
+    at: datetime | None = None,
+) -> PaymentResult:
+    """Record a payment once per (source, reference) and reconcile the debtor's promises.
+
+    1. A reference already recorded from this source changes nothing: the first record wins.
+    2. The debtor row is locked, so two payments of one debtor are allocated one at a time.
+    3. The amount is allocated to the debtor's pending promises that were open when it was
+       paid (made before it, lapsing after it), earliest due first, each up to what it
+       still lacks; a promise whose allocations reach its amount is kept at once.
+    4. The debt's balance goes down by the amount (never below zero).
+    """
+    at = at or timezone.now()
+    amount = Decimal(amount)
+    reference = reference.strip()
+    if amount <= 0:
+        raise ValidationError({"amount": _("A payment must be for an amount above zero.")})
+    if not reference:
+        raise ValidationError({"reference": _("A payment needs its reference (bank or receipt number).")})
+    if debt is not None and debt.debtor_id != debtor.pk:
+        raise ValidationError({"debt": _("This debt belongs to another debtor.")})
+    existing = Payment.objects.filter(source=source, reference=reference).first()
+    if existing is not None:
+        return PaymentResult(payment=existing, created=False)
+
+    Debtor.objects.select_for_update().filter(pk=debtor.pk).first()
+    payment = Payment(
+        debtor=debtor,
+        debt=debt,
+        amount=amount,
+        currency=debt.currency if debt is not None else debtor.portfolio.currency,
+        paid_at=paid_at,
+        reference=reference,
+        source=source,
+        recorded_by=recorded_by,
+        credited_to=debtor.assigned_to,
+    )
+    try:
+        with transaction.atomic():
+            payment.save()
+    except IntegrityError:
+        # Recorded by someone else between our look-up and our insert: theirs stands.
+        return PaymentResult(payment=Payment.objects.get(source=source, reference=reference), created=False)
+
+    open_promises = (
+        Promise.objects.filter(debtor=debtor, status=PENDING, created_at__lte=paid_at, lapses_at__gt=paid_at)
+        .annotate(allocated=Sum("allocations__amount"))
+        .order_by("due_date", "instalment_number", "pk")
+    )
+    if debt is not None:
+        open_promises = open_promises.filter(debt__in=[debt]) | open_promises.filter(debt__isnull=True)
+        open_promises = open_promises.order_by("due_date", "instalment_number", "pk")
+    remaining = amount
+    allocations, fully_paid = [], []
+    for promise in open_promises:
+        if remaining <= 0:
+            break
+        lacking = promise.amount - (promise.allocated or Decimal("0"))
+        if lacking <= 0:
+            continue
+        share = min(lacking, remaining)
+        allocations.append(PaymentAllocation(payment=payment, promise=promise, amount=share))
+        remaining -= share
+        if share == lacking:
+            fully_paid.append(promise)
+    PaymentAllocation.objects.bulk_create(allocations)
+    if allocations and payment.credited_to_id is None:
+        Payment.objects.filter(pk=payment.pk).update(credited_to=allocations[0].promise.collector_id)
+    kept = _close_pending(
+        [promise.pk for promise in fully_paid],
+        to_status=Promise.Status.KEPT,
+        at=at,
+        cause=PromiseEvent.Cause.PAYMENT,
+        by=recorded_by,
+        note=reference,
+    )
+    _complete_arrangements({promise.arrangement_id for promise in fully_paid if promise.arrangement_id})
+
+    target = debt or next((a.promise.debt for a in allocations if a.promise.debt_id), None)
+    if target is None:
+        target = debtor.debts.filter(recalled_on__isnull=True, balance__gt=0).order_by("due_date", "pk").first()
+    if target is not None:
+        Debt.objects.filter(pk=target.pk).update(balance=Greatest(F("balance") - amount, Decimal("0")), updated_at=at)
+        if payment.debt_id is None:
+            Payment.objects.filter(pk=payment.pk).update(debt=target)
+    return PaymentResult(payment=payment, created=True, kept_promise_ids=kept)
+
+
+def _complete_arrangements(arrangement_ids) -> None:
+    """An active arrangement whose instalments are all kept is completed."""
+    for arrangement_id in arrangement_ids:
+        statuses = set(Promise.objects.filter(arrangement_id=arrangement_id).values_list("status", flat=True))
+        if statuses == {Promise.Status.KEPT}:
+            Arrangement.objects.filter(pk=arrangement_id, status=Arrangement.Status.ACTIVE).update(
+                status=Arrangement.Status.COMPLETED
+            )
+
+
+# --- Lapsed promises -------------------------------------------------------------------------
+
+_PAID = "(SELECT COALESCE(SUM(a.amount), 0) FROM promises_paymentallocation a WHERE a.promise_id = promises_promise.id)"
+_FLIP = f"""
+    UPDATE promises_promise
+    SET status = CASE WHEN {_PAID} >= kept_threshold THEN 'kept'
+                      WHEN {_PAID} >= partial_threshold THEN 'partially_kept'
+                      ELSE 'broken' END,
+        resolved_at = %(now)s
+    WHERE status = 'pending' AND lapses_at <= %(now)s
+    RETURNING id, status, arrangement_id
+"""
+
+
+@dataclass
+class FlagResult:
+    kept: int = 0
+    partially_kept: int = 0
+    broken: int = 0
+    arrangements_broken: int = 0
+    amounts_carried: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.kept + self.partially_kept + self.broken
+
+
+@transaction.atomic
+def promises_flag_lapsed(*, now: datetime | None = None) -> FlagResult:
+    """Judge every pending promise whose grace has ended, in one set-based statement.
+
+    1. One UPDATE … WHERE status = 'pending' AND lapses_at <= now sets kept, partially kept
+       or broken from the payments allocated to each promise. The status in the WHERE is a
+       compare-and-set: a second job running at the same time finds those rows no longer
+       pending and leaves them alone, so nothing is judged twice.
+    2. The same transaction writes one event per changed promise (on PostgreSQL inside the
+       same statement), so a status never changes without its event.
+    3. Missed instalments apply the portfolio's rule: break the arrangement, or carry the
+       shortfall to the last pending instalment.
+    """
+    now = now or timezone.now()
+    params = {"now": connection.ops.adapt_datetimefield_value(now)}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"""
+                WITH flipped AS ({_FLIP})
+                , events AS (
+                    INSERT INTO promises_promiseevent (promise_id, from_status, to_status, at, cause, note)
+                    SELECT id, 'pending', status, %(now)s, 'job', '' FROM flipped
+                )
+                SELECT id, status, arrangement_id FROM flipped
+                """,
+                params,
+            )
+            flipped = cursor.fetchall()
+        else:
+            cursor.execute(_FLIP, params)
+            flipped = cursor.fetchall()
+            PromiseEvent.objects.bulk_create(
+                (
+                    PromiseEvent(promise_id=pk, from_status=PENDING, to_status=status, at=now, cause=PromiseEvent.Cause.JOB)
+                    for pk, status, _arrangement in flipped
+                ),
+                batch_size=2000,
+            )
+    result = FlagResult()
+    for _pk, status, _arrangement in flipped:
+        setattr(result, status, getattr(result, status) + 1)
+    missed = [(pk, arrangement) for pk, status, arrangement in flipped if arrangement and status != Promise.Status.KEPT]
+    kept_arrangements = {arrangement for _pk, status, arrangement in flipped if arrangement and status == Promise.Status.KEPT}
+    if missed:
+        _apply_missed_instalments(missed, now=now, result=result)
+    _complete_arrangements(kept_arrangements)
+    return result
+
+
+def _apply_missed_instalments(missed: list[tuple[int, int]], *, now: datetime, result: FlagResult) -> None:
+    """Break the arrangement, or move the unpaid part of the instalment to the last one."""
+    arrangements = {
+        arrangement.pk: arrangement
+        for arrangement in Arrangement.objects.select_for_update()
+        .select_related("debtor__portfolio")
+        .filter(pk__in={arrangement for _pk, arrangement in missed}, status=Arrangement.Status.ACTIVE)
+    }
+    paid = dict(
+        PaymentAllocation.objects.filter(promise_id__in=[pk for pk, _a in missed])
+        .values("promise_id")
+        .annotate(total=Sum("amount"))
+        .values_list("promise_id", "total")
+    )
+    amounts = dict(Promise.objects.filter(pk__in=[pk for pk, _a in missed]).values_list("pk", "amount"))
+    for promise_id, arrangement_id in missed:
+        arrangement = arrangements.get(arrangement_id)
+        if arrangement is None or arrangement.status != Arrangement.Status.ACTIVE:
+            continue
+        rules = promise_rules_for(arrangement.debtor.portfolio)
+        pending = list(arrangement.promises.filter(status=PENDING).order_by("-instalment_number"))
+        if rules.missed_instalment == rules.MissedInstalment.CARRY_TO_END and pending:
+            last = pending[0]
+            shortfall = amounts[promise_id] - (paid.get(promise_id) or Decimal("0"))
+            new_amount = last.amount + shortfall
+            factor = new_amount / last.amount
+            Promise.objects.filter(pk=last.pk).update(
+                amount=new_amount,
+                kept_threshold=(last.kept_threshold * factor).quantize(promise_rules.CENT),
+                partial_threshold=(last.partial_threshold * factor).quantize(promise_rules.CENT),
+            )
+            result.amounts_carried += 1
+            continue
+        arrangement.status = Arrangement.Status.BROKEN
+        arrangement.save(update_fields=["status"])
+        _close_pending(
+            [promise.pk for promise in pending],
+            to_status=Promise.Status.CANCELLED,
+            at=now,
+            cause=PromiseEvent.Cause.JOB,
+            note=_("Arrangement broken by a missed instalment"),
+        )
+        result.arrangements_broken += 1
+
+
+# --- Outbox: reminders and their delivery ------------------------------------------------------
+
+REMINDER_CHANNELS = ("whatsapp", "sms", "email")
+# Waits before retrying a message the provider refused: 1 min, 5 min, 30 min, 2 h, 6 h.
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=6))
+MAX_ATTEMPTS = len(BACKOFF) + 1
+# A claim older than this belongs to a worker that died while sending.
+STALE_CLAIM = timedelta(minutes=10)
+USABLE_PHONE_STATUSES = ("unknown", "valid")
+
+
+def render_reminder(*, promise: Promise, channel: str) -> tuple[str, str]:
+    """Subject and text of a reminder, in the debtor's language, amounts and dates in its style."""
+    from collections_crm.templatetags.crm import money
+
+    debtor = promise.debtor
+    with translation.override(debtor.language):
+        context = {
+            "first_name": debtor.full_name.split()[0] if debtor.full_name else "",
+            "creditor": debtor.portfolio.creditor.name,
+            "amount": money(promise.amount, promise.currency),
+            "due_date": formats.date_format(promise.due_date, "SHORT_DATE_FORMAT"),
+        }
+        body = render_to_string("messages/reminder.txt", context).strip()
+        subject = render_to_string("messages/reminder_subject.txt", context).strip() if channel == "email" else ""
+    # Plain spaces: a no-break space would push an SMS out of the GSM alphabet (dearer, shorter).
+    return subject.replace("\u00a0", " "), body.replace("\u00a0", " ")
+
+
+def _reminder_route(debtor, phones) -> tuple[str, object | None, str] | None:
+    """The channel the debtor consented to, best first: WhatsApp, SMS, then e-mail."""
+    own = [phone for phone in phones if phone.relationship == "own" and phone.status in USABLE_PHONE_STATUSES]
+    for channel, consent in (("whatsapp", "whatsapp_consent"), ("sms", "sms_consent")):
+        phone = next((phone for phone in own if getattr(phone, consent)), None)
+        if phone is not None:
+            return channel, phone, phone.number.as_e164
+    if debtor.email:
+        return "email", None, debtor.email
+    return None
+
+
+def reminder_messages_queue(*, promises: list[Promise], now: datetime, result) -> list[Promise]:
+    """Queue a reminder message per promise where a consented channel exists.
+
+    Returns the promises that need a reminder call instead. A message is queued for the
+    first lawful moment on its channel; its idempotency key makes a second queueing a no-op.
+    """
+    from calls.policy import next_lawful_moments
+    from debtors.models import Phone
+
+    phones_by_debtor: dict[int, list] = {}
+    for phone in Phone.objects.filter(debtor_id__in={promise.debtor_id for promise in promises}):
+        phones_by_debtor.setdefault(phone.debtor_id, []).append(phone)
+    routed, calls_needed = {}, []
+    for promise in promises:
+        route = _reminder_route(promise.debtor, phones_by_debtor.get(promise.debtor_id, []))
+        if route is None:
+            calls_needed.append(promise)
+        else:
+            routed[promise.pk] = (promise, *route)
+    messages = []
+    for channel in REMINDER_CHANNELS:
+        batch = [entry for entry in routed.values() if entry[1] == channel]
+        if not batch:
+            continue
+        moments = next_lawful_moments([(promise.debtor, now) for promise, *_rest in batch], channel)
+        for promise, _channel, phone, recipient in batch:
+            send_after = moments[promise.debtor_id]
+            if send_after is None:
+                result.no_lawful_moment += 1
+                continue
+            subject, body = render_reminder(promise=promise, channel=channel)
+            messages.append(
+                Message(
+                    debtor_id=promise.debtor_id,
+                    promise=promise,
+                    phone=phone,
+                    channel=channel,
+                    purpose=Message.Purpose.REMINDER,
+                    recipient=recipient,
+                    language=promise.debtor.language,
+                    subject=subject,
+                    body=body,
+                    idempotency_key=f"reminder:promise:{promise.pk}",
+                    send_after=send_after,
+                    created_at=now,
+                )
+            )
+    Message.objects.bulk_create(messages, batch_size=2000, ignore_conflicts=True)
+    result.reminder_messages += len(messages)
+    return calls_needed
+
+
+@dataclass
+class SendResult:
+    sent: int = 0
+    deferred: int = 0
+    blocked: int = 0
+    retried: int = 0
+    failed: int = 0
+    recovered: int = 0
+
+
+def _outgoing(message: Message) -> Outgoing:
+    return Outgoing(
+        channel=message.channel,
+        recipient=message.recipient,
+        subject=message.subject,
+        body=message.body,
+        idempotency_key=message.idempotency_key,
+    )
+
+
+def _mark_sent(message: Message, *, provider_id: str, at: datetime) -> None:
+    """Sent: the outbox row, and the contact on the debtor's ledger the policy counts."""
+    from calls.models import Call
+
+    with transaction.atomic():
+        updated = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+            status=Message.Status.SENT, sent_at=at, provider_message_id=provider_id[:200], last_error=""
+        )
+        if updated:
+            Call.objects.create(
+                debtor_id=message.debtor_id,
+                collector=None,
+                phone_id=message.phone_id,
+                channel=message.channel,
+                direction=Call.Direction.OUTBOUND,
+                started_at=at,
+                outcome=Call.Outcome.MESSAGE_SENT,
+                local_time=timezone.localtime(at, zoneinfo.ZoneInfo(message.debtor.time_zone)).isoformat(),
+                local_time_zone=message.debtor.time_zone,
+                notes=message.body[:1000],
+            )
+
+
+def _recover_stale_claims(now: datetime, result: SendResult) -> None:
+    """Messages a dead worker left in "sending": ask the provider before doing anything.
+
+    The provider already has it: mark it sent. The provider can say it does not: send
+    again. The provider cannot say (e-mail): fail it rather than risk sending it twice.
+    """
+    stale = Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).select_related("debtor")
+    for message in stale:
+        provider = provider_for(message.channel)
+        try:
+            found = provider.lookup(message.idempotency_key)
+        except ProviderError:
+            continue  # ask again next time
+        if found:
+            _mark_sent(message, provider_id=found, at=now)
+            result.recovered += 1
+        elif provider.can_lookup:
+            Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(status=Message.Status.QUEUED)
+        else:
+            Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+                status=Message.Status.FAILED,
+                last_error=gettext("Interrupted while sending; not sent again so that it cannot arrive twice."),
+            )
+            result.failed += 1
+
+
+def messages_send_due(*, now: datetime | None = None, limit: int = 500) -> SendResult:
+    """Send the queued messages that are due, each at most once.
+
+    1. Recover messages a dead worker left half-sent (see `_recover_stale_claims`).
+    2. Claim each due message with a compare-and-set (queued → sending): two workers
+       never send the same message.
+    3. Ask the contact policy again at the moment of sending: a message that became
+       unlawful waits for the next lawful moment, or is blocked for good by a hold.
+    4. Send; mark sent and put the contact on the debtor's ledger. A provider error
+       requeues the message with back-off, up to MAX_ATTEMPTS.
+    """
+    from calls.policy import check_contact
+
+    now = now or timezone.now()
+    result = SendResult()
+    _recover_stale_claims(now, result)
+    due_ids = list(
+        Message.objects.filter(status=Message.Status.QUEUED, send_after__lte=now)
+        .order_by("send_after", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for message_id in due_ids:
+        claimed = Message.objects.filter(pk=message_id, status=Message.Status.QUEUED).update(
+            status=Message.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+        if not claimed:
+            continue
+        message = Message.objects.select_related("debtor", "phone").get(pk=message_id)
+        verdict = check_contact(message.debtor, message.channel, now, phone=message.phone)
+        if not verdict.allowed:
+            reasons = " ".join(reason.message for reason in verdict.reasons)[:500]
+            if verdict.next_allowed_at is None:
+                Message.objects.filter(pk=message_id).update(status=Message.Status.BLOCKED, last_error=reasons)
+                result.blocked += 1
+            else:
+                Message.objects.filter(pk=message_id).update(
+                    status=Message.Status.QUEUED, send_after=verdict.next_allowed_at, attempts=F("attempts") - 1, last_error=reasons
+                )
+                result.deferred += 1
+            continue
+        try:
+            provider_id = provider_for(message.channel).send(_outgoing(message))
+        except (ProviderError, OSError) as error:
+            if message.attempts >= MAX_ATTEMPTS:
+                Message.objects.filter(pk=message_id).update(status=Message.Status.FAILED, last_error=str(error)[:500])
+                result.failed += 1
+            else:
+                Message.objects.filter(pk=message_id).update(
+                    status=Message.Status.QUEUED,
+                    send_after=now + BACKOFF[message.attempts - 1],
+                    last_error=str(error)[:500],
+                )
+                result.retried += 1
+            continue
+        _mark_sent(message, provider_id=provider_id, at=now)
+        result.sent += 1
+    return result

@@ -1,0 +1,140 @@
+"""Payments reconcile the promises they pay, once per reference."""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from debtors.models import Debt
+from promises import services
+from promises.models import Arrangement, Payment, PaymentAllocation, Promise, PromiseEvent
+from tests.promises.conftest import LIMA
+
+
+def _promise(diego, carla, amount="300.00", due=date(2026, 11, 20)):
+    return services.promise_create(debtor=diego, collector=carla, amount=Decimal(amount), due_date=due, debt=diego.debts.first())
+
+
+def _pay(diego, amount, reference="BCP-1", paid_at=None, **extra):
+    return services.payment_record(
+        debtor=diego, amount=Decimal(amount), paid_at=paid_at or timezone.now(), reference=reference, source="manual", **extra
+    )
+
+
+def test_paying_a_promise_in_full_keeps_it_at_once(clock, diego, carla):
+    promise = _promise(diego, carla)
+    result = _pay(diego, "300.00")
+    promise.refresh_from_db()
+    assert promise.status == Promise.Status.KEPT and result.kept_promise_ids == [promise.pk]
+    event = promise.events.get(to_status="kept")
+    assert event.cause == PromiseEvent.Cause.PAYMENT and event.note == "BCP-1"
+
+
+def test_the_same_reference_recorded_twice_changes_nothing(clock, diego, carla):
+    promise = _promise(diego, carla)
+    balance_before = Debt.objects.get(debtor=diego).balance
+    first = _pay(diego, "100.00")
+    second = _pay(diego, "100.00")
+    assert first.created and not second.created and second.payment.pk == first.payment.pk
+    assert Payment.objects.count() == 1
+    assert PaymentAllocation.objects.filter(promise=promise).count() == 1
+    assert Debt.objects.get(debtor=diego).balance == balance_before - Decimal("100.00")
+
+
+def test_a_partial_payment_leaves_the_promise_pending_until_its_date(clock, diego, carla):
+    promise = _promise(diego, carla)
+    _pay(diego, "120.00")
+    promise.refresh_from_db()
+    assert promise.status == Promise.Status.PENDING
+    assert promise.allocations.get().amount == Decimal("120.00")
+
+
+def test_a_payment_covers_instalments_earliest_first(clock, diego, carla):
+    arrangement = services.arrangement_create(
+        debtor=diego,
+        collector=carla,
+        schedule=[(date(2026, 11, 20), Decimal("100")), (date(2026, 12, 20), Decimal("100")), (date(2027, 1, 20), Decimal("100"))],
+    )
+    _pay(diego, "150.00")
+    first, second, third = arrangement.promises.order_by("instalment_number")
+    first.refresh_from_db()
+    assert first.status == Promise.Status.KEPT
+    assert second.allocations.get().amount == Decimal("50.00")
+    assert not third.allocations.exists()
+    assert Arrangement.objects.get(pk=arrangement.pk).status == Arrangement.Status.ACTIVE
+
+
+def test_an_arrangement_paid_in_full_is_completed(clock, diego, carla):
+    arrangement = services.arrangement_create(
+        debtor=diego, collector=carla, schedule=[(date(2026, 11, 20), Decimal("100")), (date(2026, 12, 20), Decimal("50"))]
+    )
+    _pay(diego, "150.00")
+    arrangement.refresh_from_db()
+    assert arrangement.status == Arrangement.Status.COMPLETED
+
+
+def test_a_settlement_records_its_discount(clock, diego, carla):
+    arrangement = services.arrangement_create(
+        debtor=diego,
+        collector=carla,
+        kind=Arrangement.Kind.SETTLEMENT,
+        schedule=[(date(2026, 11, 25), Decimal("700"))],
+        discount_amount=Decimal("300"),
+    )
+    assert (arrangement.total_amount, arrangement.discount_amount) == (Decimal("700"), Decimal("300"))
+
+
+def test_a_payment_made_before_the_promise_does_not_count_towards_it(clock, diego, carla):
+    earlier = timezone.now() - timedelta(days=3)
+    promise = _promise(diego, carla)
+    _pay(diego, "300.00", paid_at=earlier)
+    assert not promise.allocations.exists()
+    promise.refresh_from_db()
+    assert promise.status == Promise.Status.PENDING
+
+
+def test_a_payment_after_the_grace_period_does_not_count(clock, diego, carla):
+    promise = _promise(diego, carla, due=date(2026, 11, 17))  # default grace: 2 days → lapses 20 Nov 00:00
+    _pay(diego, "300.00", paid_at=datetime(2026, 11, 20, 0, 0, tzinfo=LIMA))
+    assert not promise.allocations.exists()
+
+
+def test_the_balance_goes_down_but_never_below_zero(clock, diego):
+    debt = diego.debts.get()
+    _pay(diego, "5000.00", debt=debt)
+    debt.refresh_from_db()
+    assert debt.balance == Decimal("0.00")
+
+
+def test_a_promise_dated_in_the_past_is_refused(clock, diego, carla):
+    with pytest.raises(ValidationError) as refused:
+        _promise(diego, carla, due=date(2026, 11, 15))
+    assert "due_date" in refused.value.message_dict
+
+
+def test_a_promise_keeps_the_terms_it_was_made_with(clock, diego, carla):
+    from promises.models import PromiseRules
+
+    PromiseRules.objects.create(portfolio=diego.portfolio, grace_days=5, tolerance_percent=Decimal("10"))
+    promise = _promise(diego, carla, amount="200.00")
+    assert promise.grace_days == 5 and promise.kept_threshold == Decimal("180.00")
+    PromiseRules.objects.filter(portfolio=diego.portfolio).update(tolerance_percent=Decimal("0"))
+    promise.refresh_from_db()
+    assert promise.kept_threshold == Decimal("180.00")
+
+
+def test_per_promise_overrides_win_over_the_portfolio(clock, diego, carla):
+    promise = services.promise_create(
+        debtor=diego, collector=carla, amount=Decimal("100"), due_date=date(2026, 11, 30), grace_days=0, tolerance_amount=Decimal("3")
+    )
+    assert promise.grace_days == 0 and promise.kept_threshold == Decimal("97.00")
+
+
+def test_renegotiating_cancels_and_replaces_keeping_history(clock, diego, carla, sofia):
+    old = _promise(diego, carla)
+    new = services.promise_renegotiate(promise=old, by=sofia, amount=Decimal("150"), due_date=date(2026, 12, 5))
+    old.refresh_from_db()
+    assert old.status == Promise.Status.CANCELLED and new.replaces == old
+    assert list(old.events.values_list("to_status", flat=True)) == ["pending", "cancelled"]
