@@ -208,7 +208,11 @@ class FollowUp(models.Model):
         CANCELLED = "cancelled", pgettext_lazy("follow-up status", "Cancelled")
 
     debtor = models.ForeignKey(
-        "debtors.Debtor", verbose_name=_("debtor"), on_delete=models.PROTECT, related_name="follow_ups"
+        "debtors.Debtor",
+        verbose_name=_("debtor"),
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        db_index=False,  # followup_subject_idx (debtor, reason, subject_key) serves it
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -138,18 +138,63 @@ class ScheduleResult:
     no_lawful_moment: int = 0
 
 
-def _debtors_by_id(debtor_ids) -> dict:
+@dataclass(frozen=True, slots=True)
+class DebtorRow:
+    """What scheduling needs of a debtor, without building 50,000 model instances."""
+
+    pk: int
+    portfolio_id: int
+    time_zone: str
+    assigned_to_id: int | None
+    hold_do_not_contact: bool
+    hold_cease: bool
+    hold_dispute: bool
+    hold_lawsuit: bool
+    hold_insolvency: bool
+    hold_deceased: bool
+
+
+def _debtors_by_id(debtor_ids) -> dict[int, DebtorRow]:
     from debtors.models import Debtor
 
-    queryset = Debtor.objects.filter(pk__in=list(debtor_ids)).select_related("portfolio__promise_rules")
-    return {debtor.pk: debtor for debtor in queryset}
+    rows = Debtor.objects.filter(pk__in=list(debtor_ids)).order_by().values_list(
+        "pk", "portfolio_id", "time_zone", "assigned_to_id", *HOLD_FIELDS
+    )
+    return {row[0]: DebtorRow(*row) for row in rows}
 
 
-def _insert_follow_ups(rows: list[FollowUp]) -> int:
-    """Insert-or-nothing: the open-follow-up unique constraint absorbs any duplicate."""
-    before = len(rows)
-    FollowUp.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
-    return before
+_FOLLOW_UP_COLUMNS = (
+    "debtor_id", "assigned_to_id", "due_at", "reason", "subject_key", "promise_id", "call_id",
+    "status", "note", "created_by_job", "created_at",
+)
+
+
+def _row(**values) -> dict:
+    """One follow-up to insert, as plain values (see `_insert_follow_ups`)."""
+    return {"status": FollowUp.Status.OPEN, "note": "", "promise_id": None, "call_id": None, **values}
+
+
+def _insert_follow_ups(rows: list[dict]) -> int:
+    """Insert-or-nothing: the open-follow-up unique constraint absorbs any duplicate.
+
+    On PostgreSQL one INSERT … SELECT FROM unnest(arrays) per call: the ORM's bulk_create
+    spends more time building SQL for 50,000 rows than the database spends inserting them.
+    """
+    if not rows:
+        return 0
+    if connection.vendor != "postgresql":
+        FollowUp.objects.bulk_create([FollowUp(**row) for row in rows], batch_size=2000, ignore_conflicts=True)
+        return len(rows)
+    columns = {name: [row[name] for row in rows] for name in _FOLLOW_UP_COLUMNS}
+    types = ("bigint", "bigint", "timestamptz", "text", "text", "bigint", "bigint", "text", "text", "text", "timestamptz")
+    arrays = ", ".join(f"%s::{sql_type}[]" for sql_type in types)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO calls_followup ({', '.join(_FOLLOW_UP_COLUMNS)}) SELECT * FROM unnest({arrays}) "
+            "ON CONFLICT DO NOTHING",
+            [columns[name] for name in _FOLLOW_UP_COLUMNS],
+        )
+        return cursor.rowcount
 
 
 def _schedule_broken_promises(now: datetime, result: ScheduleResult) -> None:
@@ -173,7 +218,7 @@ def _schedule_broken_promises(now: datetime, result: ScheduleResult) -> None:
             result.no_lawful_moment += 1
             continue
         rows.append(
-            FollowUp(
+            _row(
                 debtor_id=debtor_id,
                 assigned_to_id=debtors[debtor_id].assigned_to_id,
                 due_at=due_at,
@@ -206,7 +251,7 @@ def _schedule_callbacks(now: datetime, result: ScheduleResult) -> None:
             result.no_lawful_moment += 1
             continue
         rows.append(
-            FollowUp(
+            _row(
                 debtor_id=debtor_id,
                 assigned_to_id=debtors[debtor_id].assigned_to_id or collector_id,
                 due_at=due_at,
@@ -221,7 +266,7 @@ def _schedule_callbacks(now: datetime, result: ScheduleResult) -> None:
 
 
 def _schedule_retries(now: datetime, result: ScheduleResult) -> None:
-    from promises.selectors import promise_rules_for
+    from promises.selectors import promise_rules_by_portfolio
 
     later_call = Call.objects.filter(debtor=OuterRef("debtor"), started_at__gt=OuterRef("started_at"))
     already = FollowUp.objects.filter(call=OuterRef("pk"), reason=FollowUp.Reason.RETRY)
@@ -242,13 +287,12 @@ def _schedule_retries(now: datetime, result: ScheduleResult) -> None:
     if not attempts:
         return
     debtors = _debtors_by_id({debtor_id for _pk, debtor_id, _at, _c in attempts})
-    cadence = {}
+    rules = promise_rules_by_portfolio(debtor.portfolio_id for debtor in debtors.values())
     requests = []
     for _pk, debtor_id, started_at, _collector in attempts:
         debtor = debtors[debtor_id]
-        if debtor.portfolio_id not in cadence:
-            cadence[debtor.portfolio_id] = timedelta(minutes=promise_rules_for(debtor.portfolio).retry_after_minutes)
-        requests.append((debtor, max(now, started_at + cadence[debtor.portfolio_id])))
+        cadence = timedelta(minutes=rules[debtor.portfolio_id].retry_after_minutes)
+        requests.append((debtor, max(now, started_at + cadence)))
     moments = next_lawful_moments(requests, "voice")
     rows = []
     for call_id, debtor_id, _started_at, collector_id in attempts:
@@ -256,7 +300,7 @@ def _schedule_retries(now: datetime, result: ScheduleResult) -> None:
             result.no_lawful_moment += 1
             continue
         rows.append(
-            FollowUp(
+            _row(
                 debtor_id=debtor_id,
                 assigned_to_id=debtors[debtor_id].assigned_to_id or collector_id,
                 due_at=moments[debtor_id],
@@ -272,17 +316,25 @@ def _schedule_retries(now: datetime, result: ScheduleResult) -> None:
 
 def _schedule_reminders(now: datetime, result: ScheduleResult) -> None:
     """Before a promise falls due: a message where the debtor consented, else a call task."""
-    from promises.models import Message, Promise
+    from promises.models import Message, Promise, PromiseRules
     from promises.selectors import promise_rules_for
     from promises.services import reminder_messages_queue
 
     today = now.date()
     has_call = FollowUp.objects.filter(promise=OuterRef("pk"), reason=FollowUp.Reason.REMINDER)
     has_message = Message.objects.filter(promise=OuterRef("pk"), purpose=Message.Purpose.REMINDER)
-    # A coarse window in SQL (a fortnight of due dates); each portfolio's own days in Python.
+    # A coarse window in SQL (the widest reminder window of any portfolio, a day either side
+    # for time zones); each portfolio's own number of days is applied below.
+    widest = max(
+        [PromiseRules().reminder_days_before, *PromiseRules.objects.values_list("reminder_days_before", flat=True)]
+    )
+    if widest == 0:
+        return
     candidates = list(
         Promise.objects.filter(
-            status=Promise.Status.PENDING, due_date__gte=today - timedelta(days=1), due_date__lte=today + timedelta(days=15)
+            status=Promise.Status.PENDING,
+            due_date__gte=today - timedelta(days=1),
+            due_date__lte=today + timedelta(days=widest + 1),
         )
         .exclude(Exists(has_call))
         .exclude(Exists(has_message))
@@ -308,7 +360,7 @@ def _schedule_reminders(now: datetime, result: ScheduleResult) -> None:
             result.no_lawful_moment += 1
             continue
         rows.append(
-            FollowUp(
+            _row(
                 debtor_id=promise.debtor_id,
                 assigned_to_id=promise.debtor.assigned_to_id or promise.collector_id,
                 due_at=moments[promise.debtor_id],

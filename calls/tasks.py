@@ -1,8 +1,9 @@
 from celery import shared_task
 
 from calls import services
+from promises.tasks import RETRY
 
 
-@shared_task(name="calls.tasks.schedule_follow_ups")
+@shared_task(name="calls.tasks.schedule_follow_ups", **RETRY)
 def schedule_follow_ups() -> dict:
     return services.follow_ups_schedule().__dict__

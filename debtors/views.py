@@ -8,8 +8,9 @@ from django.utils import timezone
 from calls.policy import check_contact
 from calls.selectors import calls_for_debtor
 from collections_crm.models import Heartbeat
-from collections_crm.permissions import can_manage_portfolios
+from collections_crm.permissions import can_manage_portfolios, can_record_payments
 from debtors import selectors
+from promises.forms import PaymentForm
 from promises.selectors import promises_for_debtor
 
 
@@ -51,6 +52,7 @@ def debtor_detail(request, pk: int):
         "aging_bucket": _bucket_label(days),
         "local_now": selectors.debtor_local_now(debtor),
         "verdict": verdict,
+        "payment_form": PaymentForm(debtor=debtor) if can_record_payments(request.user) else None,
         "active_nav": "debtors",
     }
     return render(request, "debtors/debtor_detail.html", context)

@@ -137,7 +137,11 @@ class Promise(models.Model):
     Status = PromiseStatus
 
     debtor = models.ForeignKey(
-        "debtors.Debtor", verbose_name=_("debtor"), on_delete=models.PROTECT, related_name="promises"
+        "debtors.Debtor",
+        verbose_name=_("debtor"),
+        on_delete=models.PROTECT,
+        related_name="promises",
+        db_index=False,  # (debtor, due_date) below serves it; every index slows the nightly UPDATE
     )
     debt = models.ForeignKey(
         "debtors.Debt",
@@ -148,12 +152,22 @@ class Promise(models.Model):
         related_name="promises",
     )
     call = models.ForeignKey(
-        "calls.Call", verbose_name=_("call"), on_delete=models.SET_NULL, null=True, blank=True, related_name="promises"
+        "calls.Call",
+        verbose_name=_("call"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="promises",
+        db_index=False,  # never searched by call; calls are not deleted
     )
     # The collector credited with the promise when it was made; stored here, not read
     # through the debtor, so dashboards and worklists need no join (PERF-NOTES.md).
     collector = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("collector"), on_delete=models.PROTECT, related_name="promises"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("collector"),
+        on_delete=models.PROTECT,
+        related_name="promises",
+        db_index=False,  # (collector, created_at) below serves it
     )
     arrangement = models.ForeignKey(
         Arrangement,
@@ -172,6 +186,7 @@ class Promise(models.Model):
         blank=True,
         related_name="replaced_by",
         help_text=_("The cancelled promise this one renegotiates."),
+        db_index=False,  # read from the new promise only
     )
     amount = models.DecimalField(_("amount"), **MONEY)
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
@@ -237,7 +252,13 @@ class PromiseEvent(models.Model):
         JOB = "job", _("Scheduled check")
         USER = "user", _("Changed by a user")
 
-    promise = models.ForeignKey(Promise, verbose_name=_("promise"), on_delete=models.CASCADE, related_name="events")
+    promise = models.ForeignKey(
+        Promise,
+        verbose_name=_("promise"),
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,  # (promise, at) below serves it
+    )
     from_status = models.CharField(_("from"), max_length=16, choices=Promise.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=16, choices=Promise.Status.choices)
     at = models.DateTimeField(_("when"))
@@ -329,8 +350,13 @@ class Payment(models.Model):
 class PaymentAllocation(models.Model):
     """The part of a payment that counts towards one promise."""
 
-    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.CASCADE, related_name="allocations")
-    promise = models.ForeignKey(Promise, verbose_name=_("promise"), on_delete=models.PROTECT, related_name="allocations")
+    # Indexed by the unique (payment, promise) and by allocation_promise_idx below.
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("payment"), on_delete=models.CASCADE, related_name="allocations", db_index=False
+    )
+    promise = models.ForeignKey(
+        Promise, verbose_name=_("promise"), on_delete=models.PROTECT, related_name="allocations", db_index=False
+    )
     amount = models.DecimalField(_("amount"), **MONEY)
 
     class Meta:

@@ -160,3 +160,10 @@ def promise_rules_for(portfolio) -> PromiseRules:
         return portfolio.promise_rules
     except PromiseRules.DoesNotExist:
         return PromiseRules(portfolio=portfolio)
+
+
+def promise_rules_by_portfolio(portfolio_ids) -> dict[int, PromiseRules]:
+    """Rules for many portfolios in one query; defaults where none are saved."""
+    portfolio_ids = set(portfolio_ids)
+    saved = {rules.portfolio_id: rules for rules in PromiseRules.objects.filter(portfolio_id__in=portfolio_ids)}
+    return {pk: saved.get(pk) or PromiseRules(portfolio_id=pk) for pk in portfolio_ids}

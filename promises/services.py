@@ -22,6 +22,8 @@ from promises.models import Arrangement, Message, Payment, PaymentAllocation, Pr
 from promises.selectors import promise_rules_for
 
 PENDING = Promise.Status.PENDING
+# Bank files stamp payments with their own clocks; a few minutes ahead is not "the future".
+PAYMENT_CLOCK_SKEW = timedelta(minutes=10)
 
 
 def _event(promise: Promise, *, from_status: str, to_status: str, at: datetime, cause: str, by=None, note: str = ""):
@@ -231,6 +233,8 @@ def payment_record(
         raise ValidationError({"amount": _("A payment must be for an amount above zero.")})
     if not reference:
         raise ValidationError({"reference": _("A payment needs its reference (bank or receipt number).")})
+    if paid_at > at + PAYMENT_CLOCK_SKEW:
+        raise ValidationError({"paid_at": _("A payment cannot be dated in the future.")})
     if debt is not None and debt.debtor_id != debtor.pk:
         raise ValidationError({"debt": _("This debt belongs to another debtor.")})
     existing = Payment.objects.filter(source=source, reference=reference).first()

@@ -1,12 +1,20 @@
 from datetime import timedelta
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
-from promises import selectors
+from collections_crm.permissions import can_record_payments
+from debtors.selectors import debtor_get_for_user
+from promises import selectors, services
+from promises.forms import PaymentForm
+from promises.models import Payment
 
 PERIODS = {
     "today": _("Today"),
@@ -44,3 +52,43 @@ def dashboard(request):
         "active_nav": "dashboard",
     }
     return render(request, "promises/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def payment_create(request, debtor_pk: int):
+    """A supervisor or admin records a payment; it reconciles the debtor's promises at once."""
+    debtor = debtor_get_for_user(request.user, debtor_pk)
+    if not can_record_payments(request.user):
+        raise Http404
+    form = PaymentForm(request.POST, debtor=debtor)
+    if form.is_valid():
+        try:
+            result = services.payment_record(
+                debtor=debtor,
+                source=Payment.Source.MANUAL,
+                recorded_by=request.user,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if result.created:
+                messages.success(
+                    request,
+                    ngettext(
+                        "Payment recorded; it kept %(count)d promise.",
+                        "Payment recorded; it kept %(count)d promises.",
+                        len(result.kept_promise_ids),
+                    )
+                    % {"count": len(result.kept_promise_ids)},
+                )
+            else:
+                messages.info(request, gettext("That reference was already recorded; nothing changed."))
+            return redirect("debtors:detail", pk=debtor.pk)
+    for error in form.errors.get("__all__", []):
+        messages.error(request, error)
+    for name, errors in form.errors.items():
+        if name != "__all__":
+            messages.error(request, f"{form.fields[name].label}: {' '.join(errors)}")
+    return redirect("debtors:detail", pk=debtor.pk)

@@ -106,7 +106,7 @@ def test_a_portfolio_may_carry_a_missed_instalment_to_the_end(clock, diego, carl
     assert last.kept_threshold == Decimal("140.00")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_jobs_running_at_once_judge_each_promise_once(diego, carla, mateo, cris):
     with __import__("time_machine").travel(datetime(2026, 11, 16, 10, 0, tzinfo=LIMA), tick=False):
         for n in range(20):

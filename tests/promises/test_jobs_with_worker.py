@@ -19,7 +19,7 @@ from promises.models import PaymentAllocation, Promise
 from tests import factories
 from tests.utils import test_database_url as database_url
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _lapsed_promise(debtor, collector, amount, paid=Decimal("0")):

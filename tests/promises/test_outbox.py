@@ -133,7 +133,7 @@ def test_a_half_sent_email_is_not_risked_twice(diego, outbox_dir):
 
 
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(portfolio, carla, tmp_path):
     debtors = []
     for n in range(8):

@@ -97,6 +97,7 @@ def test_a_payment_made_before_the_promise_does_not_count_towards_it(clock, dieg
 
 def test_a_payment_after_the_grace_period_does_not_count(clock, diego, carla):
     promise = _promise(diego, carla, due=date(2026, 11, 17))  # default grace: 2 days → lapses 20 Nov 00:00
+    clock.move_to(datetime(2026, 11, 20, 9, 0, tzinfo=LIMA))
     _pay(diego, "300.00", paid_at=datetime(2026, 11, 20, 0, 0, tzinfo=LIMA))
     assert not promise.allocations.exists()
 
@@ -138,3 +139,46 @@ def test_renegotiating_cancels_and_replaces_keeping_history(clock, diego, carla,
     old.refresh_from_db()
     assert old.status == Promise.Status.CANCELLED and new.replaces == old
     assert list(old.events.values_list("to_status", flat=True)) == ["pending", "cancelled"]
+
+
+def test_a_supervisor_records_a_payment_from_the_debtor_page(client, clock, diego, carla, sofia):
+    promise = _promise(diego, carla, amount="300.00")
+    client.force_login(sofia)
+    response = client.post(
+        f"/promises/debtors/{diego.pk}/payments/",
+        {"amount": "300,00", "paid_at": "2026-11-16T10:00", "reference": "BCP-555"},
+        follow=True,
+    )
+    promise.refresh_from_db()
+    assert promise.status == Promise.Status.KEPT
+    assert "BCP-555" in response.content.decode()
+    payment = Payment.objects.get()
+    assert payment.recorded_by == sofia and payment.paid_at == datetime(2026, 11, 16, 10, 0, tzinfo=LIMA)
+
+
+def test_collectors_cannot_record_payments(client, clock, diego, carla):
+    client.force_login(carla)
+    response = client.post(f"/promises/debtors/{diego.pk}/payments/", {"amount": "10", "paid_at": "2026-11-16T09:30", "reference": "X"})
+    assert response.status_code == 404 and not Payment.objects.exists()
+
+
+def test_a_supervisor_cannot_record_payments_for_another_teams_debtor(client, clock, mateo, sofia):
+    client.force_login(sofia)
+    response = client.post(f"/promises/debtors/{mateo.pk}/payments/", {"amount": "10", "paid_at": "2026-11-16T09:30", "reference": "X"})
+    assert response.status_code == 404 and not Payment.objects.exists()
+
+
+def test_a_bad_amount_is_refused_with_a_message_and_nothing_recorded(client, clock, diego, sofia):
+    client.force_login(sofia)
+    response = client.post(
+        f"/promises/debtors/{diego.pk}/payments/", {"amount": "-5", "paid_at": "2026-11-16T09:30", "reference": "X"}, follow=True
+    )
+    assert not Payment.objects.exists()
+    page = response.content.decode()
+    assert "Importe" in page and "mayor o igual a 0.01" in page
+
+
+def test_a_payment_dated_in_the_future_is_refused(clock, diego):
+    with pytest.raises(ValidationError) as refused:
+        _pay(diego, "10.00", paid_at=timezone.now() + timedelta(days=1))
+    assert "paid_at" in refused.value.message_dict

@@ -1,0 +1,50 @@
+"""What every benchmark shares: Django set-up, a throwaway database, the results file."""
+
+import os
+import platform
+import sys
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "collections_crm.settings")
+os.environ.setdefault("DEBUG", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+
+@contextmanager
+def throwaway_database():
+    """A fresh test database ("test_" + the configured name), dropped afterwards."""
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        yield connection
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def machine_line() -> str:
+    return (
+        f"{date.today().isoformat()}; machine: {os.cpu_count()} vCPU, {platform.system()} "
+        f"(CPython {platform.python_version()}, Django {django.get_version()}, {connection.vendor})"
+    )
+
+
+def write_section(heading: str, section: str) -> None:
+    """Replace (or append) one `## heading` section of docs/benchmarks.md."""
+    path = BASE_DIR / "docs" / "benchmarks.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    if heading in text:
+        before, rest = text.split(heading, 1)
+        index = rest.find("\n## ")
+        after = rest[index:] if index >= 0 else ""
+        text = before + section.rstrip("\n") + "\n" + after
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
