@@ -15,7 +15,7 @@ from collections_crm.models import Heartbeat
 from collections_crm.tasks import heartbeat
 from tests.utils import test_database_url as database_url
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 ROOT = Path(settings.BASE_DIR)
 CELERY = [sys.executable, "-m", "celery", "-A", "collections_crm"]
