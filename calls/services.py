@@ -13,6 +13,14 @@ from calls.models import Call, DebtorChannelAuthorisation, FollowUp, PolicyDecis
 from calls.policy import HOLD_FIELDS, Verdict, check_contact, next_lawful_moments, zone_for
 
 
+class ContactBlocked(ValidationError):
+    """The contact policy forbids this attempt; `verdict` says why and until when."""
+
+    def __init__(self, verdict: Verdict):
+        super().__init__([ValidationError(reason.message, code=reason.code) for reason in verdict.reasons])
+        self.verdict = verdict
+
+
 def verdict_snapshot(verdict: Verdict) -> dict:
     """The verdict as JSON for the ledger: codes, messages, citations, next lawful moment."""
     return verdict.as_dict()
@@ -63,7 +71,7 @@ def call_attempt_record(
             # Nothing was overridden: do not store an override that did not happen.
             override_by, override_reason = None, ""
         elif override_by is None and not override_reason:
-            raise ValidationError([ValidationError(reason.message, code=reason.code) for reason in verdict.reasons])
+            raise ContactBlocked(verdict)
         elif not _may_override(override_by):
             raise ValidationError(_("Only a supervisor or an administrator may override the contact policy."), code="override_not_allowed")
         elif not override_reason:

@@ -14,5 +14,6 @@ urlpatterns = [
     path("debtors/", include("debtors.urls")),
     path("calls/", include("calls.urls")),
     path("promises/", include("promises.urls")),
+    path("api/v1/", include("collections_crm.api_urls")),
     path("admin/", admin.site.urls),
 ]
