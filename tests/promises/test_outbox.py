@@ -88,7 +88,7 @@ def test_a_hold_blocks_a_queued_message_for_good(diego, outbox_dir):
     diego.save()
     assert services.messages_send_due(now=WEDNESDAY).blocked == 1
     message.refresh_from_db()
-    assert message.status == Message.Status.BLOCKED and "stop contacting" in message.last_error
+    assert message.status == Message.Status.BLOCKED and "dejemos de contactarlo" in message.last_error  # in the default language
 
 
 def test_a_provider_error_is_retried_with_back_off_then_failed(diego, outbox_dir, settings):
