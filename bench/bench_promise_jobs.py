@@ -6,7 +6,7 @@ One command, from the project root (PostgreSQL; the database "test_<name>" is ma
     DATABASE_URL=postgres://crm:crm@127.0.0.1:5432/collections_crm .venv/bin/python bench/bench_promise_jobs.py [--write]
 
 Data: 100,000 debtors in three portfolios (Peru, Mexico, Spain), 1,000,000 promises of
-which 50,000 (5 %) are pending past their grace (a fifth of those half paid), 450,000
+which 50,000 (5 %) are pending past their grace (one in fifty of those half paid), 450,000
 pending and not yet due, 500,000 resolved long ago; 200,000 calls in the last week.
 
 1. `promises_flag_lapsed` over the whole table (the job), then the same 50,000 promises
@@ -94,19 +94,19 @@ def build() -> None:
         )
         cursor.execute("SELECT min(id) FROM promises_promise")
         params["pr0"] = cursor.fetchone()[0]
-        # A fifth of the lapsed promises are half paid: they end partially kept.
+        # One lapsed promise in fifty is half paid: it ends partially kept.
         cursor.execute(
             """
             INSERT INTO promises_payment (debtor_id, amount, currency, paid_at, reference, source, created_at)
             SELECT %(d0)s + (g %% %(debtors)s), 100, 'PEN', %(now)s - interval '4 days', 'BENCH-' || g, 'import', %(now)s
-            FROM generate_series(1, %(lapsed)s / 5) AS g
+            FROM generate_series(1, %(lapsed)s / 50) AS g
             """,
             params,
         )
         cursor.execute(
             """
             INSERT INTO promises_paymentallocation (payment_id, promise_id, amount)
-            SELECT pay.id, %(pr0)s + (row_number() OVER (ORDER BY pay.id) - 1) * 5, 100
+            SELECT pay.id, %(pr0)s + (row_number() OVER (ORDER BY pay.id) - 1) * 50, 100
             FROM promises_payment pay
             """,
             params,
@@ -225,7 +225,7 @@ def main() -> None:
 
 Measured by `bench/bench_promise_jobs.py` on {machine_line()}.
 Figures are medians of {RUNS} runs on the same data (the machine is noisy). Data: {DEBTORS:,} debtors in three portfolios (pe, mx_fin, es), {PROMISES:,} promises of which
-{LAPSED:,} (5 %) pending past their grace (a fifth half paid), {CALLS:,} calls in the last week.
+{LAPSED:,} (5 %) pending past their grace (one in fifty half paid), {CALLS:,} calls in the last week.
 
 | job | this code | naive baseline (same run) | ratio | target |
 |---|---|---|---|---|

@@ -212,7 +212,7 @@ class FollowUp(models.Model):
         verbose_name=_("debtor"),
         on_delete=models.PROTECT,
         related_name="follow_ups",
-        db_index=False,  # followup_subject_idx (debtor, reason, subject_key) serves it
+        db_index=False,  # the open-follow-up unique index (debtor, reason, subject_key) serves it
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -221,6 +221,7 @@ class FollowUp(models.Model):
         null=True,
         blank=True,
         related_name="follow_ups",
+        db_index=False,  # followup_open_queue_idx serves the queue; history is read by debtor
     )
     due_at = models.DateTimeField(_("due"))
     reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)
@@ -247,6 +248,7 @@ class FollowUp(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # never searched by author
     )
     created_by_job = models.CharField(_("created by job"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -272,8 +274,6 @@ class FollowUp(models.Model):
             models.Index(
                 fields=["assigned_to", "due_at"], condition=Q(status="open"), name="followup_open_queue_idx"
             ),
-            # "Was this ever scheduled?" — the jobs look up any follow-up, open or not.
-            models.Index(fields=["debtor", "reason", "subject_key"], name="followup_subject_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,6 @@
 """Writes for the calls app: contact attempts checked against the contact policy."""
 
+import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -182,25 +183,43 @@ def _row(**values) -> dict:
     return {"status": FollowUp.Status.OPEN, "note": "", "promise_id": None, "call_id": None, **values}
 
 
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    return text.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
+
+
 def _insert_follow_ups(rows: list[dict]) -> int:
     """Insert-or-nothing: the open-follow-up unique constraint absorbs any duplicate.
 
-    On PostgreSQL one INSERT … SELECT FROM unnest(arrays) per call: the ORM's bulk_create
-    spends more time building SQL for 50,000 rows than the database spends inserting them.
+    On PostgreSQL the rows are COPYed into a temporary table and inserted from there in
+    one statement: the ORM's bulk_create spends more time building SQL for 50,000 rows
+    than the database spends inserting them.
     """
     if not rows:
         return 0
     if connection.vendor != "postgresql":
         FollowUp.objects.bulk_create([FollowUp(**row) for row in rows], batch_size=2000, ignore_conflicts=True)
         return len(rows)
-    columns = {name: [row[name] for row in rows] for name in _FOLLOW_UP_COLUMNS}
-    types = ("bigint", "bigint", "timestamptz", "text", "text", "bigint", "bigint", "text", "text", "text", "timestamptz")
-    arrays = ", ".join(f"%s::{sql_type}[]" for sql_type in types)
+    columns = ", ".join(_FOLLOW_UP_COLUMNS)
+    data = "".join(
+        "\t".join(_copy_value(row[name]) for name in _FOLLOW_UP_COLUMNS) + "\n" for row in rows
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO calls_followup ({', '.join(_FOLLOW_UP_COLUMNS)}) SELECT * FROM unnest({arrays}) "
-            "ON CONFLICT DO NOTHING",
-            [columns[name] for name in _FOLLOW_UP_COLUMNS],
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS followup_staging ON COMMIT DELETE ROWS "
+            f"AS SELECT {columns} FROM calls_followup WITH NO DATA"
+        )
+        cursor.execute("TRUNCATE followup_staging")
+        raw = cursor.cursor
+        if hasattr(raw, "copy_expert"):  # psycopg2
+            raw.copy_expert(f"COPY followup_staging ({columns}) FROM STDIN", io.StringIO(data), size=len(data) + 1)
+        else:  # psycopg 3
+            with raw.copy(f"COPY followup_staging ({columns}) FROM STDIN") as copy:
+                copy.write(data)
+        cursor.execute(
+            f"INSERT INTO calls_followup ({columns}) SELECT {columns} FROM followup_staging ON CONFLICT DO NOTHING"
         )
         return cursor.rowcount
 
