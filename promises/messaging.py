@@ -7,6 +7,7 @@ sending it again; a provider that cannot answer returns None and the outbox does
 """
 
 import json
+from abc import ABC, abstractmethod
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -30,11 +31,12 @@ class Outgoing:
     idempotency_key: str
 
 
-class Provider:
+class Provider(ABC):
     can_lookup = False
 
-    def send(self, message: Outgoing) -> str:  # returns the provider's message id
-        raise NotImplementedError
+    @abstractmethod
+    def send(self, message: Outgoing) -> str:
+        """Deliver the message; return the provider's id for it."""
 
     def lookup(self, idempotency_key: str) -> str | None:
         return None
