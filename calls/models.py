@@ -63,6 +63,32 @@ class Call(models.Model):
         REDUCED_INCOME = "reduced_income", _("Reduced income")
         OTHER = "other", _("Other")
 
+    # Which reasons belong to which stance: an objection is negotiated, a situation gets
+    # options, so a reason filed under the wrong stance sends the collector the wrong way.
+    # "Other" fits either stance.
+    OBJECTION_REASONS = frozenset(
+        {
+            StanceReason.FORGOT,
+            StanceReason.NO_INVOICE,
+            StanceReason.PAY_LATER,
+            StanceReason.DISAGREES_AMOUNT,
+            StanceReason.CLAIMS_PAID,
+            StanceReason.SERVICE_COMPLAINT,
+            StanceReason.OTHER,
+        }
+    )
+    SITUATION_REASONS = frozenset(
+        {
+            StanceReason.JOB_LOSS,
+            StanceReason.ILLNESS,
+            StanceReason.BUSINESS_FAILURE,
+            StanceReason.BEREAVEMENT,
+            StanceReason.REDUCED_INCOME,
+            StanceReason.OTHER,
+        }
+    )
+    REASONS_BY_STANCE = {Stance.OBJECTION: OBJECTION_REASONS, Stance.SITUATION: SITUATION_REASONS}
+
     class Commitment(models.TextChoices):
         NONE_YET = "", _("Not applicable")
         PROMISE = "promise", _("Promise to pay")

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from promises.models import Arrangement, Message, Payment, PaymentAllocation, Promise, PromiseEvent, PromiseRules
+from promises.models import Arrangement, ArrangementLimits, Message, Payment, PaymentAllocation, Promise, PromiseEvent, PromiseRules
 
 
 class PromiseEventInline(admin.TabularInline):
@@ -24,10 +24,18 @@ class PromiseAdmin(admin.ModelAdmin):
 
 @admin.register(Arrangement)
 class ArrangementAdmin(admin.ModelAdmin):
-    list_display = ("debtor", "kind", "status", "total_amount", "discount_amount", "currency", "created_at")
-    list_filter = ("kind", "status", "currency")
+    list_display = ("debtor", "kind", "status", "approval_status", "total_amount", "discount_amount", "currency", "created_at")
+    list_filter = ("kind", "status", "approval_status", "currency")
     search_fields = ("debtor__full_name", "debtor__external_id")
     raw_id_fields = ("debtor", "debt")
+    # Decisions go through arrangement_approve / arrangement_reject, which cancel promises and check scope.
+    readonly_fields = ("approval_status", "approval_reasons", "approved_by", "approved_at", "rejection_reason")
+
+
+@admin.register(ArrangementLimits)
+class ArrangementLimitsAdmin(admin.ModelAdmin):
+    list_display = ("portfolio", "min_share_of_balance_percent", "max_days_to_first_payment", "max_instalments", "max_discount_percent")
+    search_fields = ("portfolio__name", "portfolio__creditor__name")
 
 
 @admin.register(PromiseEvent)

@@ -72,6 +72,61 @@ class PromiseRules(models.Model):
         return str(self.portfolio)
 
 
+class ArrangementLimits(models.Model):
+    """What a collector may agree on their own in one portfolio; a missing row means defaults.
+
+    Beyond any limit the arrangement is still made, but waits in the supervisors' approval
+    queue. Supervisors and admins have no limits.
+    """
+
+    portfolio = models.OneToOneField(
+        "debtors.Portfolio", verbose_name=_("portfolio"), on_delete=models.CASCADE, related_name="arrangement_limits"
+    )
+    min_share_of_balance_percent = models.DecimalField(
+        _("minimum share of the balance (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text=_("An agreement must cover at least this share of the balance it is about."),
+    )
+    max_days_to_first_payment = models.PositiveSmallIntegerField(
+        _("maximum days to the first payment"), default=30
+    )
+    max_instalments = models.PositiveSmallIntegerField(_("maximum instalments"), default=12)
+    max_discount_percent = models.DecimalField(
+        _("maximum discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text=_("Share of the balance a collector may forgive without approval."),
+    )
+
+    class Meta:
+        verbose_name = _("arrangement limits")
+        verbose_name_plural = _("arrangement limits")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_share_of_balance_percent__gte=0, min_share_of_balance_percent__lte=100),
+                name="limits_min_share_range",
+            ),
+            models.CheckConstraint(condition=Q(max_instalments__gte=1), name="limits_max_instalments_positive"),
+            models.CheckConstraint(
+                condition=Q(max_discount_percent__gte=0, max_discount_percent__lte=100),
+                name="limits_max_discount_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.portfolio)
+
+
+class ApprovalStatus(models.TextChoices):
+    NOT_NEEDED = "", pgettext_lazy("approval status", "Not needed")
+    PENDING = "pending", pgettext_lazy("approval status", "Waiting for approval")
+    APPROVED = "approved", pgettext_lazy("approval status", "Approved")
+    REJECTED = "rejected", pgettext_lazy("approval status", "Rejected")
+
+
 class Arrangement(models.Model):
     """A payment arrangement (convenio): instalments or a discounted settlement.
 
@@ -109,6 +164,24 @@ class Arrangement(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Empty: made within the maker's limits, nobody needs to approve it. Its promises exist
+    # (and are judged) from the start whatever this says; a rejection cancels them.
+    approval_status = models.CharField(
+        _("approval"), max_length=16, choices=ApprovalStatus.choices, blank=True, default=ApprovalStatus.NOT_NEEDED
+    )
+    # Which limits it went beyond, as {"code": …, "message": …} rows: what the supervisor weighs.
+    approval_reasons = models.JSONField(_("beyond the limits"), default=list, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved or rejected by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # never searched by decider
+    )
+    approved_at = models.DateTimeField(_("approved or rejected at"), null=True, blank=True)
+    rejection_reason = models.CharField(_("why rejected"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("arrangement")
@@ -117,6 +190,24 @@ class Arrangement(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(total_amount__gt=0), name="arrangement_total_positive"),
             models.CheckConstraint(condition=Q(discount_amount__gte=0), name="arrangement_discount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(approval_status__in=ApprovalStatus.values), name="arrangement_approval_status_valid"
+            ),
+            # A decision names who took it and when; an undecided arrangement has neither.
+            models.CheckConstraint(
+                condition=Q(approval_status__in=["approved", "rejected"], approved_by__isnull=False, approved_at__isnull=False)
+                | (~Q(approval_status__in=["approved", "rejected"]) & Q(approved_by__isnull=True, approved_at__isnull=True)),
+                name="arrangement_decision_has_author_and_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(approval_status="rejected") & ~Q(rejection_reason="")
+                | ~Q(approval_status="rejected") & Q(rejection_reason=""),
+                name="arrangement_rejection_has_reason",
+            ),
+        ]
+        indexes = [
+            # The supervisors' approval queue, oldest first.
+            models.Index(fields=["created_at"], condition=Q(approval_status="pending"), name="arrangement_approval_queue_idx"),
         ]
 
     def __str__(self) -> str:
