@@ -1,0 +1,298 @@
+"""The importer's fields, the header spellings that name them, and column mappings.
+
+A creditor's file names its columns however its bank's system does ("Apellidos y nombres",
+"Nro. de crédito", "F. Venc."). `suggest_mapping` proposes which column feeds which field;
+a person confirms it, and the confirmed mapping is saved per creditor (see Creditor) and read
+back with `mapping_from_json`.
+"""
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from debtors.importing.values import ValueProblem
+
+PORTFOLIO = "portfolio"
+PAYMENTS = "payments"
+BOTH = frozenset({PORTFOLIO, PAYMENTS})
+
+
+@dataclass(frozen=True)
+class ImportField:
+    name: str
+    label: object  # a lazy translation
+    spellings: tuple[str, ...]
+    files: frozenset = frozenset({PORTFOLIO})
+
+
+_PHONE_WORDS = ("telefono", "teléfono", "tel.", "telf.", "fono", "celular", "cel.", "móvil", "movil", "phone", "mobile", "cell", "whatsapp")
+
+FIELDS = {
+    field.name: field
+    for field in (
+        ImportField(
+            "external_id",
+            _("creditor's customer code"),
+            ("código de cliente", "cod. cliente", "id cliente", "id del cliente", "cliente id", "número de cliente",
+             "nro. cliente", "código", "customer id", "customer code", "client id", "external id"),
+            BOTH,
+        ),
+        ImportField(
+            "national_id",
+            _("national id"),
+            ("documento", "nro. documento", "número de documento", "documento de identidad", "doc. identidad", "DNI",
+             "RUT", "RUN", "RFC", "NIF", "NIE", "CURP", "CUIT", "CUIL", "NIT", "cédula", "cédula de identidad", "CI",
+             "CC", "national id", "tax id", "SSN"),
+            BOTH,
+        ),
+        ImportField(
+            "full_name",
+            _("full name"),
+            ("nombre", "nombre completo", "nombres y apellidos", "apellidos y nombres", "nombre del cliente",
+             "nombre cliente", "titular", "nombre del titular", "cliente", "razón social", "deudor", "nombre del deudor",
+             "name", "full name", "customer name", "debtor name"),
+        ),
+        ImportField("first_name", _("first name"), ("nombres", "primer nombre", "nombre(s)", "first name", "given name")),
+        ImportField(
+            "last_name",
+            _("last name"),
+            ("apellidos", "apellido", "apellido(s)", "last name", "surname", "family name"),
+        ),
+        ImportField("email", _("e-mail"), ("correo", "correo electrónico", "e-mail", "email", "mail", "email address")),
+        ImportField(
+            "phone",
+            _("phone"),
+            (*_PHONE_WORDS, *(f"{word} 1" for word in _PHONE_WORDS), "número de teléfono", "teléfono móvil",
+             "teléfono celular", "número de celular", "phone number", "mobile phone"),
+        ),
+        ImportField(
+            "phone_2",
+            _("second phone"),
+            (*(f"{word} 2" for word in _PHONE_WORDS), "otro teléfono", "teléfono alternativo", "teléfono fijo",
+             "teléfono de casa", "teléfono domicilio", "alternative phone", "home phone"),
+        ),
+        ImportField(
+            "phone_3",
+            _("third phone"),
+            (*(f"{word} 3" for word in _PHONE_WORDS), "teléfono trabajo", "teléfono laboral", "teléfono de oficina",
+             "work phone"),
+        ),
+        ImportField(
+            "account_reference",
+            _("account reference"),
+            ("número de crédito", "nro. de crédito", "crédito", "número de cuenta", "cuenta", "nro. de cuenta",
+             "operación", "número de préstamo", "préstamo", "contrato", "número de contrato", "pagaré",
+             "número de tarjeta", "account", "account number", "account reference", "loan number", "loan id"),
+            BOTH,
+        ),
+        ImportField("product", _("product"), ("producto", "tipo de producto", "tipo de crédito", "product", "product type")),
+        ImportField(
+            "original_amount",
+            _("original amount"),
+            ("monto original", "importe original", "deuda original", "monto inicial", "monto desembolsado",
+             "monto del crédito", "importe del préstamo", "capital original", "original amount", "principal",
+             "loan amount"),
+        ),
+        ImportField(
+            "balance",
+            _("balance"),
+            ("saldo", "saldo deudor", "saldo capital", "saldo total", "saldo pendiente", "saldo actual",
+             "importe pendiente", "deuda", "deuda total", "total deuda", "monto", "monto adeudado", "monto deuda",
+             "total adeudado", "importe", "importe adeudado", "balance", "amount due", "outstanding",
+             "outstanding balance"),
+        ),
+        ImportField(
+            "due_date",
+            _("due date"),
+            ("fecha de vencimiento", "fecha vencimiento", "vencimiento", "f. venc.", "fec. venc.", "f. vcto.",
+             "fecha de impago", "due date", "maturity date"),
+        ),
+        ImportField("currency", _("currency"), ("moneda", "divisa", "tipo de moneda", "currency"), BOTH),
+        ImportField("time_zone", _("time zone"), ("zona horaria", "huso horario", "time zone", "timezone")),
+        ImportField(
+            "reference",
+            _("reference"),
+            ("referencia", "referencia de pago", "número de operación", "nro. de operación", "nro. operación",
+             "recibo", "número de recibo", "comprobante", "voucher", "transacción", "id transacción", "reference",
+             "payment reference", "transaction id", "receipt"),
+            frozenset({PAYMENTS}),
+        ),
+        ImportField(
+            "amount",
+            _("amount"),
+            ("monto", "monto pagado", "importe", "importe pagado", "pago", "monto del pago", "importe del pago", "abono",
+             "monto abonado", "amount", "amount paid", "payment amount"),
+            frozenset({PAYMENTS}),
+        ),
+        ImportField(
+            "paid_at",
+            _("paid at"),
+            ("fecha de pago", "fecha pago", "f. pago", "fecha", "fecha de abono", "fecha de operación", "paid at",
+             "payment date", "date"),
+            frozenset({PAYMENTS}),
+        ),
+    )
+}
+
+PHONE_FIELDS = ("phone", "phone_2", "phone_3")
+
+# Headers that contain a field's words but are not that field: "Tipo de documento" is not the
+# document number, "Tipo de teléfono" not a phone.
+_NOT_A_FIELD = ("tipo de documento", "tipo documento", "tipo doc.", "tipo de teléfono", "tipo teléfono",
+                "tipo de cliente", "tipo de persona")
+
+# Abbreviations that mean the same word, so that "Nro. de crédito", "Nº crédito" and
+# "Número de crédito" are one spelling; small words that carry no meaning in a header.
+_SYNONYMS = {
+    "nro": "numero", "num": "numero", "no": "numero", "n": "numero", "nr": "numero", "number": "numero",
+    "cod": "codigo", "tel": "telefono", "telf": "telefono", "cel": "celular",
+    "f": "fecha", "fec": "fecha", "fch": "fecha", "venc": "vencimiento", "vcto": "vencimiento",
+    "doc": "documento", "mail": "email",
+}
+_SMALL_WORDS = {"de", "del", "la", "el", "los", "las", "y", "of", "the"}
+_WORDS = re.compile(r"[^\W\d_]+|\d+")
+
+
+def normalise_header(text: str) -> str:
+    """A header reduced to what it says: no case, accents, punctuation or small words."""
+    without_accents = "".join(
+        char for char in unicodedata.normalize("NFKD", str(text)) if not unicodedata.combining(char)
+    )
+    words = (_SYNONYMS.get(word, word) for word in _WORDS.findall(without_accents.lower()))
+    return " ".join(word for word in words if word not in _SMALL_WORDS)
+
+
+def fields_for(file_kind: str) -> dict:
+    return {name: field for name, field in FIELDS.items() if file_kind in field.files}
+
+
+def known_header_spellings(file_kind: str | None = None) -> frozenset:
+    """Every normalised spelling of every field (of one kind of file, if given)."""
+    fields = FIELDS.values() if file_kind is None else fields_for(file_kind).values()
+    return frozenset(normalise_header(spelling) for field in fields for spelling in field.spellings)
+
+
+def _spelling_index(file_kind: str) -> dict:
+    index = {}
+    for field in fields_for(file_kind).values():
+        for spelling in field.spellings:
+            index.setdefault(normalise_header(spelling), field.name)
+    return index
+
+
+def contains_words(header: str, spelling: str) -> bool:
+    """Whether a normalised spelling appears in a normalised header as whole words."""
+    return f" {spelling} " in f" {header} "
+
+
+def suggest_mapping(headers: list[str], *, file_kind: str = PORTFOLIO) -> dict[str, int]:
+    """Propose which column (by index) feeds each field.
+
+    1. Normalise the headers and every field's spellings alike (case, accents,
+       punctuation, "Nro."/"Número", small words).
+    2. Exact matches first, in column order: a field takes the first column that names it.
+    3. Then partial matches: each remaining column stands for the field of the longest
+       spelling it contains ("Fecha de pago del cliente" is the payment date, not a name:
+       "fecha pago" is longer than "cliente"), and the most specific columns choose first.
+       A column whose field is taken stays out ("Saldo deudor total" beside "Saldo" is not
+       the debtor's name for containing "deudor").
+    4. Extra phone columns ("Celular", "WhatsApp", "Teléfono 4") fill the free phone slots
+       in column order.
+    5. Names given as first names only are the full name.
+    Each column feeds at most one field; the result is in the order of FIELDS.
+    """
+    spelling_index = _spelling_index(file_kind)
+    ignored = {normalise_header(text) for text in _NOT_A_FIELD}
+    normalised = [normalise_header(header) for header in headers]
+    mapping: dict[str, int] = {}
+    used: set[int] = set()
+
+    def assign(field_name: str, column: int) -> None:
+        mapping[field_name] = column
+        used.add(column)
+
+    candidates = [(column, header) for column, header in enumerate(normalised) if header and header not in ignored]
+    for column, header in candidates:
+        field_name = spelling_index.get(header)
+        if field_name and field_name not in mapping:
+            assign(field_name, column)
+
+    field_order = {name: position for position, name in enumerate(FIELDS)}
+    best_partial = []
+    for column, header in candidates:
+        if column in used:
+            continue
+        matches = [
+            (-len(spelling.split()), field_order[field_name], field_name)
+            for spelling, field_name in spelling_index.items()
+            if contains_words(header, spelling)
+        ]
+        if matches:
+            words, _order, field_name = min(matches)
+            best_partial.append((words, column, field_name))
+    for _words, column, field_name in sorted(best_partial):
+        if field_name not in mapping:
+            assign(field_name, column)
+
+    phone_spellings = [spelling for spelling, name in spelling_index.items() if name in PHONE_FIELDS]
+    free_phone_fields = [name for name in PHONE_FIELDS if name not in mapping and name in spelling_index.values()]
+    for column, header in candidates:
+        if free_phone_fields and column not in used and any(contains_words(header, s) for s in phone_spellings):
+            assign(free_phone_fields.pop(0), column)
+
+    if "first_name" in mapping and "last_name" not in mapping and "full_name" not in mapping:
+        mapping["full_name"] = mapping.pop("first_name")
+    return {name: mapping[name] for name in FIELDS if name in mapping}
+
+
+def mapping_from_json(obj, headers: list[str]) -> dict[str, int]:
+    """Read a saved mapping {"field name": "header text"} against this file's headers.
+
+    Headers are found exactly first, then as their normalised spelling (a file re-exported
+    with "TELÉFONO" for "Teléfono" still maps). Raises ValueProblem with code
+    "invalid_mapping", "unknown_field", "missing_header" or "header_used_twice".
+    """
+    if isinstance(obj, (str, bytes)):
+        try:
+            obj = json.loads(obj)
+        except ValueError:
+            obj = None
+    if not isinstance(obj, dict) or not all(isinstance(value, str) for value in obj.values()):
+        raise ValueProblem(
+            "invalid_mapping", _("A mapping file must pair field names with column headers, as a JSON object.")
+        )
+    exact = {}
+    by_spelling = {}
+    for column, header in enumerate(headers):
+        exact.setdefault(header.strip(), column)
+        by_spelling.setdefault(normalise_header(header), column)
+    mapping: dict[str, int] = {}
+    field_of_column: dict[int, str] = {}
+    for field_name, header in obj.items():
+        if field_name not in FIELDS:
+            raise ValueProblem(
+                "unknown_field",
+                _("The mapping names a field the importer does not know: “%(field)s”. Known fields: %(known)s."),
+                {"field": field_name, "known": ", ".join(FIELDS)},
+            )
+        column = exact.get(header.strip())
+        if column is None:
+            column = by_spelling.get(normalise_header(header))
+        if column is None:
+            raise ValueProblem(
+                "missing_header",
+                _("The mapping takes “%(field)s” from the column “%(header)s”, which this file does not have."),
+                {"field": field_name, "header": header},
+            )
+        if column in field_of_column:
+            raise ValueProblem(
+                "header_used_twice",
+                _("The column “%(header)s” is mapped to both “%(first)s” and “%(second)s”."),
+                {"header": headers[column], "first": field_of_column[column], "second": field_name},
+            )
+        field_of_column[column] = field_name
+        mapping[field_name] = column
+    return {name: mapping[name] for name in FIELDS if name in mapping}
