@@ -1,8 +1,7 @@
 """Small builders for test data: every argument has a sensible default."""
 
 import itertools
-import zoneinfo
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -10,6 +9,7 @@ from django.utils import timezone
 from calls.models import Call, FollowUp
 from debtors.models import Creditor, Debt, Debtor, Phone, Portfolio
 from promises.models import Payment, Promise, PromiseEvent
+from promises.rules import lapse_moment
 
 _sequence = itertools.count(1)
 
@@ -64,12 +64,6 @@ def make_call(*, debtor, collector, outcome=Call.Outcome.NO_ANSWER, started_at=N
     return Call.objects.create(
         debtor=debtor, collector=collector, outcome=outcome, started_at=started_at or timezone.now(), **fields
     )
-
-
-def lapse_moment(due_date: date, grace_days: int, time_zone: str) -> datetime:
-    """End of the last grace day in the debtor's zone."""
-    last_day = due_date + timedelta(days=grace_days)
-    return datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zoneinfo.ZoneInfo(time_zone))
 
 
 def make_promise(*, debtor, collector, amount=Decimal("300.00"), due_date=None, status=Promise.Status.PENDING, **fields):
