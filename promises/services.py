@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import Greatest
 from django.http import Http404
 from django.utils import timezone
@@ -270,14 +270,13 @@ def payment_record(
         # Recorded by someone else between our look-up and our insert: theirs stands.
         return PaymentResult(payment=Payment.objects.get(source=source, reference=reference), created=False)
 
+    # A payment on a known debt pays that debt's promises, or promises not tied to a debt.
+    same_debt = Q(debt=debt) | Q(debt__isnull=True) if debt is not None else Q()
     open_promises = (
-        Promise.objects.filter(debtor=debtor, status=PENDING, created_at__lte=paid_at, lapses_at__gt=paid_at)
+        Promise.objects.filter(same_debt, debtor=debtor, status=PENDING, created_at__lte=paid_at, lapses_at__gt=paid_at)
         .annotate(allocated=Sum("allocations__amount"))
         .order_by("due_date", "instalment_number", "pk")
     )
-    if debt is not None:
-        open_promises = open_promises.filter(debt__in=[debt]) | open_promises.filter(debt__isnull=True)
-        open_promises = open_promises.order_by("due_date", "instalment_number", "pk")
     remaining = amount
     allocations, fully_paid = [], []
     for promise in open_promises:

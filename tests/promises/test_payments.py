@@ -182,3 +182,14 @@ def test_a_payment_dated_in_the_future_is_refused(clock, diego):
     with pytest.raises(ValidationError) as refused:
         _pay(diego, "10.00", paid_at=timezone.now() + timedelta(days=1))
     assert "paid_at" in refused.value.message_dict
+
+
+def test_a_payment_on_one_debt_does_not_pay_a_promise_on_another(clock, diego, carla):
+    from tests import factories
+
+    card, loan = diego.debts.get(), factories.make_debt(debtor=diego, product="Préstamo personal")
+    loan_promise = _promise(diego, carla, amount="100.00")
+    Promise.objects.filter(pk=loan_promise.pk).update(debt=loan)
+    _pay(diego, "100.00", debt=card)
+    loan_promise.refresh_from_db()
+    assert loan_promise.status == Promise.Status.PENDING and not loan_promise.allocations.exists()
