@@ -5,4 +5,5 @@ from calls import views
 app_name = "calls"
 urlpatterns = [
     path("queue/", views.queue, name="queue"),
+    path("debtors/<int:debtor_pk>/log/", views.call_log_create, name="log"),
 ]

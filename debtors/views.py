@@ -30,6 +30,13 @@ def debtor_list(request):
 @login_required
 def debtor_detail(request, pk: int):
     debtor = selectors.debtor_get_for_user(request.user, pk)
+    return render(request, "debtors/debtor_detail.html", debtor_detail_context(request, debtor))
+
+
+def debtor_detail_context(request, debtor, *, call_form=None) -> dict:
+    """Everything the debtor page shows; the call view passes back a form with errors."""
+    from calls.forms import CallLogForm
+
     today = selectors.debtor_local_today(debtor)
     debts = list(debtor.debts.all())
     for debt in debts:
@@ -42,10 +49,14 @@ def debtor_detail(request, pk: int):
     timeline = _timeline(calls, promises, payments, messages)
     days = selectors.days_past_due(debtor.oldest_unpaid_due, today)
     verdict = check_contact(debtor, "voice", timezone.now())
-    context = {
+    phones = list(debtor.phones.all())
+    can_override = can_override_contact_policy(request.user)
+    if call_form is None:
+        call_form = CallLogForm(debtor=debtor, phones=phones, can_override=can_override)
+    return {
         "debtor": debtor,
         "debts": debts,
-        "phones": debtor.phones.all(),
+        "phones": phones,
         "promises": promises,
         "timeline": timeline,
         "days_past_due": days,
@@ -53,9 +64,21 @@ def debtor_detail(request, pk: int):
         "local_now": selectors.debtor_local_now(debtor),
         "verdict": verdict,
         "payment_form": PaymentForm(debtor=debtor) if can_record_payments(request.user) else None,
+        "call_form": call_form,
+        "call_guide": _call_guide(promises),
         "active_nav": "debtors",
     }
-    return render(request, "debtors/debtor_detail.html", context)
+
+
+def can_override_contact_policy(user) -> bool:
+    # Who may override is the service's rule; this only decides whether to offer the box.
+    return bool(user.is_supervisor or user.is_crm_admin)
+
+
+def _call_guide(promises) -> dict:
+    """What the call guide needs beyond the debtor: the latest promise made (already loaded)."""
+    last = max(promises, key=lambda promise: (promise.created_at, promise.pk), default=None)
+    return {"last_promise": last}
 
 
 def _bucket_label(days: int) -> str:

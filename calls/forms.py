@@ -1,0 +1,176 @@
+"""The call-logging form of the debtor page.
+
+The form only turns what the collector typed into values; every rule about which
+combination is acceptable lives in `calls.services.call_log`, whose errors are mapped
+back onto these fields (`add_service_errors`).
+"""
+
+import zoneinfo
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from calls.models import Call, CallOutcome
+from calls.services import INSTALMENT_FREQUENCIES
+
+# A sent message is logged by the outbox, never by hand.
+OUTCOME_CHOICES = [(value, label) for value, label in CallOutcome.choices if value != CallOutcome.MESSAGE_SENT]
+STANCE_CHOICES = [
+    ("", _("Not recorded")),
+    (Call.Stance.OBJECTION, Call.Stance.OBJECTION.label),
+    (Call.Stance.SITUATION, Call.Stance.SITUATION.label),
+]
+STANCE_REASON_CHOICES = [(value, label) for value, label in Call.StanceReason.choices if value]
+COMMITMENT_CHOICES = [(value, label) for value, label in Call.Commitment.choices if value]
+FREQUENCY_LABELS = {"weekly": _("Weekly"), "fortnightly": _("Every two weeks"), "monthly": _("Monthly")}
+FREQUENCY_CHOICES = [("", "—")] + [(value, FREQUENCY_LABELS[value]) for value in INSTALMENT_FREQUENCIES]
+
+# Where an error of the service shows in the form; the rest are the same name.
+SERVICE_FIELD_TO_FORM = {"instalments": "instalment_count", "debt": None}
+
+
+class AccessKeyRadioSelect(forms.RadioSelect):
+    """Radio buttons whose options get access keys 1, 2, 3… (Alt+1 in most browsers)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if index < 9:
+            option["attrs"]["accesskey"] = str(index + 1)
+            option["accesskey"] = str(index + 1)
+        return option
+
+
+class AutofocusRadioSelect(forms.RadioSelect):
+    """Radio buttons whose first option takes the focus when the panel appears."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if index == 0:
+            option["attrs"]["autofocus"] = True
+        return option
+
+
+class DebtorLocalDateTimeField(forms.DateTimeField):
+    """A date-time typed on the debtor's wall clock (a callback the debtor asked for)."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def __init__(self, *args, time_zone: str = "UTC", **kwargs):
+        self.time_zone = time_zone
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        # Django reads a naive input in the active zone (the collector's): read it in the debtor's.
+        with timezone.override(zoneinfo.ZoneInfo(self.time_zone)):
+            return super().to_python(value)
+
+
+class CallLogForm(forms.Form):
+    phone = forms.TypedChoiceField(label=_("Number called"), coerce=int, required=False, widget=AutofocusRadioSelect)
+    outcome = forms.ChoiceField(
+        label=_("How the call ended"), choices=OUTCOME_CHOICES, required=False, widget=AccessKeyRadioSelect
+    )
+    stance = forms.ChoiceField(
+        label=_("Debtor's stance"),
+        choices=STANCE_CHOICES,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Only when you spoke with the debtor: an objection is negotiated, a hardship situation gets options."),
+    )
+    stance_reason = forms.ChoiceField(label=_("Reason"), choices=STANCE_REASON_CHOICES, required=False, widget=forms.RadioSelect)
+    commitment = forms.ChoiceField(
+        label=_("Commitment the call ended with"), choices=COMMITMENT_CHOICES, required=False, widget=forms.RadioSelect
+    )
+    promise_amount = forms.DecimalField(
+        label=_("Amount promised"), required=False, max_digits=14, decimal_places=2, localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    promise_date = forms.DateField(label=_("Payment date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    instalment_count = forms.IntegerField(label=_("Number of instalments"), required=False)
+    instalment_first_date = forms.DateField(
+        label=_("First instalment on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    instalment_frequency = forms.ChoiceField(label=_("How often"), choices=FREQUENCY_CHOICES, required=False)
+    instalment_total = forms.DecimalField(
+        label=_("Total to pay"), required=False, max_digits=14, decimal_places=2, localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=_("Split evenly; the last instalment takes the cents."),
+    )
+    callback_at = DebtorLocalDateTimeField(label=_("Call back at (debtor's local time)"), required=False)
+    no_commitment_reason = forms.CharField(label=_("Why there was no commitment"), max_length=200, required=False)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    override = forms.BooleanField(label=_("Override the contact policy"), required=False)
+    override_reason = forms.CharField(
+        label=_("Why the contact policy is overridden"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, debtor, phones, can_override: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.debtor = debtor
+        # The phones come as a list the page already loaded: no second query for the radios.
+        self.phones = {phone.pk: phone for phone in phones}
+        self.fields["phone"].choices = [(phone.pk, self._phone_label(phone)) for phone in phones]
+        self.fields["callback_at"].time_zone = debtor.time_zone
+        if not can_override:
+            del self.fields["override"]
+            del self.fields["override_reason"]
+
+    @staticmethod
+    def _phone_label(phone) -> str:
+        parts = [phone.number.as_international, phone.get_kind_display(), phone.get_relationship_display()]
+        if phone.contact_name:
+            parts.append(phone.contact_name)
+        return " · ".join(str(part) for part in parts if part)
+
+    def stance_reason_options(self):
+        """The reason radios, each tagged with the stances it belongs to (the page shows only those)."""
+        for option in self["stance_reason"]:
+            value = option.data["value"]
+            option.stances = " ".join(
+                f"reason-{stance}" for stance, reasons in Call.REASONS_BY_STANCE.items() if value in reasons
+            )
+            yield option
+
+    def service_arguments(self) -> dict:
+        """The cleaned values as `call_log` keyword arguments (blank inputs as the service's blanks)."""
+        data = self.cleaned_data
+        plan_inputs = ("instalment_count", "instalment_first_date", "instalment_frequency", "instalment_total")
+        instalments = None
+        if any(data.get(name) not in (None, "") for name in plan_inputs):
+            instalments = {
+                "count": data.get("instalment_count"),
+                "first_date": data.get("instalment_first_date"),
+                "frequency": data.get("instalment_frequency") or None,
+                "total": data.get("instalment_total"),
+            }
+        return {
+            "phone": self.phones.get(data.get("phone")),
+            "outcome": data.get("outcome") or "",
+            "stance": data.get("stance") or "",
+            "stance_reason": data.get("stance_reason") or "",
+            "commitment": data.get("commitment") or "",
+            "promise_amount": data.get("promise_amount"),
+            "promise_date": data.get("promise_date"),
+            "instalments": instalments,
+            "callback_at": data.get("callback_at"),
+            "no_commitment_reason": data.get("no_commitment_reason") or "",
+            "notes": data.get("notes") or "",
+            "override_reason": (data.get("override_reason") or "") if data.get("override") else "",
+        }
+
+    @property
+    def override_requested(self) -> bool:
+        return bool(self.is_bound and self.cleaned_data.get("override"))
+
+    def add_service_errors(self, error) -> None:
+        """Put each of the service's errors next to the field it is about."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for name, errors in error.error_dict.items():
+            target = SERVICE_FIELD_TO_FORM.get(name, name)
+            if target not in self.fields:
+                target = None
+            for item in errors:
+                self.add_error(target, item)
