@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from debtors.models import Creditor, Debt, DebtSnapshot, Debtor, Phone, Portfolio
+from debtors.models import BalanceChange, Creditor, Debt, DebtSnapshot, Debtor, Phone, Portfolio
 
 
 @admin.register(Creditor)
@@ -76,3 +76,11 @@ class DebtSnapshotAdmin(admin.ModelAdmin):
     search_fields = ("debt__account_reference", "debt__debtor__full_name")
     raw_id_fields = ("debt",)
     show_full_result_count = False
+
+
+@admin.register(BalanceChange)
+class BalanceChangeAdmin(admin.ModelAdmin):
+    list_display = ("debt", "old_balance", "new_balance", "at", "source")
+    list_filter = ("source", "at")
+    search_fields = ("debt__account_reference", "debt__debtor__external_id", "debt__debtor__full_name")
+    raw_id_fields = ("debt",)

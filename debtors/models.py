@@ -285,3 +285,25 @@ class DebtSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.debt} · {self.taken_on} · {self.aging_bucket}"
+
+
+class BalanceChange(models.Model):
+    """A debt's balance as a creditor's file changed it: the old balance stays visible."""
+
+    class Source(models.TextChoices):
+        IMPORT = "import", _("Portfolio file")
+
+    debt = models.ForeignKey(Debt, verbose_name=_("debt"), on_delete=models.CASCADE, related_name="balance_changes")
+    old_balance = models.DecimalField(_("old balance"), **MONEY)
+    new_balance = models.DecimalField(_("new balance"), **MONEY)
+    at = models.DateTimeField(_("when"))
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.IMPORT)
+
+    class Meta:
+        verbose_name = _("balance change")
+        verbose_name_plural = _("balance changes")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["debt", "at"], name="balance_change_debt_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.debt}: {self.old_balance} → {self.new_balance}"

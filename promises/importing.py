@@ -1,0 +1,129 @@
+"""Loading a payments file: each row becomes a `payment_record` call (source "import").
+
+payment_record is idempotent per (source, reference), so importing the same file twice
+records nothing the second time: those rows are counted unchanged. Debtors are looked up a
+batch at a time; the payments themselves go one by one because each reconciles promises.
+A paid date without a time is taken as the end of that day in the debtor's zone (never
+later than now), so a promise made earlier that day is still open for it.
+"""
+
+import zoneinfo
+from datetime import datetime, time
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from debtors.importing.loading import (
+    ImportFileError,
+    ImportResult,
+    RejectReport,
+    SourceFile,
+    _open,
+    batches,
+)
+from debtors.importing.mapping import PAYMENTS
+from debtors.importing.values import ValueProblem, decimal_style_of, parse_amount, parse_date
+from debtors.models import Debt, Debtor, Portfolio
+from promises.models import Payment
+from promises.services import payment_record
+
+REQUIRED_FIELDS = ("reference", "amount", "paid_at")
+
+
+def payments_import(*, file, portfolio: Portfolio, mapping=None, recorded_by=None) -> ImportResult:
+    """Record a payments file's rows against `portfolio`'s debtors.
+
+    Counts: created (a new payment), unchanged (its reference was already recorded),
+    rejected (unreadable values, unknown debtor, or refused by payment_record).
+    Raises ImportFileError when the file cannot be read at all.
+    """
+    stream, opened = _open(file)
+    result = ImportResult()
+    try:
+        source = SourceFile(stream, mapping=mapping, file_kind=PAYMENTS, required=REQUIRED_FIELDS)
+        if "external_id" not in source.mapping and "account_reference" not in source.mapping:
+            raise ImportFileError(_("A payments file needs the customer code or the account reference of each payment."))
+        report = RejectReport(f"payments-{portfolio.pk}")
+        result.report_path = report.path
+        try:
+            _load(source, portfolio, report, result, recorded_by)
+        finally:
+            report.close()
+            result.problems = report.problems
+    finally:
+        if opened:
+            stream.close()
+    return result
+
+
+def _load(source: SourceFile, portfolio: Portfolio, report: RejectReport, result: ImportResult, recorded_by) -> None:
+    day_first = portfolio.country != "US"
+    hint = None
+    for index, batch in enumerate(batches(source.rows())):
+        if index == 0:
+            hint = decimal_style_of([source.cell(cells, "amount") for _number, cells in batch])
+        external_ids = {source.cell(cells, "external_id") for _n, cells in batch} - {None, ""}
+        references = {source.cell(cells, "account_reference") for _n, cells in batch} - {None, ""}
+        debtors = {
+            debtor.external_id: debtor
+            for debtor in Debtor.objects.filter(portfolio=portfolio, external_id__in=external_ids).select_related("portfolio")
+        }
+        debts = {
+            debt.account_reference: debt
+            for debt in Debt.objects.filter(debtor__portfolio=portfolio, account_reference__in=references).select_related(
+                "debtor__portfolio"
+            )
+        }
+        for number, cells in batch:
+            _load_row(source, number, cells, debtors, debts, report, result, day_first, hint, recorded_by)
+
+
+def _load_row(source, number, cells, debtors, debts, report, result, day_first, hint, recorded_by) -> None:
+    problems = []
+
+    def read(name, parse):
+        text = source.cell(cells, name) or ""
+        try:
+            return parse(text)
+        except ValueProblem as problem:
+            problems.append((source.header_of(name), text, problem))
+            return None
+
+    def reference_of(text):
+        if not text:
+            raise ValueProblem("blank", _("The cell is empty."))
+        return text[:100]
+
+    reference = read("reference", reference_of)
+    amount = read("amount", lambda text: parse_amount(text, decimal_hint=hint))
+    paid_on = read("paid_at", lambda text: parse_date(text, day_first=day_first))
+    debt = debts.get(source.cell(cells, "account_reference") or "")
+    debtor = debtors.get(source.cell(cells, "external_id") or "") or (debt.debtor if debt else None)
+    if debt is not None and debtor is not None and debt.debtor_id != debtor.pk:
+        debt = None
+    if debtor is None:
+        name = "external_id" if "external_id" in source.mapping else "account_reference"
+        value = source.cell(cells, name) or ""
+        problems.append((source.header_of(name), value, _("No debtor in this portfolio has “%(text)s”.") % {"text": value}))
+    if problems:
+        result.rejected += 1
+        for column, value, reason in problems:
+            report.add(number, column, value, reason)
+        return
+    zone = zoneinfo.ZoneInfo(debtor.time_zone)
+    paid_at = min(timezone.make_aware(datetime.combine(paid_on, time(23, 59, 59)), zone), timezone.now())
+    try:
+        outcome = payment_record(
+            debtor=debtor, debt=debt, amount=amount, paid_at=paid_at, reference=reference, source=Payment.Source.IMPORT,
+            recorded_by=recorded_by,
+        )
+    except ValidationError as error:
+        result.rejected += 1
+        for message in error.messages:
+            report.add(number, source.header_of("reference"), reference, message)
+        return
+    if outcome.created:
+        result.created += 1
+    else:
+        result.unchanged += 1
