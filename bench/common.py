@@ -29,9 +29,19 @@ def throwaway_database():
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
+def _os_name() -> str:
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip('"')
+    except OSError:
+        pass
+    return platform.system()
+
+
 def machine_line() -> str:
     return (
-        f"{date.today().isoformat()}; machine: {os.cpu_count()} vCPU, {platform.system()} "
+        f"{date.today().isoformat()}; machine: {os.cpu_count()} vCPU, {_os_name()} "
         f"(CPython {platform.python_version()}, Django {django.get_version()}, {connection.vendor})"
     )
 
