@@ -29,3 +29,46 @@ def queue_debtors_for(user, *, exclude_ids: list[int], limit: int = 50):
 
 def calls_for_debtor(debtor) -> QuerySet[Call]:
     return debtor.calls.select_related("collector", "phone")
+
+
+
+def queue_portfolios_for(user):
+    """The portfolios of the user's assigned debtors: the queue's portfolio filter choices."""
+    from debtors.models import Portfolio
+
+    return Portfolio.objects.filter(debtors__assigned_to=user).distinct().order_by("name", "pk")
+
+
+def _queue_debtors_in_portfolio(user, *, portfolio_id: int, exclude_ids: list[int], limit: int):
+    # queue_debtors_for slices its result, so the portfolio must be filtered before that.
+    from debtors.models import Debtor
+
+    queryset = with_account_figures(
+        Debtor.objects.filter(assigned_to=user, portfolio_id=portfolio_id)
+        .exclude(pk__in=exclude_ids)
+        .select_related("portfolio")
+    )
+    return queryset.filter(total_balance__gt=0).order_by("oldest_unpaid_due", "-total_balance", "pk")[:limit]
+
+
+def queue_lists_for(
+    user, *, until: datetime, portfolio_id: int | None = None, reason: str = "", limit: int = 50
+) -> tuple[list[FollowUp], list]:
+    """The queue's two lists in selector order: follow-ups due by `until`, then accounts.
+
+    A reason belongs to follow-ups only, so filtering by one leaves the accounts list empty.
+    """
+    follow_ups = follow_ups_due_for(user, until=until)
+    if portfolio_id is not None:
+        follow_ups = follow_ups.filter(debtor__portfolio_id=portfolio_id)
+    if reason:
+        follow_ups = follow_ups.filter(reason=reason)
+    follow_ups = list(follow_ups[:limit])
+    if reason:
+        return follow_ups, []
+    exclude_ids = [f.debtor_id for f in follow_ups]
+    if portfolio_id is None:
+        debtors = queue_debtors_for(user, exclude_ids=exclude_ids, limit=limit)
+    else:
+        debtors = _queue_debtors_in_portfolio(user, portfolio_id=portfolio_id, exclude_ids=exclude_ids, limit=limit)
+    return follow_ups, list(debtors)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from calls import selectors
 from calls.forms import CallLogForm
+from calls.models import FollowUp
 from calls.policy import check_contact_many
 from calls.services import ContactBlocked, call_log
 from debtors.selectors import days_past_due, debtor_get_for_user, debtor_local_now
@@ -16,30 +17,86 @@ from debtors.views import can_override_contact_policy, debtor_detail_context
 CALL_PANEL = "debtors/debtor_detail.html#call-panel"
 
 
-@login_required
-def queue(request):
-    """The collector's day: follow-ups due now first, then assigned debtors by arrears.
+def _queue_lists(user, now, *, portfolio_id: int | None = None, reason: str = ""):
+    """The queue in the order the collector sees it.
 
-    Debtors who may not lawfully be called right now sink to the end of their list,
-    showing when they become callable.
+    1. Follow-ups due by the end of today, oldest first; then assigned debtors by arrears.
+    2. Within each list, debtors who may not lawfully be called right now sink to the end
+       (stable sort: the selector order is kept within each group).
     """
-    now = timezone.now()
     end_of_today = timezone.localtime(now).replace(hour=23, minute=59, second=59)
-    follow_ups = list(selectors.follow_ups_due_for(request.user, until=end_of_today)[:50])
-    debtors = list(
-        selectors.queue_debtors_for(request.user, exclude_ids=[f.debtor_id for f in follow_ups], limit=50)
-    )
+    follow_ups, debtors = selectors.queue_lists_for(user, until=end_of_today, portfolio_id=portfolio_id, reason=reason)
     verdicts = check_contact_many([f.debtor for f in follow_ups] + debtors, "voice", now)
     for follow_up in follow_ups:
         follow_up.verdict = verdicts[follow_up.debtor_id]
     for debtor in debtors:
         debtor.verdict = verdicts[debtor.pk]
+    follow_ups.sort(key=lambda f: not f.verdict.allowed)
+    debtors.sort(key=lambda d: not d.verdict.allowed)
+    return follow_ups, debtors
+
+
+def _queue_filters(request, portfolios) -> tuple[int | None, str]:
+    """The portfolio and follow-up reason asked for, ignoring values that are not choices."""
+    portfolio_id = request.GET.get("portfolio", "")
+    portfolio_id = int(portfolio_id) if portfolio_id.isdigit() else None
+    if portfolio_id not in {portfolio.pk for portfolio in portfolios}:
+        portfolio_id = None
+    reason = request.GET.get("reason", "")
+    if reason not in FollowUp.Reason.values:
+        reason = ""
+    return portfolio_id, reason
+
+
+@login_required
+def queue(request):
+    """The collector's day: follow-ups due now first, then assigned debtors by arrears.
+
+    Debtors who may not lawfully be called right now sink to the end of their list,
+    showing when they become callable. The list can be narrowed to one portfolio or
+    one follow-up reason.
+    """
+    now = timezone.now()
+    portfolios = list(selectors.queue_portfolios_for(request.user))
+    portfolio_id, reason = _queue_filters(request, portfolios)
+    follow_ups, debtors = _queue_lists(request.user, now, portfolio_id=portfolio_id, reason=reason)
+    for debtor in debtors:
         debtor.local_now = debtor_local_now(debtor, now)
         debtor.days_past_due = days_past_due(debtor.oldest_unpaid_due, debtor.local_now.date())
-    follow_ups.sort(key=lambda f: not f.verdict.allowed)  # stable: due order kept within each group
-    debtors.sort(key=lambda d: not d.verdict.allowed)
-    context = {"follow_ups": follow_ups, "debtors": debtors, "now": now, "active_nav": "queue"}
+    context = {
+        "follow_ups": follow_ups,
+        "debtors": debtors,
+        "now": now,
+        "active_nav": "queue",
+        "portfolios": portfolios,
+        "reasons": FollowUp.Reason.choices,
+        "portfolio_id": portfolio_id,
+        "reason": reason,
+        "filtered": portfolio_id is not None or bool(reason),
+    }
     return render(request, "calls/queue.html", context)
+
+
+@login_required
+def queue_next(request):
+    """Redirect to the debtor after `?after=<id>` in the queue's order, or back to the queue at its end.
+
+    Computed here rather than on the debtor page, so that the page costs no extra queries.
+    A debtor who is not in the queue (opened from the debtor list, or whose follow-up was
+    just closed) leads to the first one in the queue.
+    """
+    after = request.GET.get("after", "")
+    after = int(after) if after.isdigit() else None
+    follow_ups, debtors = _queue_lists(request.user, timezone.now())
+    order = list(dict.fromkeys([f.debtor_id for f in follow_ups] + [d.pk for d in debtors]))
+    if after in order:
+        following = order[order.index(after) + 1 :]
+    else:
+        following = [pk for pk in order if pk != after]
+    if following:
+        return redirect("debtors:detail", pk=following[0])
+    messages.info(request, gettext("You have reached the end of your queue."))
+    return redirect("home")
 
 
 @login_required

@@ -12,6 +12,8 @@ def navigation(request):
         items.append(("queue", _("My queue"), reverse("home")))
     if user.is_supervisor or user.is_crm_admin:
         items.append(("dashboard", _("Dashboard"), reverse("promises:dashboard")))
+        # No pending count here: it would cost a query on every page.
+        items.append(("approvals", _("Approvals"), reverse("promises:approvals")))
     items.append(("debtors", _("Debtors"), reverse("debtors:list")))
     if user.is_crm_admin:
         items.append(("portfolios", _("Portfolios"), reverse("debtors:portfolios")))

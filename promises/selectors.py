@@ -4,14 +4,15 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Min, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 
 from calls.models import Call
-from collections_crm.permissions import collector_scope
+from collections_crm.permissions import collector_scope, debtor_scope
 from debtors.models import MONEY
-from promises.models import Payment, Promise, PromiseEvent, PromiseRules
+from promises.models import ApprovalStatus, Arrangement, Payment, Promise, PromiseEvent, PromiseRules
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(**MONEY))
 RESOLVED = (Promise.Status.KEPT, Promise.Status.PARTIALLY_KEPT, Promise.Status.BROKEN)
@@ -167,3 +168,34 @@ def promise_rules_by_portfolio(portfolio_ids) -> dict[int, PromiseRules]:
     portfolio_ids = set(portfolio_ids)
     saved = {rules.portfolio_id: rules for rules in PromiseRules.objects.filter(portfolio_id__in=portfolio_ids)}
     return {pk: saved.get(pk) or PromiseRules(portfolio_id=pk) for pk in portfolio_ids}
+
+
+def arrangements_awaiting_approval(user) -> QuerySet[Arrangement]:
+    """Arrangements beyond the limits waiting for `user`'s decision, oldest first, in one query.
+
+    Supervisors see their teams' debtors, admins all; anyone else nothing. Each row carries
+    its instalment count and first due date.
+    """
+    if not (user.is_supervisor or user.is_crm_admin):
+        return Arrangement.objects.none()
+    return (
+        Arrangement.objects.filter(approval_status=ApprovalStatus.PENDING)
+        .filter(debtor_scope(user, via="debtor"))
+        .select_related("debtor__portfolio", "created_by")
+        .annotate(instalment_count=Count("promises"), first_due_date=Min("promises__due_date"))
+        .order_by("created_at", "pk")
+    )
+
+
+def arrangement_get_for_decision(user, pk: int) -> Arrangement:
+    """The arrangement, for a supervisor or admin whose scope holds its debtor; 404 for anyone else."""
+    if not (user.is_supervisor or user.is_crm_admin):
+        raise Http404
+    try:
+        return (
+            Arrangement.objects.filter(debtor_scope(user, via="debtor"))
+            .select_related("debtor__assigned_to__team")
+            .get(pk=pk)
+        )
+    except Arrangement.DoesNotExist:
+        raise Http404 from None

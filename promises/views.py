@@ -92,3 +92,66 @@ def payment_create(request, debtor_pk: int):
         if name != "__all__":
             messages.error(request, f"{form.fields[name].label}: {' '.join(errors)}")
     return redirect("debtors:detail", pk=debtor.pk)
+
+
+def _limit_sentence(reason: dict) -> str:
+    """One breached limit ({code, value, limit}) as a sentence the supervisor can weigh."""
+    values = {"value": reason.get("value", "?"), "limit": reason.get("limit", "?")}
+    code = reason.get("code")
+    if code == services.MIN_SHARE:
+        return gettext("It covers %(value)s%% of the balance; the minimum is %(limit)s%%.") % values
+    if code == services.MAX_DAYS_TO_FIRST:
+        return gettext("The first payment is %(value)s days away; the limit is %(limit)s days.") % values
+    if code == services.MAX_INSTALMENTS:
+        return gettext("It has %(value)s instalments; the limit is %(limit)s.") % values
+    if code == services.MAX_DISCOUNT:
+        return gettext("It forgives %(value)s%% of the balance; the limit is %(limit)s%%.") % values
+    return reason.get("message") or str(code)
+
+
+@login_required
+def approvals(request):
+    """Arrangements beyond a collector's limits, waiting for a supervisor's or admin's decision."""
+    user = request.user
+    if not (user.is_supervisor or user.is_crm_admin):
+        raise Http404
+    arrangements = list(selectors.arrangements_awaiting_approval(user))
+    for arrangement in arrangements:
+        arrangement.limit_sentences = [_limit_sentence(reason) for reason in arrangement.approval_reasons or []]
+    context = {"arrangements": arrangements, "active_nav": "approvals"}
+    return render(request, "promises/approvals.html", context)
+
+
+@login_required
+@require_POST
+def arrangement_approve(request, pk: int):
+    arrangement = selectors.arrangement_get_for_decision(request.user, pk)
+    try:
+        services.arrangement_approve(arrangement=arrangement, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            gettext("Arrangement for %(debtor)s approved.") % {"debtor": arrangement.debtor.full_name},
+        )
+    return redirect("promises:approvals")
+
+
+@login_required
+@require_POST
+def arrangement_reject(request, pk: int):
+    arrangement = selectors.arrangement_get_for_decision(request.user, pk)
+    try:
+        services.arrangement_reject(arrangement=arrangement, by=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            gettext("Arrangement for %(debtor)s rejected; its pending promises are cancelled.")
+            % {"debtor": arrangement.debtor.full_name},
+        )
+    return redirect("promises:approvals")
