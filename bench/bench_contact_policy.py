@@ -36,6 +36,8 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
+from common import write_section  # noqa: E402
+
 PAGE = 50
 SECTION = "## Contact policy"
 
@@ -228,19 +230,6 @@ Target for one verdict: < 2 ms.
 """
 
 
-def write(section: str) -> None:
-    path = BASE_DIR / "docs" / "benchmarks.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if SECTION in text:
-        before, rest = text.split(SECTION, 1)
-        index = rest.find("\n## ")
-        after = rest[index:] if index >= 0 else ""
-        text = before + section.rstrip("\n") + "\n" + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
 def main() -> None:
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
@@ -251,7 +240,7 @@ def main() -> None:
     section = report(figures)
     print(section)
     if "--write" in sys.argv:
-        write(section)
+        write_section(SECTION, section)
         print("Written to docs/benchmarks.md")
 
 

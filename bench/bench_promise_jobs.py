@@ -19,7 +19,7 @@ pending and not yet due, 500,000 resolved long ago; 200,000 calls in the last we
 import statistics
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 

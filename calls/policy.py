@@ -739,8 +739,9 @@ def check_contact(debtor, channel: str, at: datetime, *, phone=None, debt=None) 
     )
 
 
-def next_lawful_moments(requests, channel: str, *, chunk_size: int = 2000) -> dict[int, datetime | None]:
-    """For (debtor, not_before) pairs: the first lawful moment at or after `not_before`.
+def next_lawful_moments(requests, channel: str, *, chunk_size: int = 2000) -> list[datetime | None]:
+    """For (debtor, not_before) pairs: the first lawful moment at or after `not_before`,
+    in the order of the requests (one debtor may appear with several moments).
 
     None where no moment will come (a hold, a forbidden channel). Used by the jobs that
     schedule follow-ups and reminders for many debtors at once:
@@ -752,7 +753,7 @@ def next_lawful_moments(requests, channel: str, *, chunk_size: int = 2000) -> di
        distinct situations.
     """
     requests = list(requests)
-    moments: dict[int, datetime | None] = {}
+    moments: list[datetime | None] = []
     for start in range(0, len(requests), chunk_size):
         chunk = requests[start : start + chunk_size]
         debtors = [debtor for debtor, _at in chunk]
@@ -773,11 +774,11 @@ def next_lawful_moments(requests, channel: str, *, chunk_size: int = 2000) -> di
             if not ledger[debtor.pk] and channel not in CONSENT_CHANNELS:
                 key = (debtor.portfolio_id, snapshot.time_zone, snapshot.holds, snapshot.authorised_channels, at)
                 if key in shared:
-                    moments[debtor.pk] = shared[key]
+                    moments.append(shared[key])
                     continue
             verdict = evaluate(policies[debtor.portfolio_id], snapshot, channel, at, ledger[debtor.pk])
             moment = at if verdict.allowed else verdict.next_allowed_at
-            moments[debtor.pk] = moment
+            moments.append(moment)
             if key is not None:
                 shared[key] = moment
     return moments

@@ -239,7 +239,7 @@ def _schedule_broken_promises(now: datetime, result: ScheduleResult) -> None:
     if not broken:
         return
     debtors = _debtors_by_id({debtor_id for _pk, debtor_id in broken})
-    moments = next_lawful_moments([(debtor, now) for debtor in debtors.values()], "voice")
+    moments = dict(zip(debtors, next_lawful_moments([(debtor, now) for debtor in debtors.values()], "voice")))
     rows = []
     for promise_id, debtor_id in broken:
         due_at = moments[debtor_id]
@@ -272,10 +272,12 @@ def _schedule_callbacks(now: datetime, result: ScheduleResult) -> None:
     if not callbacks:
         return
     debtors = _debtors_by_id({debtor_id for _pk, debtor_id, _at, _c in callbacks})
+    # At the agreed time if that is lawful (the debtor asked), else the next lawful moment.
+    moments = next_lawful_moments(
+        [(debtors[debtor_id], max(callback_at, now)) for _pk, debtor_id, callback_at, _c in callbacks], "voice"
+    )
     rows = []
-    for call_id, debtor_id, callback_at, collector_id in callbacks:
-        # At the agreed time if that is lawful (the debtor asked), else the next lawful moment.
-        due_at = next_lawful_moments([(debtors[debtor_id], max(callback_at, now))], "voice")[debtor_id]
+    for (call_id, debtor_id, _callback_at, collector_id), due_at in zip(callbacks, moments):
         if due_at is None:
             result.no_lawful_moment += 1
             continue
@@ -324,15 +326,15 @@ def _schedule_retries(now: datetime, result: ScheduleResult) -> None:
         requests.append((debtor, max(now, started_at + cadence)))
     moments = next_lawful_moments(requests, "voice")
     rows = []
-    for call_id, debtor_id, _started_at, collector_id in attempts:
-        if moments[debtor_id] is None:
+    for (call_id, debtor_id, _started_at, collector_id), due_at in zip(attempts, moments):
+        if due_at is None:
             result.no_lawful_moment += 1
             continue
         rows.append(
             _row(
                 debtor_id=debtor_id,
                 assigned_to_id=debtors[debtor_id].assigned_to_id or collector_id,
-                due_at=moments[debtor_id],
+                due_at=due_at,
                 reason=FollowUp.Reason.RETRY,
                 subject_key=f"call:{call_id}",
                 call_id=call_id,
@@ -384,15 +386,15 @@ def _schedule_reminders(now: datetime, result: ScheduleResult) -> None:
         return
     moments = next_lawful_moments([(promise.debtor, now) for promise in calls_needed], "voice")
     rows = []
-    for promise in calls_needed:
-        if moments[promise.debtor_id] is None:
+    for promise, due_at in zip(calls_needed, moments):
+        if due_at is None:
             result.no_lawful_moment += 1
             continue
         rows.append(
             _row(
                 debtor_id=promise.debtor_id,
                 assigned_to_id=promise.debtor.assigned_to_id or promise.collector_id,
-                due_at=moments[promise.debtor_id],
+                due_at=due_at,
                 reason=FollowUp.Reason.REMINDER,
                 subject_key=f"promise:{promise.pk}",
                 promise_id=promise.pk,
@@ -689,7 +691,7 @@ def call_log(
         # The debtor asked for this moment; if the policy forbids it, the next lawful one.
         # A debtor no moment is lawful for (a hold) still gets the agreed time: the call
         # screen will say why not when it comes, and the agreement is not lost.
-        due_at = next_lawful_moments([(debtor, callback_at)], "voice")[debtor.pk] or callback_at
+        due_at = next_lawful_moments([(debtor, callback_at)], "voice")[0] or callback_at
         result.follow_up = FollowUp.objects.create(
             debtor=debtor,
             assigned_to_id=debtor.assigned_to_id or collector.pk,

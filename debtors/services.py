@@ -19,17 +19,16 @@ def debt_snapshots_take(*, on: date) -> int:
     days = f"CASE WHEN d.balance <= 0 THEN 0 ELSE {_DAYS_PAST_DUE[connection.vendor]} END"
     sql = f"""
         INSERT INTO debtors_debtsnapshot (debt_id, taken_on, days_past_due, aging_bucket, balance)
-        SELECT d.id, %(on)s, dpd.days,
-               CASE WHEN dpd.days <= 0 THEN 'current'
-                    WHEN dpd.days <= 30 THEN '1-30'
-                    WHEN dpd.days <= 60 THEN '31-60'
-                    WHEN dpd.days <= 90 THEN '61-90'
-                    WHEN dpd.days <= 180 THEN '91-180'
+        SELECT id, %(on)s, days,
+               CASE WHEN days <= 0 THEN 'current'
+                    WHEN days <= 30 THEN '1-30'
+                    WHEN days <= 60 THEN '31-60'
+                    WHEN days <= 90 THEN '61-90'
+                    WHEN days <= 180 THEN '91-180'
                     ELSE '180+' END,
-               d.balance
-        FROM debtors_debt d
-        JOIN (SELECT d.id AS debt_id, {days} AS days FROM debtors_debt d WHERE d.recalled_on IS NULL) dpd
-          ON dpd.debt_id = d.id
+               balance
+        FROM (SELECT d.id, d.balance, {days} AS days FROM debtors_debt d WHERE d.recalled_on IS NULL) open_debts
+        WHERE true  -- SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
         ON CONFLICT (debt_id, taken_on) DO NOTHING
     """
     with connection.cursor() as cursor:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Greatest
 from django.http import Http404
 from django.utils import timezone
@@ -314,13 +314,13 @@ def payment_record(
 
 
 def _complete_arrangements(arrangement_ids) -> None:
-    """An active arrangement whose instalments are all kept is completed."""
-    for arrangement_id in arrangement_ids:
-        statuses = set(Promise.objects.filter(arrangement_id=arrangement_id).values_list("status", flat=True))
-        if statuses == {Promise.Status.KEPT}:
-            Arrangement.objects.filter(pk=arrangement_id, status=Arrangement.Status.ACTIVE).update(
-                status=Arrangement.Status.COMPLETED
-            )
+    """An active arrangement whose instalments are all kept is completed (one statement)."""
+    if not arrangement_ids:
+        return
+    not_kept = Promise.objects.filter(arrangement=OuterRef("pk")).exclude(status=Promise.Status.KEPT)
+    Arrangement.objects.filter(pk__in=list(arrangement_ids), status=Arrangement.Status.ACTIVE).exclude(
+        Exists(not_kept)
+    ).update(status=Arrangement.Status.COMPLETED)
 
 
 # --- Lapsed promises -------------------------------------------------------------------------
@@ -511,8 +511,7 @@ def reminder_messages_queue(*, promises: list[Promise], now: datetime, result) -
         if not batch:
             continue
         moments = next_lawful_moments([(promise.debtor, now) for promise, *_rest in batch], channel)
-        for promise, _channel, phone, recipient in batch:
-            send_after = moments[promise.debtor_id]
+        for (promise, _channel, phone, recipient), send_after in zip(batch, moments):
             if send_after is None:
                 result.no_lawful_moment += 1
                 continue

@@ -1,7 +1,7 @@
 """Small builders for test data: every argument has a sensible default."""
 
 import itertools
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.utils import timezone

@@ -1,7 +1,7 @@
 """Lapsed promises become kept, partially kept or broken, each exactly once."""
 
 import threading
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -69,7 +69,7 @@ def test_running_the_job_again_changes_nothing(clock, diego, carla):
 def test_cancelled_and_already_kept_promises_are_left_alone(clock, diego, carla, sofia):
     cancelled = _promise(diego, carla)
     services.promise_cancel(promise=cancelled, by=sofia)
-    kept = _promise(diego, carla, amount="50.00")
+    _promise(diego, carla, amount="50.00")
     _pay(diego, "50.00", "R-9")
     clock.move_to(datetime(2026, 11, 25, 9, 0, tzinfo=LIMA))
     assert services.promises_flag_lapsed().total == 0

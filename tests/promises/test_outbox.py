@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
