@@ -18,7 +18,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Run a command silently; show its output only if it fails.
 quietly = out=$$($(1) 2>&1) || { printf '%s\n' "$$out"; exit 1; }
 
-.PHONY: help setup run test migrate translations vendor seed messages
+.PHONY: help setup run test migrate translations vendor seed messages chromium
 
 help:
 	@echo "make run    set up, seed demo data and start web + worker + beat on http://$(HOST):$(PORT)"
@@ -55,7 +55,16 @@ run: seed
 	@echo ""
 	@HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile.dev
 
-test: setup
+# The browser tests drive Debian's Chromium through Playwright (Playwright cannot download
+# its own browsers here). Installed from Debian's packages when missing and we are root.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Chromium for the browser tests (Debian package)..."; \
+	    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; \
+	  else echo "The browser tests need Chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+test: setup chromium
 	@$(PY) -m pytest -q
 
 # For translators: refresh locale/*/LC_MESSAGES/django.po from the code (needs gettext).
