@@ -461,6 +461,7 @@ def portfolio_import(
     whole_portfolio: bool = False,
     dry_run: bool = False,
     today: date | None = None,
+    progress=None,
 ) -> ImportResult:
     """Load a portfolio file (a path or a binary stream) into `portfolio`.
 
