@@ -1,6 +1,14 @@
 from datetime import date
+from pathlib import Path
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from collections_crm.permissions import can_manage_portfolios
+from debtors.models import Creditor, ImportJob, ImportKind, ImportMapping, Portfolio
 
 # Days past due on the snapshot's night, in each database's date arithmetic.
 _DAYS_PAST_DUE = {
@@ -34,3 +42,140 @@ def debt_snapshots_take(*, on: date) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, {"on": on.isoformat() if connection.vendor == "sqlite" else on})
         return cursor.rowcount
+
+
+# --- Imports -------------------------------------------------------------------------------
+
+IMPORT_EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
+
+
+def can_import(user) -> bool:
+    """Loading files rewrites whole portfolios (and their payments): admins only."""
+    return can_manage_portfolios(user)
+
+
+@transaction.atomic
+def import_mapping_save(*, creditor: Creditor, kind: str, mapping: dict) -> ImportMapping:
+    """Remember the mapping a person confirmed, to offer it on the creditor's next file."""
+    saved, _created = ImportMapping.objects.update_or_create(
+        creditor=creditor, kind=kind, defaults={"mapping": dict(mapping)}
+    )
+    return saved
+
+
+@transaction.atomic
+def import_job_create(
+    *,
+    user,
+    kind: str,
+    file,
+    portfolio: Portfolio,
+    mapping: dict | None = None,
+    whole_portfolio: bool = False,
+    dry_run: bool = False,
+    save_mapping: bool = True,
+) -> ImportJob:
+    """Store an uploaded file as an ImportJob and queue it for a worker (after commit).
+
+    `file` is a Django File or UploadedFile (CSV or XLSX). `mapping` ({field: header}) is
+    the confirmed mapping; without it the worker detects the columns. A confirmed mapping is
+    saved for the portfolio's creditor unless `save_mapping` is false. Raises
+    PermissionDenied for anyone but an admin and ValidationError for a file we cannot take.
+    """
+    from debtors.tasks import run_import_job
+
+    if not can_import(user):
+        raise PermissionDenied(_("Only administrators load files."))
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": _("Unknown kind of import: %(kind)s.") % {"kind": kind}})
+    name = Path(getattr(file, "name", "") or "").name
+    if not name.lower().endswith(IMPORT_EXTENSIONS):
+        raise ValidationError({"file": _("Send a CSV or an Excel (.xlsx) file.")})
+    if getattr(file, "size", None) == 0:
+        raise ValidationError({"file": _("The file is empty.")})
+    if mapping is not None and not isinstance(mapping, dict):
+        raise ValidationError({"mapping": _("The mapping must be an object from field name to column header.")})
+    job = ImportJob(
+        kind=kind,
+        portfolio=portfolio,
+        original_name=name[:255],
+        mapping=mapping or None,
+        whole_portfolio=whole_portfolio and kind == ImportKind.PORTFOLIO,
+        dry_run=dry_run,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        created_by=user,
+    )
+    job.file.save(name, file, save=False)
+    job.save()
+    if mapping and save_mapping and not dry_run:
+        import_mapping_save(creditor=portfolio.creditor, kind=kind, mapping=mapping)
+    transaction.on_commit(lambda: run_import_job.delay(job.pk))
+    return job
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """Run a queued ImportJob with the same engine as the commands, writing its progress.
+
+    Safe to call twice: only a pending job is started (compare-and-set), so a second
+    delivery of the task does nothing. Not wrapped in a transaction on purpose: progress
+    updates must commit while the import's own transaction is still open.
+    """
+    from debtors.importing.loading import ImportFileError, portfolio_import
+    from promises.importing import payments_import
+
+    started = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+    )
+    job = ImportJob.objects.select_related("portfolio", "created_by").get(pk=job_id)
+    if not started:
+        return job
+
+    def progress(done: int, total: int | None) -> None:
+        ImportJob.objects.filter(pk=job_id).update(rows_done=done, rows_total=total)
+
+    try:
+        with translation.override(job.language), job.file.open("rb") as stream:
+            if job.kind == ImportKind.PORTFOLIO:
+                result = portfolio_import(
+                    file=stream,
+                    portfolio=job.portfolio,
+                    mapping=job.mapping,
+                    whole_portfolio=job.whole_portfolio,
+                    dry_run=job.dry_run,
+                    progress=progress,
+                )
+            else:
+                result = payments_import(
+                    file=stream, portfolio=job.portfolio, mapping=job.mapping, recorded_by=job.created_by,
+                    dry_run=job.dry_run, progress=progress,
+                )
+    except ImportFileError as error:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED, error_message=str(error.message), finished_at=timezone.now()
+        )
+    except Exception:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED,
+            error_message=_("The import stopped on an unexpected error; nothing was saved. Tell your administrator."),
+            finished_at=timezone.now(),
+        )
+        raise
+    else:
+        report = ""
+        if result.report_path:
+            report = Path(result.report_path).relative_to(settings.MEDIA_ROOT).as_posix()
+        rows = result.created + result.updated + result.unchanged + result.rejected
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.DONE,
+            rows_done=rows,
+            rows_total=rows,
+            created_count=result.created,
+            updated_count=result.updated,
+            unchanged_count=result.unchanged,
+            rejected_count=result.rejected,
+            recalled_count=result.recalled,
+            report=report,
+            finished_at=timezone.now(),
+        )
+    job.refresh_from_db()
+    return job

@@ -31,7 +31,9 @@ from promises.services import payment_record
 REQUIRED_FIELDS = ("reference", "amount", "paid_at")
 
 
-def payments_import(*, file, portfolio: Portfolio, mapping=None, recorded_by=None) -> ImportResult:
+def payments_import(
+    *, file, portfolio: Portfolio, mapping=None, recorded_by=None, dry_run: bool = False, progress=None
+) -> ImportResult:
     """Record a payments file's rows against `portfolio`'s debtors.
 
     Counts: created (a new payment), unchanged (its reference was already recorded),
