@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -281,9 +281,8 @@ class FollowUpListApi(ListApiView):
         return super().get(request, *args, **kwargs)
 
 
-FollowUpCompleteSerializer = inline_serializer(
-    "FollowUpComplete", {"note": serializers.CharField(max_length=500, required=False, allow_blank=True)}
-)
+class FollowUpCompleteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
 class FollowUpCompleteApi(ApiView):

@@ -5,7 +5,7 @@ from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -108,8 +108,11 @@ class DebtorDetailSerializer(DebtorSerializer):
         read_only_fields = fields
 
 
-HoldsSerializer = inline_serializer(
-    "DebtorHoldsUpdate", {name: serializers.BooleanField(required=False) for name in HOLD_FIELDS}
+# Holds to set (true) or lift (false); holds not sent stay as they are.
+HoldsSerializer = type(
+    "DebtorHoldsSerializer",
+    (serializers.Serializer,),
+    {name: serializers.BooleanField(required=False) for name in HOLD_FIELDS},
 )
 
 

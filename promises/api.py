@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -111,9 +111,8 @@ class PromiseListCreateApi(ListApiView):
         return Response(PromiseSerializer(promises_for_user(request.user).get(pk=promise.pk)).data, status=status.HTTP_201_CREATED)
 
 
-PromiseCancelSerializer = inline_serializer(
-    "PromiseCancel", {"note": serializers.CharField(max_length=500, required=False, allow_blank=True)}
-)
+class PromiseCancelSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
 class PromiseCancelApi(ApiView):
