@@ -224,7 +224,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "collections_crm.api.throttling.ApiUserThrottle",
-        "collections_crm.api.throttling.ApiAnonThrottle",
     ],
     "DEFAULT_PAGINATION_CLASS": "collections_crm.api.pagination.ApiPagination",
     "DEFAULT_FILTER_BACKENDS": [
@@ -238,7 +237,6 @@ REST_FRAMEWORK = {
 }
 # Requests a user may send, e.g. "1200/min", "50/second"; "off" for no limit.
 API_THROTTLE_USER = env_str("API_THROTTLE_USER", "1200/min")
-API_THROTTLE_ANON = env_str("API_THROTTLE_ANON", "60/min")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # The throttles' counters: shared by every web process through Redis when there is one.
