@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from collections_crm.api.exceptions import ErrorSerializer
 from collections_crm.api.fields import MoneyField
+from collections_crm.api.filters import IdFilter
 from collections_crm.api.views import ApiView, ListApiView
 from collections_crm.permissions import debtor_scope
 from debtors import services
@@ -124,8 +125,8 @@ def _phones_prefetch():
 
 
 class DebtorFilter(django_filters.FilterSet):
-    portfolio = django_filters.NumberFilter(field_name="portfolio_id")
-    assigned_to = django_filters.NumberFilter(field_name="assigned_to_id")
+    portfolio = IdFilter(field_name="portfolio_id")
+    assigned_to = IdFilter(field_name="assigned_to_id")
     on_hold = django_filters.BooleanFilter(method="filter_on_hold", label=_("Has any hold"))
     with_balance = django_filters.BooleanFilter(method="filter_with_balance", label=_("Has an open balance"))
 
@@ -213,8 +214,8 @@ class PhoneUpdateApi(ApiView):
 
 
 class DebtFilter(django_filters.FilterSet):
-    debtor = django_filters.NumberFilter(field_name="debtor_id")
-    portfolio = django_filters.NumberFilter(field_name="debtor__portfolio_id")
+    debtor = IdFilter(field_name="debtor_id")
+    portfolio = IdFilter(field_name="debtor__portfolio_id")
     recalled = django_filters.BooleanFilter(field_name="recalled_on", lookup_expr="isnull", exclude=True)
     due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
