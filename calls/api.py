@@ -1,31 +1,72 @@
-"""API for dialers: ask the contact policy, log an attempt. Same services and scope as the pages."""
+"""API for dialers: ask the contact policy, log a call with its commitment, work follow-ups.
+
+The same services and scope as the desk: `call_log` holds every rule about outcomes,
+stances and commitments, `check_contact` every rule about lawful contact.
+"""
 
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError as DjangoValidationError
+import django_filters
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from calls.models import Call, Channel
+from calls.models import Call, Channel, FollowUp
 from calls.policy import check_contact
-from calls.services import ContactBlocked, call_attempt_record
-from debtors.models import Phone
+from calls.services import INSTALMENT_FREQUENCIES, ContactBlocked, call_log, follow_up_complete
+from collections_crm.api.exceptions import ErrorSerializer
+from collections_crm.api.fields import AwareDateTimeField, IdField, MoneyField, within_years
+from collections_crm.api.filters import IdFilter
+from collections_crm.api.views import ApiView, ListApiView
+from collections_crm.permissions import debtor_scope
+from debtors.models import Debt, Phone
 from debtors.selectors import debtor_get_for_user
+
+ERRORS = {400: ErrorSerializer, 404: ErrorSerializer}
+
+
+# --- Contact verdict ---------------------------------------------------------------------------
 
 
 class VerdictQuerySerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.VOICE)
-    phone = serializers.IntegerField(required=False)
-    at = serializers.DateTimeField(required=False)
+    phone = IdField(required=False)
+    at = AwareDateTimeField(required=False, validators=[within_years(5)])
 
 
-class ContactVerdictApi(APIView):
-    """GET /api/v1/debtors/{id}/contact-verdict/?channel=voice[&phone=ID][&at=ISO-8601]"""
+class ReasonSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    params = serializers.DictField(child=serializers.CharField())
+    citation = serializers.CharField(allow_blank=True)
 
+
+class VerdictSerializer(serializers.Serializer):
+    """What the contact policy says about contacting a debtor on a channel at a moment."""
+
+    allowed = serializers.BooleanField()
+    channel = serializers.CharField()
+    at = serializers.DateTimeField()
+    local_time = serializers.DateTimeField(help_text=gettext_lazy("The debtor's wall clock, with its offset."))
+    policy = serializers.CharField()
+    reasons = ReasonSerializer(many=True)
+    warnings = ReasonSerializer(many=True)
+    next_allowed_at = serializers.DateTimeField(allow_null=True)
+
+
+class BlockedSerializer(VerdictSerializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+class ContactVerdictApi(ApiView):
+    @extend_schema(tags=["calls"], parameters=[VerdictQuerySerializer], responses={200: VerdictSerializer, **ERRORS})
     def get(self, request, debtor_id: int):
+        """May the debtor be contacted on this channel now (or at `at`)? The reasons, and when next."""
         debtor = debtor_get_for_user(request.user, debtor_id)
         query = VerdictQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -37,56 +78,229 @@ class ContactVerdictApi(APIView):
         return Response(verdict.as_dict())
 
 
+# --- Calls -----------------------------------------------------------------------------------------
+
+
+class InstalmentsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(min_value=1, max_value=1000)
+    first_date = serializers.DateField(validators=[within_years(10)])
+    frequency = serializers.ChoiceField(choices=INSTALMENT_FREQUENCIES)
+    total = MoneyField(required=False, help_text=gettext_lazy("Split evenly; the last instalment takes the cents."))
+    amounts = serializers.ListField(child=MoneyField(), required=False, max_length=1000)
+
+
+# A sent message is logged by the outbox, never by hand.
+LOGGABLE_OUTCOMES = [(value, label) for value, label in Call.Outcome.choices if value != Call.Outcome.MESSAGE_SENT]
+
+
+def _blank_choices(choices):
+    return [(value, label) for value, label in choices if value]
+
+
 class CallInputSerializer(serializers.Serializer):
-    debtor = serializers.IntegerField()
-    phone = serializers.IntegerField(required=False)
-    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.VOICE)
-    direction = serializers.ChoiceField(choices=Call.Direction.choices, default=Call.Direction.OUTBOUND)
-    outcome = serializers.ChoiceField(choices=[c for c in Call.Outcome.choices if c[0] != Call.Outcome.MESSAGE_SENT])
-    started_at = serializers.DateTimeField(required=False)
-    duration_seconds = serializers.IntegerField(required=False, min_value=0)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
-    override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    debtor = IdField()
+    phone = IdField(help_text=gettext_lazy("The number called (one of the debtor's phones)."))
+    debt = IdField(required=False, help_text=gettext_lazy("The debt the call was about; empty means all of them."))
+    outcome = serializers.ChoiceField(choices=LOGGABLE_OUTCOMES)
+    started_at = AwareDateTimeField(required=False, validators=[within_years(1)])
+    duration_seconds = serializers.IntegerField(required=False, min_value=0, max_value=24 * 3600)
+    stance = serializers.ChoiceField(choices=_blank_choices(Call.Stance.choices), required=False)
+    stance_reason = serializers.ChoiceField(choices=_blank_choices(Call.StanceReason.choices), required=False)
+    commitment = serializers.ChoiceField(choices=_blank_choices(Call.Commitment.choices), required=False)
+    promise_amount = MoneyField(required=False)
+    promise_date = serializers.DateField(required=False, validators=[within_years(10)])
+    instalments = InstalmentsSerializer(required=False)
+    callback_at = AwareDateTimeField(required=False, validators=[within_years(2)])
+    no_commitment_reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    override_reason = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True,
+        help_text=gettext_lazy("A supervisor's written reason to log a call the contact policy blocks."),
+    )
 
 
-class CallOutputSerializer(serializers.ModelSerializer):
+class CallSerializer(serializers.ModelSerializer):
+    duration_seconds = serializers.SerializerMethodField()
+
     class Meta:
         model = Call
         fields = [
-            "id", "debtor", "phone", "collector", "channel", "direction", "started_at", "outcome",
+            "id", "debtor", "phone", "debt", "collector", "channel", "direction", "started_at", "duration_seconds",
+            "outcome", "stance", "stance_reason", "commitment", "no_commitment_reason", "callback_at", "notes",
             "local_time", "local_time_zone", "policy_code", "policy_version", "policy_decision", "override_reason",
+            "created_at",
         ]
+        read_only_fields = fields
+
+    def get_duration_seconds(self, call) -> int | None:
+        return int(call.duration.total_seconds()) if call.duration is not None else None
 
 
-class CallCreateApi(APIView):
-    """POST /api/v1/calls/ — log an attempt; 409 with the reasons when the policy blocks it."""
+class CallLoggedSerializer(CallSerializer):
+    promise = serializers.IntegerField(allow_null=True, help_text=gettext_lazy("The promise made on the call."))
+    arrangement = serializers.IntegerField(allow_null=True, help_text=gettext_lazy("The instalment plan made on the call."))
+    promises = serializers.ListField(child=serializers.IntegerField())
+    follow_up = serializers.IntegerField(allow_null=True, help_text=gettext_lazy("The agreed callback."))
+    awaiting_approval = serializers.BooleanField(
+        help_text=gettext_lazy("Beyond the caller's limits: a supervisor must approve the arrangement.")
+    )
 
+    class Meta(CallSerializer.Meta):
+        fields = [*CallSerializer.Meta.fields, "promise", "arrangement", "promises", "follow_up", "awaiting_approval"]
+        read_only_fields = fields
+
+
+class CallFilter(django_filters.FilterSet):
+    debtor = IdFilter(field_name="debtor_id")
+    collector = IdFilter(field_name="collector_id")
+    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+
+    class Meta:
+        model = Call
+        fields = ["debtor", "collector", "outcome", "commitment", "channel", "started_after", "started_before"]
+
+
+class CallListCreateApi(ListApiView):
+    queryset = Call.objects.none()  # for the schema; get_queryset scopes every request
+    serializer_class = CallSerializer
+    filterset_class = CallFilter
+    ordering_fields = ["started_at", "created_at"]
+
+    def get_queryset(self):
+        return Call.objects.filter(debtor_scope(self.request.user, via="debtor")).order_by("-started_at", "-pk")
+
+    @extend_schema(tags=["calls"], summary="List calls")
+    def get(self, request, *args, **kwargs):
+        """Calls and other contacts with the debtors you may reach, newest first."""
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        tags=["calls"],
+        summary="Log a call",
+        request=CallInputSerializer,
+        responses={201: CallLoggedSerializer, 409: BlockedSerializer, **ERRORS},
+    )
     def post(self, request):
+        """Log a call with its outcome, the debtor's stance and the commitment it ended with.
+
+        The desk's rules: a conversation with the debtor ends with a commitment (a promise,
+        an instalment plan, a callback, documents…) or the reason there was none; only the
+        debtor can promise to pay; promises beyond the caller's limits wait for approval.
+        When the contact policy forbids the call the answer is 409 with the reasons and the
+        next lawful moment; a supervisor may log it anyway with `override_reason`.
+        """
         data = CallInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         debtor = debtor_get_for_user(request.user, values["debtor"])
-        phone = get_object_or_404(Phone, pk=values["phone"], debtor=debtor) if "phone" in values else None
-        started_at = values.get("started_at") or timezone.now()
-        override_reason = values["override_reason"].strip()
+        phone = get_object_or_404(Phone, pk=values["phone"], debtor=debtor)
+        debt = get_object_or_404(Debt, pk=values["debt"], debtor=debtor) if "debt" in values else None
+        override_reason = values.get("override_reason", "").strip()
+        instalments = dict(values["instalments"]) if "instalments" in values else None
         try:
-            call = call_attempt_record(
+            result = call_log(
                 debtor=debtor,
                 collector=request.user,
-                channel=values["channel"],
-                direction=values["direction"],
-                outcome=values["outcome"],
-                started_at=started_at,
                 phone=phone,
+                debt=debt,
+                outcome=values["outcome"],
+                started_at=values.get("started_at"),
                 duration=timedelta(seconds=values["duration_seconds"]) if "duration_seconds" in values else None,
-                notes=values["notes"],
+                stance=values.get("stance", ""),
+                stance_reason=values.get("stance_reason", ""),
+                commitment=values.get("commitment", ""),
+                no_commitment_reason=values.get("no_commitment_reason", ""),
+                promise_amount=values.get("promise_amount"),
+                promise_date=values.get("promise_date"),
+                instalments=instalments,
+                callback_at=values.get("callback_at"),
+                notes=values.get("notes", ""),
                 override_by=request.user if override_reason else None,
                 override_reason=override_reason,
             )
         except ContactBlocked as blocked:
             body = blocked.verdict.as_dict()
             body["detail"] = " ".join(reason["message"] for reason in body["reasons"])
+            body["code"] = "contact_blocked"
             return Response(body, status=status.HTTP_409_CONFLICT)
-        except DjangoValidationError as error:
-            return Response({"detail": error.messages}, status=status.HTTP_400_BAD_REQUEST)
-        return Response(CallOutputSerializer(call).data, status=status.HTTP_201_CREATED)
+        body = CallSerializer(result.call).data
+        body["promise"] = result.promise.pk if result.promise is not None else None
+        body["arrangement"] = result.arrangement.pk if result.arrangement is not None else None
+        if result.arrangement is not None:
+            body["promises"] = list(result.arrangement.promises.order_by("instalment_number", "pk").values_list("pk", flat=True))
+        else:
+            body["promises"] = [result.promise.pk] if result.promise is not None else []
+        body["follow_up"] = result.follow_up.pk if result.follow_up is not None else None
+        body["awaiting_approval"] = result.awaiting_approval
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+# --- Follow-ups --------------------------------------------------------------------------------
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    debtor_name = serializers.CharField(source="debtor.full_name", read_only=True)
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "id", "debtor", "debtor_name", "assigned_to", "due_at", "reason", "status", "note", "promise", "call",
+            "created_at", "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class FollowUpFilter(django_filters.FilterSet):
+    debtor = IdFilter(field_name="debtor_id")
+    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lte")
+    due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
+
+    class Meta:
+        model = FollowUp
+        fields = ["debtor", "reason", "status", "due_before", "due_after"]
+
+
+class FollowUpListApi(ListApiView):
+    queryset = FollowUp.objects.none()  # for the schema; get_queryset scopes every request
+    serializer_class = FollowUpSerializer
+    filterset_class = FollowUpFilter
+    ordering_fields = ["due_at", "created_at"]
+
+    def get_queryset(self):
+        return (
+            FollowUp.objects.filter(assigned_to=self.request.user)
+            .filter(debtor_scope(self.request.user, via="debtor"))
+            .select_related("debtor")
+            .order_by("due_at", "pk")
+        )
+
+    @extend_schema(tags=["follow-ups"], summary="List my follow-ups")
+    def get(self, request, *args, **kwargs):
+        """Work assigned to you (callbacks, retries, broken promises, reminders), soonest first."""
+        return super().get(request, *args, **kwargs)
+
+
+class FollowUpCompleteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class FollowUpCompleteApi(ApiView):
+    @extend_schema(
+        tags=["follow-ups"],
+        summary="Complete a follow-up",
+        request=FollowUpCompleteSerializer,
+        responses={200: FollowUpSerializer, 409: ErrorSerializer, **ERRORS},
+    )
+    def post(self, request, follow_up_id: int):
+        """Mark an open follow-up done; 409 when it is already closed."""
+        follow_up = get_object_or_404(
+            FollowUp.objects.filter(debtor_scope(request.user, via="debtor")).select_related("debtor"), pk=follow_up_id
+        )
+        data = FollowUpCompleteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not follow_up_complete(follow_up=follow_up, by=request.user, note=data.validated_data.get("note", "")):
+            return Response(
+                {"detail": _("This follow-up is already closed."), "code": "not_open"}, status=status.HTTP_409_CONFLICT
+            )
+        return Response(FollowUpSerializer(follow_up).data)

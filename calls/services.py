@@ -705,3 +705,22 @@ def call_log(
         result.arrangement is not None and result.arrangement.approval_status == ApprovalStatus.PENDING
     )
     return result
+
+
+@transaction.atomic
+def follow_up_complete(*, follow_up: FollowUp, by, note: str = "", at: datetime | None = None) -> bool:
+    """Mark an open follow-up done (compare-and-set: done once, whoever clicks twice). False if not open."""
+    from collections_crm.permissions import can_act_on_debtor
+
+    if not can_act_on_debtor(by, follow_up.debtor):
+        raise Http404
+    at = at or timezone.now()
+    note = note.strip()[:500]
+    changes = {"status": FollowUp.Status.DONE, "closed_at": at}
+    if note:
+        changes["note"] = note
+    done = FollowUp.objects.filter(pk=follow_up.pk, status=FollowUp.Status.OPEN).update(**changes)
+    if done:
+        for name, value in changes.items():
+            setattr(follow_up, name, value)
+    return bool(done)

@@ -1,10 +1,26 @@
-from django.urls import path
+"""/api/v1/: one view per operation, each over the same services and scope as the pages."""
 
-from calls.api import CallCreateApi, ContactVerdictApi
-from promises.api import PaymentCreateApi
+from django.urls import path, register_converter
+
+from calls.api import CallListCreateApi, ContactVerdictApi, FollowUpCompleteApi, FollowUpListApi
+from collections_crm.api.converters import IdConverter
+from debtors.api import DebtDetailApi, DebtListApi, DebtorDetailApi, DebtorListApi, PhoneCreateApi, PhoneUpdateApi
+from promises.api import PaymentCreateApi, PromiseCancelApi, PromiseListCreateApi
+
+register_converter(IdConverter, "id")
 
 urlpatterns = [
-    path("debtors/<int:debtor_id>/contact-verdict/", ContactVerdictApi.as_view(), name="api-contact-verdict"),
-    path("calls/", CallCreateApi.as_view(), name="api-call-create"),
+    path("debtors/", DebtorListApi.as_view(), name="api-debtor-list"),
+    path("debtors/<id:debtor_id>/", DebtorDetailApi.as_view(), name="api-debtor-detail"),
+    path("debtors/<id:debtor_id>/phones/", PhoneCreateApi.as_view(), name="api-phone-create"),
+    path("debtors/<id:debtor_id>/phones/<id:phone_id>/", PhoneUpdateApi.as_view(), name="api-phone-update"),
+    path("debtors/<id:debtor_id>/contact-verdict/", ContactVerdictApi.as_view(), name="api-contact-verdict"),
+    path("debts/", DebtListApi.as_view(), name="api-debt-list"),
+    path("debts/<id:debt_id>/", DebtDetailApi.as_view(), name="api-debt-detail"),
+    path("calls/", CallListCreateApi.as_view(), name="api-call-create"),
+    path("promises/", PromiseListCreateApi.as_view(), name="api-promise-list"),
+    path("promises/<id:promise_id>/cancel/", PromiseCancelApi.as_view(), name="api-promise-cancel"),
     path("payments/", PaymentCreateApi.as_view(), name="api-payment-create"),
+    path("follow-ups/", FollowUpListApi.as_view(), name="api-follow-up-list"),
+    path("follow-ups/<id:follow_up_id>/complete/", FollowUpCompleteApi.as_view(), name="api-follow-up-complete"),
 ]

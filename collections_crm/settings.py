@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "phonenumber_field",
     "template_partials",
     "axes",
@@ -211,10 +214,62 @@ if not DEBUG:
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # A dialer or a payment feed sends a per-user token; the browser sends its session (with CSRF).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "collections_crm.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "collections_crm.api.throttling.ApiUserThrottle",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "collections_crm.api.pagination.ApiPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "collections_crm.api.filters.StableOrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "collections_crm.api.exceptions.api_exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "DATETIME_FORMAT": "iso-8601",
+}
+# Requests a user may send, e.g. "1200/min", "50/second"; "off" for no limit.
+API_THROTTLE_USER = env_str("API_THROTTLE_USER", "1200/min")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # The throttles' counters: shared by every web process through Redis when there is one.
+    "api_throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL"), "KEY_PREFIX": "api-throttle"}
+        if env_str("REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api-throttle"}
+    ),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Collections CRM API",
+    "DESCRIPTION": (
+        "For dialers, payment feeds and integrations. The same rules and scope as the web pages: "
+        "a collector reaches the debtors assigned to them, a supervisor those of their teams, an "
+        "admin all; anything else answers 404. Amounts are strings with two decimals beside their "
+        "currency; times are ISO 8601 with their UTC offset."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CallOutcomeEnum": "calls.models.CallOutcome",
+        "LoggableOutcomeEnum": "calls.api.LOGGABLE_OUTCOMES",
+        "PhoneStatusEnum": "debtors.models.Phone.Status",
+        "PromiseStatusEnum": "promises.models.PromiseStatus",
+        "FollowUpStatusEnum": "calls.models.FollowUp.Status",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Ids in paths are bounded (collections_crm.api.converters): longer ones answer 404.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 999_999_999_999_999_999}},
 }
 
 # --- Celery ---------------------------------------------------------------------------

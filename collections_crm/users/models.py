@@ -75,3 +75,53 @@ class User(AbstractUser):
     @property
     def is_crm_admin(self) -> bool:
         return self.role == Role.ADMIN or self.is_superuser
+
+
+class ApiToken(models.Model):
+    """A per-user key for the REST API (dialers, payment feeds, reporting).
+
+    Only a SHA-256 digest of the key is stored: the key itself is shown once, when an
+    admin issues it. A fast digest is enough because keys are 256 random bits, not
+    passwords a person chose; it also lets every request find its token by index.
+    """
+
+    user = models.ForeignKey(
+        "users.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("What uses this token, e.g. “Dialer Lima”."))
+    prefix = models.CharField(_("prefix"), max_length=12, help_text=_("The first characters of the token, to recognise it."))
+    key_digest = models.CharField(_("key digest"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        "users.User",
+        verbose_name=_("issued by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "users.User",
+        verbose_name=_("revoked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(name=""), name="api_token_name_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

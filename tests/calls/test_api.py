@@ -34,14 +34,14 @@ def test_a_dialer_reads_the_verdict_before_dialling(api, carla, diego):
 def test_another_collectors_debtor_is_404_by_api_too(api, carla, mateo):
     api.force_authenticate(carla)
     assert api.get(f"/api/v1/debtors/{mateo.pk}/contact-verdict/").status_code == 404
-    response = api.post("/api/v1/calls/", {"debtor": mateo.pk, "outcome": "no_answer"}, format="json")
+    response = api.post("/api/v1/calls/", {"debtor": mateo.pk, "phone": 1, "outcome": "no_answer"}, format="json")
     assert response.status_code == 404 and not Call.objects.exists()
 
 
 def test_a_lawful_call_is_logged_with_its_evidence(api, carla, diego):
     api.force_authenticate(carla)
     with time_machine.travel(WEDNESDAY, tick=False):
-        response = api.post("/api/v1/calls/", {"debtor": diego.pk, "outcome": "no_answer"}, format="json")
+        response = api.post("/api/v1/calls/", {"debtor": diego.pk, "phone": diego.phones.get().pk, "outcome": "no_answer"}, format="json")
     assert response.status_code == 201
     call = Call.objects.get()
     assert (call.collector, call.policy_code, call.policy_decision) == (carla, "pe", "allowed")
@@ -51,7 +51,7 @@ def test_a_lawful_call_is_logged_with_its_evidence(api, carla, diego):
 def test_a_blocked_call_is_refused_with_409_and_the_reasons(api, carla, diego):
     api.force_authenticate(carla)
     with time_machine.travel(SATURDAY, tick=False):
-        response = api.post("/api/v1/calls/", {"debtor": diego.pk, "outcome": "no_answer"}, format="json")
+        response = api.post("/api/v1/calls/", {"debtor": diego.pk, "phone": diego.phones.get().pk, "outcome": "no_answer"}, format="json")
     assert response.status_code == 409
     assert response.json()["reasons"][0]["code"] == "outside_hours"
     assert not Call.objects.exists()
@@ -60,11 +60,15 @@ def test_a_blocked_call_is_refused_with_409_and_the_reasons(api, carla, diego):
 def test_a_collector_cannot_override_but_a_supervisor_can_in_writing(api, carla, sofia, diego):
     with time_machine.travel(SATURDAY, tick=False):
         api.force_authenticate(carla)
-        refused = api.post("/api/v1/calls/", {"debtor": diego.pk, "outcome": "no_answer", "override_reason": "urgent"}, format="json")
+        refused = api.post("/api/v1/calls/", {"debtor": diego.pk, "phone": diego.phones.get().pk, "outcome": "no_answer", "override_reason": "urgent"}, format="json")
         api.force_authenticate(sofia)
         allowed = api.post(
             "/api/v1/calls/",
-            {"debtor": diego.pk, "outcome": "right_party", "override_reason": "Debtor asked us to call on Saturday", "notes": "ok"},
+            {
+                "debtor": diego.pk, "phone": diego.phones.get().pk, "outcome": "right_party",
+                "no_commitment_reason": "Will look at the statement first",
+                "override_reason": "Debtor asked us to call on Saturday",
+            },
             format="json",
         )
     assert refused.status_code == 400 and allowed.status_code == 201

@@ -1,0 +1,249 @@
+"""API for debtors, their phones and their debts: the same scope and services as the pages."""
+
+import django_filters
+from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from collections_crm.api.exceptions import ErrorSerializer
+from collections_crm.api.fields import MoneyField
+from collections_crm.api.filters import IdFilter
+from collections_crm.api.views import ApiView, ListApiView
+from collections_crm.permissions import debtor_scope
+from debtors import services
+from debtors.models import HOLD_FIELDS, Debt, Debtor, Phone
+from debtors.selectors import days_past_due, debtor_get_for_user, debtor_list_for_user, debtor_local_today
+
+ERRORS = {400: ErrorSerializer, 404: ErrorSerializer}
+
+
+# --- Serializers -------------------------------------------------------------------------------
+
+
+class PhoneSerializer(serializers.ModelSerializer):
+    number = serializers.CharField(read_only=True, help_text=_("E.164, e.g. +51987654321."))
+
+    class Meta:
+        model = Phone
+        fields = [
+            "id", "number", "kind", "relationship", "contact_name", "status",
+            "sms_consent", "sms_consent_source", "sms_consent_at",
+            "whatsapp_consent", "whatsapp_consent_source", "whatsapp_consent_at",
+        ]
+        read_only_fields = fields
+
+
+class PhoneWriteSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Phone.Kind.choices, required=False)
+    relationship = serializers.ChoiceField(choices=Phone.Relationship.choices, required=False)
+    contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=Phone.Status.choices, required=False)
+    sms_consent = serializers.BooleanField(required=False)
+    sms_consent_source = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    whatsapp_consent = serializers.BooleanField(required=False)
+    whatsapp_consent_source = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class PhoneCreateSerializer(PhoneWriteSerializer):
+    number = serializers.CharField(max_length=40, help_text=_("As people write it; read in the portfolio's country."))
+
+
+class DebtSerializer(serializers.ModelSerializer):
+    original_amount = MoneyField(read_only=True)
+    balance = MoneyField(read_only=True)
+    days_past_due = serializers.SerializerMethodField()
+    aging_bucket = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Debt
+        fields = [
+            "id", "debtor", "account_reference", "product", "original_amount", "balance", "currency",
+            "due_date", "days_past_due", "aging_bucket", "recalled_on", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+    def _today(self, debt):
+        return debtor_local_today(debt.debtor)
+
+    def get_days_past_due(self, debt) -> int:
+        return debt.days_past_due(self._today(debt))
+
+    def get_aging_bucket(self, debt) -> str:
+        return debt.aging_bucket(self._today(debt))
+
+
+class DebtorSerializer(serializers.ModelSerializer):
+    portfolio_name = serializers.CharField(source="portfolio.name", read_only=True)
+    creditor = serializers.CharField(source="portfolio.creditor.name", read_only=True)
+    currency = serializers.CharField(source="portfolio.currency", read_only=True)
+    total_balance = MoneyField(read_only=True, help_text=_("Open balance of the debtor's debts, in `currency`."))
+    oldest_unpaid_due = serializers.DateField(read_only=True, allow_null=True)
+    days_past_due = serializers.SerializerMethodField()
+    promises_kept = serializers.IntegerField(read_only=True)
+    promises_broken = serializers.IntegerField(read_only=True)
+    phones = PhoneSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Debtor
+        fields = [
+            "id", "external_id", "national_id", "full_name", "email", "language", "time_zone",
+            "portfolio", "portfolio_name", "creditor", "assigned_to", *HOLD_FIELDS,
+            "total_balance", "currency", "oldest_unpaid_due", "days_past_due", "promises_kept", "promises_broken",
+            "phones", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_days_past_due(self, debtor) -> int:
+        return days_past_due(debtor.oldest_unpaid_due, debtor_local_today(debtor))
+
+
+class DebtorDetailSerializer(DebtorSerializer):
+    debts = DebtSerializer(many=True, read_only=True)
+
+    class Meta(DebtorSerializer.Meta):
+        fields = [*DebtorSerializer.Meta.fields, "debts"]
+        read_only_fields = fields
+
+
+# Holds to set (true) or lift (false); holds not sent stay as they are.
+HoldsSerializer = type(
+    "DebtorHoldsSerializer",
+    (serializers.Serializer,),
+    {name: serializers.BooleanField(required=False) for name in HOLD_FIELDS},
+)
+
+
+# --- Debtors -------------------------------------------------------------------------------------
+
+
+def _phones_prefetch():
+    return Prefetch("phones", queryset=Phone.objects.order_by("pk"))
+
+
+class DebtorFilter(django_filters.FilterSet):
+    portfolio = IdFilter(field_name="portfolio_id")
+    assigned_to = IdFilter(field_name="assigned_to_id")
+    on_hold = django_filters.BooleanFilter(method="filter_on_hold", label=_("Has any hold"))
+    with_balance = django_filters.BooleanFilter(method="filter_with_balance", label=_("Has an open balance"))
+
+    class Meta:
+        model = Debtor
+        fields = ["portfolio", "assigned_to", "language", *HOLD_FIELDS]
+
+    def filter_on_hold(self, queryset, name, value):
+        any_hold = Q()
+        for field in HOLD_FIELDS:
+            any_hold |= Q(**{field: True})
+        return queryset.filter(any_hold) if value else queryset.exclude(any_hold)
+
+    def filter_with_balance(self, queryset, name, value):
+        return queryset.filter(total_balance__gt=0) if value else queryset.filter(total_balance__lte=0)
+
+
+@extend_schema(
+    tags=["debtors"],
+    parameters=[
+        OpenApiParameter("search", OpenApiTypes.STR, description=_("Name (part of it), customer code, national id or phone (E.164)."))
+    ],
+)
+class DebtorListApi(ListApiView):
+    queryset = Debtor.objects.none()  # for the schema; get_queryset scopes every request
+    """The debtors you may reach, with balance, days past due, promise record and phones."""
+
+    serializer_class = DebtorSerializer
+    filterset_class = DebtorFilter
+    ordering_fields = ["full_name", "total_balance", "oldest_unpaid_due", "created_at", "external_id"]
+
+    def get_queryset(self):
+        search = self.request.query_params.get("search", "")
+        return debtor_list_for_user(self.request.user, search=search).prefetch_related(_phones_prefetch())
+
+
+class DebtorDetailApi(ApiView):
+    def _render(self, request, debtor_id: int):
+        debtor = debtor_get_for_user(request.user, debtor_id)
+        # Phones and debts in one query each (the header figures came with the debtor).
+        prefetch_related_objects(
+            [debtor], _phones_prefetch(), Prefetch("debts", queryset=Debt.objects.select_related("debtor").order_by("due_date", "pk"))
+        )
+        return DebtorDetailSerializer(debtor).data
+
+    @extend_schema(tags=["debtors"], responses={200: DebtorDetailSerializer, 404: ErrorSerializer})
+    def get(self, request, debtor_id: int):
+        """One debtor with phones and debts."""
+        return Response(self._render(request, debtor_id))
+
+    @extend_schema(tags=["debtors"], request=HoldsSerializer, responses={200: DebtorDetailSerializer, **ERRORS})
+    def patch(self, request, debtor_id: int):
+        """Set or lift holds; the contact policy applies them at once."""
+        debtor = debtor_get_for_user(request.user, debtor_id)
+        data = HoldsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.debtor_holds_update(debtor=debtor, by=request.user, holds=data.validated_data)
+        return Response(self._render(request, debtor_id))
+
+
+class PhoneCreateApi(ApiView):
+    @extend_schema(tags=["debtors"], request=PhoneCreateSerializer, responses={201: PhoneSerializer, **ERRORS})
+    def post(self, request, debtor_id: int):
+        """Add a number to a debtor (E.164 after reading it in the portfolio's country)."""
+        debtor = debtor_get_for_user(request.user, debtor_id)
+        data = PhoneCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        phone = services.phone_add(debtor=debtor, by=request.user, **data.validated_data)
+        return Response(PhoneSerializer(phone).data, status=status.HTTP_201_CREATED)
+
+
+class PhoneUpdateApi(ApiView):
+    @extend_schema(tags=["debtors"], request=PhoneWriteSerializer, responses={200: PhoneSerializer, **ERRORS})
+    def patch(self, request, debtor_id: int, phone_id: int):
+        """Change a number's kind, relationship, status or consents."""
+        debtor = debtor_get_for_user(request.user, debtor_id)
+        phone = get_object_or_404(Phone.objects.select_related("debtor"), pk=phone_id, debtor=debtor)
+        data = PhoneWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        phone = services.phone_update(phone=phone, by=request.user, **data.validated_data)
+        return Response(PhoneSerializer(phone).data)
+
+
+# --- Debts -------------------------------------------------------------------------------------
+
+
+class DebtFilter(django_filters.FilterSet):
+    debtor = IdFilter(field_name="debtor_id")
+    portfolio = IdFilter(field_name="debtor__portfolio_id")
+    recalled = django_filters.BooleanFilter(field_name="recalled_on", lookup_expr="isnull", exclude=True)
+    due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
+    due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
+
+    class Meta:
+        model = Debt
+        fields = ["debtor", "portfolio", "currency", "recalled", "due_after", "due_before"]
+
+
+def debts_for_user(user):
+    return Debt.objects.filter(debtor_scope(user, via="debtor")).select_related("debtor")
+
+
+@extend_schema(tags=["debts"])
+class DebtListApi(ListApiView):
+    queryset = Debt.objects.none()  # for the schema; get_queryset scopes every request
+    """The debts of the debtors you may reach."""
+
+    serializer_class = DebtSerializer
+    filterset_class = DebtFilter
+    ordering_fields = ["due_date", "balance", "created_at", "account_reference"]
+
+    def get_queryset(self):
+        return debts_for_user(self.request.user).order_by("due_date", "pk")
+
+
+class DebtDetailApi(ApiView):
+    @extend_schema(tags=["debts"], responses={200: DebtSerializer, 404: ErrorSerializer})
+    def get(self, request, debt_id: int):
+        """One debt."""
+        return Response(DebtSerializer(get_object_or_404(debts_for_user(request.user), pk=debt_id)).data)

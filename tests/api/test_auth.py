@@ -1,0 +1,116 @@
+"""Tokens an admin issues and revokes; the browser session with CSRF; per-user throttles."""
+
+import re
+
+import pytest
+from django.core.cache import caches
+from django.test import Client
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from collections_crm.users.models import ApiToken
+from collections_crm.users.services import api_token_digest, api_token_issue, api_token_revoke
+from tests import factories
+
+
+def bearer(key):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client
+
+
+def test_a_token_reaches_the_api_and_only_its_digest_is_stored(carla, diego):
+    token, key = api_token_issue(user=carla, name="Dialer Lima")
+    response = bearer(key).get("/api/v1/debtors/")
+    token.refresh_from_db()
+    assert response.status_code == 200 and response.json()["count"] == 1
+    assert token.key_digest == api_token_digest(key) and key not in token.key_digest and key.startswith(token.prefix)
+    assert token.last_used_at is not None
+
+
+def test_the_token_keyword_may_also_be_token(carla):
+    _token, key = api_token_issue(user=carla, name="Dialer")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/debtors/").status_code == 200
+
+
+def test_a_revoked_token_or_an_inactive_user_is_refused_with_401(carla, carlos):
+    token, key = api_token_issue(user=carla, name="Dialer")
+    _other, other_key = api_token_issue(user=carlos, name="Old")
+    api_token_revoke(token=token)
+    carlos.is_active = False
+    carlos.save()
+    for candidate in (key, other_key, "crm_not-a-token"):
+        response = bearer(candidate).get("/api/v1/debtors/")
+        assert response.status_code == 401
+        assert response.json()["code"] == "authentication_failed"
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_anonymous_callers_get_401(db):
+    response = APIClient().get("/api/v1/debtors/")
+    assert response.status_code == 401 and response.json()["code"] == "not_authenticated"
+
+
+def test_the_browser_session_works_and_writes_need_the_csrf_token(carla, diego):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(carla)
+    assert browser.get("/api/v1/debtors/").status_code == 200
+    without = browser.patch(f"/api/v1/debtors/{diego.pk}/", {"hold_dispute": True}, content_type="application/json")
+    assert without.status_code == 403 and without.json()["code"] == "permission_denied"
+    browser.get("/")  # any page sets the CSRF cookie
+    csrf = browser.cookies["csrftoken"].value
+    with_token = browser.patch(
+        f"/api/v1/debtors/{diego.pk}/", {"hold_dispute": True}, content_type="application/json", HTTP_X_CSRFTOKEN=csrf
+    )
+    assert with_token.status_code == 200
+
+
+def test_an_admin_issues_a_token_sees_it_once_and_revokes_it(ana, carla):
+    admin = Client()
+    admin.force_login(ana)
+    response = admin.post("/admin/users/apitoken/add/", {"user": carla.pk, "name": "Dialer Lima"}, follow=True)
+    page = response.content.decode()
+    key = re.search(r"<code>(crm_[A-Za-z0-9_-]+)</code>", page).group(1)
+    token = ApiToken.objects.get()
+    assert (token.user, token.name, token.created_by) == (carla, "Dialer Lima", ana)
+    assert bearer(key).get("/api/v1/debtors/").status_code == 200
+    # The key is not on any later page.
+    assert key not in admin.get("/admin/users/apitoken/").content.decode()
+    assert key not in admin.get(f"/admin/users/apitoken/{token.pk}/change/").content.decode()
+    admin.post("/admin/users/apitoken/", {"action": "revoke_selected", "_selected_action": [token.pk]})
+    token.refresh_from_db()
+    assert token.revoked_at is not None and token.revoked_by == ana
+    assert bearer(key).get("/api/v1/debtors/").status_code == 401
+
+
+def test_last_used_is_written_at_most_once_a_minute(carla, diego, django_assert_num_queries):
+    factories.make_follow_up(debtor=diego, assigned_to=carla)
+    token, key = api_token_issue(user=carla, name="Dialer")
+    client = bearer(key)
+    client.get("/api/v1/follow-ups/")
+    with django_assert_num_queries(3):  # token, count, page: no write
+        client.get("/api/v1/follow-ups/")
+    ApiToken.objects.update(last_used_at=timezone.now() - timezone.timedelta(minutes=2))
+    with django_assert_num_queries(4):
+        client.get("/api/v1/follow-ups/")
+
+
+@pytest.fixture
+def throttled(settings):
+    settings.API_THROTTLE_USER = "3/min"
+    caches["api_throttle"].clear()
+    yield
+    caches["api_throttle"].clear()
+
+
+def test_each_user_has_their_own_request_limit(throttled, carla, carlos):
+    _token, carla_key = api_token_issue(user=carla, name="Dialer")
+    _token, carlos_key = api_token_issue(user=carlos, name="Dialer")
+    carla_api, carlos_api = bearer(carla_key), bearer(carlos_key)
+    answers = [carla_api.get("/api/v1/follow-ups/").status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    assert carlos_api.get("/api/v1/follow-ups/").status_code == 200
+    limited = carla_api.get("/api/v1/follow-ups/")
+    assert limited.json()["code"] == "throttled" and int(limited.headers["Retry-After"]) > 0

@@ -1,0 +1,60 @@
+"""One error shape everywhere, in the caller's language."""
+
+import pytest
+
+from collections_crm.users.services import user_set_language
+
+
+@pytest.fixture
+def carla_api(client_for, carla):
+    return client_for(carla)
+
+
+def test_validation_errors_name_each_field(carla_api, diego):
+    response = carla_api.post("/api/v1/calls/", {"debtor": "x", "outcome": "maybe"}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    body = response.json()
+    assert response.status_code == 400
+    assert set(body) == {"detail", "code", "errors"}
+    assert set(body["errors"]) == {"debtor", "phone", "outcome"}
+    assert body["errors"]["phone"] == ["This field is required."]
+    assert body["detail"] == "Some of the data sent is not valid."
+
+
+def test_a_single_error_is_also_the_detail(carla_api, diego):
+    response = carla_api.get(f"/api/v1/debtors/{diego.pk}/contact-verdict/", {"channel": "fax"}, HTTP_ACCEPT_LANGUAGE="en")
+    body = response.json()
+    assert response.status_code == 400 and body["code"] == "invalid_choice"
+    assert body["detail"] == body["errors"]["channel"][0] == '"fax" is not a valid choice.'
+
+
+def test_malformed_json_is_a_400_in_the_same_shape(carla_api):
+    response = carla_api.generic("POST", "/api/v1/calls/", "{not json", content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "parse_error"
+
+
+def test_a_token_user_gets_answers_in_their_own_language(client_for, carla, sofia):
+    user_set_language(user=carla, language="en")
+    user_set_language(user=sofia, language="es")
+    english = client_for(carla).post("/api/v1/promises/", {}, format="json")
+    spanish = client_for(sofia).post("/api/v1/promises/", {}, format="json")
+    assert english.json()["errors"]["debtor"] == ["This field is required."]
+    assert spanish.json()["errors"]["debtor"] == ["Este campo es requerido."]
+    assert (english.headers["Content-Language"], spanish.headers["Content-Language"]) == ("en", "es")
+
+
+def test_accept_language_wins_over_the_users_preference(client_for, carla):
+    user_set_language(user=carla, language="en")
+    response = client_for(carla).get("/api/v1/debtors/999/", HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 404 and response.json() == {"detail": "No encontrado.", "code": "not_found"}
+
+
+def test_ids_beyond_the_database_range_are_404_or_400_never_500(carla_api):
+    assert carla_api.get("/api/v1/debtors/9999999999999999999999/").status_code == 404
+    assert carla_api.get("/api/v1/calls/", {"debtor": "9999999999999999999999"}).status_code == 400
+    too_big = carla_api.post("/api/v1/promises/", {"debtor": 10**30, "amount": "1", "due_date": "2026-12-01"}, format="json")
+    assert too_big.status_code == 400 and list(too_big.json()["errors"]) == ["debtor"]
+
+
+def test_dates_thousands_of_years_away_are_refused(carla_api, diego):
+    response = carla_api.post("/api/v1/promises/", {"debtor": diego.pk, "amount": "1", "due_date": "9999-12-31"}, format="json")
+    assert response.status_code == 400 and response.json()["errors"]["due_date"][0].startswith("Give a date within")
