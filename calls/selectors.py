@@ -31,6 +31,13 @@ def calls_for_debtor(debtor) -> QuerySet[Call]:
     return debtor.calls.select_related("collector", "phone")
 
 
+def calls_in_scope(user) -> QuerySet[Call]:
+    """Calls on the debtors `user` may reach, with what a closing summary needs."""
+    return Call.objects.filter(debtor_scope(user, via="debtor")).select_related(
+        "debtor__portfolio__creditor", "debtor__assigned_to"
+    )
+
+
 
 def queue_portfolios_for(user):
     """The portfolios of the user's assigned debtors: the queue's portfolio filter choices."""
