@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_http_methods
 
 from calls import selectors
@@ -46,6 +46,17 @@ def _queue_lists(user, now, *, portfolio_id: int | None = None, reason: str = ""
     return follow_ups, debtors
 
 
+def _account_reason(debtor) -> str:
+    """Why this account is on today's list, in a word or two (follow-ups carry their own reason)."""
+    if debtor.promises_broken > debtor.promises_kept:
+        return pgettext("queue reason", "Broken promises")
+    if debtor.promises_kept:
+        return pgettext("queue reason", "Keeps promises")
+    if debtor.days_past_due > 90:
+        return pgettext("queue reason", "Long overdue")
+    return pgettext("queue reason", "In arrears")
+
+
 def _queue_filters(request, portfolios) -> tuple[int | None, str]:
     """The portfolio and follow-up reason asked for, ignoring values that are not choices."""
     portfolio_id = request.GET.get("portfolio", "")
@@ -70,9 +81,13 @@ def queue(request):
     portfolios = list(selectors.queue_portfolios_for(request.user))
     portfolio_id, reason = _queue_filters(request, portfolios)
     follow_ups, debtors = _queue_lists(request.user, now, portfolio_id=portfolio_id, reason=reason)
+    for follow_up in follow_ups:
+        follow_up.local_now = debtor_local_now(follow_up.debtor, now)
+        follow_up.days_past_due = days_past_due(follow_up.debtor_oldest_unpaid_due, follow_up.local_now.date())
     for debtor in debtors:
         debtor.local_now = debtor_local_now(debtor, now)
         debtor.days_past_due = days_past_due(debtor.oldest_unpaid_due, debtor.local_now.date())
+        debtor.why = _account_reason(debtor)
     context = {
         "follow_ups": follow_ups,
         "debtors": debtors,
