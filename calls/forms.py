@@ -6,9 +6,10 @@ back onto these fields (`add_service_errors`).
 """
 
 import zoneinfo
+from datetime import timedelta
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import Call, CallOutcome
@@ -26,8 +27,28 @@ COMMITMENT_CHOICES = [(value, label) for value, label in Call.Commitment.choices
 FREQUENCY_LABELS = {"weekly": _("Weekly"), "fortnightly": _("Every two weeks"), "monthly": _("Monthly")}
 FREQUENCY_CHOICES = [("", "—")] + [(value, FREQUENCY_LABELS[value]) for value in INSTALMENT_FREQUENCIES]
 
+DEFAULT_DAYS_TO_FIRST_PAYMENT = 7
+DEFAULT_INSTALMENTS = 3
+# Which commitment each detail input belongs to (the groups the page shows one at a time).
+DETAIL_OWNERS = {
+    "promise_amount": Call.Commitment.PROMISE,
+    "promise_date": Call.Commitment.PROMISE,
+    "instalment_count": Call.Commitment.INSTALMENTS,
+    "instalment_first_date": Call.Commitment.INSTALMENTS,
+    "instalment_frequency": Call.Commitment.INSTALMENTS,
+    "instalment_total": Call.Commitment.INSTALMENTS,
+    "callback_at": Call.Commitment.CALLBACK,
+    "no_commitment_reason": Call.Commitment.NONE,
+}
+
 # Where an error of the service shows in the form; the rest are the same name.
 SERVICE_FIELD_TO_FORM = {"instalments": "instalment_count", "debt": None}
+
+
+def iso_date_input():
+    # A date input only accepts ISO dates: a localised value ("25/11/2026") shows as empty,
+    # which would silently drop a default or what the collector typed before an error.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class AccessKeyRadioSelect(forms.RadioSelect):
@@ -86,10 +107,10 @@ class CallLogForm(forms.Form):
         label=_("Amount promised"), required=False, max_digits=14, decimal_places=2, localize=True,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
-    promise_date = forms.DateField(label=_("Payment date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    promise_date = forms.DateField(label=_("Payment date"), required=False, widget=iso_date_input())
     instalment_count = forms.IntegerField(label=_("Number of instalments"), required=False)
     instalment_first_date = forms.DateField(
-        label=_("First instalment on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("First instalment on"), required=False, widget=iso_date_input()
     )
     instalment_frequency = forms.ChoiceField(label=_("How often"), choices=FREQUENCY_CHOICES, required=False)
     instalment_total = forms.DecimalField(
@@ -112,9 +133,39 @@ class CallLogForm(forms.Form):
         self.phones = {phone.pk: phone for phone in phones}
         self.fields["phone"].choices = [(phone.pk, self._phone_label(phone)) for phone in phones]
         self.fields["callback_at"].time_zone = debtor.time_zone
+        if not self.is_bound:
+            self.initial.update(self.sensible_defaults(debtor))
+            usable = [phone for phone in phones if phone.status in ("unknown", "valid")]
+            own = [phone for phone in usable if phone.relationship == "own"]
+            if own or usable:
+                self.initial["phone"] = (own or usable)[0].pk
         if not can_override:
             del self.fields["override"]
             del self.fields["override_reason"]
+
+    @staticmethod
+    def sensible_defaults(debtor) -> dict:
+        """What most calls agree, so that a typical promise needs only a confirmation.
+
+        The whole balance, a week from the debtor's today; a plan of three monthly
+        instalments from the same day. The first usable own number is preselected.
+        """
+        from debtors.selectors import debtor_local_today
+
+        first_payment = debtor_local_today(debtor) + timedelta(days=DEFAULT_DAYS_TO_FIRST_PAYMENT)
+        balance = getattr(debtor, "total_balance", None) or None
+        if balance is not None:
+            # As typed, without grouping: "1 000,00" with a no-break space would not read back.
+            balance = f"{balance:.2f}".replace(".", formats.get_format("DECIMAL_SEPARATOR"))
+        return {
+            "stance": "",
+            "promise_amount": balance,
+            "promise_date": first_payment,
+            "instalment_count": DEFAULT_INSTALMENTS,
+            "instalment_first_date": first_payment,
+            "instalment_frequency": "monthly",
+            "instalment_total": balance,
+        }
 
     @staticmethod
     def _phone_label(phone) -> str:
@@ -134,7 +185,13 @@ class CallLogForm(forms.Form):
 
     def service_arguments(self) -> dict:
         """The cleaned values as `call_log` keyword arguments (blank inputs as the service's blanks)."""
-        data = self.cleaned_data
+        data = dict(self.cleaned_data)
+        # The page shows only the chosen commitment's details (and fills some in advance):
+        # what sits in the hidden groups was not meant for this call, so it is not sent.
+        commitment = data.get("commitment") or ""
+        for name, owner in DETAIL_OWNERS.items():
+            if owner != commitment and not (name == "no_commitment_reason" and not commitment):
+                data[name] = None
         plan_inputs = ("instalment_count", "instalment_first_date", "instalment_frequency", "instalment_total")
         instalments = None
         if any(data.get(name) not in (None, "") for name in plan_inputs):

@@ -1,15 +1,52 @@
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, DecimalField, IntegerField, Min, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from calls.models import Call, FollowUp
 from collections_crm.permissions import debtor_scope
-from debtors.selectors import with_account_figures
+from debtors.selectors import ZERO_MONEY, with_account_figures
+
+# The queue shows at most this many follow-ups and this many accounts (200 rows in all): a
+# day's work, in a fixed number of queries whatever the collector's book holds.
+QUEUE_LIMIT = 100
+
+
+def _with_debtor_figures(queryset: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
+    """A follow-up's debtor's balance, oldest unpaid due date and promise record, in the same
+    row (subqueries, as `with_account_figures` does for debtors, so that sums are not inflated)."""
+    from debtors.models import MONEY, Debt
+    from promises.models import Promise
+
+    open_debts = Debt.objects.filter(debtor=OuterRef("debtor_id"), recalled_on__isnull=True).order_by().values("debtor")
+
+    def promise_count(status):
+        return Coalesce(
+            Subquery(
+                Promise.objects.filter(debtor=OuterRef("debtor_id"), status=status)
+                .order_by()
+                .values("debtor")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+
+    return queryset.annotate(
+        debtor_balance=Coalesce(
+            Subquery(open_debts.annotate(total=Sum("balance")).values("total"), output_field=DecimalField(**MONEY)),
+            ZERO_MONEY,
+        ),
+        debtor_oldest_unpaid_due=Subquery(open_debts.filter(balance__gt=0).annotate(d=Min("due_date")).values("d")),
+        debtor_promises_kept=promise_count("kept"),
+        debtor_promises_broken=promise_count("broken"),
+    )
 
 
 def follow_ups_due_for(user, *, until: datetime) -> QuerySet[FollowUp]:
     """The user's open follow-ups due by `until`, oldest first, with their debtors."""
-    return (
+    return _with_debtor_figures(
         FollowUp.objects.filter(assigned_to=user, status=FollowUp.Status.OPEN, due_at__lte=until)
         .filter(debtor_scope(user, via="debtor"))
         .select_related("debtor__portfolio", "promise")
@@ -17,7 +54,7 @@ def follow_ups_due_for(user, *, until: datetime) -> QuerySet[FollowUp]:
     )
 
 
-def queue_debtors_for(user, *, exclude_ids: list[int], limit: int = 50):
+def queue_debtors_for(user, *, exclude_ids: list[int], limit: int = QUEUE_LIMIT):
     """Assigned debtors with an open balance, oldest arrears first, after the follow-ups."""
     from debtors.models import Debtor
 
@@ -29,6 +66,13 @@ def queue_debtors_for(user, *, exclude_ids: list[int], limit: int = 50):
 
 def calls_for_debtor(debtor) -> QuerySet[Call]:
     return debtor.calls.select_related("collector", "phone")
+
+
+def calls_in_scope(user) -> QuerySet[Call]:
+    """Calls on the debtors `user` may reach, with what a closing summary needs."""
+    return Call.objects.filter(debtor_scope(user, via="debtor")).select_related(
+        "debtor__portfolio__creditor", "debtor__assigned_to"
+    )
 
 
 
@@ -52,7 +96,7 @@ def _queue_debtors_in_portfolio(user, *, portfolio_id: int, exclude_ids: list[in
 
 
 def queue_lists_for(
-    user, *, until: datetime, portfolio_id: int | None = None, reason: str = "", limit: int = 50
+    user, *, until: datetime, portfolio_id: int | None = None, reason: str = "", limit: int = QUEUE_LIMIT
 ) -> tuple[list[FollowUp], list]:
     """The queue's two lists in selector order: follow-ups due by `until`, then accounts.
 

@@ -1,20 +1,30 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_http_methods
 
 from calls import selectors
 from calls.forms import CallLogForm
 from calls.models import FollowUp
 from calls.policy import check_contact_many
-from calls.services import ContactBlocked, call_log
+from calls.services import (
+    ContactBlocked,
+    call_log,
+    call_summary_can_be_sent,
+    call_summary_routes,
+    call_summary_send,
+)
 from debtors.selectors import days_past_due, debtor_get_for_user, debtor_local_now
 from debtors.views import can_override_contact_policy, debtor_detail_context
 
 CALL_PANEL = "debtors/debtor_detail.html#call-panel"
+TIMELINE = "debtors/debtor_detail.html#timeline"
+SUMMARY_SEND = "calls/_summary_send.html"
 
 
 def _queue_lists(user, now, *, portfolio_id: int | None = None, reason: str = ""):
@@ -34,6 +44,17 @@ def _queue_lists(user, now, *, portfolio_id: int | None = None, reason: str = ""
     follow_ups.sort(key=lambda f: not f.verdict.allowed)
     debtors.sort(key=lambda d: not d.verdict.allowed)
     return follow_ups, debtors
+
+
+def _account_reason(debtor) -> str:
+    """Why this account is on today's list, in a word or two (follow-ups carry their own reason)."""
+    if debtor.promises_broken > debtor.promises_kept:
+        return pgettext("queue reason", "Broken promises")
+    if debtor.promises_kept:
+        return pgettext("queue reason", "Keeps promises")
+    if debtor.days_past_due > 90:
+        return pgettext("queue reason", "Long overdue")
+    return pgettext("queue reason", "In arrears")
 
 
 def _queue_filters(request, portfolios) -> tuple[int | None, str]:
@@ -60,9 +81,13 @@ def queue(request):
     portfolios = list(selectors.queue_portfolios_for(request.user))
     portfolio_id, reason = _queue_filters(request, portfolios)
     follow_ups, debtors = _queue_lists(request.user, now, portfolio_id=portfolio_id, reason=reason)
+    for follow_up in follow_ups:
+        follow_up.local_now = debtor_local_now(follow_up.debtor, now)
+        follow_up.days_past_due = days_past_due(follow_up.debtor_oldest_unpaid_due, follow_up.local_now.date())
     for debtor in debtors:
         debtor.local_now = debtor_local_now(debtor, now)
         debtor.days_past_due = days_past_due(debtor.oldest_unpaid_due, debtor.local_now.date())
+        debtor.why = _account_reason(debtor)
     context = {
         "follow_ups": follow_ups,
         "debtors": debtors,
@@ -141,7 +166,12 @@ def call_log_create(request, debtor_pk: int):
             "call_result": result,
             "call_summary": _closing_summary(result) if result else None,
         }
-        return render(request, CALL_PANEL, context)
+        if result is None:
+            return render(request, CALL_PANEL, context)
+        if call_summary_can_be_sent(result.call):
+            context["summary_routes"] = call_summary_routes(call=result.call, at=timezone.now(), phones=phones)
+        # The new call (and its promises) shows on the history at once, without a reload.
+        return _with_timeline(request, render_to_string(CALL_PANEL, context, request), debtor)
     context = debtor_detail_context(request, debtor, call_form=form)
     context["call_blocked"] = blocked
     return render(request, "debtors/debtor_detail.html", context)
@@ -160,3 +190,51 @@ def _closing_summary(result) -> dict:
         "currency": promises[0].currency if promises else "",
         "read_back": call.is_right_party and call.commitment != call.Commitment.NONE,
     }
+
+
+def _with_timeline(request, html: str, debtor) -> HttpResponse:
+    """A fragment followed by the debtor's history, swapped out of band by htmx."""
+    from debtors.views import _timeline
+    from promises.selectors import promises_for_debtor
+
+    timeline = _timeline(
+        list(selectors.calls_for_debtor(debtor)),
+        list(promises_for_debtor(debtor)),
+        list(debtor.payments.select_related("debt", "recorded_by")),
+        list(debtor.messages.all()),
+    )
+    context = {"debtor": debtor, "timeline": timeline, "timeline_oob": True}
+    return HttpResponse(html + render_to_string(TIMELINE, context, request))
+
+
+@login_required
+@require_http_methods(["POST"])
+def call_summary_send_view(request, call_pk: int):
+    """Send the closing summary of a call by one channel; htmx swaps the sending box.
+
+    The call is looked up within the user's debtors (404 otherwise) and the service checks
+    again. Sending twice returns the message queued the first time.
+    """
+    call = get_object_or_404(selectors.calls_in_scope(request.user), pk=call_pk)
+    debtor = call.debtor
+    channel = request.POST.get("channel", "")
+    error = sent = None
+    try:
+        sent = call_summary_send(call=call, channel=channel, by=request.user)
+    except ValidationError as refusal:
+        error = " ".join(refusal.messages)
+    htmx = request.headers.get("HX-Request") == "true"
+    if not htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, gettext("The summary is in the outbox."))
+        return redirect("debtors:detail", pk=debtor.pk)
+    context = {
+        "debtor": debtor,
+        "call": call,
+        "summary_routes": call_summary_routes(call=call, at=timezone.now()),
+        "summary_error": error,
+        "summary_sent": sent,
+    }
+    return _with_timeline(request, render_to_string(SUMMARY_SEND, context, request), debtor)
