@@ -14,6 +14,7 @@ urlpatterns = [
     path("debtors/", include("debtors.urls")),
     path("calls/", include("calls.urls")),
     path("promises/", include("promises.urls")),
+    path("review/", include("calls.review_urls")),
     path("api/v1/", include("collections_crm.api_urls")),
     path("admin/", admin.site.urls),
 ]
