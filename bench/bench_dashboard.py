@@ -94,7 +94,7 @@ def build() -> dict:
         cursor.execute("SELECT min(id) FROM debtors_debtor")
         params["d0"] = cursor.fetchone()[0]
         # Promise g: debtor g mod 100k (so its collector and currency follow the debtor), made
-        # (g mod 200) days ago, due 1–30 days after; judged when due more than 2 days ago.
+        # up to 200 days ago, due 1–30 days after; judged when due more than 2 days ago.
         cursor.execute(
             """
             INSERT INTO promises_promise (debtor_id, collector_id, amount, currency, due_date, grace_days, lapses_at,
@@ -104,12 +104,13 @@ def build() -> dict:
                    p.made + (3 + p.g %% 30) * interval '1 day',
                    100 + (p.g %% 50) * 10, 50 + (p.g %% 50) * 5,
                    CASE WHEN p.made + (3 + p.g %% 30) * interval '1 day' > %(now)s THEN 'pending'
-                        WHEN p.g %% 20 < 11 THEN 'kept' WHEN p.g %% 20 < 13 THEN 'partially_kept'
-                        WHEN p.g %% 20 < 19 THEN 'broken' ELSE 'cancelled' END,
+                        WHEN (p.g / 7) %% 20 < 11 THEN 'kept' WHEN (p.g / 7) %% 20 < 13 THEN 'partially_kept'
+                        WHEN (p.g / 7) %% 20 < 19 THEN 'broken' ELSE 'cancelled' END,
                    CASE WHEN p.made + (3 + p.g %% 30) * interval '1 day' > %(now)s THEN NULL
                         ELSE p.made + (3 + p.g %% 30) * interval '1 day' END,
                    p.made
-            FROM (SELECT g, %(now)s - (g %% 200) * interval '1 day' - (g %% 600) * interval '1 minute' AS made
+            -- The day made varies independently of the debtor (g mod 100k) and so of its collector.
+            FROM (SELECT g, %(now)s - ((g / 100003 + g * 13) %% 200) * interval '1 day' - (g %% 600) * interval '1 minute' AS made
                   FROM generate_series(1, %(promises)s) AS g) AS p
             JOIN debtors_debtor d ON d.id = %(d0)s + (p.g %% %(debtors)s)
             JOIN debtors_portfolio port ON port.id = d.portfolio_id
