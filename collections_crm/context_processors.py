@@ -10,6 +10,7 @@ def navigation(request):
     items = []
     if user.is_collector:
         items.append(("queue", _("My queue"), reverse("home")))
+        items.append(("my_reviews", _("My call reviews"), reverse("review:mine")))
     if user.is_supervisor or user.is_crm_admin:
         items.append(("dashboard", _("Dashboard"), reverse("promises:dashboard")))
         # No pending count here: it would cost a query on every page.

@@ -172,6 +172,29 @@ STORAGES = {
     },
 }
 
+# Uploaded files (call recordings) go to local disk under MEDIA_ROOT unless an S3-compatible
+# bucket is configured; either way pages serve them only through a view that checks access.
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    # django-storages reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment
+    # (or the instance role); the endpoint makes MinIO, Ceph, R2… work the same way.
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME", "") or None,
+            "default_acl": None,
+            "querystring_auth": True,  # links expire: a recording is personal data
+            "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 300),
+            "file_overwrite": False,
+        },
+    }
+CALL_RECORDING_MAX_BYTES = env_int("CALL_RECORDING_MAX_MB", 50) * 1024 * 1024
+
+# Dashboards count a payment or a promise made on the day it happened in this zone.
+DASHBOARD_TIME_ZONE = env_str("DASHBOARD_TIME_ZONE", DEFAULT_USER_TIME_ZONE)
+
 # --- E-mail (console by default: password-reset mails appear in the terminal) ------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -319,6 +342,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-reminders": {
         "task": "promises.tasks.send_reminders",
         "schedule": float(env_int("SEND_REMINDERS_SECONDS", 60)),
+    },
+    # Every minute: the dashboard rollups catch up with the promises and payments that changed.
+    "refresh-dashboard-rollups": {
+        "task": "promises.tasks.refresh_dashboard_rollups",
+        "schedule": float(env_int("DASHBOARD_ROLLUP_SECONDS", 60)),
     },
     # Nightly at 05:00 UTC (around midnight in the Americas): each debt's arrears, for roll rates.
     "snapshot-debt-aging": {

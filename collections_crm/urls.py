@@ -15,6 +15,7 @@ urlpatterns = [
     path("debtors/", include("debtors.urls")),
     path("calls/", include("calls.urls")),
     path("promises/", include("promises.urls")),
+    path("review/", include("calls.review_urls")),
     path("api/v1/", include("collections_crm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

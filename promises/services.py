@@ -2,13 +2,15 @@
 
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from time import monotonic
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, Sum
-from django.db.models.functions import Greatest
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Sum, Value
+from django.db.models.functions import Greatest, TruncDate
 from django.http import Http404
 from django.utils import timezone
 from django.template.loader import render_to_string
@@ -16,6 +18,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
+from collections_crm.permissions import debtor_scope
 from debtors.models import Debt, Debtor
 from promises import rules as promise_rules
 from promises.messaging import Outgoing, ProviderError, provider_for
@@ -26,8 +29,12 @@ from promises.models import (
     Message,
     Payment,
     PaymentAllocation,
+    PaymentRollup,
     Promise,
     PromiseEvent,
+    PromiseRollup,
+    Reassignment,
+    RollupState,
 )
 from promises.selectors import promise_rules_for
 
@@ -854,3 +861,211 @@ def arrangement_reject(*, arrangement: Arrangement, by, reason: str, at: datetim
     )
     arrangement.refresh_from_db()
     return arrangement
+
+
+# --- Dashboard rollups --------------------------------------------------------------------
+
+
+ROLLUP_STATE = "dashboard"
+# Ids are handed out when a row is inserted but become visible when its transaction commits,
+# so a slow transaction can commit an id below the last one read. Re-reading this many ids
+# behind the watermark catches those; recomputing a day is idempotent, so re-reading is harmless.
+ROLLUP_ID_OVERLAP = 1000
+
+
+@dataclass
+class RollupResult:
+    full: bool
+    made_days: int
+    due_days: int
+    payment_days: int
+    duration_ms: int
+
+
+def reporting_zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.DASHBOARD_TIME_ZONE)
+
+
+def _day_spans(days) -> list[tuple[date, date]]:
+    """Runs of consecutive days as (first, last) pairs."""
+    spans: list[list[date]] = []
+    for day in sorted(set(days)):
+        if spans and day == spans[-1][1] + timedelta(days=1):
+            spans[-1][1] = day
+        else:
+            spans.append([day, day])
+    return [(first, last) for first, last in spans]
+
+
+def _moment_filter(field: str, days) -> Q:
+    """Moments on `days` in the reporting zone, as [start, end) ranges on `field`.
+
+    Ranges on the timestamp, rather than a date computed per row, let its index serve the query.
+    """
+    zone = reporting_zone()
+    condition = Q(pk__in=[])
+    for first, last in _day_spans(days):
+        start = datetime.combine(first, time.min, tzinfo=zone)
+        end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
+        condition |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    return condition
+
+
+def _insert_select(model, columns: list[str], queryset) -> None:
+    """INSERT INTO model (columns) SELECT …: the aggregate never leaves the database."""
+    sql, params = queryset.query.sql_with_params()
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({names}) {sql}", params)
+
+
+def _promise_rollup_rows(kind: str, condition: Q):
+    day = TruncDate("created_at", tzinfo=reporting_zone()) if kind == "made" else F("due_date")
+    return (
+        Promise.objects.filter(condition)
+        .annotate(rollup_kind=Value(kind, output_field=CharField()), rollup_day=day, rollup_portfolio=F("debtor__portfolio_id"))
+        .values("rollup_kind", "rollup_day", "collector_id", "rollup_portfolio", "currency", "status")
+        .annotate(rollup_count=Count("pk"), rollup_amount=Sum("amount"))
+        .order_by()
+    )
+
+
+def _payment_rollup_rows(condition: Q):
+    return (
+        Payment.objects.filter(condition)
+        .annotate(rollup_day=TruncDate("paid_at", tzinfo=reporting_zone()), rollup_portfolio=F("debtor__portfolio_id"))
+        .values("rollup_day", "credited_to_id", "rollup_portfolio", "currency")
+        .annotate(rollup_count=Count("pk"), rollup_amount=Sum("amount"))
+        .order_by()
+    )
+
+
+PROMISE_ROLLUP_COLUMNS = ["kind", "day", "collector", "portfolio", "currency", "status", "count", "amount"]
+PAYMENT_ROLLUP_COLUMNS = ["day", "collector", "portfolio", "currency", "count", "amount"]
+
+
+@transaction.atomic
+def promise_rollups_refresh(*, full: bool = False, now: datetime | None = None) -> RollupResult:
+    """Bring the dashboard rollups up to date with the promises and payments that changed.
+
+    1. Lock the state row, so two runs never rebuild the same days at once.
+    2. Read the promise events and payments newer than the last run (with an overlap, see
+       ROLLUP_ID_OVERLAP) and find the days they touch: the day each changed promise was made,
+       its due date, and each new payment's day.
+    3. For those days (all days when `full` or on the first run) delete the rollup rows and
+       insert them again from one GROUP BY each. Idempotent: a day is recomputed, never added to.
+    4. Move the watermarks and stamp "as of" with the moment the run began.
+    """
+    started = monotonic()
+    now = now or timezone.now()
+    RollupState.objects.get_or_create(name=ROLLUP_STATE)
+    state = RollupState.objects.select_for_update().get(name=ROLLUP_STATE)
+    last_event = PromiseEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    last_payment = Payment.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    full = full or state.refreshed_at is None
+
+    if full:
+        PromiseRollup.objects.all().delete()
+        PaymentRollup.objects.all().delete()
+        _insert_select(PromiseRollup, PROMISE_ROLLUP_COLUMNS, _promise_rollup_rows("made", Q()))
+        _insert_select(PromiseRollup, PROMISE_ROLLUP_COLUMNS, _promise_rollup_rows("due", Q()))
+        _insert_select(PaymentRollup, PAYMENT_ROLLUP_COLUMNS, _payment_rollup_rows(Q()))
+        made_days = due_days = payment_days = -1
+    else:
+        changed = PromiseEvent.objects.filter(
+            pk__gt=max(state.last_event_id - ROLLUP_ID_OVERLAP, 0), pk__lte=last_event
+        ).values("promise_id")
+        touched = (
+            Promise.objects.filter(pk__in=changed)
+            .annotate(made_day=TruncDate("created_at", tzinfo=reporting_zone()))
+            .values_list("made_day", "due_date")
+            .distinct()
+        )
+        made, due = set(), set()
+        for made_day, due_date in touched:
+            made.add(made_day)
+            due.add(due_date)
+        paid = set(
+            Payment.objects.filter(pk__gt=max(state.last_payment_id - ROLLUP_ID_OVERLAP, 0), pk__lte=last_payment)
+            .annotate(paid_day=TruncDate("paid_at", tzinfo=reporting_zone()))
+            .values_list("paid_day", flat=True)
+            .distinct()
+        )
+        if made:
+            PromiseRollup.objects.filter(kind="made", day__in=made).delete()
+            _insert_select(PromiseRollup, PROMISE_ROLLUP_COLUMNS, _promise_rollup_rows("made", _moment_filter("created_at", made)))
+        if due:
+            PromiseRollup.objects.filter(kind="due", day__in=due).delete()
+            _insert_select(PromiseRollup, PROMISE_ROLLUP_COLUMNS, _promise_rollup_rows("due", Q(due_date__in=due)))
+        if paid:
+            PaymentRollup.objects.filter(day__in=paid).delete()
+            _insert_select(PaymentRollup, PAYMENT_ROLLUP_COLUMNS, _payment_rollup_rows(_moment_filter("paid_at", paid)))
+        made_days, due_days, payment_days = len(made), len(due), len(paid)
+
+    duration_ms = int((monotonic() - started) * 1000)
+    state.last_event_id = last_event
+    state.last_payment_id = last_payment
+    state.refreshed_at = now
+    state.duration_ms = duration_ms
+    state.days_refreshed = max(made_days, 0) + max(due_days, 0) + max(payment_days, 0)
+    state.save()
+    return RollupResult(full=full, made_days=made_days, due_days=due_days, payment_days=payment_days, duration_ms=duration_ms)
+
+
+# --- Work management ------------------------------------------------------------------------
+
+
+@dataclass
+class ReassignmentPreview:
+    debtors: int
+    follow_ups: int
+
+
+def _reassignable(*, by, debtors, to_collector):
+    """The debtors of `debtors` that `by` may move to `to_collector` (not already theirs)."""
+    from promises.selectors import collectors_for_user
+
+    if not (by.is_supervisor or by.is_crm_admin):
+        raise Http404
+    if not collectors_for_user(by).filter(pk=to_collector.pk).exists():
+        raise ValidationError(gettext("You can only give work to active collectors of your own teams."))
+    return debtors.filter(debtor_scope(by)).exclude(assigned_to=to_collector)
+
+
+def debtors_reassign_preview(*, by, debtors, to_collector) -> ReassignmentPreview:
+    from calls.models import FollowUp
+
+    movable = _reassignable(by=by, debtors=debtors, to_collector=to_collector)
+    return ReassignmentPreview(
+        debtors=movable.count(),
+        follow_ups=FollowUp.objects.filter(debtor__in=movable.values("pk"), status=FollowUp.Status.OPEN).count(),
+    )
+
+
+@transaction.atomic
+def debtors_reassign(*, by, debtors, to_collector, from_collector=None, criteria: str = "", at: datetime | None = None) -> Reassignment:
+    """Move debtors and their open follow-ups to another collector, in two UPDATE statements.
+
+    Only debtors in `by`'s scope move (a supervisor's teams, an admin's all), only to a
+    collector of `by`'s teams. Promises keep the collector they were made by: figures credit
+    the work to who did it. The move is recorded (who, when, which debtors).
+    """
+    from calls.models import FollowUp
+
+    at = at or timezone.now()
+    movable = _reassignable(by=by, debtors=debtors, to_collector=to_collector)
+    # Lock the rows first, so the ids recorded are exactly the rows updated.
+    ids = list(movable.select_for_update().order_by("pk").values_list("pk", flat=True))
+    follow_ups = FollowUp.objects.filter(debtor_id__in=ids, status=FollowUp.Status.OPEN).update(assigned_to=to_collector)
+    Debtor.objects.filter(pk__in=ids).update(assigned_to=to_collector, updated_at=at)
+    return Reassignment.objects.create(
+        by=by,
+        at=at,
+        to_collector=to_collector,
+        from_collector=from_collector,
+        debtor_count=len(ids),
+        follow_up_count=follow_ups,
+        debtor_ids=ids,
+        criteria=criteria[:500],
+    )

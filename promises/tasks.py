@@ -29,3 +29,9 @@ def send_reminders() -> dict:
 @shared_task(name="promises.tasks.snapshot_debt_aging", **RETRY)
 def snapshot_debt_aging() -> int:
     return debt_snapshots_take(on=timezone.now().date())
+
+
+@shared_task(name="promises.tasks.refresh_dashboard_rollups", **RETRY)
+def refresh_dashboard_rollups() -> dict:
+    result = services.promise_rollups_refresh()
+    return result.__dict__

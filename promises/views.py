@@ -1,30 +1,40 @@
-from datetime import timedelta
+import csv
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from collections_crm.permissions import can_record_payments
 from debtors.selectors import debtor_get_for_user
 from promises import selectors, services
-from promises.forms import PaymentForm
-from promises.models import Payment
+from calls.models import Call
+from debtors.models import AgingBucket
+from promises.forms import PaymentForm, ReassignForm
+from promises.models import Payment, Promise, Reassignment
 
 PERIODS = {
     "today": _("Today"),
     "week": _("This week"),
     "month": _("This month"),
+    "range": _("Chosen dates"),
 }
+MAX_RANGE_DAYS = 366
+CSV_CHUNK = 2000
 
 
-def _period(name: str) -> selectors.Period:
-    today = timezone.localdate()
+def _period(name: str, today: date | None = None) -> selectors.Period:
+    today = today or timezone.localdate()
     if name == "today":
         return selectors.Period(today, today)
     if name == "month":
@@ -34,24 +44,394 @@ def _period(name: str) -> selectors.Period:
     return selectors.Period(monday, monday + timedelta(days=6))
 
 
+def _parse_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _supervisor_or_admin(user) -> None:
+    if not (user.is_supervisor or user.is_crm_admin):
+        raise Http404
+
+
+@dataclass
+class Selection:
+    """What the dashboard shows: a period, filters and the query string that carries them."""
+
+    period_name: str
+    period: selectors.Period
+    filters: selectors.DashboardFilters
+    zone: object
+
+    @property
+    def query(self) -> str:
+        params = {"period": self.period_name, **self.filters.as_query()}
+        if self.period_name == "range":
+            params.update(start=self.period.start.isoformat(), end=self.period.end.isoformat())
+        return urlencode(params)
+
+
+def _selection(request) -> Selection:
+    """Period and filters from the query string; dates in the dashboards' reporting zone."""
+    zone = services.reporting_zone()
+    today = timezone.localdate(timezone=zone)
+    name = request.GET.get("period", "week")
+    if name not in PERIODS:
+        name = "week"
+    if name == "range":
+        start, end = _parse_day(request.GET.get("start")), _parse_day(request.GET.get("end"))
+        if start and end and start <= end and (end - start).days < MAX_RANGE_DAYS:
+            period = selectors.Period(start, end)
+        else:
+            name, period = "week", _period("week", today)
+    else:
+        period = _period(name, today)
+    return Selection(name, period, selectors.DashboardFilters.from_query(request.GET), zone)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_response(filename: str, header: list, rows) -> StreamingHttpResponse:
+    """A CSV download streamed row by row: memory stays flat however many rows there are."""
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield "\ufeff"  # BOM: spreadsheet programs then read UTF-8 names correctly
+        yield writer.writerow([str(title) for title in header])
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _wants_csv(request) -> bool:
+    return request.GET.get("format") == "csv"
+
+
 @login_required
 def dashboard(request):
     user = request.user
-    if not (user.is_supervisor or user.is_crm_admin):
-        raise Http404
-    period_name = request.GET.get("period", "week")
-    if period_name not in PERIODS:
-        period_name = "week"
-    period = _period(period_name)
+    _supervisor_or_admin(user)
+    selection = _selection(request)
+    sort = request.GET.get("sort", "name")
+    figures = selectors.dashboard_figures(user, selection.period, selection.filters)
+    collectors = selectors.collector_performance(user, selection.period, selection.filters, sort, zone=selection.zone)
+    if _wants_csv(request):
+        return _collectors_csv(collectors, selection)
+    trend = selectors.weekly_trend(user, selection.period.end, selection.filters)
     context = {
         "periods": PERIODS,
-        "period_name": period_name,
-        "period": period,
-        "figures": selectors.promise_figures(user, period),
-        "collectors": selectors.collector_table(user, period),
+        "selection": selection,
+        "period_name": selection.period_name,
+        "period": selection.period,
+        "query": selection.query,
+        "figures": figures,
+        "collectors": collectors,
+        "sort": sort,
+        "sorts": selectors.COLLECTOR_SORTS,
+        "trend": trend,
+        "trend_chart": {
+            "labels": [formats.date_format(week["week"], "SHORT_DATE_FORMAT") for week in trend],
+            "series": [
+                {"key": key, "label": str(label), "data": [week[key] for week in trend]}
+                for key, label in (
+                    ("kept", gettext_lazy("Kept")),
+                    ("partially_kept", gettext_lazy("Partially kept")),
+                    ("broken", gettext_lazy("Broken")),
+                    ("pending", gettext_lazy("Pending")),
+                )
+            ],
+            "made": {"label": str(gettext_lazy("Promises made")), "data": [week["made"] for week in trend]},
+        },
+        "state": selectors.rollup_state(),
+        "options": selectors.dashboard_options(user),
+        "filter_collectors": collectors if selection.filters.collector is None else None,
+        "awaiting_approval": selectors.arrangements_awaiting_approval(user).count(),
         "active_nav": "dashboard",
     }
     return render(request, "promises/dashboard.html", context)
+
+
+def _collectors_csv(rows, selection):
+    header = [
+        gettext("Collector"), gettext("Team"), gettext("Calls"), gettext("Right-party contacts"),
+        gettext("Contact rate"), gettext("Promises made"), gettext("Promises per right-party contact"),
+        gettext("Kept"), gettext("Broken"), gettext("Kept rate"), gettext("Collected"), gettext("QA score"),
+    ]
+
+    def lines():
+        for row in rows:
+            collector = row["collector"]
+            yield [
+                collector.get_full_name() or collector.username,
+                collector.team.name if collector.team else "",
+                row["calls"], row["right_party"], _ratio(row["contact_rate"]), row["promises"],
+                _ratio(row["promises_per_contact"]), row["kept"], row["broken"], _ratio(row["kept_rate"]),
+                " ".join(f"{amount} {currency}" for currency, amount in row["collected"].items()),
+                "" if row["qa_score"] is None else round(row["qa_score"]),
+            ]
+
+    return csv_response(f"collectors-{selection.period.start}-{selection.period.end}.csv", header, lines())
+
+
+def _ratio(value) -> str:
+    return "" if value is None else f"{float(value):.4f}"
+
+
+@login_required
+def figures_export(request):
+    """The dashboard's figures per currency, as CSV."""
+    _supervisor_or_admin(request.user)
+    selection = _selection(request)
+    figures = selectors.dashboard_figures(request.user, selection.period, selection.filters)
+    keys = ("made", "due", "kept", "partially_kept", "broken", "pending")
+    header = [gettext("Currency")]
+    for key in keys:
+        header += [f"{key} count", f"{key} amount"]
+    header += ["kept rate (count)", "kept rate (amount)", "collected", "collected / due"]
+    rows = (
+        [row["currency"], *[v for key in keys for v in (row[key]["count"], row[key]["amount"])],
+         _ratio(row["kept_rate_count"]), _ratio(row["kept_rate_amount"]), row["collected"], _ratio(row["collected_rate"])]
+        for row in figures
+    )
+    return csv_response(f"promise-figures-{selection.period.start}-{selection.period.end}.csv", header, rows)
+
+
+STATUS_LABELS = dict(Promise.Status.choices)
+
+
+@login_required
+def promises_behind(request):
+    """The promises behind one dashboard figure, as a page or a streamed CSV."""
+    user = request.user
+    _supervisor_or_admin(user)
+    selection = _selection(request)
+    kind = "made" if request.GET.get("kind") == "made" else "due"
+    status = request.GET.get("status", "")
+    if status not in STATUS_LABELS:
+        status = ""
+    promises = selectors.promises_behind(
+        user, period=selection.period, filters=selection.filters, kind=kind, status=status, zone=selection.zone
+    )
+    if _wants_csv(request):
+        header = [gettext("Promise"), gettext("Debtor"), gettext("Customer code"), gettext("Portfolio"),
+                  gettext("Collector"), gettext("Amount"), gettext("Currency"), gettext("Due date"),
+                  gettext("Status"), gettext("Made")]
+        rows = (
+            [p.pk, p.debtor.full_name, p.debtor.external_id, p.debtor.portfolio.name, p.collector.username,
+             p.amount, p.currency, p.due_date.isoformat(), p.status, p.created_at.isoformat()]
+            for p in promises.iterator(chunk_size=CSV_CHUNK)
+        )
+        name = f"promises-{kind}-{status or 'all'}-{selection.period.start}-{selection.period.end}.csv"
+        return csv_response(name, header, rows)
+    page = Paginator(promises, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "kind": kind,
+        "status": status,
+        "status_label": STATUS_LABELS.get(status, ""),
+        "selection": selection,
+        "query": selection.query,
+        "this_query": f"{selection.query}&{urlencode({'kind': kind, 'status': status})}",
+        "active_nav": "dashboard",
+    }
+    return render(request, "promises/promises_behind.html", context)
+
+
+OUTCOME_LABELS = dict(Call.Outcome.choices)
+
+
+@login_required
+def calls_behind(request):
+    user = request.user
+    _supervisor_or_admin(user)
+    selection = _selection(request)
+    outcome = request.GET.get("outcome", "")
+    outcome = outcome if outcome in OUTCOME_LABELS else ""
+    stance_reason = request.GET.get("stance_reason", "")
+    stance_reason = stance_reason if stance_reason in dict(Call.StanceReason.choices) else ""
+    calls = selectors.calls_behind(
+        user, period=selection.period, filters=selection.filters, outcome=outcome, stance_reason=stance_reason, zone=selection.zone
+    )
+    if _wants_csv(request):
+        header = [gettext("Call"), gettext("Started"), gettext("Debtor"), gettext("Portfolio"), gettext("Collector"),
+                  gettext("Outcome"), gettext("Stance"), gettext("Reason"), gettext("Commitment"), gettext("QA score")]
+        rows = (
+            [c.pk, c.started_at.isoformat(), c.debtor.full_name, c.debtor.portfolio.name,
+             c.collector.username if c.collector else "", c.outcome, c.stance, c.stance_reason, c.commitment,
+             getattr(getattr(c, "review", None), "score", "")]
+            for c in calls.iterator(chunk_size=CSV_CHUNK)
+        )
+        return csv_response(f"calls-{selection.period.start}-{selection.period.end}.csv", header, rows)
+    page = Paginator(calls, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "outcome_label": OUTCOME_LABELS.get(outcome, ""),
+        "selection": selection,
+        "query": selection.query,
+        "this_query": f"{selection.query}&{urlencode({'outcome': outcome, 'stance_reason': stance_reason})}",
+        "active_nav": "dashboard",
+    }
+    return render(request, "promises/calls_behind.html", context)
+
+
+@login_required
+def payments_behind(request):
+    user = request.user
+    _supervisor_or_admin(user)
+    selection = _selection(request)
+    payments = selectors.payments_behind(user, period=selection.period, filters=selection.filters, zone=selection.zone)
+    if _wants_csv(request):
+        header = [gettext("Payment"), gettext("Paid at"), gettext("Debtor"), gettext("Portfolio"), gettext("Credited to"),
+                  gettext("Amount"), gettext("Currency"), gettext("Reference"), gettext("Source")]
+        rows = (
+            [p.pk, p.paid_at.isoformat(), p.debtor.full_name, p.debtor.portfolio.name,
+             p.credited_to.username if p.credited_to else "", p.amount, p.currency, p.reference, p.source]
+            for p in payments.iterator(chunk_size=CSV_CHUNK)
+        )
+        return csv_response(f"payments-{selection.period.start}-{selection.period.end}.csv", header, rows)
+    page = Paginator(payments, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "selection": selection, "query": selection.query, "this_query": selection.query, "active_nav": "dashboard"}
+    return render(request, "promises/payments_behind.html", context)
+
+
+BUCKET_LABELS = dict(AgingBucket.choices)
+
+
+@login_required
+def portfolio_health(request):
+    """Balances by aging bucket, roll rates month over month, objections and situations."""
+    user = request.user
+    _supervisor_or_admin(user)
+    selection = _selection(request)
+    today = timezone.localdate(timezone=selection.zone)
+    balances = selectors.balances_by_bucket(user, selection.filters, today)
+    stances = selectors.stance_outcomes(user, selection.period, selection.filters, zone=selection.zone)
+    table = request.GET.get("table")
+    if _wants_csv(request) and table == "stances":
+        header = [gettext("Stance"), gettext("Reason"), gettext("Calls"), gettext("Promises"), gettext("Kept"), gettext("Kept rate")]
+        rows = ([r["stance"], r["stance_reason"], r["calls"], r["promises"], r["kept"], _ratio(r["kept_rate"])] for r in stances)
+        return csv_response("objections-and-situations.csv", header, rows)
+    if _wants_csv(request):
+        header = [gettext("Currency"), gettext("Aging bucket"), gettext("Debts"), gettext("Balance")]
+        rows = ([row["currency"], cell["bucket"], cell["debts"], cell["balance"]] for row in balances for cell in row["buckets"])
+        return csv_response(f"balances-by-aging-{today}.csv", header, rows)
+    rolls = selectors.roll_rates(user, selection.filters, today)
+    for row in balances:
+        for cell in row["buckets"]:
+            cell["label"] = BUCKET_LABELS[cell["bucket"]]
+    context = {
+        "selection": selection,
+        "periods": PERIODS,
+        "query": selection.query,
+        "today": today,
+        "balances": balances,
+        "aging_chart": [
+            {
+                "currency": row["currency"],
+                "labels": [str(cell["label"]) for cell in row["buckets"]],
+                "data": [float(cell["balance"]) for cell in row["buckets"]],
+            }
+            for row in balances
+        ],
+        "bucket_labels": [BUCKET_LABELS[b] for b in selectors.BUCKETS],
+        "rolls": rolls,
+        "stances": stances,
+        "options": selectors.dashboard_options(user),
+        "filter_collectors": selectors.collectors_for_user(user),
+        "active_nav": "dashboard",
+    }
+    return render(request, "promises/health.html", context)
+
+
+@login_required
+def debts_behind(request):
+    """The debts (and their debtors) in one aging bucket."""
+    user = request.user
+    _supervisor_or_admin(user)
+    selection = _selection(request)
+    bucket = request.GET.get("bucket", "")
+    if bucket not in BUCKET_LABELS:
+        raise Http404
+    today = timezone.localdate(timezone=selection.zone)
+    debts = selectors.debts_in_bucket(user, selection.filters, bucket, today)
+    if _wants_csv(request):
+        header = [gettext("Debtor"), gettext("Customer code"), gettext("Portfolio"), gettext("Assigned collector"),
+                  gettext("Account reference"), gettext("Balance"), gettext("Currency"), gettext("Due date")]
+        rows = (
+            [d.debtor.full_name, d.debtor.external_id, d.debtor.portfolio.name,
+             d.debtor.assigned_to.username if d.debtor.assigned_to else "", d.account_reference, d.balance,
+             d.currency, d.due_date.isoformat()]
+            for d in debts.iterator(chunk_size=CSV_CHUNK)
+        )
+        return csv_response(f"debts-{bucket}-{today}.csv", header, rows)
+    page = Paginator(debts, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "bucket_label": BUCKET_LABELS[bucket],
+        "selection": selection,
+        "query": selection.query,
+        "this_query": f"{selection.query}&{urlencode({'bucket': bucket})}",
+        "active_nav": "dashboard",
+    }
+    return render(request, "promises/debts_behind.html", context)
+
+
+@login_required
+def reassign(request):
+    """Move debtors (and their open follow-ups) between collectors of the supervisor's teams.
+
+    GET with a selection previews the counts; POST with `confirm` moves them.
+    """
+    user = request.user
+    _supervisor_or_admin(user)
+    source = request.POST if request.method == "POST" else request.GET
+    form = ReassignForm(source or None, user=user)
+    preview = None
+    debtors_listed = None
+    if form.is_valid():
+        data = form.cleaned_data
+        debtors = selectors.debtors_for_reassignment(
+            user,
+            from_collector=data["from_collector"].pk if data["from_collector"] else None,
+            portfolio=data["portfolio"].pk if data["portfolio"] else None,
+            ids=data["debtor_ids"] or None,
+        )
+        try:
+            if request.method == "POST" and source.get("confirm"):
+                done = services.debtors_reassign(
+                    by=user,
+                    debtors=debtors,
+                    to_collector=data["to_collector"],
+                    from_collector=data["from_collector"],
+                    criteria=form.describe(),
+                )
+                messages.success(
+                    request,
+                    gettext("%(debtors)d debtors and %(follow_ups)d open follow-ups moved to %(collector)s.")
+                    % {"debtors": done.debtor_count, "follow_ups": done.follow_up_count,
+                       "collector": data["to_collector"].get_full_name() or data["to_collector"].username},
+                )
+                return redirect("promises:reassign")
+            preview = services.debtors_reassign_preview(by=user, debtors=debtors, to_collector=data["to_collector"])
+            debtors_listed = list(debtors.exclude(assigned_to=data["to_collector"]).select_related("assigned_to", "portfolio")[:200])
+        except ValidationError as error:
+            form.add_error("to_collector", error)
+    context = {
+        "form": form,
+        "preview": preview,
+        "debtors_listed": debtors_listed,
+        "recent": Reassignment.objects.filter(by=user).select_related("to_collector", "from_collector")[:10],
+        "active_nav": "dashboard",
+    }
+    return render(request, "promises/reassign.html", context)
 
 
 @login_required

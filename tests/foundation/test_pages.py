@@ -156,8 +156,9 @@ def test_the_dashboard_page_costs_a_fixed_number_of_queries(client, sofia, carla
         factories.make_promise(debtor=diego, collector=carla)
         factories.make_call(debtor=diego, collector=carlos)
     client.force_login(sofia)
-    # session + user, made, due, collected, collectors, calls, promises
-    with django_assert_num_queries(8):
+    # session, user, rollup state, figures, collected, trend, collectors, calls, promise rollup,
+    # payment rollup, QA scores, teams, portfolios, creditors, approvals waiting
+    with django_assert_num_queries(15):
         response = client.get(reverse("promises:dashboard"), {"period": "month"})
     assert response.status_code == 200
 

@@ -1,0 +1,130 @@
+"""Call review pages: the list of calls to review, one call's recording and scorecard, the
+audio itself (served only to who may see the call) and a collector's own scores."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from calls import review
+from calls.models import CallReview
+
+
+class RecordingForm(forms.Form):
+    audio = forms.FileField(label=_("Recording"), help_text=_("MP3, WAV, OGG, Opus, M4A or WebM."))
+
+
+class ScorecardForm(forms.Form):
+    comments = forms.CharField(label=_("Comments for the collector"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in CallReview.CRITERIA:
+            self.fields[name] = forms.BooleanField(label=label, required=False)
+
+    def criteria(self):
+        return [self[name] for name, _label in CallReview.CRITERIA]
+
+
+def _number(text):
+    return int(text) if text and text.isdigit() else None
+
+
+@login_required
+def review_list(request):
+    if not review.may_review(request.user):
+        raise Http404
+    reviewed = {"1": True, "0": False}.get(request.GET.get("reviewed", ""))
+    calls = review.calls_for_review(request.user, collector=_number(request.GET.get("collector")), reviewed=reviewed)
+    page = Paginator(calls, 50).get_page(request.GET.get("page"))
+    return render(request, "calls/review_list.html", {"page": page, "reviewed": reviewed, "active_nav": "dashboard"})
+
+
+@login_required
+def review_call(request, pk: int):
+    """A supervisor listens to the call and fills its scorecard."""
+    if not review.may_review(request.user):
+        raise Http404
+    call = review.call_get_for_review(request.user, pk)
+    existing = getattr(call, "review", None)
+    if request.method == "POST":
+        form = ScorecardForm(request.POST)
+        if form.is_valid():
+            try:
+                saved = review.call_review_save(
+                    call=call, reviewer=request.user, answers=form.cleaned_data, comments=form.cleaned_data["comments"]
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, gettext("Scorecard saved: %(score)d of 100.") % {"score": saved.score})
+                return redirect("review:call", pk=call.pk)
+    else:
+        initial = {name: getattr(existing, name) for name, _label in CallReview.CRITERIA} if existing else {}
+        if existing:
+            initial["comments"] = existing.comments
+        form = ScorecardForm(initial=initial)
+    context = {
+        "call": call,
+        "recording": getattr(call, "recording", None),
+        "existing": existing,
+        "form": form,
+        "upload_form": RecordingForm(),
+        "active_nav": "dashboard",
+    }
+    return render(request, "calls/review_call.html", context)
+
+
+@login_required
+@require_POST
+def recording_upload(request, pk: int):
+    call = review.call_get_for_review(request.user, pk)
+    form = RecordingForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            review.call_recording_attach(call=call, upload=form.cleaned_data["audio"], by=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, gettext("Recording attached."))
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    if review.may_review(request.user):
+        return redirect("review:call", pk=call.pk)
+    return redirect("debtors:detail", pk=call.debtor_id)
+
+
+@login_required
+def recording_audio(request, pk: int):
+    """The audio, only for who may see the call. Local files are streamed from here (never a
+    public media URL); on S3 the answer is a short-lived signed link."""
+    call = review.call_get_for_review(request.user, pk)
+    recording = getattr(call, "recording", None)
+    if recording is None:
+        raise Http404
+    if not isinstance(recording.file.storage, FileSystemStorage):
+        return redirect(recording.file.url)
+    response = FileResponse(recording.file.open("rb"), content_type=recording.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def my_reviews(request):
+    """A collector's own scorecards (anyone's own: never another person's)."""
+    reviews = review.reviews_of_collector(request.user)
+    page = Paginator(reviews, 25).get_page(request.GET.get("page"))
+    for item in page:
+        item.answers = [(label, getattr(item, name)) for name, label in CallReview.CRITERIA]
+    return render(request, "calls/review_mine.html", {"page": page, "active_nav": "my_reviews"})

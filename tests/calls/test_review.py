@@ -1,0 +1,202 @@
+"""Call review: recordings through Django's storage, served only to who may see the call; the
+QA scorecard on the call method; collectors see their own scores and nobody else's."""
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import translation
+
+from calls.models import Call, CallRecording, CallReview
+from tests import factories
+
+MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64
+WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 64
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def call(diego, carla):
+    return factories.make_call(debtor=diego, collector=carla, outcome=Call.Outcome.RIGHT_PARTY)
+
+
+def _upload(client, call, name="llamada.mp3", content=MP3, content_type="audio/mpeg"):
+    return client.post(reverse("review:upload", args=[call.pk]), {"audio": SimpleUploadedFile(name, content, content_type)})
+
+
+def test_a_supervisor_attaches_a_recording_stored_under_media_root(client, sofia, call, _media):
+    client.force_login(sofia)
+    assert _upload(client, call).status_code == 302
+    recording = CallRecording.objects.get(call=call)
+    assert recording.content_type == "audio/mpeg" and recording.size == len(MP3) and recording.uploaded_by == sofia
+    stored = Path(_media) / recording.file.name
+    assert stored.read_bytes() == MP3
+    assert "llamada" not in recording.file.name  # the stored name is not the uploader's
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "content_type"),
+    [
+        ("notes.txt", b"hello", "text/plain"),  # not audio
+        ("call.mp3", b"<html>not audio</html>", "audio/mpeg"),  # audio name, other content
+        ("call.mp3", MP3, "application/pdf"),  # declared type contradicts the name
+        ("call.wav", MP3, "audio/wav"),  # an MP3 named .wav
+    ],
+)
+def test_files_that_are_not_the_audio_they_claim_are_refused(client, sofia, call, name, content, content_type):
+    client.force_login(sofia)
+    _upload(client, call, name=name, content=content, content_type=content_type)
+    assert not CallRecording.objects.exists()
+
+
+def test_recordings_above_the_size_limit_are_refused(client, settings, sofia, call):
+    settings.CALL_RECORDING_MAX_BYTES = 100
+    client.force_login(sofia)
+    with translation.override("en"):
+        response = _upload(client, call, content=MP3 + b"\x00" * 200)
+    assert not CallRecording.objects.exists()
+    assert response.status_code == 302
+
+
+def test_a_wav_is_accepted_and_a_new_upload_replaces_the_old_file(client, sofia, call, _media, django_capture_on_commit_callbacks):
+    client.force_login(sofia)
+    _upload(client, call)
+    old = Path(_media) / CallRecording.objects.get().file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(client, call, name="again.wav", content=WAV, content_type="audio/wav")
+    recording = CallRecording.objects.get()
+    assert recording.content_type == "audio/wav"
+    assert (Path(_media) / recording.file.name).exists()
+    assert not old.exists()
+
+
+def test_the_audio_is_served_only_to_who_may_see_the_call(client, sofia, pablo, carla, carlos, ana, call):
+    client.force_login(sofia)
+    _upload(client, call)
+    url = reverse("review:audio", args=[call.pk])
+    for user, status in ((sofia, 200), (ana, 200), (carla, 200), (pablo, 404), (carlos, 404)):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == status, user
+        if status == 200:
+            assert b"".join(response.streaming_content) == MP3
+            assert response["Content-Type"] == "audio/mpeg"
+            assert "no-store" in response["Cache-Control"]
+    client.logout()
+    assert client.get(url).status_code == 302  # to the sign-in page
+
+
+def test_the_review_page_plays_the_recording_in_the_browser(client, sofia, call):
+    client.force_login(sofia)
+    _upload(client, call)
+    page = client.get(reverse("review:call", args=[call.pk])).content.decode()
+    assert f'<audio controls preload="metadata" src="{reverse("review:audio", args=[call.pk])}"' in page
+
+
+def test_a_supervisor_scores_a_call_on_the_call_method(client, sofia, call):
+    client.force_login(sofia)
+    answers = {"identified": "on", "kept_control": "on", "obtained_commitment": "on", "read_back": "on", "respectful": "on"}
+    response = client.post(reverse("review:call", args=[call.pk]), {**answers, "comments": "Ofrece opciones la próxima vez."})
+    assert response.status_code == 302
+    review = CallReview.objects.get(call=call)
+    assert review.score == 71  # 5 of 7
+    assert review.identified and not review.offered_options and not review.told_objection_from_situation
+    assert (review.collector, review.reviewer) == (call.collector, sofia)
+    assert review.comments == "Ofrece opciones la próxima vez."
+    # Scoring again updates the same scorecard.
+    client.post(reverse("review:call", args=[call.pk]), {name: "on" for name, _ in CallReview.CRITERIA})
+    assert CallReview.objects.get(call=call).score == 100
+
+
+def test_the_scorecard_asks_every_step_of_the_call_method(client, sofia, call):
+    client.force_login(sofia)
+    with translation.override("en"):
+        sofia.language = "en"
+        sofia.save()
+        client.cookies["django_language"] = "en"
+        page = client.get(reverse("review:call", args=[call.pk])).content.decode()
+    for phrase in ("Identified themselves and the creditor", "Kept control", "Told an objection from a situation",
+                   "Offered options", "Obtained a commitment", "Read the agreement back", "Stayed respectful"):
+        assert phrase in page
+
+
+def test_supervisors_review_only_their_teams_calls(client, pablo, carlos, call):
+    for user in (pablo, carlos):
+        client.force_login(user)
+        assert client.get(reverse("review:call", args=[call.pk])).status_code == 404
+        assert client.post(reverse("review:call", args=[call.pk]), {"identified": "on"}).status_code == 404
+    assert not CallReview.objects.exists()
+
+
+def test_collectors_cannot_score_calls_even_their_own(client, carla, call):
+    client.force_login(carla)
+    assert client.get(reverse("review:list")).status_code == 404
+    assert client.post(reverse("review:call", args=[call.pk]), {"identified": "on"}).status_code == 404
+
+
+def test_collectors_see_their_own_scores_and_only_theirs(client, sofia, carla, carlos, diego, call):
+    from calls.review import call_review_save
+
+    call_review_save(call=call, reviewer=sofia, answers={"identified": True}, comments="Buen saludo")
+    carlos_call = factories.make_call(debtor=diego, collector=carlos, outcome=Call.Outcome.RIGHT_PARTY)
+    call_review_save(call=carlos_call, reviewer=sofia, answers={}, comments="Comentario para Carlos")
+
+    client.force_login(carla)
+    response = client.get(reverse("review:mine"))
+    page = response.content.decode()
+    assert [r.call_id for r in response.context["page"]] == [call.pk]
+    assert "Buen saludo" in page and "Comentario para Carlos" not in page
+
+
+def test_the_review_list_shows_the_teams_calls_and_filters_reviewed(client, sofia, pablo, call, mateo, cris):
+    from calls.review import call_review_save
+
+    other = factories.make_call(debtor=mateo, collector=cris)
+    client.force_login(sofia)
+    assert [c.pk for c in client.get(reverse("review:list")).context["page"]] == [call.pk]
+    assert [c.pk for c in client.get(reverse("review:list"), {"reviewed": "1"}).context["page"]] == []
+    call_review_save(call=call, reviewer=sofia, answers={})
+    assert [c.pk for c in client.get(reverse("review:list"), {"reviewed": "1"}).context["page"]] == [call.pk]
+    client.force_login(pablo)
+    assert [c.pk for c in client.get(reverse("review:list")).context["page"]] == [other.pk]
+
+
+def test_qa_scores_show_in_the_collector_table(client, sofia, carla, carlos, call):
+    from calls.review import call_review_save
+
+    call_review_save(call=call, reviewer=sofia, answers={name: True for name, _ in CallReview.CRITERIA})
+    client.force_login(sofia)
+    rows = {r["collector"].username: r for r in client.get(reverse("promises:dashboard"), {"period": "week"}).context["collectors"]}
+    assert rows["carla"]["qa_score"] == 100 and rows["carla"]["qa_reviews"] == 1
+    assert rows["carlos"]["qa_score"] is None
+
+
+def test_s3_compatible_storage_is_configured_only_when_a_bucket_is_set(monkeypatch):
+    import importlib
+
+    from collections_crm import settings as project_settings
+
+    monkeypatch.setenv("AWS_STORAGE_BUCKET_NAME", "grabaciones")
+    monkeypatch.setenv("AWS_S3_ENDPOINT_URL", "https://minio.example.com")
+    try:
+        reloaded = importlib.reload(project_settings)
+        assert reloaded.STORAGES["default"]["BACKEND"] == "storages.backends.s3.S3Storage"
+        assert reloaded.STORAGES["default"]["OPTIONS"]["bucket_name"] == "grabaciones"
+        assert reloaded.STORAGES["default"]["OPTIONS"]["endpoint_url"] == "https://minio.example.com"
+        monkeypatch.delenv("AWS_STORAGE_BUCKET_NAME")
+        reloaded = importlib.reload(project_settings)
+        assert reloaded.STORAGES["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+    finally:
+        importlib.reload(project_settings)
+
+
+def test_the_s3_backend_is_installed():
+    from storages.backends.s3 import S3Storage
+
+    assert S3Storage

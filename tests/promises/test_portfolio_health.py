@@ -1,0 +1,122 @@
+"""Portfolio health: balances by aging bucket, roll rates from the nightly snapshots, and the
+objections and situations that end in kept promises."""
+
+import csv
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from calls.models import Call
+from debtors.models import DebtSnapshot
+from tests import factories
+
+pytestmark = pytest.mark.usefixtures("clock")  # Monday 16 November 2026, 10:00 in Lima
+TODAY = date(2026, 11, 16)
+
+
+def _health(client, user, **params):
+    client.force_login(user)
+    response = client.get(reverse("promises:health"), {"period": "month", **params})
+    assert response.status_code == 200
+    return response
+
+
+def test_open_balances_fall_in_their_aging_buckets(client, sofia, carla, cris, portfolio):
+    debtor = factories.make_debtor(portfolio=portfolio, assigned_to=carla)
+    factories.make_debt(debtor=debtor, balance=Decimal("100"), due_date=TODAY + timedelta(days=3))  # current
+    factories.make_debt(debtor=debtor, balance=Decimal("200"), due_date=TODAY - timedelta(days=30))  # 1–30
+    factories.make_debt(debtor=debtor, balance=Decimal("300"), due_date=TODAY - timedelta(days=31))  # 31–60
+    factories.make_debt(debtor=debtor, balance=Decimal("400"), due_date=TODAY - timedelta(days=200))  # 180+
+    factories.make_debt(debtor=debtor, balance=Decimal("0"), due_date=TODAY - timedelta(days=90))  # paid: not open
+    other = factories.make_debtor(portfolio=portfolio, assigned_to=cris)
+    factories.make_debt(debtor=other, balance=Decimal("999"), due_date=TODAY - timedelta(days=45))  # pablo's team
+
+    [pen] = _health(client, sofia).context["balances"]
+    cells = {cell["bucket"]: (cell["debts"], cell["balance"]) for cell in pen["buckets"]}
+    assert cells == {
+        "current": (1, Decimal("100")),
+        "1-30": (1, Decimal("200")),
+        "31-60": (1, Decimal("300")),
+        "61-90": (0, Decimal("0")),
+        "91-180": (0, Decimal("0")),
+        "180+": (1, Decimal("400")),
+    }
+    assert pen["total"] == Decimal("1000")
+
+
+def test_a_bucket_opens_its_debts_and_exports_them(client, sofia, carla, portfolio):
+    debtor = factories.make_debtor(portfolio=portfolio, assigned_to=carla, full_name="Rosa Ríos")
+    factories.make_debt(debtor=debtor, balance=Decimal("300"), due_date=TODAY - timedelta(days=40))
+    factories.make_debt(debtor=debtor, balance=Decimal("50"), due_date=TODAY - timedelta(days=5))
+    client.force_login(sofia)
+    page = client.get(reverse("promises:debts_behind"), {"bucket": "31-60"}).context["page"]
+    assert [d.balance for d in page] == [Decimal("300")]
+    response = client.get(reverse("promises:debts_behind"), {"bucket": "31-60", "format": "csv"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode().lstrip("\ufeff"))))
+    assert rows[1][0] == "Rosa Ríos" and rows[1][5] == "300.00"
+    assert client.get(reverse("promises:debts_behind"), {"bucket": "nonsense"}).status_code == 404
+
+
+def test_roll_rates_month_over_month_from_the_snapshots(client, sofia, carla, portfolio):
+    debtor = factories.make_debtor(portfolio=portfolio, assigned_to=carla)
+    debts = [factories.make_debt(debtor=debtor, account_reference=f"A{n}") for n in range(4)]
+    september, october = date(2026, 9, 30), date(2026, 10, 31)
+    moves = [("1-30", "31-60"), ("1-30", "1-30"), ("31-60", "1-30"), ("1-30", None)]  # worse, same, cured, paid off
+    for debt, (before, after) in zip(debts, moves, strict=True):
+        DebtSnapshot.objects.create(debt=debt, taken_on=september, days_past_due=10, aging_bucket=before, balance=100)
+        DebtSnapshot.objects.create(debt=debt, taken_on=date(2026, 9, 15), days_past_due=1, aging_bucket="current", balance=100)
+        if after:
+            DebtSnapshot.objects.create(debt=debt, taken_on=october, days_past_due=40, aging_bucket=after, balance=100)
+
+    rolls = _health(client, sofia).context["rolls"]
+    [roll] = [r for r in rolls if r["from"] == september]
+    assert roll["to"] == october
+    lines = {line["bucket"]: line for line in roll["lines"]}
+    assert lines["1-30"]["total"] == 3
+    assert lines["1-30"]["roll_rate"] == pytest.approx(1 / 3)
+    assert lines["1-30"]["cells"][-1] == 1  # one left (paid off)
+    assert lines["31-60"]["cure_rate"] == 1
+
+
+def test_roll_rates_only_count_the_supervisors_team(client, pablo, carla, portfolio):
+    debtor = factories.make_debtor(portfolio=portfolio, assigned_to=carla)
+    debt = factories.make_debt(debtor=debtor)
+    DebtSnapshot.objects.create(debt=debt, taken_on=date(2026, 9, 30), days_past_due=10, aging_bucket="1-30", balance=1)
+    DebtSnapshot.objects.create(debt=debt, taken_on=date(2026, 10, 31), days_past_due=41, aging_bucket="31-60", balance=1)
+    [roll] = _health(client, pablo).context["rolls"]
+    assert all(line["total"] == 0 for line in roll["lines"])
+
+
+def test_objections_and_situations_most_frequent_first_with_the_promises_they_kept(client, sofia, carla, diego):
+    def call(reason, stance):
+        return factories.make_call(
+            debtor=diego, collector=carla, outcome=Call.Outcome.RIGHT_PARTY, stance=stance, stance_reason=reason
+        )
+
+    for status in ("kept", "broken"):
+        forgot = call("forgot", "objection")
+        factories.make_promise(debtor=diego, collector=carla, call=forgot, status=status)
+    call("forgot", "objection")
+    job_loss = call("job_loss", "situation")
+    factories.make_promise(debtor=diego, collector=carla, call=job_loss, status="kept")
+
+    stances = _health(client, sofia).context["stances"]
+    assert [(s["stance_reason"], s["calls"], s["promises"], s["kept"]) for s in stances] == [
+        ("forgot", 3, 2, 1),
+        ("job_loss", 1, 1, 1),
+    ]
+    assert stances[0]["kept_rate"] == pytest.approx(1 / 2)
+    assert stances[1]["kept_rate"] == 1
+    client.force_login(sofia)
+    response = client.get(reverse("promises:health"), {"period": "month", "format": "csv", "table": "stances"})
+    assert b"forgot" in b"".join(response.streaming_content)
+
+
+def test_the_health_page_draws_charts_with_their_numbers_in_tables(client, sofia, carla, portfolio):
+    debtor = factories.make_debtor(portfolio=portfolio, assigned_to=carla)
+    factories.make_debt(debtor=debtor, balance=Decimal("100"), due_date=TODAY - timedelta(days=10))
+    page = _health(client, sofia).content.decode()
+    assert 'id="aging-data"' in page and 'id="aging-chart-PEN"' in page and 'class="aging-table"' in page
