@@ -20,7 +20,7 @@ from calls.policy import check_contact
 from calls.services import INSTALMENT_FREQUENCIES, ContactBlocked, call_log, follow_up_complete
 from collections_crm.api.exceptions import ErrorSerializer
 from collections_crm.api.fields import AwareDateTimeField, IdField, MoneyField, within_years
-from collections_crm.api.filters import IdFilter
+from collections_crm.api.filters import IdFilter, MomentFilter
 from collections_crm.api.views import ApiView, ListApiView
 from collections_crm.permissions import debtor_scope
 from debtors.models import Debt, Phone
@@ -153,8 +153,8 @@ class CallLoggedSerializer(CallSerializer):
 class CallFilter(django_filters.FilterSet):
     debtor = IdFilter(field_name="debtor_id")
     collector = IdFilter(field_name="collector_id")
-    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+    started_after = MomentFilter(field_name="started_at", lookup_expr="gte")
+    started_before = MomentFilter(field_name="started_at", lookup_expr="lt")
 
     class Meta:
         model = Call
@@ -253,8 +253,8 @@ class FollowUpSerializer(serializers.ModelSerializer):
 
 class FollowUpFilter(django_filters.FilterSet):
     debtor = IdFilter(field_name="debtor_id")
-    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lte")
-    due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
+    due_before = MomentFilter(field_name="due_at", lookup_expr="lte")
+    due_after = MomentFilter(field_name="due_at", lookup_expr="gte")
 
     class Meta:
         model = FollowUp

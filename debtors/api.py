@@ -4,8 +4,7 @@ import django_filters
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -144,12 +143,14 @@ class DebtorFilter(django_filters.FilterSet):
         return queryset.filter(total_balance__gt=0) if value else queryset.filter(total_balance__lte=0)
 
 
-@extend_schema(
-    tags=["debtors"],
-    parameters=[
-        OpenApiParameter("search", OpenApiTypes.STR, description=_("Name (part of it), customer code, national id or phone (E.164)."))
-    ],
-)
+class DebtorSearchSerializer(serializers.Serializer):
+    search = serializers.CharField(
+        required=False, allow_blank=True, max_length=200,
+        help_text=_("Name (part of it), customer code, national id or phone (E.164)."),
+    )
+
+
+@extend_schema(tags=["debtors"], parameters=[DebtorSearchSerializer])
 class DebtorListApi(ListApiView):
     queryset = Debtor.objects.none()  # for the schema; get_queryset scopes every request
     """The debtors you may reach, with balance, days past due, promise record and phones."""
@@ -159,7 +160,9 @@ class DebtorListApi(ListApiView):
     ordering_fields = ["full_name", "total_balance", "oldest_unpaid_due", "created_at", "external_id"]
 
     def get_queryset(self):
-        search = self.request.query_params.get("search", "")
+        query = DebtorSearchSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        search = query.validated_data.get("search", "")
         return debtor_list_for_user(self.request.user, search=search).prefetch_related(_phones_prefetch())
 
 
