@@ -162,7 +162,7 @@ class SourceFile:
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         for number, cells in itertools.chain(self._pending, self._guarded(self._records)):
-            if any(cell.strip() for cell in cells):
+            if "".join(cells).strip():  # blank lines (";;;;" below a table) are skipped
                 yield number, cells
 
     def header_of(self, field_name: str) -> str:
