@@ -19,8 +19,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from collections_crm.permissions import debtor_scope
-from debtors.models import Debt, Debtor, Portfolio
+from collections_crm.permissions import can_manage_portfolios, debtor_scope
+from debtors.models import Creditor, Debt, Debtor, ImportJob, ImportMapping, Portfolio
 from debtors.models import MONEY as _MONEY
 
 ZERO_MONEY = Value(0, output_field=DecimalField(**_MONEY))
@@ -125,3 +125,22 @@ def portfolio_overview() -> QuerySet[Portfolio]:
         )
         .order_by("creditor__name", "name")
     )
+
+
+def import_jobs_for_user(user) -> QuerySet[ImportJob]:
+    """Imports a user may see: admins see every import (they share the work), others none."""
+    if not can_manage_portfolios(user):
+        return ImportJob.objects.none()
+    return ImportJob.objects.select_related("portfolio__creditor", "created_by")
+
+
+def import_job_get_for_user(user, pk: int) -> ImportJob:
+    try:
+        return import_jobs_for_user(user).get(pk=pk)
+    except ImportJob.DoesNotExist:
+        raise Http404 from None
+
+
+def import_mapping_for(creditor: Creditor, kind: str) -> dict | None:
+    """The mapping last confirmed for this creditor's files of this kind, if any."""
+    return ImportMapping.objects.filter(creditor=creditor, kind=kind).values_list("mapping", flat=True).first() or None

@@ -1,12 +1,16 @@
 from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.http import Http404
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
-from debtors.models import HOLD_FIELDS, Debtor, Phone
+from collections_crm.permissions import can_manage_portfolios
+from debtors.models import HOLD_FIELDS, Creditor, Debtor, ImportJob, ImportKind, ImportMapping, Phone, Portfolio
 
 # Days past due on the snapshot's night, in each database's date arithmetic.
 _DAYS_PAST_DUE = {
@@ -128,3 +132,225 @@ def phone_update(*, phone: Phone, by, at: datetime | None = None, **values) -> P
     for channel in ("sms", "whatsapp"):
         _apply_consent(phone, channel, values, at or timezone.now())
     return _save_phone(phone)
+
+
+# --- Imports -------------------------------------------------------------------------------
+
+IMPORT_EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
+
+
+def can_import(user) -> bool:
+    """Loading files rewrites whole portfolios (and their payments): admins only."""
+    return can_manage_portfolios(user)
+
+
+@transaction.atomic
+def import_mapping_save(*, creditor: Creditor, kind: str, mapping: dict) -> ImportMapping:
+    """Remember the mapping a person confirmed, to offer it on the creditor's next file."""
+    saved, _created = ImportMapping.objects.update_or_create(
+        creditor=creditor, kind=kind, defaults={"mapping": dict(mapping)}
+    )
+    return saved
+
+
+@transaction.atomic
+def import_job_create(
+    *,
+    user,
+    kind: str,
+    file,
+    portfolio: Portfolio,
+    mapping: dict | None = None,
+    whole_portfolio: bool = False,
+    dry_run: bool = False,
+    save_mapping: bool = True,
+) -> ImportJob:
+    """Store an uploaded file as an ImportJob and queue it for a worker (after commit).
+
+    `file` is a Django File or UploadedFile (CSV or XLSX). `mapping` ({field: header}) is
+    the confirmed mapping; without it the worker detects the columns. A confirmed mapping is
+    saved for the portfolio's creditor unless `save_mapping` is false. Raises
+    PermissionDenied for anyone but an admin and ValidationError for a file we cannot take.
+    """
+    from debtors.tasks import run_import_job
+
+    if not can_import(user):
+        raise PermissionDenied(_("Only administrators load files."))
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": _("Unknown kind of import: %(kind)s.") % {"kind": kind}})
+    name = Path(getattr(file, "name", "") or "").name
+    if not name.lower().endswith(IMPORT_EXTENSIONS):
+        raise ValidationError({"file": _("Send a CSV or an Excel (.xlsx) file.")})
+    if getattr(file, "size", None) == 0:
+        raise ValidationError({"file": _("The file is empty.")})
+    if mapping is not None and not isinstance(mapping, dict):
+        raise ValidationError({"mapping": _("The mapping must be an object from field name to column header.")})
+    job = ImportJob(
+        kind=kind,
+        portfolio=portfolio,
+        original_name=name[:255],
+        mapping=mapping or None,
+        whole_portfolio=whole_portfolio and kind == ImportKind.PORTFOLIO,
+        dry_run=dry_run,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        created_by=user,
+    )
+    job.file.save(name, file, save=False)
+    job.save()
+    if mapping and save_mapping and not dry_run:
+        import_mapping_save(creditor=portfolio.creditor, kind=kind, mapping=mapping)
+    transaction.on_commit(lambda: run_import_job.delay(job.pk))
+    return job
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """Run a queued ImportJob with the same engine as the commands, writing its progress.
+
+    Safe to call twice: only a pending job is started (compare-and-set), so a second
+    delivery of the task does nothing. Not wrapped in a transaction on purpose: progress
+    updates must commit while the import's own transaction is still open.
+    """
+    from debtors.importing.loading import ImportFileError, portfolio_import
+    from promises.importing import payments_import
+
+    started = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+    )
+    job = ImportJob.objects.select_related("portfolio", "created_by").get(pk=job_id)
+    if not started:
+        return job
+
+    def progress(done: int, total: int | None) -> None:
+        ImportJob.objects.filter(pk=job_id).update(rows_done=done, rows_total=total)
+
+    try:
+        with translation.override(job.language), job.file.open("rb") as stream:
+            if job.kind == ImportKind.PORTFOLIO:
+                result = portfolio_import(
+                    file=stream,
+                    portfolio=job.portfolio,
+                    mapping=job.mapping,
+                    whole_portfolio=job.whole_portfolio,
+                    dry_run=job.dry_run,
+                    progress=progress,
+                )
+            else:
+                result = payments_import(
+                    file=stream, portfolio=job.portfolio, mapping=job.mapping, recorded_by=job.created_by,
+                    dry_run=job.dry_run, progress=progress,
+                )
+    except ImportFileError as error:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED, error_message=str(error.message), finished_at=timezone.now()
+        )
+    except Exception:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED,
+            error_message=_("The import stopped on an unexpected error; nothing was saved. Tell your administrator."),
+            finished_at=timezone.now(),
+        )
+        raise
+    else:
+        report = ""
+        if result.report_path:
+            report = Path(result.report_path).relative_to(settings.MEDIA_ROOT).as_posix()
+        rows = result.created + result.updated + result.unchanged + result.rejected
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.DONE,
+            rows_done=rows,
+            rows_total=rows,
+            created_count=result.created,
+            updated_count=result.updated,
+            unchanged_count=result.unchanged,
+            rejected_count=result.rejected,
+            recalled_count=result.recalled,
+            report=report,
+            finished_at=timezone.now(),
+        )
+    job.refresh_from_db()
+    return job
+
+
+# --- Assignment after an import ------------------------------------------------------------
+
+ROUND_ROBIN = "round_robin"
+BALANCED = "balanced"
+
+
+def _assignment_plan_sql(*, method: str, collector_ids: list[int]) -> tuple[str, list]:
+    """SQL selecting (debtor id, open balance, collector id) for every unassigned debtor of a
+    portfolio ("%s" first parameter: the portfolio), in both databases' dialect.
+
+    Round-robin deals debtors in id order, one each in turn. Balanced deals them from the
+    largest open balance down in a snake (1, 2, 3, 3, 2, 1, 1, 2 …), which keeps the totals
+    within about one debt of each other without a loop in Python.
+    """
+    n = len(collector_ids)
+    order = "id" if method == ROUND_ROBIN else "balance DESC, id"
+    # "%%" is a literal "%" (modulo) in a statement with parameters, in both databases.
+    slot = "r %% {n}" if method == ROUND_ROBIN else "CASE WHEN (r / {n}) %% 2 = 0 THEN r %% {n} ELSE {n} - 1 - r %% {n} END"
+    slot = slot.format(n=n)
+    collector = "CASE slot " + " ".join("WHEN %s THEN %s" for _ in collector_ids) + " END"
+    params = [value for index, pk in enumerate(collector_ids) for value in (index, pk)]
+    sql = f"""
+        SELECT id, balance, {collector} AS collector_id FROM (
+            SELECT id, balance, {slot} AS slot FROM (
+                SELECT id, balance, ROW_NUMBER() OVER (ORDER BY {order}) - 1 AS r FROM (
+                    SELECT d.id, COALESCE((SELECT SUM(t.balance) FROM debtors_debt t
+                                           WHERE t.debtor_id = d.id AND t.recalled_on IS NULL), 0) AS balance
+                    FROM debtors_debtor d WHERE d.portfolio_id = %s AND d.assigned_to_id IS NULL
+                ) open_balance
+            ) ranked
+        ) slotted"""
+    # The CASE's parameters come before the portfolio's in the statement text.
+    return sql, params
+
+
+def _checked_collectors(collectors) -> list[int]:
+    from collections_crm.users.models import Role
+
+    ids = sorted({user.pk for user in collectors if user.role == Role.COLLECTOR and user.is_active})
+    if not ids:
+        raise ValidationError({"collectors": _("Choose at least one active collector.")})
+    return ids
+
+
+def assignment_preview(*, portfolio: Portfolio, collectors, method: str) -> list[dict]:
+    """Who would get how many debtors and how much balance; nothing is written."""
+    from collections_crm.users.models import User
+
+    ids = _checked_collectors(collectors)
+    plan, params = _assignment_plan_sql(method=method, collector_ids=ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT collector_id, COUNT(*), COALESCE(SUM(balance), 0) FROM ({plan}) p GROUP BY collector_id",
+            [*params, portfolio.pk],
+        )
+        rows = {collector_id: (count, total) for collector_id, count, total in cursor.fetchall()}
+    users = User.objects.in_bulk(ids)
+    return [
+        {"collector": users[pk], "debtors": rows.get(pk, (0, 0))[0], "balance": Decimal(str(rows.get(pk, (0, 0))[1]))}
+        for pk in ids
+    ]
+
+
+@transaction.atomic
+def debtors_assign_unassigned(*, user, portfolio: Portfolio, collectors, method: str) -> int:
+    """Give a portfolio's unassigned debtors to `collectors` (one UPDATE); returns how many.
+
+    Only debtors still unassigned when it runs are touched, so applying a stale preview
+    never takes a debtor from the collector someone gave it to meanwhile.
+    """
+    if not can_manage_portfolios(user):
+        raise PermissionDenied(_("Only administrators assign portfolios."))
+    if method not in (ROUND_ROBIN, BALANCED):
+        raise ValidationError({"method": _("Unknown way to spread debtors.")})
+    ids = _checked_collectors(collectors)
+    plan, params = _assignment_plan_sql(method=method, collector_ids=ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE debtors_debtor SET assigned_to_id = p.collector_id, updated_at = %s
+                FROM ({plan}) p WHERE debtors_debtor.id = p.id AND debtors_debtor.assigned_to_id IS NULL""",
+            [connection.ops.adapt_datetimefield_value(timezone.now()), *params, portfolio.pk],
+        )
+        return cursor.rowcount

@@ -1,9 +1,9 @@
-"""Loading a creditor's portfolio file into the database: the writing half of the importer.
+"""Loading a creditor's portfolio file into the database: the reading and checking half.
 
 `portfolio_import` is the service a management command, a Celery task or a web page calls.
-Rows are streamed and written in batches of BATCH_SIZE with set-based upserts
-(`bulk_create(update_conflicts=True)`, which is `INSERT … ON CONFLICT DO UPDATE` on
-PostgreSQL and SQLite), never one `save()` per row.
+Rows are streamed from the file (CSV or XLSX), checked cell by cell, and the valid ones
+staged in batches of BATCH_SIZE (COPY on PostgreSQL); staging.py then merges them with a
+fixed number of set-based statements, never one `save()` per row.
 
 Decisions worth knowing:
 - A row is keyed by (customer code, account reference); without an account reference the
@@ -12,10 +12,11 @@ Decisions worth knowing:
   Several accounts of one customer are several rows with the same customer code.
 - A balance that changes leaves a BalanceChange row with the old and the new balance.
 - A debt that was recalled and comes back in a file is active again (recalled_on cleared).
-- A customer's details (name, document, e-mail, zone) come from their first row in a batch.
+- A customer's details (name, document, e-mail, zone) come from their first row in the file.
 - Phones are only ever added; a number already on file is left as it is.
 - The rejected-rows report is written for a dry run too: it is how a file is checked.
-- The whole import is one transaction: a file that turns unreadable half-way loads nothing.
+- Nothing real is written until the whole file has been read, and then in one transaction:
+  a file that turns unreadable half-way loads nothing.
 """
 
 import csv
@@ -37,10 +38,21 @@ from django.utils.translation import gettext_lazy as _
 
 from debtors.importing.mapping import PHONE_FIELDS, PORTFOLIO, mapping_from_json, suggest_mapping
 from debtors.importing.phones import normalise_phone, split_phones
-from debtors.importing.reading import HEADER_SEARCH_ROWS, SNIFF_BYTES, find_header, iter_csv_rows, sniff_csv
+from debtors.importing.reading import (
+    HEADER_SEARCH_ROWS,
+    SNIFF_BYTES,
+    XlsxRows,
+    count_csv_records,
+    find_header,
+    is_old_xls,
+    is_xlsx,
+    iter_csv_rows,
+    sniff_csv,
+)
+from debtors.importing.staging import Staging
 from debtors.importing.values import ValueProblem, decimal_style_of, parse_amount, parse_date
 from debtors.markets import COUNTRY_DEFAULTS, CURRENCY_CHOICES
-from debtors.models import BalanceChange, Creditor, Debt, Debtor, Phone, Portfolio
+from debtors.models import Creditor, Portfolio
 
 BATCH_SIZE = 5000
 REQUIRED_FIELDS = ("external_id", "full_name", "balance", "due_date")
@@ -83,10 +95,11 @@ class _Rollback(Exception):
 
 
 class SourceFile:
-    """A CSV opened for streaming: its header, its column mapping, and its data rows.
+    """A CSV or XLSX opened for streaming: its header, its column mapping, and its data rows.
 
     `rows()` yields (record number, cells); record numbers count from 1 at the file's
-    first record, so the header of a file with two title lines is record 3.
+    first record, so the header of a file with two title lines is record 3 (for Excel, the
+    row number Excel shows). `rows_total` estimates the records, for a progress bar.
     """
 
     def __init__(self, stream: BinaryIO, *, mapping=None, file_kind: str = PORTFOLIO, required=()):
@@ -96,11 +109,23 @@ class SourceFile:
             raise ImportFileError(_("The file cannot be read: %(error)s") % {"error": error}) from None
         if not head or not head.strip():
             raise ImportFileError(_("The file is empty."))
-        if b"\x00" in head:
-            raise ImportFileError(_("This is not a CSV file: it holds binary data."))
-        fmt = sniff_csv(head)
         stream.seek(0)
-        self._records = enumerate(iter_csv_rows(stream, fmt, skip_blank=False), start=1)
+        if is_xlsx(head):
+            try:
+                sheet = XlsxRows(stream)
+            except ValueProblem as problem:
+                raise ImportFileError(str(problem)) from None
+            self.rows_total = sheet.rows_total
+            records = iter(sheet)
+        elif is_old_xls(head):
+            raise ImportFileError(_("Old Excel files (.xls) cannot be read: save the sheet as .xlsx or CSV and send it again."))
+        elif b"\x00" in head:
+            raise ImportFileError(_("This is not a CSV file: it holds binary data."))
+        else:
+            fmt = sniff_csv(head)
+            self.rows_total = count_csv_records(stream) if stream.seekable() else None
+            records = iter_csv_rows(stream, fmt, skip_blank=False)
+        self._records = enumerate(records, start=1)
         first = list(itertools.islice(self._guarded(self._records), HEADER_SEARCH_ROWS))
         try:
             header_index = find_header([cells for _number, cells in first])
@@ -122,6 +147,9 @@ class SourceFile:
                 _("No column was found for: %(fields)s. Columns in the file: %(headers)s.")
                 % {"fields": ", ".join(missing), "headers": ", ".join(h for h in self.headers if h) or "—"}
             )
+        self.header_row = first[header_index][0]
+        if self.rows_total is not None:
+            self.rows_total = max(self.rows_total - self.header_row, 0)
         self._pending = first[header_index + 1 :]
 
     def _guarded(self, records) -> Iterator[tuple[int, list[str]]]:
@@ -134,7 +162,7 @@ class SourceFile:
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         for number, cells in itertools.chain(self._pending, self._guarded(self._records)):
-            if any(cell.strip() for cell in cells):
+            if "".join(cells).strip():  # blank lines (";;;;" below a table) are skipped
                 yield number, cells
 
     def header_of(self, field_name: str) -> str:
@@ -199,57 +227,71 @@ class ParsedRow:
 
 
 class _RowParser:
+    """Checks one row's cells; written for a million rows: column positions are looked up
+    once, cells read by index, and no closure is made per row."""
+
     def __init__(self, source: SourceFile, portfolio: Portfolio, report: RejectReport):
         self.source = source
         self.portfolio = portfolio
         self.report = report
         self.day_first = portfolio.country != "US"
         self.decimal_hints: dict[str, str | None] = {}
+        mapping = source.mapping
+        self.width = max(mapping.values(), default=-1) + 1
+        self.col = {name: mapping.get(name) for name in (
+            "external_id", "full_name", "first_name", "last_name", "balance", "due_date", "original_amount",
+            "national_id", "email", "time_zone", "product", "currency", "account_reference",
+        )}
+        self.phone_cols = [(mapping[name], source.header_of(name)) for name in PHONE_FIELDS if name in mapping]
+        self.names_in_one = "full_name" in mapping
 
     def learn_decimal_style(self, rows) -> None:
         for name in ("balance", "original_amount"):
             samples = [self.source.cell(cells, name) or "" for _number, cells in rows]
             self.decimal_hints[name] = decimal_style_of(samples) if name in self.source.mapping else None
 
+    def _text(self, cells, name, limit, problems) -> str | None:
+        value = cells[self.col[name]].strip()
+        if not value:
+            problems.append((self.source.header_of(name), value, ValueProblem("blank", _("The cell is empty."))))
+            return None
+        if len(value) > limit:
+            problems.append((self.source.header_of(name), value, ValueProblem(
+                "too_long", _("The text is longer than %(limit)s characters."), {"limit": limit})))
+            return None
+        return value
+
     def parse(self, number: int, cells: list[str]) -> ParsedRow | None:
         """The row's values, or None after reporting why the row is rejected."""
-        cell = lambda name: self.source.cell(cells, name)  # noqa: E731
+        if len(cells) < self.width:
+            cells = cells + [""] * (self.width - len(cells))
+        col = self.col
         problems: list[tuple[str, str, object]] = []
 
-        def required(name, read):
-            text = cell(name) or ""
-            try:
-                return read(text)
-            except ValueProblem as problem:
-                problems.append((self.source.header_of(name), text, problem))
-                return None
-
-        def text_of(value: str, limit: int):
-            value = value.strip()
-            if not value:
-                raise ValueProblem("blank", _("The cell is empty."))
-            if len(value) > limit:
-                raise ValueProblem("too_long", _("The text is longer than %(limit)s characters."), {"limit": limit})
-            return value
-
-        def balance_of(text: str):
-            amount = parse_amount(text, decimal_hint=self.decimal_hints.get("balance"))
-            if amount < 0:
-                raise ValueProblem("negative", _("The balance cannot be negative: “%(text)s”."), {"text": text})
-            return amount
-
-        external_id = required("external_id", lambda text: text_of(text, 64))
-        if "full_name" in self.source.mapping:
-            full_name = required("full_name", lambda text: text_of(text, 200))
+        external_id = self._text(cells, "external_id", 64, problems)
+        if self.names_in_one:
+            full_name = self._text(cells, "full_name", 200, problems)
         else:  # first and last names in two columns
-            full_name = required("first_name", lambda text: text_of(text, 200))
-            if full_name and cell("last_name"):
-                full_name = f"{full_name} {cell('last_name')}"[:200]
-        balance = required("balance", balance_of)
-        due_date = required("due_date", lambda text: parse_date(text, day_first=self.day_first))
+            full_name = self._text(cells, "first_name", 200, problems)
+            if full_name and col["last_name"] is not None and (last := cells[col["last_name"]].strip()):
+                full_name = f"{full_name} {last}"[:200]
+        balance_text = cells[col["balance"]].strip()
+        try:
+            balance = parse_amount(balance_text, decimal_hint=self.decimal_hints.get("balance"))
+            if balance < 0:
+                raise ValueProblem("negative", _("The balance cannot be negative: “%(text)s”."), {"text": balance_text})
+        except ValueProblem as problem:
+            problems.append((self.source.header_of("balance"), balance_text, problem))
+            balance = None
+        due_text = cells[col["due_date"]].strip()
+        try:
+            due_date = parse_date(due_text, day_first=self.day_first)
+        except ValueProblem as problem:
+            problems.append((self.source.header_of("due_date"), due_text, problem))
+            due_date = None
 
         original_amount = None
-        if text := cell("original_amount"):
+        if col["original_amount"] is not None and (text := cells[col["original_amount"]].strip()):
             try:
                 original_amount = parse_amount(text, decimal_hint=self.decimal_hints.get("original_amount"))
                 if original_amount <= 0:
@@ -259,7 +301,7 @@ class _RowParser:
                 original_amount = None
         if balance is not None and balance == 0 and original_amount is None:
             problems.append(
-                (self.source.header_of("balance"), cell("balance"), _("A debt with a zero balance needs its original amount."))
+                (self.source.header_of("balance"), balance_text, _("A debt with a zero balance needs its original amount."))
             )
         if problems:
             for column, value, reason in problems:
@@ -267,155 +309,52 @@ class _RowParser:
             return None
 
         debtor = {"full_name": full_name}
-        if (national_id := cell("national_id")) is not None:
-            debtor["national_id"] = national_id[:32]
-        if (email := cell("email")) is not None:
+        if col["national_id"] is not None:
+            debtor["national_id"] = cells[col["national_id"]].strip()[:32]
+        if col["email"] is not None:
+            email = cells[col["email"]].strip()
             try:
                 if email:
                     validate_email(email)
                 debtor["email"] = email
             except ValidationError:
                 self.report.add(number, self.source.header_of("email"), email, _("“%(text)s” is not an e-mail address.") % {"text": email})
-        if time_zone := cell("time_zone"):
+        if col["time_zone"] is not None and (time_zone := cells[col["time_zone"]].strip()):
             if time_zone in _time_zones():
                 debtor["time_zone"] = time_zone
             else:
                 self.report.add(number, self.source.header_of("time_zone"), time_zone, _("“%(text)s” is not a time zone.") % {"text": time_zone})
 
         debt = {"balance": balance, "due_date": due_date, "original_amount": original_amount}
-        if (product := cell("product")) is not None:
-            debt["product"] = product[:100]
-        currency = (cell("currency") or "").upper()
-        if currency and currency not in _CURRENCIES:
-            self.report.add(number, self.source.header_of("currency"), cell("currency"), _("“%(text)s” is not a currency we handle.") % {"text": cell("currency")})
-            currency = ""
+        if col["product"] is not None:
+            debt["product"] = cells[col["product"]].strip()[:100]
+        currency = ""
+        if col["currency"] is not None and (written := cells[col["currency"]].strip()):
+            currency = written.upper()
+            if currency not in _CURRENCIES:
+                self.report.add(number, self.source.header_of("currency"), written, _("“%(text)s” is not a currency we handle.") % {"text": written})
+                currency = ""
         debt["currency"] = currency or self.portfolio.currency
 
-        account_reference = (cell("account_reference") or "")[:64] or external_id
+        account_reference = external_id
+        if col["account_reference"] is not None:
+            account_reference = cells[col["account_reference"]].strip()[:64] or external_id
 
         phones = []
-        for name in PHONE_FIELDS:
-            text = cell(name)
+        country = self.portfolio.country
+        for column, header in self.phone_cols:
+            text = cells[column].strip()
             if not text:
                 continue
             for piece in split_phones(text):
                 try:
-                    number_e164 = normalise_phone(piece, self.portfolio.country)
+                    number_e164 = normalise_phone(piece, country)
                 except ValueProblem as problem:
-                    self.report.add(number, self.source.header_of(name), piece, problem)
+                    self.report.add(number, header, piece, problem)
                     continue
                 if number_e164 not in phones:
                     phones.append(number_e164)
         return ParsedRow(number, external_id, account_reference, debtor, debt, phones)
-
-
-# --- Writing a batch -----------------------------------------------------------------------
-
-
-def _write_batch(portfolio: Portfolio, rows: list[ParsedRow], result: ImportResult, seen_debtor_ids: set[int], now: datetime):
-    """Upsert one batch: debtors, then debts, then phones, each with one bulk statement.
-
-    1. Read what exists for the batch's customer codes (one query) and compare.
-    2. Insert new debtors and update changed ones in one INSERT … ON CONFLICT.
-    3. The same for debts, keyed by (debtor, account reference); changed balances leave a
-       BalanceChange row.
-    4. Add phones the debtor does not have yet (ON CONFLICT DO NOTHING).
-    5. Count each row: created (its debt is new), updated (anything changed), unchanged.
-    """
-    external_ids = {row.external_id for row in rows}
-    existing = {
-        values["external_id"]: values
-        for values in Debtor.objects.filter(portfolio=portfolio, external_id__in=external_ids).values(
-            "pk", "external_id", *_DEBTOR_FIELDS
-        )
-    }
-    first_row_of: dict[str, ParsedRow] = {}
-    for row in rows:
-        first_row_of.setdefault(row.external_id, row)
-    changed_debtors = set()
-    to_upsert = []
-    update_fields = {"updated_at"}
-    for external_id, row in first_row_of.items():
-        before = existing.get(external_id)
-        update_fields.update(row.debtor)
-        if before is None or any(before[name] != value for name, value in row.debtor.items()):
-            changed_debtors.add(external_id)
-            values = {"time_zone": portfolio.default_time_zone, **row.debtor}
-            to_upsert.append(Debtor(portfolio=portfolio, external_id=external_id, **values))
-    if to_upsert:
-        Debtor.objects.bulk_create(
-            to_upsert,
-            update_conflicts=True,
-            unique_fields=["portfolio", "external_id"],
-            update_fields=sorted(update_fields),
-        )
-    new_debtor_ids = dict(
-        Debtor.objects.filter(portfolio=portfolio, external_id__in=external_ids - existing.keys()).values_list(
-            "external_id", "pk"
-        )
-    )
-    debtor_id = {**{key: values["pk"] for key, values in existing.items()}, **new_debtor_ids}
-    seen_debtor_ids.update(debtor_id.values())
-
-    # By debtor only: with a second IN list on account_reference SQLite picks a plan a
-    # thousand times slower, and a debtor has few debts.
-    old_debts = {
-        (values["debtor_id"], values["account_reference"]): values
-        for values in Debt.objects.filter(debtor_id__in=[values["pk"] for values in existing.values()]).values("pk", "debtor_id", "account_reference", "balance", "original_amount", "product", "currency", "due_date", "recalled_on")
-    }
-    debts, balance_changes, changed_rows = [], [], set()
-    debt_update_fields = {"balance", "due_date", "currency", "recalled_on", "updated_at"}
-    for row in rows:
-        key = (debtor_id[row.external_id], row.account_reference)
-        before = old_debts.get(key)
-        values = dict(row.debt)
-        if values["original_amount"] is None:
-            if before is not None:
-                values["original_amount"] = before["original_amount"]
-            else:
-                values["original_amount"] = values["balance"]
-        else:
-            debt_update_fields.add("original_amount")
-        if "product" in values:
-            debt_update_fields.add("product")
-        values["recalled_on"] = None
-        if before is not None and all(before[name] == value for name, value in values.items()):
-            continue
-        changed_rows.add(row.number)
-        if before is not None and before["balance"] != values["balance"]:
-            balance_changes.append(
-                BalanceChange(debt_id=before["pk"], old_balance=before["balance"], new_balance=values["balance"], at=now)
-            )
-        debts.append(Debt(debtor_id=key[0], account_reference=row.account_reference, **values))
-    if debts:
-        Debt.objects.bulk_create(
-            debts,
-            update_conflicts=True,
-            unique_fields=["debtor", "account_reference"],
-            update_fields=sorted(debt_update_fields),
-        )
-    BalanceChange.objects.bulk_create(balance_changes)
-
-    old_phones = set(
-        Phone.objects.filter(debtor_id__in=debtor_id.values()).values_list("debtor_id", "number")
-    )
-    old_phones = {(debtor, getattr(number, "as_e164", str(number))) for debtor, number in old_phones}
-    new_phones = {}
-    for row in rows:
-        for number in row.phones:
-            key = (debtor_id[row.external_id], number)
-            if key not in old_phones and key not in new_phones:
-                new_phones[key] = Phone(debtor_id=key[0], number=number)
-                changed_rows.add(row.number)
-    Phone.objects.bulk_create(new_phones.values(), ignore_conflicts=True)
-
-    for row in rows:
-        if (debtor_id[row.external_id], row.account_reference) not in old_debts:
-            result.created += 1
-        elif row.number in changed_rows or row.external_id in changed_debtors:
-            result.updated += 1
-        else:
-            result.unchanged += 1
 
 
 # --- The service ---------------------------------------------------------------------------
@@ -461,14 +400,20 @@ def portfolio_import(
     whole_portfolio: bool = False,
     dry_run: bool = False,
     today: date | None = None,
+    progress=None,
 ) -> ImportResult:
-    """Load a portfolio file (a path or a binary stream) into `portfolio`.
+    """Load a portfolio file (a path or a binary stream, CSV or XLSX) into `portfolio`.
 
     `mapping` is a saved mapping ({"field": "header"}, or its JSON text); without it the
     columns are guessed with suggest_mapping. `whole_portfolio` says the file is the whole
     portfolio: debts of debtors absent from it are marked recalled today (nothing is
     deleted). `dry_run` does everything, counts, writes the report, and rolls back.
-    Raises ImportFileError when the file cannot be read at all.
+    `progress`, if given, is called as progress(rows_done, rows_total_or_None) while the
+    file is read. Raises ImportFileError when the file cannot be read at all.
+
+    Two phases: the file is read, checked and staged (see staging.py) — nothing real is
+    written, so a file that turns unreadable half-way loads nothing — then one transaction
+    merges the staged rows.
     """
     now = timezone.now()
     today = today or timezone.localdate()
@@ -479,12 +424,25 @@ def portfolio_import(
         report = RejectReport(f"portfolio-{portfolio.pk}")
         result.report_path = report.path
         try:
-            with transaction.atomic():
-                _load(source, portfolio, report, result, whole_portfolio=whole_portfolio, today=today, now=now)
-                if dry_run:
-                    raise _Rollback
-        except _Rollback:
-            pass
+            with Staging() as staging:
+                _stage(source, portfolio, staging, report, result, progress)
+                for row, external_id, first_row in staging.duplicates():
+                    result.rejected += 1
+                    report.add(
+                        row,
+                        source.header_of("external_id"),
+                        external_id,
+                        _("Row %(row)s already has this customer code and account; this row was skipped.") % {"row": first_row},
+                    )
+                try:
+                    with transaction.atomic():
+                        counts = staging.merge(portfolio=portfolio, now=now, today=today, whole_portfolio=whole_portfolio)
+                        if dry_run:
+                            raise _Rollback
+                except _Rollback:
+                    pass
+                result.created, result.updated = counts["created"], counts["updated"]
+                result.unchanged, result.recalled = counts["unchanged"], counts["recalled"]
         finally:
             report.close()
             result.problems = report.problems
@@ -494,10 +452,9 @@ def portfolio_import(
     return result
 
 
-def _load(source, portfolio, report, result, *, whole_portfolio, today, now) -> None:
+def _stage(source, portfolio, staging, report, result, progress) -> None:
     parser = _RowParser(source, portfolio, report)
-    first_row_of: dict[tuple[str, str], int] = {}
-    seen_debtor_ids: set[int] = set()
+    done = 0
     for index, raw_batch in enumerate(batches(source.rows())):
         if index == 0:
             parser.learn_decimal_style(raw_batch)
@@ -506,25 +463,9 @@ def _load(source, portfolio, report, result, *, whole_portfolio, today, now) -> 
             row = parser.parse(number, cells)
             if row is None:
                 result.rejected += 1
-                continue
-            key = (row.external_id, row.account_reference)
-            if key in first_row_of:
-                result.rejected += 1
-                report.add(
-                    number,
-                    source.header_of("external_id"),
-                    row.external_id,
-                    _("Row %(row)s already has this customer code and account; this row was skipped.")
-                    % {"row": first_row_of[key]},
-                )
-                continue
-            first_row_of[key] = number
-            parsed.append(row)
-        if parsed:
-            _write_batch(portfolio, parsed, result, seen_debtor_ids, now)
-    if whole_portfolio:
-        # Walk the portfolio's active debts rather than send a NOT IN with a million ids.
-        active = Debt.objects.filter(debtor__portfolio=portfolio, recalled_on__isnull=True).values_list("pk", "debtor_id")
-        absent = [pk for pk, debtor in active.iterator(chunk_size=10_000) if debtor not in seen_debtor_ids]
-        for chunk in batches(absent):
-            result.recalled += Debt.objects.filter(pk__in=chunk).update(recalled_on=today, updated_at=now)
+            else:
+                parsed.append(row)
+        staging.add(parsed)
+        done += len(raw_batch)
+        if progress is not None:
+            progress(done, max(source.rows_total or 0, done) or None)

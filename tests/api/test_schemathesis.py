@@ -14,6 +14,7 @@ import traceback
 import pytest
 import schemathesis
 from django.core.signals import got_request_exception, request_finished, request_started
+from django.core.files.base import ContentFile
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
 from drf_spectacular.generators import SchemaGenerator
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from collections_crm.users.services import api_token_issue
+from debtors.services import import_job_create
 from tests import factories
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
@@ -63,10 +65,15 @@ def server_errors():
 
 
 @pytest.fixture
-def real_objects(keep_test_connection, ana, carla, diego, mateo):
+def real_objects(keep_test_connection, settings, tmp_path, ana, carla, diego, mateo):
+    settings.MEDIA_ROOT = tmp_path / "media"  # uploaded files land here
     follow_up = factories.make_follow_up(debtor=diego, assigned_to=carla)
     promise = factories.make_promise(debtor=diego, collector=carla)
     _token, key = api_token_issue(user=ana, name="schemathesis")
+    job = import_job_create(
+        user=ana, kind="portfolio", file=ContentFile(b"external_id;full_name\nC-1;Ana\n", name="cartera.csv"),
+        portfolio=diego.portfolio,
+    )
     return {
         "headers": {"Authorization": f"Bearer {key}"},
         "path": {
@@ -75,6 +82,7 @@ def real_objects(keep_test_connection, ana, carla, diego, mateo):
             "debt_id": diego.debts.get().pk,
             "promise_id": promise.pk,
             "follow_up_id": follow_up.pk,
+            "job_id": job.pk,
         },
         "body": {"debtor": diego.pk, "phone": diego.phones.get().pk, "debt": diego.debts.get().pk},
     }

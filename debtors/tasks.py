@@ -1,0 +1,11 @@
+"""Import jobs. Thin: ids in, one service call; the service's compare-and-set makes a
+second delivery of the same job harmless."""
+
+from celery import shared_task
+
+from debtors import services
+
+
+@shared_task(name="debtors.tasks.run_import_job")
+def run_import_job(job_id: int) -> str:
+    return services.import_job_run(job_id=job_id).status

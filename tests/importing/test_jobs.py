@@ -1,0 +1,85 @@
+"""Import jobs: created by admins only, run by a worker with the commands' engine, progress kept."""
+
+from unittest import mock
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.utils import translation
+
+from debtors import services
+from debtors.importing.loading import portfolio_get_or_create
+from debtors.models import Debtor, ImportJob, ImportMapping
+from debtors.tasks import run_import_job
+
+pytestmark = pytest.mark.django_db
+
+CSV = (
+    "Cartera de Banco Andino\r\n\r\n"
+    "Código de cliente;Apellidos y nombres;Teléfono;Saldo deudor;Fecha de vencimiento\r\n"
+    "C-001;Muñoz Pérez, José;987 654 321;1.234,56;31/08/2026\r\n"
+    "C-002;Ríos, Ana;912345678;500,00;15/09/2026\r\n"
+    "C-003;Quispe, Rosa;12;no sé;01/10/2026\r\n"
+).encode("cp1252")
+
+
+@pytest.fixture(autouse=True)
+def media(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def lima():
+    return portfolio_get_or_create(portfolio="Tarjetas", creditor="Banco Andino", country="PE")
+
+
+def create(user, portfolio, content=CSV, name="cartera.csv", **options):
+    return services.import_job_create(
+        user=user, kind="portfolio", file=ContentFile(content, name=name), portfolio=portfolio, **options
+    )
+
+
+def test_an_admins_job_runs_on_commit_and_records_counts_and_report(ana, lima, django_capture_on_commit_callbacks):
+    with mock.patch.object(run_import_job, "delay", side_effect=lambda pk: run_import_job(pk)):
+        with django_capture_on_commit_callbacks(execute=True):
+            job = create(ana, lima)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert (job.created_count, job.updated_count, job.unchanged_count, job.rejected_count) == (2, 0, 0, 1)
+    assert job.rows_done == job.rows_total == 3
+    assert job.report.name.startswith("imports/") and job.report.size > 0
+    assert job.created_by == ana and job.started_at and job.finished_at
+    assert Debtor.objects.filter(portfolio=lima).count() == 2
+
+
+@pytest.mark.parametrize("persona", ["sofia", "carla"])
+def test_only_admins_may_start_an_import(persona, request, lima):
+    user = request.getfixturevalue(persona)
+    with pytest.raises(PermissionDenied):
+        create(user, lima)
+    assert not ImportJob.objects.exists()
+
+
+def test_a_file_that_cannot_be_read_fails_the_job_with_one_clear_message(ana, lima):
+    job = create(ana, lima, content=b"\x00\x01\x02 binary", name="cartera.csv")
+    with translation.override("en"):
+        run_import_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert "not a CSV" in job.error_message or "cannot be read" in job.error_message
+    assert not Debtor.objects.exists()
+
+
+def test_running_a_job_twice_loads_it_once(ana, lima):
+    job = create(ana, lima)
+    assert run_import_job(job.pk) == "done"
+    with mock.patch("debtors.importing.loading.portfolio_import") as engine:
+        assert run_import_job(job.pk) == "done"
+    engine.assert_not_called()
+
+
+def test_a_confirmed_mapping_is_saved_for_the_creditor(ana, lima):
+    mapping = {"external_id": "Código de cliente", "full_name": "Apellidos y nombres", "balance": "Saldo deudor",
+               "due_date": "Fecha de vencimiento"}
+    create(ana, lima, mapping=mapping)
+    assert ImportMapping.objects.get(creditor=lima.creditor, kind="portfolio").mapping == mapping
