@@ -91,9 +91,12 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_display = ("original_name", "kind", "portfolio", "status", "rows_done", "rows_total", "created_count",
                     "updated_count", "unchanged_count", "rejected_count", "created_by", "created_at")
     list_filter = ("kind", "status")
+    search_fields = ("original_name", "portfolio__name", "portfolio__creditor__name")
     readonly_fields = [field.name for field in ImportJob._meta.fields]
 
 
 @admin.register(ImportMapping)
 class ImportMappingAdmin(admin.ModelAdmin):
     list_display = ("creditor", "kind", "updated_at")
+    list_filter = ("kind",)
+    search_fields = ("creditor__name",)
