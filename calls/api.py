@@ -24,7 +24,7 @@ from collections_crm.api.filters import IdFilter, MomentFilter
 from collections_crm.api.views import ApiView, ListApiView
 from collections_crm.permissions import debtor_scope
 from debtors.models import Debt, Phone
-from debtors.selectors import debtor_get_for_user
+from debtors.selectors import debtor_get_for_action
 
 ERRORS = {400: ErrorSerializer, 404: ErrorSerializer}
 
@@ -67,7 +67,7 @@ class ContactVerdictApi(ApiView):
     @extend_schema(tags=["calls"], parameters=[VerdictQuerySerializer], responses={200: VerdictSerializer, **ERRORS})
     def get(self, request, debtor_id: int):
         """May the debtor be contacted on this channel now (or at `at`)? The reasons, and when next."""
-        debtor = debtor_get_for_user(request.user, debtor_id)
+        debtor = debtor_get_for_action(request.user, debtor_id)
         query = VerdictQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         phone = None
@@ -193,7 +193,7 @@ class CallListCreateApi(ListApiView):
         data = CallInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        debtor = debtor_get_for_user(request.user, values["debtor"])
+        debtor = debtor_get_for_action(request.user, values["debtor"])
         phone = get_object_or_404(Phone, pk=values["phone"], debtor=debtor)
         debt = get_object_or_404(Debt, pk=values["debt"], debtor=debtor) if "debt" in values else None
         override_reason = values.get("override_reason", "").strip()

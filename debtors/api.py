@@ -23,6 +23,7 @@ from debtors import services
 from debtors.models import HOLD_FIELDS, Debt, Debtor, ImportJob, ImportKind, Phone, Portfolio
 from debtors.selectors import (
     days_past_due,
+    debtor_get_for_action,
     debtor_get_for_user,
     debtor_list_for_user,
     debtor_local_today,
@@ -196,7 +197,7 @@ class DebtorDetailApi(ApiView):
     @extend_schema(tags=["debtors"], request=HoldsSerializer, responses={200: DebtorDetailSerializer, **ERRORS})
     def patch(self, request, debtor_id: int):
         """Set or lift holds; the contact policy applies them at once."""
-        debtor = debtor_get_for_user(request.user, debtor_id)
+        debtor = debtor_get_for_action(request.user, debtor_id)
         data = HoldsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.debtor_holds_update(debtor=debtor, by=request.user, holds=data.validated_data)
@@ -207,7 +208,7 @@ class PhoneCreateApi(ApiView):
     @extend_schema(tags=["debtors"], request=PhoneCreateSerializer, responses={201: PhoneSerializer, **ERRORS})
     def post(self, request, debtor_id: int):
         """Add a number to a debtor (E.164 after reading it in the portfolio's country)."""
-        debtor = debtor_get_for_user(request.user, debtor_id)
+        debtor = debtor_get_for_action(request.user, debtor_id)
         data = PhoneCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         phone = services.phone_add(debtor=debtor, by=request.user, **data.validated_data)
@@ -218,7 +219,7 @@ class PhoneUpdateApi(ApiView):
     @extend_schema(tags=["debtors"], request=PhoneWriteSerializer, responses={200: PhoneSerializer, **ERRORS})
     def patch(self, request, debtor_id: int, phone_id: int):
         """Change a number's kind, relationship, status or consents."""
-        debtor = debtor_get_for_user(request.user, debtor_id)
+        debtor = debtor_get_for_action(request.user, debtor_id)
         phone = get_object_or_404(Phone.objects.select_related("debtor"), pk=phone_id, debtor=debtor)
         data = PhoneWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
