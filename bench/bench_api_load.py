@@ -195,6 +195,7 @@ def main() -> None:
     if connection.vendor != "postgresql":
         raise SystemExit("Set DATABASE_URL to a PostgreSQL server: the load test needs concurrent writers.")
 
+    load_average = os.getloadavg()[0]
     with throwaway_database():
         work, zone = build_data()
         local_today = datetime.now(zoneinfo.ZoneInfo(zone)).date()
@@ -248,7 +249,10 @@ the 2 cores with the server and the database.
 
 Logging a call costs {p50_ratio:.1f}× the baseline's median latency and {throughput_ratio:.1f}× its throughput
 ({logged:,} calls logged, {promised:,} promises made; answers other than 201 and failed connections count as
-errors: {load['errors']}).
+errors: {load['errors']}). With 50 clients on {args.workers} workers the latencies are mostly waiting in line:
+a worker spends about {args.workers / load['throughput'] * 1000:.0f} ms on a call and
+{args.workers / baseline['throughput'] * 1000:.0f} ms on the baseline request. The machine's load average was
+{load_average:.1f} when the run started (other people's work on the same 2 cores): read the ratios, not the times.
 """,
     )
 
