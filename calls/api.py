@@ -20,11 +20,11 @@ from calls.policy import check_contact
 from calls.services import INSTALMENT_FREQUENCIES, ContactBlocked, call_log, follow_up_complete
 from collections_crm.api.exceptions import ErrorSerializer
 from collections_crm.api.fields import AwareDateTimeField, IdField, MoneyField, within_years
-from collections_crm.api.filters import IdFilter
+from collections_crm.api.filters import IdFilter, MomentFilter
 from collections_crm.api.views import ApiView, ListApiView
 from collections_crm.permissions import debtor_scope
 from debtors.models import Debt, Phone
-from debtors.selectors import debtor_get_for_user
+from debtors.selectors import debtor_get_for_action
 
 ERRORS = {400: ErrorSerializer, 404: ErrorSerializer}
 
@@ -67,7 +67,7 @@ class ContactVerdictApi(ApiView):
     @extend_schema(tags=["calls"], parameters=[VerdictQuerySerializer], responses={200: VerdictSerializer, **ERRORS})
     def get(self, request, debtor_id: int):
         """May the debtor be contacted on this channel now (or at `at`)? The reasons, and when next."""
-        debtor = debtor_get_for_user(request.user, debtor_id)
+        debtor = debtor_get_for_action(request.user, debtor_id)
         query = VerdictQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         phone = None
@@ -153,8 +153,8 @@ class CallLoggedSerializer(CallSerializer):
 class CallFilter(django_filters.FilterSet):
     debtor = IdFilter(field_name="debtor_id")
     collector = IdFilter(field_name="collector_id")
-    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+    started_after = MomentFilter(field_name="started_at", lookup_expr="gte")
+    started_before = MomentFilter(field_name="started_at", lookup_expr="lt")
 
     class Meta:
         model = Call
@@ -193,7 +193,7 @@ class CallListCreateApi(ListApiView):
         data = CallInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        debtor = debtor_get_for_user(request.user, values["debtor"])
+        debtor = debtor_get_for_action(request.user, values["debtor"])
         phone = get_object_or_404(Phone, pk=values["phone"], debtor=debtor)
         debt = get_object_or_404(Debt, pk=values["debt"], debtor=debtor) if "debt" in values else None
         override_reason = values.get("override_reason", "").strip()
@@ -253,8 +253,8 @@ class FollowUpSerializer(serializers.ModelSerializer):
 
 class FollowUpFilter(django_filters.FilterSet):
     debtor = IdFilter(field_name="debtor_id")
-    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lte")
-    due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
+    due_before = MomentFilter(field_name="due_at", lookup_expr="lte")
+    due_after = MomentFilter(field_name="due_at", lookup_expr="gte")
 
     class Meta:
         model = FollowUp

@@ -4,7 +4,17 @@ from django.urls import path, register_converter
 
 from calls.api import CallListCreateApi, ContactVerdictApi, FollowUpCompleteApi, FollowUpListApi
 from collections_crm.api.converters import IdConverter
-from debtors.api import DebtDetailApi, DebtListApi, DebtorDetailApi, DebtorListApi, PhoneCreateApi, PhoneUpdateApi
+from debtors.api import (
+    DebtDetailApi,
+    DebtListApi,
+    DebtorDetailApi,
+    DebtorListApi,
+    ImportDetailApi,
+    ImportListCreateApi,
+    ImportRejectedRowsApi,
+    PhoneCreateApi,
+    PhoneUpdateApi,
+)
 from promises.api import PaymentCreateApi, PromiseCancelApi, PromiseListCreateApi
 
 register_converter(IdConverter, "id")
@@ -22,5 +32,8 @@ urlpatterns = [
     path("promises/<id:promise_id>/cancel/", PromiseCancelApi.as_view(), name="api-promise-cancel"),
     path("payments/", PaymentCreateApi.as_view(), name="api-payment-create"),
     path("follow-ups/", FollowUpListApi.as_view(), name="api-follow-up-list"),
+    path("imports/", ImportListCreateApi.as_view(), name="api-import-list"),
+    path("imports/<id:job_id>/", ImportDetailApi.as_view(), name="api-import-detail"),
+    path("imports/<id:job_id>/rejected/", ImportRejectedRowsApi.as_view(), name="api-import-rejected"),
     path("follow-ups/<id:follow_up_id>/complete/", FollowUpCompleteApi.as_view(), name="api-follow-up-complete"),
 ]

@@ -18,5 +18,6 @@ def navigation(request):
     items.append(("debtors", _("Debtors"), reverse("debtors:list")))
     if user.is_crm_admin:
         items.append(("portfolios", _("Portfolios"), reverse("debtors:portfolios")))
+        items.append(("imports", _("Imports"), reverse("debtors:imports")))
         items.append(("admin", _("Administration"), reverse("admin:index")))
     return {"nav_items": items}

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from debtors.models import BalanceChange, Creditor, Debt, DebtSnapshot, Debtor, Phone, Portfolio
+from debtors.models import BalanceChange, Creditor, Debt, DebtSnapshot, Debtor, ImportJob, ImportMapping, Phone, Portfolio
 
 
 @admin.register(Creditor)
@@ -84,3 +84,19 @@ class BalanceChangeAdmin(admin.ModelAdmin):
     list_filter = ("source", "at")
     search_fields = ("debt__account_reference", "debt__debtor__external_id", "debt__debtor__full_name")
     raw_id_fields = ("debt",)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "kind", "portfolio", "status", "rows_done", "rows_total", "created_count",
+                    "updated_count", "unchanged_count", "rejected_count", "created_by", "created_at")
+    list_filter = ("kind", "status")
+    search_fields = ("original_name", "portfolio__name", "portfolio__creditor__name")
+    readonly_fields = [field.name for field in ImportJob._meta.fields]
+
+
+@admin.register(ImportMapping)
+class ImportMappingAdmin(admin.ModelAdmin):
+    list_display = ("creditor", "kind", "updated_at")
+    list_filter = ("kind",)
+    search_fields = ("creditor__name",)

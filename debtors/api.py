@@ -1,22 +1,35 @@
-"""API for debtors, their phones and their debts: the same scope and services as the pages."""
+"""API for debtors, their phones and debts, and file imports: the same scope and services as the pages."""
 
 import django_filters
 from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from collections_crm.api.exceptions import ErrorSerializer
-from collections_crm.api.fields import MoneyField
+from collections_crm.api.fields import IdField, MoneyField
 from collections_crm.api.filters import IdFilter
 from collections_crm.api.views import ApiView, ListApiView
 from collections_crm.permissions import debtor_scope
 from debtors import services
-from debtors.models import HOLD_FIELDS, Debt, Debtor, Phone
-from debtors.selectors import days_past_due, debtor_get_for_user, debtor_list_for_user, debtor_local_today
+from debtors.models import HOLD_FIELDS, Debt, Debtor, ImportJob, ImportKind, Phone, Portfolio
+from debtors.selectors import (
+    days_past_due,
+    debtor_get_for_action,
+    debtor_get_for_user,
+    debtor_list_for_user,
+    debtor_local_today,
+    import_job_get_for_user,
+    import_jobs_for_user,
+)
 
 ERRORS = {400: ErrorSerializer, 404: ErrorSerializer}
 
@@ -144,12 +157,14 @@ class DebtorFilter(django_filters.FilterSet):
         return queryset.filter(total_balance__gt=0) if value else queryset.filter(total_balance__lte=0)
 
 
-@extend_schema(
-    tags=["debtors"],
-    parameters=[
-        OpenApiParameter("search", OpenApiTypes.STR, description=_("Name (part of it), customer code, national id or phone (E.164)."))
-    ],
-)
+class DebtorSearchSerializer(serializers.Serializer):
+    search = serializers.CharField(
+        required=False, allow_blank=True, max_length=200,
+        help_text=_("Name (part of it), customer code, national id or phone (E.164)."),
+    )
+
+
+@extend_schema(tags=["debtors"], parameters=[DebtorSearchSerializer])
 class DebtorListApi(ListApiView):
     queryset = Debtor.objects.none()  # for the schema; get_queryset scopes every request
     """The debtors you may reach, with balance, days past due, promise record and phones."""
@@ -159,7 +174,9 @@ class DebtorListApi(ListApiView):
     ordering_fields = ["full_name", "total_balance", "oldest_unpaid_due", "created_at", "external_id"]
 
     def get_queryset(self):
-        search = self.request.query_params.get("search", "")
+        query = DebtorSearchSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        search = query.validated_data.get("search", "")
         return debtor_list_for_user(self.request.user, search=search).prefetch_related(_phones_prefetch())
 
 
@@ -180,7 +197,7 @@ class DebtorDetailApi(ApiView):
     @extend_schema(tags=["debtors"], request=HoldsSerializer, responses={200: DebtorDetailSerializer, **ERRORS})
     def patch(self, request, debtor_id: int):
         """Set or lift holds; the contact policy applies them at once."""
-        debtor = debtor_get_for_user(request.user, debtor_id)
+        debtor = debtor_get_for_action(request.user, debtor_id)
         data = HoldsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.debtor_holds_update(debtor=debtor, by=request.user, holds=data.validated_data)
@@ -191,7 +208,7 @@ class PhoneCreateApi(ApiView):
     @extend_schema(tags=["debtors"], request=PhoneCreateSerializer, responses={201: PhoneSerializer, **ERRORS})
     def post(self, request, debtor_id: int):
         """Add a number to a debtor (E.164 after reading it in the portfolio's country)."""
-        debtor = debtor_get_for_user(request.user, debtor_id)
+        debtor = debtor_get_for_action(request.user, debtor_id)
         data = PhoneCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         phone = services.phone_add(debtor=debtor, by=request.user, **data.validated_data)
@@ -202,7 +219,7 @@ class PhoneUpdateApi(ApiView):
     @extend_schema(tags=["debtors"], request=PhoneWriteSerializer, responses={200: PhoneSerializer, **ERRORS})
     def patch(self, request, debtor_id: int, phone_id: int):
         """Change a number's kind, relationship, status or consents."""
-        debtor = debtor_get_for_user(request.user, debtor_id)
+        debtor = debtor_get_for_action(request.user, debtor_id)
         phone = get_object_or_404(Phone.objects.select_related("debtor"), pk=phone_id, debtor=debtor)
         data = PhoneWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -247,3 +264,135 @@ class DebtDetailApi(ApiView):
     def get(self, request, debt_id: int):
         """One debt."""
         return Response(DebtSerializer(get_object_or_404(debts_for_user(request.user), pk=debt_id)).data)
+
+
+# --- Imports (admins) ------------------------------------------------------------------------
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    percent = serializers.IntegerField(read_only=True)
+    seconds_left = serializers.IntegerField(read_only=True, allow_null=True, help_text=_("At the pace so far."))
+    rejected_rows_url = serializers.SerializerMethodField(help_text=_("The rejected rows as CSV, once there are any."))
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id", "kind", "portfolio", "original_name", "whole_portfolio", "dry_run", "status",
+            "rows_total", "rows_done", "percent", "seconds_left",
+            "created_count", "updated_count", "unchanged_count", "rejected_count", "recalled_count",
+            "error_message", "rejected_rows_url", "created_by", "created_at", "started_at", "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_rejected_rows_url(self, job) -> str | None:
+        if not job.report:
+            return None
+        url = reverse("api-import-rejected", args=[job.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
+class ImportCreateSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("CSV or Excel (.xlsx), as the creditor sent it."))
+    kind = serializers.ChoiceField(choices=ImportKind.choices, default=ImportKind.PORTFOLIO)
+    portfolio = IdField()
+    mapping = serializers.JSONField(
+        required=False, binary=True,
+        help_text=_('{"field": "column header"}, as JSON; without it the columns are detected.'),
+    )
+    whole_portfolio = serializers.BooleanField(
+        default=False, help_text=_("Accounts missing from the file are marked recalled (nothing is deleted).")
+    )
+    dry_run = serializers.BooleanField(default=False, help_text=_("Check the file and report; save nothing."))
+
+
+class ImportFilter(django_filters.FilterSet):
+    portfolio = IdFilter(field_name="portfolio_id")
+
+    class Meta:
+        model = ImportJob
+        fields = ["portfolio", "kind", "status"]
+
+
+class ImportListCreateApi(ListApiView):
+    queryset = ImportJob.objects.none()  # for the schema; get_queryset scopes every request
+    serializer_class = ImportJobSerializer
+    filterset_class = ImportFilter
+    ordering_fields = ["created_at"]
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return import_jobs_for_user(self.request.user).order_by("-created_at", "-pk")
+
+    @extend_schema(tags=["imports"], summary="List imports")
+    def get(self, request, *args, **kwargs):
+        """Portfolio and payment files loaded or loading (admins; everyone else sees none)."""
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        tags=["imports"],
+        summary="Upload a file",
+        request={"multipart/form-data": ImportCreateSerializer},
+        responses={202: ImportJobSerializer, 403: ErrorSerializer, **ERRORS},
+    )
+    def post(self, request):
+        """Upload a portfolio or payment file; a worker loads it. Follow `GET imports/{id}/` for progress.
+
+        Admins only (403 for others). The answer is 202 with the job, pending until a worker takes it.
+        """
+        if not services.can_import(request.user):
+            raise PermissionDenied
+        data = ImportCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        portfolio = get_object_or_404(Portfolio, pk=values["portfolio"])
+        job = services.import_job_create(
+            user=request.user,
+            kind=values["kind"],
+            file=values["file"],
+            portfolio=portfolio,
+            mapping=values.get("mapping"),
+            whole_portfolio=values["whole_portfolio"],
+            dry_run=values["dry_run"],
+        )
+        return Response(ImportJobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportDetailApi(ApiView):
+    @extend_schema(tags=["imports"], summary="Follow an import", responses={200: ImportJobSerializer, 404: ErrorSerializer})
+    def get(self, request, job_id: int):
+        """Status, rows read of the total, time left, and the counts once done."""
+        job = import_job_get_for_user(request.user, job_id)
+        return Response(ImportJobSerializer(job, context={"request": request}).data)
+
+
+class CsvRenderer(BaseRenderer):
+    """Lets a client ask for text/csv; errors still go out as JSON."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, (bytes, str)) else JSONRenderer().render(data)
+
+
+class ImportRejectedRowsApi(ApiView):
+    renderer_classes = [JSONRenderer, CsvRenderer]
+
+    @extend_schema(
+        tags=["imports"],
+        summary="Rejected rows of an import",
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description=_("Row, column, value and reason.")),
+            (404, "application/json"): ErrorSerializer,
+        },
+    )
+    def get(self, request, job_id: int):
+        """The rejected rows as CSV (row number, column, value, reason); 404 while there are none."""
+        job = import_job_get_for_user(request.user, job_id)
+        if not job.report:
+            raise Http404
+        return FileResponse(
+            job.report.open("rb"), as_attachment=True, filename=f"import-{job.pk}-rejected.csv", content_type="text/csv"
+        )

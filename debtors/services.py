@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -6,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from collections_crm.permissions import can_manage_portfolios
 from debtors.models import HOLD_FIELDS, Creditor, Debtor, ImportJob, ImportKind, ImportMapping, Phone, Portfolio
@@ -43,6 +44,94 @@ def debt_snapshots_take(*, on: date) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, {"on": on.isoformat() if connection.vendor == "sqlite" else on})
         return cursor.rowcount
+
+
+# --- Holds and phones (the API; the same rules whoever calls) ------------------------------
+
+PHONE_EDITABLE = ("kind", "relationship", "contact_name", "status")
+
+
+def _can_act_or_404(user, debtor) -> None:
+    from collections_crm.permissions import can_act_on_debtor
+
+    if not can_act_on_debtor(user, debtor):
+        raise Http404
+
+
+@transaction.atomic
+def debtor_holds_update(*, debtor: Debtor, by, holds: dict[str, bool]) -> Debtor:
+    """Set or lift holds (do not contact, dispute, lawsuit…); the contact policy reads them at once."""
+    _can_act_or_404(by, debtor)
+    unknown = set(holds) - set(HOLD_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("Not a hold.") for name in sorted(unknown)})
+    changed = [name for name, value in holds.items() if getattr(debtor, name) != bool(value)]
+    for name in changed:
+        setattr(debtor, name, bool(holds[name]))
+    if changed:
+        debtor.save(update_fields=[*changed, "updated_at"])
+    return debtor
+
+
+def _apply_consent(phone: Phone, channel: str, values: dict, at: datetime) -> None:
+    """Consent is kept with its source and date (a regulator asks for both)."""
+    if f"{channel}_consent" not in values:
+        return
+    consent = bool(values[f"{channel}_consent"])
+    if consent and not getattr(phone, f"{channel}_consent"):
+        source = (values.get(f"{channel}_consent_source") or "").strip()
+        if not source:
+            raise ValidationError(
+                {f"{channel}_consent_source": _("Say where the consent comes from (a call, a signed form…).")}
+            )
+        setattr(phone, f"{channel}_consent_source", source)
+        setattr(phone, f"{channel}_consent_at", values.get(f"{channel}_consent_at") or at)
+    elif not consent:
+        setattr(phone, f"{channel}_consent_source", "")
+        setattr(phone, f"{channel}_consent_at", None)
+    setattr(phone, f"{channel}_consent", consent)
+
+
+def _save_phone(phone: Phone) -> Phone:
+    try:
+        phone.full_clean()
+    except ValidationError as error:
+        if "__all__" in getattr(error, "error_dict", {}) and Phone.objects.filter(
+            debtor_id=phone.debtor_id, number=phone.number
+        ).exclude(pk=phone.pk).exists():
+            raise ValidationError({"number": _("The debtor already has this number.")}) from None
+        raise
+    phone.save()
+    return phone
+
+
+@transaction.atomic
+def phone_add(*, debtor: Debtor, by, number: str, at: datetime | None = None, **values) -> Phone:
+    """Add a number to a debtor, read in the portfolio's country as the importer reads it."""
+    from debtors.importing.phones import normalise_phone
+    from debtors.importing.values import ValueProblem
+
+    _can_act_or_404(by, debtor)
+    try:
+        e164 = normalise_phone(number, debtor.portfolio.country)
+    except ValueProblem as problem:
+        raise ValidationError({"number": str(problem.message) % {k: str(v) for k, v in problem.params.items()}}) from None
+    phone = Phone(debtor=debtor, number=e164, **{k: v for k, v in values.items() if k in PHONE_EDITABLE})
+    for channel in ("sms", "whatsapp"):
+        _apply_consent(phone, channel, values, at or timezone.now())
+    return _save_phone(phone)
+
+
+@transaction.atomic
+def phone_update(*, phone: Phone, by, at: datetime | None = None, **values) -> Phone:
+    """Change a number's kind, relationship, status or consents; the number itself stays."""
+    _can_act_or_404(by, phone.debtor)
+    for name in PHONE_EDITABLE:
+        if name in values:
+            setattr(phone, name, values[name])
+    for channel in ("sms", "whatsapp"):
+        _apply_consent(phone, channel, values, at or timezone.now())
+    return _save_phone(phone)
 
 
 # --- Imports -------------------------------------------------------------------------------
@@ -182,89 +271,86 @@ def import_job_run(*, job_id: int) -> ImportJob:
     return job
 
 
-# --- Holds and phones (the API; the same rules whoever calls) ------------------------------
+# --- Assignment after an import ------------------------------------------------------------
 
-PHONE_EDITABLE = ("kind", "relationship", "contact_name", "status")
-
-
-def _can_act_or_404(user, debtor) -> None:
-    from collections_crm.permissions import can_act_on_debtor
-
-    if not can_act_on_debtor(user, debtor):
-        raise Http404
+ROUND_ROBIN = "round_robin"
+BALANCED = "balanced"
 
 
-@transaction.atomic
-def debtor_holds_update(*, debtor: Debtor, by, holds: dict[str, bool]) -> Debtor:
-    """Set or lift holds (do not contact, dispute, lawsuit…); the contact policy reads them at once."""
-    _can_act_or_404(by, debtor)
-    unknown = set(holds) - set(HOLD_FIELDS)
-    if unknown:
-        raise ValidationError({name: _("Not a hold.") for name in sorted(unknown)})
-    changed = [name for name, value in holds.items() if getattr(debtor, name) != bool(value)]
-    for name in changed:
-        setattr(debtor, name, bool(holds[name]))
-    if changed:
-        debtor.save(update_fields=[*changed, "updated_at"])
-    return debtor
+def _assignment_plan_sql(*, method: str, collector_ids: list[int]) -> tuple[str, list]:
+    """SQL selecting (debtor id, open balance, collector id) for every unassigned debtor of a
+    portfolio ("%s" first parameter: the portfolio), in both databases' dialect.
+
+    Round-robin deals debtors in id order, one each in turn. Balanced deals them from the
+    largest open balance down in a snake (1, 2, 3, 3, 2, 1, 1, 2 …), which keeps the totals
+    within about one debt of each other without a loop in Python.
+    """
+    n = len(collector_ids)
+    order = "id" if method == ROUND_ROBIN else "balance DESC, id"
+    # "%%" is a literal "%" (modulo) in a statement with parameters, in both databases.
+    slot = "r %% {n}" if method == ROUND_ROBIN else "CASE WHEN (r / {n}) %% 2 = 0 THEN r %% {n} ELSE {n} - 1 - r %% {n} END"
+    slot = slot.format(n=n)
+    collector = "CASE slot " + " ".join("WHEN %s THEN %s" for _ in collector_ids) + " END"
+    params = [value for index, pk in enumerate(collector_ids) for value in (index, pk)]
+    sql = f"""
+        SELECT id, balance, {collector} AS collector_id FROM (
+            SELECT id, balance, {slot} AS slot FROM (
+                SELECT id, balance, ROW_NUMBER() OVER (ORDER BY {order}) - 1 AS r FROM (
+                    SELECT d.id, COALESCE((SELECT SUM(t.balance) FROM debtors_debt t
+                                           WHERE t.debtor_id = d.id AND t.recalled_on IS NULL), 0) AS balance
+                    FROM debtors_debtor d WHERE d.portfolio_id = %s AND d.assigned_to_id IS NULL
+                ) open_balance
+            ) ranked
+        ) slotted"""
+    # The CASE's parameters come before the portfolio's in the statement text.
+    return sql, params
 
 
-def _apply_consent(phone: Phone, channel: str, values: dict, at: datetime) -> None:
-    """Consent is kept with its source and date (a regulator asks for both)."""
-    if f"{channel}_consent" not in values:
-        return
-    consent = bool(values[f"{channel}_consent"])
-    if consent and not getattr(phone, f"{channel}_consent"):
-        source = (values.get(f"{channel}_consent_source") or "").strip()
-        if not source:
-            raise ValidationError(
-                {f"{channel}_consent_source": _("Say where the consent comes from (a call, a signed form…).")}
-            )
-        setattr(phone, f"{channel}_consent_source", source)
-        setattr(phone, f"{channel}_consent_at", values.get(f"{channel}_consent_at") or at)
-    elif not consent:
-        setattr(phone, f"{channel}_consent_source", "")
-        setattr(phone, f"{channel}_consent_at", None)
-    setattr(phone, f"{channel}_consent", consent)
+def _checked_collectors(collectors) -> list[int]:
+    from collections_crm.users.models import Role
+
+    ids = sorted({user.pk for user in collectors if user.role == Role.COLLECTOR and user.is_active})
+    if not ids:
+        raise ValidationError({"collectors": _("Choose at least one active collector.")})
+    return ids
 
 
-def _save_phone(phone: Phone) -> Phone:
-    try:
-        phone.full_clean()
-    except ValidationError as error:
-        if "__all__" in getattr(error, "error_dict", {}) and Phone.objects.filter(
-            debtor_id=phone.debtor_id, number=phone.number
-        ).exclude(pk=phone.pk).exists():
-            raise ValidationError({"number": _("The debtor already has this number.")}) from None
-        raise
-    phone.save()
-    return phone
+def assignment_preview(*, portfolio: Portfolio, collectors, method: str) -> list[dict]:
+    """Who would get how many debtors and how much balance; nothing is written."""
+    from collections_crm.users.models import User
 
-
-@transaction.atomic
-def phone_add(*, debtor: Debtor, by, number: str, at: datetime | None = None, **values) -> Phone:
-    """Add a number to a debtor, read in the portfolio's country as the importer reads it."""
-    from debtors.importing.phones import normalise_phone
-    from debtors.importing.values import ValueProblem
-
-    _can_act_or_404(by, debtor)
-    try:
-        e164 = normalise_phone(number, debtor.portfolio.country)
-    except ValueProblem as problem:
-        raise ValidationError({"number": str(problem.message) % {k: str(v) for k, v in problem.params.items()}}) from None
-    phone = Phone(debtor=debtor, number=e164, **{k: v for k, v in values.items() if k in PHONE_EDITABLE})
-    for channel in ("sms", "whatsapp"):
-        _apply_consent(phone, channel, values, at or timezone.now())
-    return _save_phone(phone)
+    ids = _checked_collectors(collectors)
+    plan, params = _assignment_plan_sql(method=method, collector_ids=ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT collector_id, COUNT(*), COALESCE(SUM(balance), 0) FROM ({plan}) p GROUP BY collector_id",
+            [*params, portfolio.pk],
+        )
+        rows = {collector_id: (count, total) for collector_id, count, total in cursor.fetchall()}
+    users = User.objects.in_bulk(ids)
+    return [
+        {"collector": users[pk], "debtors": rows.get(pk, (0, 0))[0], "balance": Decimal(str(rows.get(pk, (0, 0))[1]))}
+        for pk in ids
+    ]
 
 
 @transaction.atomic
-def phone_update(*, phone: Phone, by, at: datetime | None = None, **values) -> Phone:
-    """Change a number's kind, relationship, status or consents; the number itself stays."""
-    _can_act_or_404(by, phone.debtor)
-    for name in PHONE_EDITABLE:
-        if name in values:
-            setattr(phone, name, values[name])
-    for channel in ("sms", "whatsapp"):
-        _apply_consent(phone, channel, values, at or timezone.now())
-    return _save_phone(phone)
+def debtors_assign_unassigned(*, user, portfolio: Portfolio, collectors, method: str) -> int:
+    """Give a portfolio's unassigned debtors to `collectors` (one UPDATE); returns how many.
+
+    Only debtors still unassigned when it runs are touched, so applying a stale preview
+    never takes a debtor from the collector someone gave it to meanwhile.
+    """
+    if not can_manage_portfolios(user):
+        raise PermissionDenied(_("Only administrators assign portfolios."))
+    if method not in (ROUND_ROBIN, BALANCED):
+        raise ValidationError({"method": _("Unknown way to spread debtors.")})
+    ids = _checked_collectors(collectors)
+    plan, params = _assignment_plan_sql(method=method, collector_ids=ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE debtors_debtor SET assigned_to_id = p.collector_id, updated_at = %s
+                FROM ({plan}) p WHERE debtors_debtor.id = p.id AND debtors_debtor.assigned_to_id IS NULL""",
+            [connection.ops.adapt_datetimefield_value(timezone.now()), *params, portfolio.pk],
+        )
+        return cursor.rowcount

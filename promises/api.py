@@ -23,7 +23,7 @@ from collections_crm.api.filters import IdFilter
 from collections_crm.api.views import ApiView, ListApiView
 from collections_crm.permissions import can_record_payments, debtor_scope
 from debtors.models import MONEY, Debt
-from debtors.selectors import debtor_get_for_user
+from debtors.selectors import debtor_get_for_action
 from promises.models import ApprovalStatus, Payment, Promise
 from promises.services import payment_record, promise_cancel, promise_propose
 
@@ -102,7 +102,7 @@ class PromiseListCreateApi(ListApiView):
         data = PromiseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        debtor = debtor_get_for_user(request.user, values["debtor"])
+        debtor = debtor_get_for_action(request.user, values["debtor"])
         debt = get_object_or_404(Debt, pk=values["debt"], debtor=debtor) if "debt" in values else None
         promise = promise_propose(
             debtor=debtor, collector=request.user, amount=values["amount"], due_date=values["due_date"], debt=debt,
@@ -178,7 +178,7 @@ class PaymentCreateApi(ApiView):
         data = PaymentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        debtor = debtor_get_for_user(request.user, values["debtor"])
+        debtor = debtor_get_for_action(request.user, values["debtor"])
         if not can_record_payments(request.user):
             raise Http404
         debt = get_object_or_404(Debt, pk=values["debt"], debtor=debtor) if "debt" in values else None

@@ -7,10 +7,12 @@ A paid date without a time is taken as the end of that day in the debtor's zone 
 later than now), so a promise made earlier that day is still open for it.
 """
 
+import contextlib
 import zoneinfo
 from datetime import datetime, time
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -38,7 +40,8 @@ def payments_import(
 
     Counts: created (a new payment), unchanged (its reference was already recorded),
     rejected (unreadable values, unknown debtor, or refused by payment_record).
-    Raises ImportFileError when the file cannot be read at all.
+    `dry_run` records and reconciles everything, counts, then rolls back. Raises
+    ImportFileError when the file cannot be read at all.
     """
     stream, opened = _open(file)
     result = ImportResult()
@@ -49,7 +52,15 @@ def payments_import(
         report = RejectReport(f"payments-{portfolio.pk}")
         result.report_path = report.path
         try:
-            _load(source, portfolio, report, result, recorded_by)
+            try:
+                # Only a dry run holds one transaction (to roll back): a real load commits
+                # payment by payment, as payment_record does, so progress stays visible.
+                with transaction.atomic() if dry_run else contextlib.nullcontext():
+                    _load(source, portfolio, report, result, recorded_by, progress)
+                    if dry_run:
+                        raise _DryRun
+            except _DryRun:
+                pass
         finally:
             report.close()
             result.problems = report.problems
@@ -59,10 +70,18 @@ def payments_import(
     return result
 
 
-def _load(source: SourceFile, portfolio: Portfolio, report: RejectReport, result: ImportResult, recorded_by) -> None:
+class _DryRun(Exception):
+    pass
+
+
+def _load(source: SourceFile, portfolio: Portfolio, report: RejectReport, result: ImportResult, recorded_by, progress=None) -> None:
     day_first = portfolio.country != "US"
     hint = None
+    done = 0
     for index, batch in enumerate(batches(source.rows())):
+        if progress is not None and index:
+            progress(done, max(source.rows_total or 0, done) or None)
+        done += len(batch)
         if index == 0:
             hint = decimal_style_of([source.cell(cells, "amount") for _number, cells in batch])
         external_ids = {source.cell(cells, "external_id") for _n, cells in batch} - {None, ""}

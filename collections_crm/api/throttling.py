@@ -3,8 +3,8 @@
 Every endpoint needs a signed-in user or a token, so anonymous requests are refused
 (401) before any throttle would count them; only users are throttled.
 
-The rate is read on each request rather than once at import, so that tests and a
-deployment's settings apply without a restart of the class machinery. "off" disables.
+The rate is read from settings on each request (DRF reads its own setting once, at
+import), so that a test can change it. "off" disables the limit.
 """
 
 from django.conf import settings

@@ -162,7 +162,7 @@ class SourceFile:
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         for number, cells in itertools.chain(self._pending, self._guarded(self._records)):
-            if any(cell.strip() for cell in cells):
+            if "".join(cells).strip():  # blank lines (";;;;" below a table) are skipped
                 yield number, cells
 
     def header_of(self, field_name: str) -> str:
@@ -227,57 +227,71 @@ class ParsedRow:
 
 
 class _RowParser:
+    """Checks one row's cells; written for a million rows: column positions are looked up
+    once, cells read by index, and no closure is made per row."""
+
     def __init__(self, source: SourceFile, portfolio: Portfolio, report: RejectReport):
         self.source = source
         self.portfolio = portfolio
         self.report = report
         self.day_first = portfolio.country != "US"
         self.decimal_hints: dict[str, str | None] = {}
+        mapping = source.mapping
+        self.width = max(mapping.values(), default=-1) + 1
+        self.col = {name: mapping.get(name) for name in (
+            "external_id", "full_name", "first_name", "last_name", "balance", "due_date", "original_amount",
+            "national_id", "email", "time_zone", "product", "currency", "account_reference",
+        )}
+        self.phone_cols = [(mapping[name], source.header_of(name)) for name in PHONE_FIELDS if name in mapping]
+        self.names_in_one = "full_name" in mapping
 
     def learn_decimal_style(self, rows) -> None:
         for name in ("balance", "original_amount"):
             samples = [self.source.cell(cells, name) or "" for _number, cells in rows]
             self.decimal_hints[name] = decimal_style_of(samples) if name in self.source.mapping else None
 
+    def _text(self, cells, name, limit, problems) -> str | None:
+        value = cells[self.col[name]].strip()
+        if not value:
+            problems.append((self.source.header_of(name), value, ValueProblem("blank", _("The cell is empty."))))
+            return None
+        if len(value) > limit:
+            problems.append((self.source.header_of(name), value, ValueProblem(
+                "too_long", _("The text is longer than %(limit)s characters."), {"limit": limit})))
+            return None
+        return value
+
     def parse(self, number: int, cells: list[str]) -> ParsedRow | None:
         """The row's values, or None after reporting why the row is rejected."""
-        cell = lambda name: self.source.cell(cells, name)  # noqa: E731
+        if len(cells) < self.width:
+            cells = cells + [""] * (self.width - len(cells))
+        col = self.col
         problems: list[tuple[str, str, object]] = []
 
-        def required(name, read):
-            text = cell(name) or ""
-            try:
-                return read(text)
-            except ValueProblem as problem:
-                problems.append((self.source.header_of(name), text, problem))
-                return None
-
-        def text_of(value: str, limit: int):
-            value = value.strip()
-            if not value:
-                raise ValueProblem("blank", _("The cell is empty."))
-            if len(value) > limit:
-                raise ValueProblem("too_long", _("The text is longer than %(limit)s characters."), {"limit": limit})
-            return value
-
-        def balance_of(text: str):
-            amount = parse_amount(text, decimal_hint=self.decimal_hints.get("balance"))
-            if amount < 0:
-                raise ValueProblem("negative", _("The balance cannot be negative: “%(text)s”."), {"text": text})
-            return amount
-
-        external_id = required("external_id", lambda text: text_of(text, 64))
-        if "full_name" in self.source.mapping:
-            full_name = required("full_name", lambda text: text_of(text, 200))
+        external_id = self._text(cells, "external_id", 64, problems)
+        if self.names_in_one:
+            full_name = self._text(cells, "full_name", 200, problems)
         else:  # first and last names in two columns
-            full_name = required("first_name", lambda text: text_of(text, 200))
-            if full_name and cell("last_name"):
-                full_name = f"{full_name} {cell('last_name')}"[:200]
-        balance = required("balance", balance_of)
-        due_date = required("due_date", lambda text: parse_date(text, day_first=self.day_first))
+            full_name = self._text(cells, "first_name", 200, problems)
+            if full_name and col["last_name"] is not None and (last := cells[col["last_name"]].strip()):
+                full_name = f"{full_name} {last}"[:200]
+        balance_text = cells[col["balance"]].strip()
+        try:
+            balance = parse_amount(balance_text, decimal_hint=self.decimal_hints.get("balance"))
+            if balance < 0:
+                raise ValueProblem("negative", _("The balance cannot be negative: “%(text)s”."), {"text": balance_text})
+        except ValueProblem as problem:
+            problems.append((self.source.header_of("balance"), balance_text, problem))
+            balance = None
+        due_text = cells[col["due_date"]].strip()
+        try:
+            due_date = parse_date(due_text, day_first=self.day_first)
+        except ValueProblem as problem:
+            problems.append((self.source.header_of("due_date"), due_text, problem))
+            due_date = None
 
         original_amount = None
-        if text := cell("original_amount"):
+        if col["original_amount"] is not None and (text := cells[col["original_amount"]].strip()):
             try:
                 original_amount = parse_amount(text, decimal_hint=self.decimal_hints.get("original_amount"))
                 if original_amount <= 0:
@@ -287,7 +301,7 @@ class _RowParser:
                 original_amount = None
         if balance is not None and balance == 0 and original_amount is None:
             problems.append(
-                (self.source.header_of("balance"), cell("balance"), _("A debt with a zero balance needs its original amount."))
+                (self.source.header_of("balance"), balance_text, _("A debt with a zero balance needs its original amount."))
             )
         if problems:
             for column, value, reason in problems:
@@ -295,42 +309,48 @@ class _RowParser:
             return None
 
         debtor = {"full_name": full_name}
-        if (national_id := cell("national_id")) is not None:
-            debtor["national_id"] = national_id[:32]
-        if (email := cell("email")) is not None:
+        if col["national_id"] is not None:
+            debtor["national_id"] = cells[col["national_id"]].strip()[:32]
+        if col["email"] is not None:
+            email = cells[col["email"]].strip()
             try:
                 if email:
                     validate_email(email)
                 debtor["email"] = email
             except ValidationError:
                 self.report.add(number, self.source.header_of("email"), email, _("“%(text)s” is not an e-mail address.") % {"text": email})
-        if time_zone := cell("time_zone"):
+        if col["time_zone"] is not None and (time_zone := cells[col["time_zone"]].strip()):
             if time_zone in _time_zones():
                 debtor["time_zone"] = time_zone
             else:
                 self.report.add(number, self.source.header_of("time_zone"), time_zone, _("“%(text)s” is not a time zone.") % {"text": time_zone})
 
         debt = {"balance": balance, "due_date": due_date, "original_amount": original_amount}
-        if (product := cell("product")) is not None:
-            debt["product"] = product[:100]
-        currency = (cell("currency") or "").upper()
-        if currency and currency not in _CURRENCIES:
-            self.report.add(number, self.source.header_of("currency"), cell("currency"), _("“%(text)s” is not a currency we handle.") % {"text": cell("currency")})
-            currency = ""
+        if col["product"] is not None:
+            debt["product"] = cells[col["product"]].strip()[:100]
+        currency = ""
+        if col["currency"] is not None and (written := cells[col["currency"]].strip()):
+            currency = written.upper()
+            if currency not in _CURRENCIES:
+                self.report.add(number, self.source.header_of("currency"), written, _("“%(text)s” is not a currency we handle.") % {"text": written})
+                currency = ""
         debt["currency"] = currency or self.portfolio.currency
 
-        account_reference = (cell("account_reference") or "")[:64] or external_id
+        account_reference = external_id
+        if col["account_reference"] is not None:
+            account_reference = cells[col["account_reference"]].strip()[:64] or external_id
 
         phones = []
-        for name in PHONE_FIELDS:
-            text = cell(name)
+        country = self.portfolio.country
+        for column, header in self.phone_cols:
+            text = cells[column].strip()
             if not text:
                 continue
             for piece in split_phones(text):
                 try:
-                    number_e164 = normalise_phone(piece, self.portfolio.country)
+                    number_e164 = normalise_phone(piece, country)
                 except ValueProblem as problem:
-                    self.report.add(number, self.source.header_of(name), piece, problem)
+                    self.report.add(number, header, piece, problem)
                     continue
                 if number_e164 not in phones:
                     phones.append(number_e164)

@@ -254,6 +254,7 @@ def _invalid_phone(text: str, region: str) -> ValueProblem:
 # Between numbers: "/", ";", ",", "|", a line break, or a word ("y", "o", "or", "and").
 _BETWEEN_NUMBERS = re.compile(r"\s*(?:[/;,|\n]|\s(?:y|o|ó|u|or|and)\s)\s*", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
+_MAYBE_SEVERAL = re.compile(r"[\s/;,|]")
 _SHORTEST_WHOLE_NUMBER = 7
 
 
@@ -266,6 +267,8 @@ def split_phones(text: str) -> list[str]:
        numbers written with spaces between them ("987654321 912345678"); spaces inside
        one number leave shorter parts ("01 456 7890").
     """
+    if not _MAYBE_SEVERAL.search(text):
+        return [text] if text else []  # one number written without spaces: the usual case
     numbers = []
     for piece in _BETWEEN_NUMBERS.split(text):
         piece = piece.strip()

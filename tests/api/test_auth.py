@@ -100,6 +100,11 @@ def test_last_used_is_written_at_most_once_a_minute(carla, diego, django_assert_
 @pytest.fixture
 def throttled(settings):
     settings.API_THROTTLE_USER = "3/min"
+    # A private in-memory cache: clearing a Redis cache would flush the broker's database too.
+    settings.CACHES = {
+        **settings.CACHES,
+        "api_throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle-tests"},
+    }
     caches["api_throttle"].clear()
     yield
     caches["api_throttle"].clear()

@@ -121,3 +121,25 @@ def test_import_payments_fails_for_an_unknown_portfolio(tmp_path):
     path = write(tmp_path, ["Referencia;Código de cliente;Monto pagado;Fecha de pago"], name="p.csv")
     with pytest.raises(CommandError):
         run("import_payments", str(path), "--portfolio", "Nada")
+
+
+def test_import_portfolio_reads_an_excel_file_and_exits_non_zero_only_when_unreadable(tmp_path):
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in (["Cartera"], [], ["Código de cliente", "Nombre", "Saldo", "Fecha de vencimiento"],
+                [20231234, "Ana", 10.5, datetime(2026, 8, 31)], ["C-2", "Luis", "mucho", datetime(2026, 8, 31)]):
+        book.active.append(row)
+    path = tmp_path / "cartera.xlsx"
+    book.save(path)
+
+    output = import_portfolio(path)  # a rejected row is not a failure
+    assert Debtor.objects.get().external_id == "20231234"
+    assert str(tmp_path / "media" / "imports") in output
+
+    broken = tmp_path / "roto.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not a workbook")
+    with pytest.raises(CommandError):
+        import_portfolio(broken)

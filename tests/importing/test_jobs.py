@@ -83,3 +83,35 @@ def test_a_confirmed_mapping_is_saved_for_the_creditor(ana, lima):
                "due_date": "Fecha de vencimiento"}
     create(ana, lima, mapping=mapping)
     assert ImportMapping.objects.get(creditor=lima.creditor, kind="portfolio").mapping == mapping
+
+
+def test_the_task_writes_rows_done_of_total_between_batches(ana, lima, monkeypatch):
+    from debtors.importing.staging import Staging
+
+    monkeypatch.setattr("debtors.importing.loading.BATCH_SIZE", 1)
+    job = create(ana, lima)
+    seen = []
+    real_add = Staging.add
+
+    def add(self, rows):
+        seen.append(ImportJob.objects.values_list("status", "rows_done", "rows_total").get(pk=job.pk))
+        return real_add(self, rows)
+
+    monkeypatch.setattr(Staging, "add", add)
+    run_import_job(job.pk)
+
+    # Before each batch is staged the job shows the rows read so far, out of the file's rows.
+    assert seen == [("running", 0, None), ("running", 1, 3), ("running", 2, 3)]
+    job.refresh_from_db()
+    assert (job.status, job.rows_done, job.rows_total, job.percent) == ("done", 3, 3, 100)
+
+
+def test_time_left_follows_the_pace_so_far(ana, lima):
+    import time_machine
+    from datetime import datetime, timezone as tz
+
+    with time_machine.travel(datetime(2026, 11, 23, 12, 0, tzinfo=tz.utc), tick=False):
+        job = ImportJob(kind="portfolio", portfolio=lima, status=ImportJob.Status.RUNNING,
+                        started_at=datetime(2026, 11, 23, 11, 59, 30, tzinfo=tz.utc), rows_total=1000, rows_done=250)
+        assert job.seconds_left == 90  # 250 rows in 30 s: 750 more take 90 s
+        assert job.percent == 25

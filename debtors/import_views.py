@@ -1,0 +1,186 @@
+"""The admins' import pages: upload → mapping on a preview → job with a live progress bar →
+result with the rejected rows; the list of recent imports; assignment after an import.
+
+Thin views: the reading is `SourceFile` (the engine's own), the writing `import_job_create`
+and `debtors_assign_unassigned`. Only admins reach these pages (403 for everyone else).
+"""
+
+import csv
+import functools
+import itertools
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from debtors import selectors, services
+from debtors.forms import AssignmentForm, ImportUploadForm, MappingForm
+from debtors.importing.loading import ImportFileError, SourceFile, portfolio_get_or_create
+from debtors.importing.mapping import PAYMENTS, fields_for
+from debtors.models import Portfolio
+
+PREVIEW_ROWS = 10
+_SESSION_KEY = "pending_imports"
+
+
+def admin_required(view):
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not services.can_import(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@admin_required
+def import_list(request):
+    jobs = selectors.import_jobs_for_user(request.user)[:50]
+    return render(request, "debtors/import_list.html", {"jobs": jobs, "active_nav": "imports"})
+
+
+@admin_required
+def import_new(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        portfolio = data["portfolio"]
+        if portfolio is None:
+            try:
+                portfolio = portfolio_get_or_create(
+                    portfolio=data["new_portfolio"], creditor=data["new_creditor"], country=data["new_country"]
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+        if portfolio is not None:
+            upload = data["file"]
+            token = secrets.token_urlsafe(12)
+            # Kept aside until the mapping is confirmed; then the job takes its own copy.
+            path = default_storage.save(f"imports/pending/{token}-{Path(upload.name).name}", upload)
+            pending = request.session.get(_SESSION_KEY, {})
+            pending[token] = {
+                "path": path, "name": upload.name, "kind": data["kind"], "portfolio": portfolio.pk,
+                "whole_portfolio": data["whole_portfolio"], "dry_run": data["dry_run"],
+            }
+            request.session[_SESSION_KEY] = pending
+            return redirect("debtors:import_mapping", token=token)
+    return render(request, "debtors/import_new.html", {"form": form, "active_nav": "imports"})
+
+
+def _pending(request, token: str) -> dict:
+    pending = request.session.get(_SESSION_KEY, {}).get(token)
+    if pending is None or not default_storage.exists(pending["path"]):
+        raise Http404
+    return pending
+
+
+@admin_required
+def import_mapping(request, token: str):
+    """The first rows of the file under the detected (or the creditor's saved) mapping."""
+    pending = _pending(request, token)
+    portfolio = get_object_or_404(Portfolio.objects.select_related("creditor"), pk=pending["portfolio"])
+    kind = pending["kind"]
+    try:
+        with default_storage.open(pending["path"], "rb") as stream:
+            source = SourceFile(stream, file_kind=kind)
+            rows = list(itertools.islice(source.rows(), PREVIEW_ROWS))
+    except ImportFileError as error:
+        default_storage.delete(pending["path"])
+        return render(
+            request, "debtors/import_unreadable.html", {"message": error.message, "name": pending["name"], "active_nav": "imports"}
+        )
+    detected = {name: source.headers[column] for name, column in source.mapping.items()}
+    saved = selectors.import_mapping_for(portfolio.creditor, kind) or {}
+    # The creditor's saved choice wins where its header is in this file.
+    initial = {**detected, **{name: header for name, header in saved.items() if header in source.headers}}
+    form = MappingForm(request.POST or None, headers=source.headers, kind=kind, initial_mapping=initial)
+    if request.method == "POST" and form.is_valid():
+        mapping = form.mapping()
+        required = ("reference", "amount", "paid_at") if kind == PAYMENTS else ("external_id", "balance", "due_date")
+        missing = [fields_for(kind)[name].label for name in required if name not in mapping]
+        if kind != PAYMENTS and "full_name" not in mapping and "first_name" not in mapping:
+            missing.append(fields_for(kind)["full_name"].label)
+        if missing:
+            form.add_error(None, _("Choose a column for: %(fields)s.") % {"fields": ", ".join(map(str, missing))})
+        else:
+            with default_storage.open(pending["path"], "rb") as stream:
+                job = services.import_job_create(
+                    user=request.user, kind=kind, file=File(stream, name=pending["name"]), portfolio=portfolio,
+                    mapping=mapping, whole_portfolio=pending["whole_portfolio"], dry_run=pending["dry_run"],
+                )
+            default_storage.delete(pending["path"])
+            request.session[_SESSION_KEY] = {key: value for key, value in request.session[_SESSION_KEY].items() if key != token}
+            return redirect("debtors:import_detail", pk=job.pk)
+    columns = [(header, next((form[name].label for name, chosen in initial.items() if chosen == header and name in form.fields), "")) for header in source.headers]
+    preview = [(number, (cells + [""] * len(source.headers))[: len(source.headers)]) for number, cells in rows]
+    return render(
+        request,
+        "debtors/import_mapping.html",
+        {
+            "form": form, "pending": pending, "portfolio": portfolio, "columns": columns, "preview": preview,
+            "saved": bool(saved), "active_nav": "imports",
+        },
+    )
+
+
+@admin_required
+def import_detail(request, pk: int):
+    job = selectors.import_job_get_for_user(request.user, pk)
+    context = {"job": job, "active_nav": "imports"}
+    if job.is_finished and job.report:
+        context["problems"] = _report_lines(job, limit=50)
+    template = "debtors/import_progress.html" if request.headers.get("HX-Request") else "debtors/import_detail.html"
+    response = render(request, template, context)
+    if request.headers.get("HX-Request") and job.is_finished:
+        response["HX-Refresh"] = "true"  # the result page replaces the progress bar
+    return response
+
+
+def _report_lines(job, *, limit: int) -> list[dict]:
+    try:
+        with open(job.report.path, encoding="utf-8-sig", newline="") as file:
+            return list(itertools.islice(csv.DictReader(file), limit))
+    except (OSError, ValueError):
+        return []
+
+
+@admin_required
+def import_rejected(request, pk: int):
+    job = selectors.import_job_get_for_user(request.user, pk)
+    if not job.report:
+        raise Http404
+    return FileResponse(job.report.open("rb"), as_attachment=True, filename=f"import-{job.pk}-rejected.csv")
+
+
+@admin_required
+def portfolio_assign(request, pk: int):
+    portfolio = get_object_or_404(Portfolio.objects.select_related("creditor"), pk=pk)
+    form = AssignmentForm(request.POST or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if "apply" in request.POST:
+                count = services.debtors_assign_unassigned(
+                    user=request.user, portfolio=portfolio, collectors=data["collectors"], method=data["method"]
+                )
+                messages.success(request, _("%(count)s debtors assigned.") % {"count": count})
+                return redirect("debtors:portfolio_assign", pk=portfolio.pk)
+            preview = services.assignment_preview(portfolio=portfolio, collectors=data["collectors"], method=data["method"])
+        except ValidationError as error:
+            form.add_error(None, error)
+    unassigned = portfolio.debtors.filter(assigned_to__isnull=True).count()
+    return render(
+        request,
+        "debtors/portfolio_assign.html",
+        {"portfolio": portfolio, "form": form, "preview": preview, "unassigned": unassigned, "active_nav": "portfolios"},
+    )

@@ -1,0 +1,267 @@
+"""The admins' import pages: upload → mapping on a preview → job → result; assignment."""
+
+import csv
+import io
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import translation
+from openpyxl import Workbook
+
+from debtors.importing.loading import portfolio_get_or_create
+from debtors.models import Debt, Debtor, ImportJob, ImportMapping
+from debtors.tasks import run_import_job
+from promises.models import Payment
+
+pytestmark = pytest.mark.django_db
+
+CSV = (
+    "Cartera de Banco Andino;;;;\r\nFecha de corte: 31/10/2026;;;;\r\n"
+    "Código de cliente;Apellidos y nombres;Teléfono;Saldo deudor;Fecha de vencimiento\r\n"
+    "C-001;Muñoz Pérez, José;987 654 321;1.234,56;31/08/2026\r\n"
+    "C-002;Ríos, Ana;912345678;500,00;15/09/2026\r\n"
+    "C-003;Quispe, Rosa;912345000;no sé;01/10/2026\r\n"
+    ";;;;\r\n"
+).encode("cp1252")
+
+
+@pytest.fixture(autouse=True)
+def media(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def lima():
+    return portfolio_get_or_create(portfolio="Tarjetas", creditor="Banco Andino", country="PE")
+
+
+@pytest.fixture
+def worker():
+    """Runs the queued job when the request's transaction commits, as a worker would."""
+    with mock.patch.object(run_import_job, "delay", side_effect=lambda pk: run_import_job(pk)) as delay:
+        yield delay
+
+
+def upload(client, portfolio, content=CSV, name="cartera.csv", **extra):
+    data = {"kind": "portfolio", "portfolio": portfolio.pk, "file": SimpleUploadedFile(name, content), **extra}
+    response = client.post(reverse("debtors:import_new"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return response["Location"]
+
+
+def test_upload_preview_confirm_run_and_result(client, ana, lima, worker, django_capture_on_commit_callbacks):
+    client.force_login(ana)
+    mapping_url = upload(client, lima)
+
+    with translation.override("en"):
+        page = client.get(mapping_url)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Muñoz Pérez, José" in html and "1.234,56" in html  # the first rows, as written
+    form = page.context["form"]
+    assert form["external_id"].initial == "Código de cliente"
+    assert form["balance"].initial == "Saldo deudor"
+
+    choices = {name: form[name].initial or "" for name in form.fields}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(mapping_url, choices)
+    job = ImportJob.objects.get()
+    assert response["Location"] == reverse("debtors:import_detail", args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert (job.created_count, job.updated_count, job.unchanged_count, job.rejected_count) == (2, 0, 0, 1)
+
+    with translation.override("en"):
+        result = client.get(response["Location"])
+    html = result.content.decode()
+    assert 'id="count-created">2<' in html and 'id="count-rejected">1<' in html
+    assert "<td>6</td><td>Saldo deudor</td><td>no sé</td>" in html
+
+    download = client.get(reverse("debtors:import_rejected", args=[job.pk]))
+    rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode("utf-8-sig"))))
+    assert rows[0] == ["row", "column", "value", "reason"]
+    assert rows[1][:3] == ["6", "Saldo deudor", "no sé"]
+    assert rows[1][3]  # the reason, in the language the admin used (job.language)
+    assert job.language == "es"
+
+    # Mapping saved for the creditor and offered on the next file.
+    assert ImportMapping.objects.get(creditor=lima.creditor).mapping["balance"] == "Saldo deudor"
+
+
+def test_the_creditors_saved_mapping_is_proposed_on_the_next_file(client, ana, lima):
+    ImportMapping.objects.create(
+        creditor=lima.creditor, kind="portfolio",
+        mapping={"external_id": "Código de cliente", "full_name": "Apellidos y nombres", "balance": "Saldo deudor",
+                 "due_date": "Fecha de vencimiento", "national_id": "Teléfono"},
+    )
+    client.force_login(ana)
+    page = client.get(upload(client, lima))
+    assert page.context["saved"] is True
+    assert page.context["form"]["national_id"].initial == "Teléfono"  # the saved (odd) choice wins
+
+
+def test_a_mapping_without_a_required_field_is_refused(client, ana, lima):
+    client.force_login(ana)
+    url = upload(client, lima)
+    with translation.override("en"):
+        response = client.post(url, {"external_id": "Código de cliente", "full_name": "Apellidos y nombres"})
+    assert response.status_code == 200
+    assert "Choose a column for" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_a_file_that_cannot_be_read_gives_one_clear_message(client, ana, lima):
+    client.force_login(ana)
+    url = upload(client, lima, content=b"\x00\x01\x02\x03" * 50, name="cartera.csv")
+    with translation.override("en"):
+        page = client.get(url)
+    assert page.status_code == 200
+    assert page.templates[0].name == "debtors/import_unreadable.html"
+    with translation.override("en"):
+        assert "not a CSV file" in str(page.context["message"])
+    assert str(page.context["message"]) in page.content.decode()
+
+
+def test_the_upload_refuses_other_kinds_of_files(client, ana, lima):
+    client.force_login(ana)
+    response = client.post(
+        reverse("debtors:import_new"), {"kind": "portfolio", "portfolio": lima.pk, "file": SimpleUploadedFile("c.pdf", b"%PDF")}
+    )
+    assert response.status_code == 200 and not ImportJob.objects.exists()
+
+
+def test_an_upload_can_create_the_portfolio(client, ana):
+    client.force_login(ana)
+    data = {"kind": "portfolio", "new_creditor": "Caja Sur", "new_portfolio": "Consumo", "new_country": "PE",
+            "file": SimpleUploadedFile("c.csv", CSV)}
+    response = client.post(reverse("debtors:import_new"), data)
+    assert response.status_code == 302
+    assert Debtor.objects.count() == 0
+    from debtors.models import Portfolio
+
+    assert Portfolio.objects.get(name="Consumo").creditor.name == "Caja Sur"
+
+
+def test_the_progress_fragment_polls_until_done(client, ana, lima):
+    client.force_login(ana)
+    job = ImportJob.objects.create(kind="portfolio", portfolio=lima, file="imports/x.csv", created_by=ana,
+                                   status=ImportJob.Status.RUNNING, rows_total=1000, rows_done=250)
+    with translation.override("en"):
+        fragment = client.get(reverse("debtors:import_detail", args=[job.pk]), HTTP_HX_REQUEST="true")
+    html = fragment.content.decode()
+    assert 'hx-trigger="every 1s"' in html and 'value="25"' in html
+    assert "250 of 1" in html and "rows read" in html
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.DONE)
+    done = client.get(reverse("debtors:import_detail", args=[job.pk]), HTTP_HX_REQUEST="true")
+    assert done["HX-Refresh"] == "true" and "hx-trigger" not in done.content.decode()
+
+
+def test_recent_imports_are_listed(client, ana, lima):
+    ImportJob.objects.create(kind="portfolio", portfolio=lima, file="imports/x.csv", original_name="octubre.csv", created_by=ana)
+    client.force_login(ana)
+    assert "octubre.csv" in client.get(reverse("debtors:imports")).content.decode()
+
+
+@pytest.mark.parametrize("persona", ["sofia", "carla"])
+def test_collectors_and_supervisors_cannot_reach_the_import_pages(client, persona, request, lima, ana):
+    job = ImportJob.objects.create(kind="portfolio", portfolio=lima, file="imports/x.csv", created_by=ana)
+    client.force_login(request.getfixturevalue(persona))
+    for url in (
+        reverse("debtors:imports"),
+        reverse("debtors:import_new"),
+        reverse("debtors:import_mapping", args=["abc"]),
+        reverse("debtors:import_detail", args=[job.pk]),
+        reverse("debtors:import_rejected", args=[job.pk]),
+        reverse("debtors:portfolio_assign", args=[lima.pk]),
+    ):
+        assert client.get(url).status_code == 403, url
+    response = client.post(reverse("debtors:import_new"), {"kind": "portfolio", "portfolio": lima.pk, "file": SimpleUploadedFile("c.csv", CSV)})
+    assert response.status_code == 403 and not ImportJob.objects.filter(created_by__isnull=False).exclude(pk=job.pk).exists()
+
+
+def xlsx_bytes(rows) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_an_excel_export_loads_through_the_pages(client, ana, lima, worker, django_capture_on_commit_callbacks):
+    from datetime import datetime
+
+    content = xlsx_bytes([
+        ["Reporte de cartera"], [],
+        ["Código de cliente", "Nombre", "Celular", "Saldo", "Fecha de vencimiento"],
+        [20231234, "Rosa Quispe", 987654321, 1234.56, datetime(2026, 8, 31)],
+    ])
+    client.force_login(ana)
+    url = upload(client, lima, content=content, name="cartera.xlsx")
+    form = client.get(url).context["form"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {name: form[name].initial or "" for name in form.fields})
+    debtor = Debtor.objects.get()
+    assert debtor.external_id == "20231234"
+    assert [phone.number.as_e164 for phone in debtor.phones.all()] == ["+51987654321"]
+    assert str(debtor.debts.get().due_date) == "2026-08-31"
+
+
+def test_payments_can_be_uploaded_from_the_web(client, ana, lima, worker, django_capture_on_commit_callbacks, tmp_path):
+    from debtors.importing.loading import portfolio_import
+
+    portfolio_import(file=io.BytesIO(CSV), portfolio=lima)
+    client.force_login(ana)
+    payments = "Referencia;Código de cliente;Monto pagado;Fecha de pago\r\nOP-1;C-001;100,00;01/11/2026\r\n".encode("cp1252")
+    url = upload(client, lima, content=payments, name="pagos.csv", kind="payments")
+    form = client.get(url).context["form"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {name: form[name].initial or "" for name in form.fields})
+    job = ImportJob.objects.get()
+    assert (job.kind, job.status, job.created_count) == ("payments", "done", 1)
+    assert Payment.objects.get().reference == "OP-1"
+    assert Debt.objects.get(account_reference="C-001").balance == Decimal("1134.56")
+
+
+# --- Assignment ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def loaded(lima):
+    from tests.factories import make_debt, make_debtor
+
+    for n, amount in enumerate(("900", "500", "400", "300", "200", "100")):
+        debtor = make_debtor(portfolio=lima, external_id=f"A-{n}", assigned_to=None)
+        make_debt(debtor=debtor, balance=Decimal(amount), original_amount=Decimal(amount))
+    return lima
+
+
+def test_assignment_preview_then_apply_balanced(client, ana, loaded, carla, carlos):
+    client.force_login(ana)
+    url = reverse("debtors:portfolio_assign", args=[loaded.pk])
+    data = {"collectors": [carla.pk, carlos.pk], "method": "balanced"}
+    preview = client.post(url, {**data, "preview": "1"})
+    lines = {line["collector"]: (line["debtors"], line["balance"]) for line in preview.context["preview"]}
+    # Snake order by balance: carla 900, 300, 200 … carlos 500, 400, 100.
+    assert lines[carla] == (3, Decimal("1400")) and lines[carlos] == (3, Decimal("1000"))
+    assert not Debtor.objects.filter(assigned_to__isnull=False).exists()  # a preview writes nothing
+
+    client.post(url, {**data, "apply": "1"})
+    assert Debtor.objects.filter(assigned_to=carla).count() == 3
+    assert Debtor.objects.filter(assigned_to=carlos).count() == 3
+
+
+def test_round_robin_deals_one_each_in_turn_and_leaves_assigned_debtors_alone(ana, loaded, carla, carlos, cris):
+    from debtors.services import debtors_assign_unassigned
+
+    kept = Debtor.objects.get(external_id="A-0")
+    Debtor.objects.filter(pk=kept.pk).update(assigned_to=cris)
+    assigned = debtors_assign_unassigned(user=ana, portfolio=loaded, collectors=[carla, carlos], method="round_robin")
+    assert assigned == 5
+    assert Debtor.objects.get(pk=kept.pk).assigned_to == cris
+    counts = sorted(Debtor.objects.filter(assigned_to__in=[carla, carlos]).values_list("assigned_to", flat=True))
+    assert counts.count(carla.pk) == 3 and counts.count(carlos.pk) == 2
