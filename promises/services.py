@@ -18,6 +18,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
+from calls.models import Call
 from collections_crm.permissions import debtor_scope
 from debtors.models import Debt, Debtor
 from promises import rules as promise_rules
@@ -29,6 +30,7 @@ from promises.models import (
     Message,
     Payment,
     PaymentAllocation,
+    CallRollup,
     PaymentRollup,
     Promise,
     PromiseEvent,
@@ -879,6 +881,7 @@ class RollupResult:
     made_days: int
     due_days: int
     payment_days: int
+    call_days: int
     duration_ms: int
 
 
@@ -941,6 +944,17 @@ def _payment_rollup_rows(condition: Q):
     )
 
 
+def _call_rollup_rows(condition: Q):
+    return (
+        Call.objects.filter(condition, collector__isnull=False)
+        .annotate(rollup_day=TruncDate("started_at", tzinfo=reporting_zone()), rollup_portfolio=F("debtor__portfolio_id"))
+        .values("rollup_day", "collector_id", "rollup_portfolio")
+        .annotate(rollup_calls=Count("pk"), rollup_right_party=Count("pk", filter=Q(outcome="right_party")))
+        .order_by()
+    )
+
+
+CALL_ROLLUP_COLUMNS = ["day", "collector", "portfolio", "calls", "right_party"]
 PROMISE_ROLLUP_COLUMNS = ["kind", "day", "collector", "portfolio", "currency", "status", "count", "amount"]
 PAYMENT_ROLLUP_COLUMNS = ["day", "collector", "portfolio", "currency", "count", "amount"]
 
@@ -950,9 +964,9 @@ def promise_rollups_refresh(*, full: bool = False, now: datetime | None = None) 
     """Bring the dashboard rollups up to date with the promises and payments that changed.
 
     1. Lock the state row, so two runs never rebuild the same days at once.
-    2. Read the promise events and payments newer than the last run (with an overlap, see
-       ROLLUP_ID_OVERLAP) and find the days they touch: the day each changed promise was made,
-       its due date, and each new payment's day.
+    2. Read the promise events, payments and calls newer than the last run (with an overlap,
+       see ROLLUP_ID_OVERLAP) and find the days they touch: the day each changed promise was
+       made, its due date, each new payment's and call's day.
     3. For those days (all days when `full` or on the first run) delete the rollup rows and
        insert them again from one GROUP BY each. Idempotent: a day is recomputed, never added to.
     4. Move the watermarks and stamp "as of" with the moment the run began.
@@ -963,6 +977,7 @@ def promise_rollups_refresh(*, full: bool = False, now: datetime | None = None) 
     state = RollupState.objects.select_for_update().get(name=ROLLUP_STATE)
     last_event = PromiseEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     last_payment = Payment.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    last_call = Call.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     full = full or state.refreshed_at is None
 
     if full:
@@ -971,7 +986,9 @@ def promise_rollups_refresh(*, full: bool = False, now: datetime | None = None) 
         _insert_select(PromiseRollup, PROMISE_ROLLUP_COLUMNS, _promise_rollup_rows("made", Q()))
         _insert_select(PromiseRollup, PROMISE_ROLLUP_COLUMNS, _promise_rollup_rows("due", Q()))
         _insert_select(PaymentRollup, PAYMENT_ROLLUP_COLUMNS, _payment_rollup_rows(Q()))
-        made_days = due_days = payment_days = -1
+        CallRollup.objects.all().delete()
+        _insert_select(CallRollup, CALL_ROLLUP_COLUMNS, _call_rollup_rows(Q()))
+        made_days = due_days = payment_days = call_days = -1
     else:
         changed = PromiseEvent.objects.filter(
             pk__gt=max(state.last_event_id - ROLLUP_ID_OVERLAP, 0), pk__lte=last_event
@@ -1001,16 +1018,34 @@ def promise_rollups_refresh(*, full: bool = False, now: datetime | None = None) 
         if paid:
             PaymentRollup.objects.filter(day__in=paid).delete()
             _insert_select(PaymentRollup, PAYMENT_ROLLUP_COLUMNS, _payment_rollup_rows(_moment_filter("paid_at", paid)))
-        made_days, due_days, payment_days = len(made), len(due), len(paid)
+        # Calls are logged once and not edited afterwards, so new ids are all that changes.
+        called = set(
+            Call.objects.filter(pk__gt=max(state.last_call_id - ROLLUP_ID_OVERLAP, 0), pk__lte=last_call)
+            .annotate(call_day=TruncDate("started_at", tzinfo=reporting_zone()))
+            .values_list("call_day", flat=True)
+            .distinct()
+        )
+        if called:
+            CallRollup.objects.filter(day__in=called).delete()
+            _insert_select(CallRollup, CALL_ROLLUP_COLUMNS, _call_rollup_rows(_moment_filter("started_at", called)))
+        made_days, due_days, payment_days, call_days = len(made), len(due), len(paid), len(called)
 
     duration_ms = int((monotonic() - started) * 1000)
     state.last_event_id = last_event
     state.last_payment_id = last_payment
+    state.last_call_id = last_call
     state.refreshed_at = now
     state.duration_ms = duration_ms
-    state.days_refreshed = max(made_days, 0) + max(due_days, 0) + max(payment_days, 0)
+    state.days_refreshed = sum(max(days, 0) for days in (made_days, due_days, payment_days, call_days))
     state.save()
-    return RollupResult(full=full, made_days=made_days, due_days=due_days, payment_days=payment_days, duration_ms=duration_ms)
+    return RollupResult(
+        full=full,
+        made_days=made_days,
+        due_days=due_days,
+        payment_days=payment_days,
+        call_days=call_days,
+        duration_ms=duration_ms,
+    )
 
 
 # --- Work management ------------------------------------------------------------------------

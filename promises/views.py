@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy
@@ -154,6 +155,13 @@ def dashboard(request):
         "options": selectors.dashboard_options(user),
         "filter_collectors": collectors if selection.filters.collector is None else None,
         "awaiting_approval": selectors.arrangements_awaiting_approval(user).count(),
+        # Reversed once here rather than in every row of the collector table.
+        "links": {
+            "promises": reverse("promises:promises_behind"),
+            "calls": reverse("promises:calls_behind"),
+            "payments": reverse("promises:payments_behind"),
+            "review": reverse("review:list"),
+        },
         "active_nav": "dashboard",
     }
     return render(request, "promises/dashboard.html", context)
