@@ -636,6 +636,7 @@ class RollupState(models.Model):
 
     name = models.CharField(_("name"), max_length=32, primary_key=True)
     last_event_id = models.BigIntegerField(_("last promise event read"), default=0)
+    last_promise_id = models.BigIntegerField(_("last promise read"), default=0)
     last_payment_id = models.BigIntegerField(_("last payment read"), default=0)
     last_call_id = models.BigIntegerField(_("last call read"), default=0)
     refreshed_at = models.DateTimeField(_("figures as of"), null=True, blank=True)

@@ -446,6 +446,8 @@ def collector_performance(user, period: Period, filters: DashboardFilters, sort:
         rows.append(
             {
                 "collector": collector,
+                "display_name": collector.get_full_name() or collector.username,
+                "team_name": collector.team.name if collector.team_id else "—",
                 "name": (collector.get_full_name() or collector.username).lower(),
                 "calls": call_row.get("calls", 0),
                 "right_party": right_party,

@@ -924,11 +924,21 @@ def _insert_select(model, columns: list[str], queryset) -> None:
 
 
 def _promise_rollup_rows(kind: str, condition: Q):
-    day = TruncDate("created_at", tzinfo=reporting_zone()) if kind == "made" else F("due_date")
+    if kind == "made":
+        # What was promised does not depend on how it ended: made rows carry no status, so a
+        # status change never touches them and they are half as many rows to read.
+        day, status = TruncDate("created_at", tzinfo=reporting_zone()), Value("", output_field=CharField())
+    else:
+        day, status = F("due_date"), F("status")
     return (
         Promise.objects.filter(condition)
-        .annotate(rollup_kind=Value(kind, output_field=CharField()), rollup_day=day, rollup_portfolio=F("debtor__portfolio_id"))
-        .values("rollup_kind", "rollup_day", "collector_id", "rollup_portfolio", "currency", "status")
+        .annotate(
+            rollup_kind=Value(kind, output_field=CharField()),
+            rollup_day=day,
+            rollup_portfolio=F("debtor__portfolio_id"),
+            rollup_status=status,
+        )
+        .values("rollup_kind", "rollup_day", "collector_id", "rollup_portfolio", "currency", "rollup_status")
         .annotate(rollup_count=Count("pk"), rollup_amount=Sum("amount"))
         .order_by()
     )
@@ -965,8 +975,8 @@ def promise_rollups_refresh(*, full: bool = False, now: datetime | None = None) 
 
     1. Lock the state row, so two runs never rebuild the same days at once.
     2. Read the promise events, payments and calls newer than the last run (with an overlap,
-       see ROLLUP_ID_OVERLAP) and find the days they touch: the day each changed promise was
-       made, its due date, each new payment's and call's day.
+       see ROLLUP_ID_OVERLAP) and find the days they touch: the day each new promise was made,
+       the due date of each promise that changed, each new payment's and call's day.
     3. For those days (all days when `full` or on the first run) delete the rollup rows and
        insert them again from one GROUP BY each. Idempotent: a day is recomputed, never added to.
     4. Move the watermarks and stamp "as of" with the moment the run began.
@@ -976,6 +986,7 @@ def promise_rollups_refresh(*, full: bool = False, now: datetime | None = None) 
     RollupState.objects.get_or_create(name=ROLLUP_STATE)
     state = RollupState.objects.select_for_update().get(name=ROLLUP_STATE)
     last_event = PromiseEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    last_promise = Promise.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     last_payment = Payment.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     last_call = Call.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     full = full or state.refreshed_at is None
@@ -990,19 +1001,16 @@ def promise_rollups_refresh(*, full: bool = False, now: datetime | None = None) 
         _insert_select(CallRollup, CALL_ROLLUP_COLUMNS, _call_rollup_rows(Q()))
         made_days = due_days = payment_days = call_days = -1
     else:
-        changed = PromiseEvent.objects.filter(
-            pk__gt=max(state.last_event_id - ROLLUP_ID_OVERLAP, 0), pk__lte=last_event
-        ).values("promise_id")
-        touched = (
-            Promise.objects.filter(pk__in=changed)
-            .annotate(made_day=TruncDate("created_at", tzinfo=reporting_zone()))
-            .values_list("made_day", "due_date")
-            .distinct()
-        )
+        events = PromiseEvent.objects.filter(pk__gt=max(state.last_event_id - ROLLUP_ID_OVERLAP, 0), pk__lte=last_event)
+        # New promises by id (whoever inserted them, with or without an event), changed ones by event.
+        new = Promise.objects.filter(pk__gt=max(state.last_promise_id - ROLLUP_ID_OVERLAP, 0), pk__lte=last_promise)
         made, due = set(), set()
-        for made_day, due_date in touched:
+        for made_day, due_date in (
+            new.annotate(made_day=TruncDate("created_at", tzinfo=reporting_zone())).values_list("made_day", "due_date").distinct()
+        ):
             made.add(made_day)
             due.add(due_date)
+        due |= set(Promise.objects.filter(pk__in=events.values("promise_id")).values_list("due_date", flat=True).distinct())
         paid = set(
             Payment.objects.filter(pk__gt=max(state.last_payment_id - ROLLUP_ID_OVERLAP, 0), pk__lte=last_payment)
             .annotate(paid_day=TruncDate("paid_at", tzinfo=reporting_zone()))
@@ -1032,6 +1040,7 @@ def promise_rollups_refresh(*, full: bool = False, now: datetime | None = None) 
 
     duration_ms = int((monotonic() - started) * 1000)
     state.last_event_id = last_event
+    state.last_promise_id = last_promise
     state.last_payment_id = last_payment
     state.last_call_id = last_call
     state.refreshed_at = now

@@ -153,7 +153,7 @@ def dashboard(request):
         },
         "state": selectors.rollup_state(),
         "options": selectors.dashboard_options(user),
-        "filter_collectors": collectors if selection.filters.collector is None else None,
+        "filter_collectors": [row["collector"] for row in collectors] if selection.filters.collector is None else None,
         "awaiting_approval": selectors.arrangements_awaiting_approval(user).count(),
         # Reversed once here rather than in every row of the collector table.
         "links": {
