@@ -24,7 +24,7 @@ after), ≈ 450,000 payments for the kept and partially kept ones, 100,000 calls
 import statistics
 import sys
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from common import machine_line, throwaway_database, write_section

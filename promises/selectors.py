@@ -10,12 +10,11 @@ from django.db.models import (
     CharField,
     Count,
     DecimalField,
+    FilteredRelation,
     Min,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -633,20 +632,18 @@ def roll_rates(user, filters: DashboardFilters, today: date, months: int = 6) ->
     order = {bucket: index for index, bucket in enumerate(BUCKETS)}
     result = []
     for earlier, later in zip(days, days[1:]):
-        next_bucket = DebtSnapshot.objects.filter(debt=OuterRef("debt"), taken_on=later).values("aging_bucket")[:1]
+        # One LEFT JOIN of the earlier night's rows to the later night's, by debt: the database
+        # can hash-join the two days rather than look each debt up.
         rows = (
-            DebtSnapshot.objects.filter(
-                debt_scope_q(user, filters),
-                taken_on=earlier,
-            )
-            .annotate(next_bucket=Subquery(next_bucket))
-            .values("aging_bucket", "next_bucket")
+            DebtSnapshot.objects.filter(debt_scope_q(user, filters), taken_on=earlier)
+            .annotate(later=FilteredRelation("debt__snapshots", condition=Q(debt__snapshots__taken_on=later)))
+            .values("aging_bucket", "later__aging_bucket")
             .annotate(n=Count("pk"))
             .order_by()
         )
         matrix = {b: {**dict.fromkeys(BUCKETS, 0), "gone": 0} for b in BUCKETS}
         for row in rows:
-            matrix[row["aging_bucket"]][row["next_bucket"] or "gone"] += row["n"]
+            matrix[row["aging_bucket"]][row["later__aging_bucket"] or "gone"] += row["n"]
         lines = []
         for bucket in BUCKETS:
             cells = matrix[bucket]

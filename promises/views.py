@@ -199,11 +199,22 @@ def figures_export(request):
     _supervisor_or_admin(request.user)
     selection = _selection(request)
     figures = selectors.dashboard_figures(request.user, selection.period, selection.filters)
-    keys = ("made", "due", "kept", "partially_kept", "broken", "pending")
+    labels = {
+        "made": gettext("Promises made"),
+        "due": gettext("Due in the period"),
+        "kept": gettext("Kept"),
+        "partially_kept": gettext("Partially kept"),
+        "broken": gettext("Broken"),
+        "pending": gettext("Pending"),
+    }
+    keys = tuple(labels)
     header = [gettext("Currency")]
     for key in keys:
-        header += [f"{key} count", f"{key} amount"]
-    header += ["kept rate (count)", "kept rate (amount)", "collected", "collected / due"]
+        header += [
+            gettext("%(figure)s: count") % {"figure": labels[key]},
+            gettext("%(figure)s: amount") % {"figure": labels[key]},
+        ]
+    header += [gettext("Kept rate (count)"), gettext("Kept rate (amount)"), gettext("Collected"), gettext("Collected / due")]
     rows = (
         [row["currency"], *[v for key in keys for v in (row[key]["count"], row[key]["amount"])],
          _ratio(row["kept_rate_count"]), _ratio(row["kept_rate_amount"]), row["collected"], _ratio(row["collected_rate"])]
