@@ -640,6 +640,8 @@ class RollupState(models.Model):
     last_payment_id = models.BigIntegerField(_("last payment read"), default=0)
     last_call_id = models.BigIntegerField(_("last call read"), default=0)
     refreshed_at = models.DateTimeField(_("figures as of"), null=True, blank=True)
+    # A new random value on every run: pages cache what they read from the rollups under it.
+    generation = models.CharField(_("generation"), max_length=32, blank=True)
     duration_ms = models.PositiveIntegerField(_("last refresh took (ms)"), default=0)
     days_refreshed = models.PositiveIntegerField(_("days refreshed last time"), default=0)
 

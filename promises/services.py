@@ -1,5 +1,6 @@
 """Writes for promises and payments. Every status change leaves a PromiseEvent row."""
 
+import uuid
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -870,9 +871,21 @@ def arrangement_reject(*, arrangement: Arrangement, by, reason: str, at: datetim
 
 ROLLUP_STATE = "dashboard"
 # Ids are handed out when a row is inserted but become visible when its transaction commits,
-# so a slow transaction can commit an id below the last one read. Re-reading this many ids
-# behind the watermark catches those; recomputing a day is idempotent, so re-reading is harmless.
+# so a slow transaction can commit an id below the last one read. Each run also re-reads the
+# ids up to ROLLUP_ID_OVERLAP behind the watermark that were written since shortly before the
+# previous run (ROLLUP_LATE_COMMIT): those are the only rows a late commit can hide. The time
+# bound keeps a bulk load's last thousand rows from being re-read every minute. Recomputing a
+# day is idempotent, so reading a row twice is harmless.
 ROLLUP_ID_OVERLAP = 1000
+ROLLUP_LATE_COMMIT = timedelta(minutes=10)
+
+
+def _since_watermark(queryset, *, last_id: int, up_to: int, stamp: str, since: datetime | None):
+    """Rows with ids above the watermark, and recent rows just below it (see ROLLUP_ID_OVERLAP)."""
+    fresh = Q(pk__gt=last_id)
+    if since is not None:
+        fresh |= Q(pk__gt=max(last_id - ROLLUP_ID_OVERLAP, 0), **{f"{stamp}__gte": since})
+    return queryset.filter(fresh, pk__lte=up_to)
 
 
 @dataclass
@@ -1001,9 +1014,10 @@ def promise_rollups_refresh(*, full: bool = False, now: datetime | None = None) 
         _insert_select(CallRollup, CALL_ROLLUP_COLUMNS, _call_rollup_rows(Q()))
         made_days = due_days = payment_days = call_days = -1
     else:
-        events = PromiseEvent.objects.filter(pk__gt=max(state.last_event_id - ROLLUP_ID_OVERLAP, 0), pk__lte=last_event)
+        since = state.refreshed_at - ROLLUP_LATE_COMMIT
+        events = _since_watermark(PromiseEvent.objects, last_id=state.last_event_id, up_to=last_event, stamp="at", since=since)
         # New promises by id (whoever inserted them, with or without an event), changed ones by event.
-        new = Promise.objects.filter(pk__gt=max(state.last_promise_id - ROLLUP_ID_OVERLAP, 0), pk__lte=last_promise)
+        new = _since_watermark(Promise.objects, last_id=state.last_promise_id, up_to=last_promise, stamp="created_at", since=since)
         made, due = set(), set()
         for made_day, due_date in (
             new.annotate(made_day=TruncDate("created_at", tzinfo=reporting_zone())).values_list("made_day", "due_date").distinct()
@@ -1012,7 +1026,7 @@ def promise_rollups_refresh(*, full: bool = False, now: datetime | None = None) 
             due.add(due_date)
         due |= set(Promise.objects.filter(pk__in=events.values("promise_id")).values_list("due_date", flat=True).distinct())
         paid = set(
-            Payment.objects.filter(pk__gt=max(state.last_payment_id - ROLLUP_ID_OVERLAP, 0), pk__lte=last_payment)
+            _since_watermark(Payment.objects, last_id=state.last_payment_id, up_to=last_payment, stamp="created_at", since=since)
             .annotate(paid_day=TruncDate("paid_at", tzinfo=reporting_zone()))
             .values_list("paid_day", flat=True)
             .distinct()
@@ -1028,7 +1042,7 @@ def promise_rollups_refresh(*, full: bool = False, now: datetime | None = None) 
             _insert_select(PaymentRollup, PAYMENT_ROLLUP_COLUMNS, _payment_rollup_rows(_moment_filter("paid_at", paid)))
         # Calls are logged once and not edited afterwards, so new ids are all that changes.
         called = set(
-            Call.objects.filter(pk__gt=max(state.last_call_id - ROLLUP_ID_OVERLAP, 0), pk__lte=last_call)
+            _since_watermark(Call.objects, last_id=state.last_call_id, up_to=last_call, stamp="created_at", since=since)
             .annotate(call_day=TruncDate("started_at", tzinfo=reporting_zone()))
             .values_list("call_day", flat=True)
             .distinct()
@@ -1044,6 +1058,7 @@ def promise_rollups_refresh(*, full: bool = False, now: datetime | None = None) 
     state.last_payment_id = last_payment
     state.last_call_id = last_call
     state.refreshed_at = now
+    state.generation = uuid.uuid4().hex
     state.duration_ms = duration_ms
     state.days_refreshed = sum(max(days, 0) for days in (made_days, due_days, payment_days, call_days))
     state.save()

@@ -1,4 +1,5 @@
 import csv
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -6,12 +7,13 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -122,11 +124,10 @@ def dashboard(request):
     _supervisor_or_admin(user)
     selection = _selection(request)
     sort = request.GET.get("sort", "name")
-    figures = selectors.dashboard_figures(user, selection.period, selection.filters)
-    collectors = selectors.collector_performance(user, selection.period, selection.filters, sort, zone=selection.zone)
+    state = selectors.rollup_state()
+    figures, collectors, trend = _dashboard_data(user, selection, sort, state)
     if _wants_csv(request):
         return _collectors_csv(collectors, selection)
-    trend = selectors.weekly_trend(user, selection.period.end, selection.filters)
     context = {
         "periods": PERIODS,
         "selection": selection,
@@ -151,7 +152,7 @@ def dashboard(request):
             ],
             "made": {"label": str(gettext_lazy("Promises made")), "data": [week["made"] for week in trend]},
         },
-        "state": selectors.rollup_state(),
+        "state": state,
         "options": selectors.dashboard_options(user),
         "filter_collectors": [row["collector"] for row in collectors] if selection.filters.collector is None else None,
         "awaiting_approval": selectors.arrangements_awaiting_approval(user).count(),
@@ -165,6 +166,36 @@ def dashboard(request):
         "active_nav": "dashboard",
     }
     return render(request, "promises/dashboard.html", context)
+
+
+DASHBOARD_CACHE_SECONDS = 90
+
+
+def _dashboard_data(user, selection, sort, state):
+    """Figures, collector rows and trend, read from the rollups (8 queries) or from the cache.
+
+    The rollups change only when the job runs, and every run draws a new `generation`, so the
+    cache key moves with them: a cached answer is never older than the figures themselves.
+    The key names the reader, the language, the period, filters and sort; the timeout bounds
+    how long a change of team membership takes to show.
+    """
+    def compute():
+        return (
+            selectors.dashboard_figures(user, selection.period, selection.filters),
+            selectors.collector_performance(user, selection.period, selection.filters, sort, zone=selection.zone),
+            selectors.weekly_trend(user, selection.period.end, selection.filters),
+        )
+
+    if state is None or not state.generation:
+        return compute()
+    key = "dashboard:" + hashlib.sha256(
+        f"{state.generation}|{user.pk}|{user.role}|{get_language()}|{selection.query}|{sort}".encode()
+    ).hexdigest()
+    data = cache.get(key)
+    if data is None:
+        data = compute()
+        cache.set(key, data, DASHBOARD_CACHE_SECONDS)
+    return data
 
 
 def _collectors_csv(rows, selection):
