@@ -153,6 +153,8 @@ def dashboard(request):
             "made": {"label": str(gettext_lazy("Promises made")), "data": [week["made"] for week in trend]},
         },
         "state": state,
+        # The rendered figures, trend and collector table are cached under the same key.
+        "fragment_key": _dashboard_key(user, selection, sort, state),
         "options": selectors.dashboard_options(user),
         "filter_collectors": [row["collector"] for row in collectors] if selection.filters.collector is None else None,
         "awaiting_approval": selectors.arrangements_awaiting_approval(user).count(),
@@ -186,16 +188,23 @@ def _dashboard_data(user, selection, sort, state):
             selectors.weekly_trend(user, selection.period.end, selection.filters),
         )
 
-    if state is None or not state.generation:
+    key = _dashboard_key(user, selection, sort, state)
+    if key is None:
         return compute()
-    key = "dashboard:" + hashlib.sha256(
-        f"{state.generation}|{user.pk}|{user.role}|{get_language()}|{selection.query}|{sort}".encode()
-    ).hexdigest()
-    data = cache.get(key)
+    data = cache.get(f"dashboard:{key}")
     if data is None:
         data = compute()
-        cache.set(key, data, DASHBOARD_CACHE_SECONDS)
+        cache.set(f"dashboard:{key}", data, DASHBOARD_CACHE_SECONDS)
     return data
+
+
+def _dashboard_key(user, selection, sort, state) -> str | None:
+    """What the cached figures and the cached page fragment depend on; None: do not cache."""
+    if state is None or not state.generation:
+        return None
+    return hashlib.sha256(
+        f"{state.generation}|{user.pk}|{user.role}|{get_language()}|{selection.query}|{sort}".encode()
+    ).hexdigest()
 
 
 def _collectors_csv(rows, selection):
