@@ -1115,7 +1115,7 @@ def debtors_reassign(*, by, debtors, to_collector, from_collector=None, criteria
     at = at or timezone.now()
     movable = _reassignable(by=by, debtors=debtors, to_collector=to_collector)
     # Lock the rows first, so the ids recorded are exactly the rows updated.
-    ids = list(movable.select_for_update().order_by("pk").values_list("pk", flat=True))
+    ids = list(movable.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
     follow_ups = FollowUp.objects.filter(debtor_id__in=ids, status=FollowUp.Status.OPEN).update(assigned_to=to_collector)
     Debtor.objects.filter(pk__in=ids).update(assigned_to=to_collector, updated_at=at)
     return Reassignment.objects.create(
