@@ -126,6 +126,8 @@ def dashboard(request):
     sort = request.GET.get("sort", "name")
     state = selectors.rollup_state()
     figures, collectors, trend = _dashboard_data(user, selection, sort, state)
+    if _wants_csv(request) and request.GET.get("table") == "trend":
+        return _trend_csv(trend, selection)
     if _wants_csv(request):
         return _collectors_csv(collectors, selection)
     context = {
@@ -227,6 +229,15 @@ def _collectors_csv(rows, selection):
             ]
 
     return csv_response(f"collectors-{selection.period.start}-{selection.period.end}.csv", header, lines())
+
+
+def _trend_csv(trend, selection):
+    header = [gettext("Week of"), gettext("Made"), gettext("Kept"), gettext("Partially kept"), gettext("Broken"), gettext("Pending"), gettext("Kept rate")]
+    rows = (
+        [week["week"].isoformat(), week["made"], week["kept"], week["partially_kept"], week["broken"], week["pending"], _ratio(week["kept_rate"])]
+        for week in trend
+    )
+    return csv_response(f"promises-by-week-to-{selection.period.end}.csv", header, rows)
 
 
 def _ratio(value) -> str:
@@ -378,6 +389,15 @@ def portfolio_health(request):
         header = [gettext("Stance"), gettext("Reason"), gettext("Calls"), gettext("Promises"), gettext("Kept"), gettext("Kept rate")]
         rows = ([r["stance"], r["stance_reason"], r["calls"], r["promises"], r["kept"], _ratio(r["kept_rate"])] for r in stances)
         return csv_response("objections-and-situations.csv", header, rows)
+    if _wants_csv(request) and table == "rolls":
+        rolls = selectors.roll_rates(user, selection.filters, today)
+        header = [gettext("From"), gettext("To"), gettext("Aging bucket"), *selectors.BUCKETS, gettext("Left"), gettext("Roll rate"), gettext("Cure rate")]
+        rows = (
+            [roll["from"].isoformat(), roll["to"].isoformat(), line["bucket"], *line["cells"], _ratio(line["roll_rate"]), _ratio(line["cure_rate"])]
+            for roll in rolls
+            for line in roll["lines"]
+        )
+        return csv_response(f"roll-rates-{today}.csv", header, rows)
     if _wants_csv(request):
         header = [gettext("Currency"), gettext("Aging bucket"), gettext("Debts"), gettext("Balance")]
         rows = ([row["currency"], cell["bucket"], cell["debts"], cell["balance"]] for row in balances for cell in row["buckets"])

@@ -281,3 +281,10 @@ def test_between_job_runs_the_page_reuses_its_figures_and_a_run_refreshes_them(c
     assert client.get(reverse("promises:dashboard")).context["figures"][0]["broken"]["count"] == 1  # job not run yet
     promise_rollups_refresh()
     assert client.get(reverse("promises:dashboard")).context["figures"][0]["broken"]["count"] == 2
+
+
+def test_the_weekly_trend_exports_as_csv(client, sofia, week):
+    client.force_login(sofia)
+    rows = _csv_rows(client.get(reverse("promises:dashboard"), {"period": "week", "format": "csv", "table": "trend"}))
+    assert len(rows) == 13
+    assert rows[-1][:6] == ["2026-11-16", "6", "1", "1", "1", "1"]
