@@ -109,3 +109,23 @@ class FollowUpAdmin(admin.ModelAdmin):
     raw_id_fields = ("debtor", "promise", "call")
     date_hierarchy = "due_at"
     show_full_result_count = False
+
+
+# --- Call review (recordings and QA scorecards) ---
+from calls.models import CallRecording, CallReview  # noqa: E402  (kept apart from the desk's imports above)
+
+
+@admin.register(CallRecording)
+class CallRecordingAdmin(admin.ModelAdmin):
+    list_display = ("call", "original_name", "content_type", "size", "uploaded_by", "uploaded_at")
+    search_fields = ("call__debtor__full_name", "original_name")
+    raw_id_fields = ("call",)
+    readonly_fields = ("content_type", "size", "uploaded_by", "uploaded_at")
+
+
+@admin.register(CallReview)
+class CallReviewAdmin(admin.ModelAdmin):
+    list_display = ("call", "collector", "reviewer", "score", "reviewed_at")
+    list_filter = ("collector", "reviewer")
+    search_fields = ("collector__username", "call__debtor__full_name", "comments")
+    raw_id_fields = ("call",)

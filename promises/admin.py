@@ -1,6 +1,20 @@
 from django.contrib import admin
 
-from promises.models import Arrangement, ArrangementLimits, Message, Payment, PaymentAllocation, Promise, PromiseEvent, PromiseRules
+from promises.models import (
+    Arrangement,
+    ArrangementLimits,
+    CallRollup,
+    Message,
+    Payment,
+    PaymentAllocation,
+    PaymentRollup,
+    Promise,
+    PromiseEvent,
+    PromiseRollup,
+    PromiseRules,
+    Reassignment,
+    RollupState,
+)
 
 
 class PromiseEventInline(admin.TabularInline):
@@ -87,3 +101,48 @@ class PaymentAdmin(admin.ModelAdmin):
     date_hierarchy = "paid_at"
     inlines = [PaymentAllocationInline]
     show_full_result_count = False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by jobs and services: visible for checking, never edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PromiseRollup)
+class PromiseRollupAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "day", "collector", "portfolio", "currency", "status", "count", "amount")
+    list_filter = ("kind", "status", "currency")
+    date_hierarchy = "day"
+    show_full_result_count = False
+
+
+@admin.register(PaymentRollup)
+class PaymentRollupAdmin(ReadOnlyAdmin):
+    list_display = ("day", "collector", "portfolio", "currency", "count", "amount")
+    list_filter = ("currency",)
+    date_hierarchy = "day"
+
+
+@admin.register(CallRollup)
+class CallRollupAdmin(ReadOnlyAdmin):
+    list_display = ("day", "collector", "portfolio", "calls", "right_party")
+    list_filter = ("collector",)
+    date_hierarchy = "day"
+
+
+@admin.register(RollupState)
+class RollupStateAdmin(ReadOnlyAdmin):
+    list_display = ("name", "refreshed_at", "duration_ms", "days_refreshed", "last_event_id", "last_payment_id", "last_call_id")
+    search_fields = ("name",)
+
+
+@admin.register(Reassignment)
+class ReassignmentAdmin(ReadOnlyAdmin):
+    list_display = ("at", "by", "from_collector", "to_collector", "debtor_count", "follow_up_count")
+    list_filter = ("to_collector",)
+    search_fields = ("by__username", "to_collector__username", "criteria")

@@ -609,13 +609,39 @@ class PaymentRollup(models.Model):
         return f"{self.day} {self.collector_id}: {self.amount} {self.currency}"
 
 
+class CallRollup(models.Model):
+    """Calls counted per day (reporting zone) × collector × portfolio: attempts and right-party contacts."""
+
+    day = models.DateField(_("day"))
+    collector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("collector"), on_delete=models.CASCADE, related_name="+"
+    )
+    portfolio = models.ForeignKey(
+        "debtors.Portfolio", verbose_name=_("portfolio"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    calls = models.PositiveIntegerField(_("calls"))
+    right_party = models.PositiveIntegerField(_("right-party contacts"))
+
+    class Meta:
+        verbose_name = _("call rollup")
+        verbose_name_plural = _("call rollups")
+        indexes = [models.Index(fields=["day"], name="call_rollup_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.collector_id}: {self.calls}"
+
+
 class RollupState(models.Model):
     """How far the rollups have read: the last event and payment ids, and when (one row)."""
 
     name = models.CharField(_("name"), max_length=32, primary_key=True)
     last_event_id = models.BigIntegerField(_("last promise event read"), default=0)
+    last_promise_id = models.BigIntegerField(_("last promise read"), default=0)
     last_payment_id = models.BigIntegerField(_("last payment read"), default=0)
+    last_call_id = models.BigIntegerField(_("last call read"), default=0)
     refreshed_at = models.DateTimeField(_("figures as of"), null=True, blank=True)
+    # A new random value on every run: pages cache what they read from the rollups under it.
+    generation = models.CharField(_("generation"), max_length=32, blank=True)
     duration_ms = models.PositiveIntegerField(_("last refresh took (ms)"), default=0)
     days_refreshed = models.PositiveIntegerField(_("days refreshed last time"), default=0)
 

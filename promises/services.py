@@ -1,5 +1,6 @@
 """Writes for promises and payments. Every status change leaves a PromiseEvent row."""
 
+import uuid
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -18,6 +19,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
+from calls.models import Call
 from collections_crm.permissions import debtor_scope
 from debtors.models import Debt, Debtor
 from promises import rules as promise_rules
@@ -29,6 +31,7 @@ from promises.models import (
     Message,
     Payment,
     PaymentAllocation,
+    CallRollup,
     PaymentRollup,
     Promise,
     PromiseEvent,
@@ -868,9 +871,21 @@ def arrangement_reject(*, arrangement: Arrangement, by, reason: str, at: datetim
 
 ROLLUP_STATE = "dashboard"
 # Ids are handed out when a row is inserted but become visible when its transaction commits,
-# so a slow transaction can commit an id below the last one read. Re-reading this many ids
-# behind the watermark catches those; recomputing a day is idempotent, so re-reading is harmless.
+# so a slow transaction can commit an id below the last one read. Each run also re-reads the
+# ids up to ROLLUP_ID_OVERLAP behind the watermark that were written since shortly before the
+# previous run (ROLLUP_LATE_COMMIT): those are the only rows a late commit can hide. The time
+# bound keeps a bulk load's last thousand rows from being re-read every minute. Recomputing a
+# day is idempotent, so reading a row twice is harmless.
 ROLLUP_ID_OVERLAP = 1000
+ROLLUP_LATE_COMMIT = timedelta(minutes=10)
+
+
+def _since_watermark(queryset, *, last_id: int, up_to: int, stamp: str, since: datetime | None):
+    """Rows with ids above the watermark, and recent rows just below it (see ROLLUP_ID_OVERLAP)."""
+    fresh = Q(pk__gt=last_id)
+    if since is not None:
+        fresh |= Q(pk__gt=max(last_id - ROLLUP_ID_OVERLAP, 0), **{f"{stamp}__gte": since})
+    return queryset.filter(fresh, pk__lte=up_to)
 
 
 @dataclass
@@ -879,6 +894,7 @@ class RollupResult:
     made_days: int
     due_days: int
     payment_days: int
+    call_days: int
     duration_ms: int
 
 
@@ -921,11 +937,21 @@ def _insert_select(model, columns: list[str], queryset) -> None:
 
 
 def _promise_rollup_rows(kind: str, condition: Q):
-    day = TruncDate("created_at", tzinfo=reporting_zone()) if kind == "made" else F("due_date")
+    if kind == "made":
+        # What was promised does not depend on how it ended: made rows carry no status, so a
+        # status change never touches them and they are half as many rows to read.
+        day, status = TruncDate("created_at", tzinfo=reporting_zone()), Value("", output_field=CharField())
+    else:
+        day, status = F("due_date"), F("status")
     return (
         Promise.objects.filter(condition)
-        .annotate(rollup_kind=Value(kind, output_field=CharField()), rollup_day=day, rollup_portfolio=F("debtor__portfolio_id"))
-        .values("rollup_kind", "rollup_day", "collector_id", "rollup_portfolio", "currency", "status")
+        .annotate(
+            rollup_kind=Value(kind, output_field=CharField()),
+            rollup_day=day,
+            rollup_portfolio=F("debtor__portfolio_id"),
+            rollup_status=status,
+        )
+        .values("rollup_kind", "rollup_day", "collector_id", "rollup_portfolio", "currency", "rollup_status")
         .annotate(rollup_count=Count("pk"), rollup_amount=Sum("amount"))
         .order_by()
     )
@@ -941,6 +967,17 @@ def _payment_rollup_rows(condition: Q):
     )
 
 
+def _call_rollup_rows(condition: Q):
+    return (
+        Call.objects.filter(condition, collector__isnull=False)
+        .annotate(rollup_day=TruncDate("started_at", tzinfo=reporting_zone()), rollup_portfolio=F("debtor__portfolio_id"))
+        .values("rollup_day", "collector_id", "rollup_portfolio")
+        .annotate(rollup_calls=Count("pk"), rollup_right_party=Count("pk", filter=Q(outcome="right_party")))
+        .order_by()
+    )
+
+
+CALL_ROLLUP_COLUMNS = ["day", "collector", "portfolio", "calls", "right_party"]
 PROMISE_ROLLUP_COLUMNS = ["kind", "day", "collector", "portfolio", "currency", "status", "count", "amount"]
 PAYMENT_ROLLUP_COLUMNS = ["day", "collector", "portfolio", "currency", "count", "amount"]
 
@@ -950,9 +987,9 @@ def promise_rollups_refresh(*, full: bool = False, now: datetime | None = None) 
     """Bring the dashboard rollups up to date with the promises and payments that changed.
 
     1. Lock the state row, so two runs never rebuild the same days at once.
-    2. Read the promise events and payments newer than the last run (with an overlap, see
-       ROLLUP_ID_OVERLAP) and find the days they touch: the day each changed promise was made,
-       its due date, and each new payment's day.
+    2. Read the promise events, payments and calls newer than the last run (with an overlap,
+       see ROLLUP_ID_OVERLAP) and find the days they touch: the day each new promise was made,
+       the due date of each promise that changed, each new payment's and call's day.
     3. For those days (all days when `full` or on the first run) delete the rollup rows and
        insert them again from one GROUP BY each. Idempotent: a day is recomputed, never added to.
     4. Move the watermarks and stamp "as of" with the moment the run began.
@@ -962,7 +999,9 @@ def promise_rollups_refresh(*, full: bool = False, now: datetime | None = None) 
     RollupState.objects.get_or_create(name=ROLLUP_STATE)
     state = RollupState.objects.select_for_update().get(name=ROLLUP_STATE)
     last_event = PromiseEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    last_promise = Promise.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     last_payment = Payment.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    last_call = Call.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     full = full or state.refreshed_at is None
 
     if full:
@@ -971,23 +1010,23 @@ def promise_rollups_refresh(*, full: bool = False, now: datetime | None = None) 
         _insert_select(PromiseRollup, PROMISE_ROLLUP_COLUMNS, _promise_rollup_rows("made", Q()))
         _insert_select(PromiseRollup, PROMISE_ROLLUP_COLUMNS, _promise_rollup_rows("due", Q()))
         _insert_select(PaymentRollup, PAYMENT_ROLLUP_COLUMNS, _payment_rollup_rows(Q()))
-        made_days = due_days = payment_days = -1
+        CallRollup.objects.all().delete()
+        _insert_select(CallRollup, CALL_ROLLUP_COLUMNS, _call_rollup_rows(Q()))
+        made_days = due_days = payment_days = call_days = -1
     else:
-        changed = PromiseEvent.objects.filter(
-            pk__gt=max(state.last_event_id - ROLLUP_ID_OVERLAP, 0), pk__lte=last_event
-        ).values("promise_id")
-        touched = (
-            Promise.objects.filter(pk__in=changed)
-            .annotate(made_day=TruncDate("created_at", tzinfo=reporting_zone()))
-            .values_list("made_day", "due_date")
-            .distinct()
-        )
+        since = state.refreshed_at - ROLLUP_LATE_COMMIT
+        events = _since_watermark(PromiseEvent.objects, last_id=state.last_event_id, up_to=last_event, stamp="at", since=since)
+        # New promises by id (whoever inserted them, with or without an event), changed ones by event.
+        new = _since_watermark(Promise.objects, last_id=state.last_promise_id, up_to=last_promise, stamp="created_at", since=since)
         made, due = set(), set()
-        for made_day, due_date in touched:
+        for made_day, due_date in (
+            new.annotate(made_day=TruncDate("created_at", tzinfo=reporting_zone())).values_list("made_day", "due_date").distinct()
+        ):
             made.add(made_day)
             due.add(due_date)
+        due |= set(Promise.objects.filter(pk__in=events.values("promise_id")).values_list("due_date", flat=True).distinct())
         paid = set(
-            Payment.objects.filter(pk__gt=max(state.last_payment_id - ROLLUP_ID_OVERLAP, 0), pk__lte=last_payment)
+            _since_watermark(Payment.objects, last_id=state.last_payment_id, up_to=last_payment, stamp="created_at", since=since)
             .annotate(paid_day=TruncDate("paid_at", tzinfo=reporting_zone()))
             .values_list("paid_day", flat=True)
             .distinct()
@@ -1001,16 +1040,36 @@ def promise_rollups_refresh(*, full: bool = False, now: datetime | None = None) 
         if paid:
             PaymentRollup.objects.filter(day__in=paid).delete()
             _insert_select(PaymentRollup, PAYMENT_ROLLUP_COLUMNS, _payment_rollup_rows(_moment_filter("paid_at", paid)))
-        made_days, due_days, payment_days = len(made), len(due), len(paid)
+        # Calls are logged once and not edited afterwards, so new ids are all that changes.
+        called = set(
+            _since_watermark(Call.objects, last_id=state.last_call_id, up_to=last_call, stamp="created_at", since=since)
+            .annotate(call_day=TruncDate("started_at", tzinfo=reporting_zone()))
+            .values_list("call_day", flat=True)
+            .distinct()
+        )
+        if called:
+            CallRollup.objects.filter(day__in=called).delete()
+            _insert_select(CallRollup, CALL_ROLLUP_COLUMNS, _call_rollup_rows(_moment_filter("started_at", called)))
+        made_days, due_days, payment_days, call_days = len(made), len(due), len(paid), len(called)
 
     duration_ms = int((monotonic() - started) * 1000)
     state.last_event_id = last_event
+    state.last_promise_id = last_promise
     state.last_payment_id = last_payment
+    state.last_call_id = last_call
     state.refreshed_at = now
+    state.generation = uuid.uuid4().hex
     state.duration_ms = duration_ms
-    state.days_refreshed = max(made_days, 0) + max(due_days, 0) + max(payment_days, 0)
+    state.days_refreshed = sum(max(days, 0) for days in (made_days, due_days, payment_days, call_days))
     state.save()
-    return RollupResult(full=full, made_days=made_days, due_days=due_days, payment_days=payment_days, duration_ms=duration_ms)
+    return RollupResult(
+        full=full,
+        made_days=made_days,
+        due_days=due_days,
+        payment_days=payment_days,
+        call_days=call_days,
+        duration_ms=duration_ms,
+    )
 
 
 # --- Work management ------------------------------------------------------------------------
@@ -1056,7 +1115,7 @@ def debtors_reassign(*, by, debtors, to_collector, from_collector=None, criteria
     at = at or timezone.now()
     movable = _reassignable(by=by, debtors=debtors, to_collector=to_collector)
     # Lock the rows first, so the ids recorded are exactly the rows updated.
-    ids = list(movable.select_for_update().order_by("pk").values_list("pk", flat=True))
+    ids = list(movable.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
     follow_ups = FollowUp.objects.filter(debtor_id__in=ids, status=FollowUp.Status.OPEN).update(assigned_to=to_collector)
     Debtor.objects.filter(pk__in=ids).update(assigned_to=to_collector, updated_at=at)
     return Reassignment.objects.create(

@@ -1,4 +1,5 @@
 import csv
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -6,11 +7,13 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -121,11 +124,12 @@ def dashboard(request):
     _supervisor_or_admin(user)
     selection = _selection(request)
     sort = request.GET.get("sort", "name")
-    figures = selectors.dashboard_figures(user, selection.period, selection.filters)
-    collectors = selectors.collector_performance(user, selection.period, selection.filters, sort, zone=selection.zone)
+    state = selectors.rollup_state()
+    figures, collectors, trend = _dashboard_data(user, selection, sort, state)
+    if _wants_csv(request) and request.GET.get("table") == "trend":
+        return _trend_csv(trend, selection)
     if _wants_csv(request):
         return _collectors_csv(collectors, selection)
-    trend = selectors.weekly_trend(user, selection.period.end, selection.filters)
     context = {
         "periods": PERIODS,
         "selection": selection,
@@ -150,13 +154,59 @@ def dashboard(request):
             ],
             "made": {"label": str(gettext_lazy("Promises made")), "data": [week["made"] for week in trend]},
         },
-        "state": selectors.rollup_state(),
+        "state": state,
+        # The rendered figures, trend and collector table are cached under the same key.
+        "fragment_key": _dashboard_key(user, selection, sort, state),
         "options": selectors.dashboard_options(user),
-        "filter_collectors": collectors if selection.filters.collector is None else None,
+        "filter_collectors": [row["collector"] for row in collectors] if selection.filters.collector is None else None,
         "awaiting_approval": selectors.arrangements_awaiting_approval(user).count(),
+        # Reversed once here rather than in every row of the collector table.
+        "links": {
+            "promises": reverse("promises:promises_behind"),
+            "calls": reverse("promises:calls_behind"),
+            "payments": reverse("promises:payments_behind"),
+            "review": reverse("review:list"),
+        },
         "active_nav": "dashboard",
     }
     return render(request, "promises/dashboard.html", context)
+
+
+DASHBOARD_CACHE_SECONDS = 90
+
+
+def _dashboard_data(user, selection, sort, state):
+    """Figures, collector rows and trend, read from the rollups (8 queries) or from the cache.
+
+    The rollups change only when the job runs, and every run draws a new `generation`, so the
+    cache key moves with them: a cached answer is never older than the figures themselves.
+    The key names the reader, the language, the period, filters and sort; the timeout bounds
+    how long a change of team membership takes to show.
+    """
+    def compute():
+        return (
+            selectors.dashboard_figures(user, selection.period, selection.filters),
+            selectors.collector_performance(user, selection.period, selection.filters, sort, zone=selection.zone),
+            selectors.weekly_trend(user, selection.period.end, selection.filters),
+        )
+
+    key = _dashboard_key(user, selection, sort, state)
+    if key is None:
+        return compute()
+    data = cache.get(f"dashboard:{key}")
+    if data is None:
+        data = compute()
+        cache.set(f"dashboard:{key}", data, DASHBOARD_CACHE_SECONDS)
+    return data
+
+
+def _dashboard_key(user, selection, sort, state) -> str | None:
+    """What the cached figures and the cached page fragment depend on; None: do not cache."""
+    if state is None or not state.generation:
+        return None
+    return hashlib.sha256(
+        f"{state.generation}|{user.pk}|{user.role}|{get_language()}|{selection.query}|{sort}".encode()
+    ).hexdigest()
 
 
 def _collectors_csv(rows, selection):
@@ -181,6 +231,15 @@ def _collectors_csv(rows, selection):
     return csv_response(f"collectors-{selection.period.start}-{selection.period.end}.csv", header, lines())
 
 
+def _trend_csv(trend, selection):
+    header = [gettext("Week of"), gettext("Made"), gettext("Kept"), gettext("Partially kept"), gettext("Broken"), gettext("Pending"), gettext("Kept rate")]
+    rows = (
+        [week["week"].isoformat(), week["made"], week["kept"], week["partially_kept"], week["broken"], week["pending"], _ratio(week["kept_rate"])]
+        for week in trend
+    )
+    return csv_response(f"promises-by-week-to-{selection.period.end}.csv", header, rows)
+
+
 def _ratio(value) -> str:
     return "" if value is None else f"{float(value):.4f}"
 
@@ -191,11 +250,22 @@ def figures_export(request):
     _supervisor_or_admin(request.user)
     selection = _selection(request)
     figures = selectors.dashboard_figures(request.user, selection.period, selection.filters)
-    keys = ("made", "due", "kept", "partially_kept", "broken", "pending")
+    labels = {
+        "made": gettext("Promises made"),
+        "due": gettext("Due in the period"),
+        "kept": gettext("Kept"),
+        "partially_kept": gettext("Partially kept"),
+        "broken": gettext("Broken"),
+        "pending": gettext("Pending"),
+    }
+    keys = tuple(labels)
     header = [gettext("Currency")]
     for key in keys:
-        header += [f"{key} count", f"{key} amount"]
-    header += ["kept rate (count)", "kept rate (amount)", "collected", "collected / due"]
+        header += [
+            gettext("%(figure)s: count") % {"figure": labels[key]},
+            gettext("%(figure)s: amount") % {"figure": labels[key]},
+        ]
+    header += [gettext("Kept rate (count)"), gettext("Kept rate (amount)"), gettext("Collected"), gettext("Collected / due")]
     rows = (
         [row["currency"], *[v for key in keys for v in (row[key]["count"], row[key]["amount"])],
          _ratio(row["kept_rate_count"]), _ratio(row["kept_rate_amount"]), row["collected"], _ratio(row["collected_rate"])]
@@ -319,6 +389,15 @@ def portfolio_health(request):
         header = [gettext("Stance"), gettext("Reason"), gettext("Calls"), gettext("Promises"), gettext("Kept"), gettext("Kept rate")]
         rows = ([r["stance"], r["stance_reason"], r["calls"], r["promises"], r["kept"], _ratio(r["kept_rate"])] for r in stances)
         return csv_response("objections-and-situations.csv", header, rows)
+    if _wants_csv(request) and table == "rolls":
+        rolls = selectors.roll_rates(user, selection.filters, today)
+        header = [gettext("From"), gettext("To"), gettext("Aging bucket"), *selectors.BUCKETS, gettext("Left"), gettext("Roll rate"), gettext("Cure rate")]
+        rows = (
+            [roll["from"].isoformat(), roll["to"].isoformat(), line["bucket"], *line["cells"], _ratio(line["roll_rate"]), _ratio(line["cure_rate"])]
+            for roll in rolls
+            for line in roll["lines"]
+        )
+        return csv_response(f"roll-rates-{today}.csv", header, rows)
     if _wants_csv(request):
         header = [gettext("Currency"), gettext("Aging bucket"), gettext("Debts"), gettext("Balance")]
         rows = ([row["currency"], cell["bucket"], cell["debts"], cell["balance"]] for row in balances for cell in row["buckets"])

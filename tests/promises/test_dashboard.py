@@ -265,3 +265,26 @@ def test_drill_down_links_on_the_page_carry_the_filters(client, sofia, carla, we
     client.force_login(sofia)
     page = client.get(reverse("promises:dashboard"), {"period": "month", "collector": carla.pk}).content.decode()
     assert f"{reverse('promises:promises_behind')}?period=month&amp;collector={carla.pk}&amp;kind=due&amp;status=broken" in page
+
+
+def test_between_job_runs_the_page_reuses_its_figures_and_a_run_refreshes_them(client, sofia, carla, diego, django_assert_num_queries):
+    factories.make_promise(debtor=diego, collector=carla, due_date=THIS_WEEK, status="broken")
+    promise_rollups_refresh()
+    client.force_login(sofia)
+    first = client.get(reverse("promises:dashboard"))
+    # session, user, rollup state, teams, portfolios, creditors, approvals waiting
+    with django_assert_num_queries(7):
+        again = client.get(reverse("promises:dashboard"))
+    assert again.context["figures"] == first.context["figures"]
+
+    factories.make_promise(debtor=diego, collector=carla, due_date=THIS_WEEK, status="broken")
+    assert client.get(reverse("promises:dashboard")).context["figures"][0]["broken"]["count"] == 1  # job not run yet
+    promise_rollups_refresh()
+    assert client.get(reverse("promises:dashboard")).context["figures"][0]["broken"]["count"] == 2
+
+
+def test_the_weekly_trend_exports_as_csv(client, sofia, week):
+    client.force_login(sofia)
+    rows = _csv_rows(client.get(reverse("promises:dashboard"), {"period": "week", "format": "csv", "table": "trend"}))
+    assert len(rows) == 13
+    assert rows[-1][:6] == ["2026-11-16", "6", "1", "1", "1", "1"]

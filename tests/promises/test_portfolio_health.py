@@ -120,3 +120,17 @@ def test_the_health_page_draws_charts_with_their_numbers_in_tables(client, sofia
     factories.make_debt(debtor=debtor, balance=Decimal("100"), due_date=TODAY - timedelta(days=10))
     page = _health(client, sofia).content.decode()
     assert 'id="aging-data"' in page and 'id="aging-chart-PEN"' in page and 'class="aging-table"' in page
+
+
+def test_roll_rates_export_as_csv(client, sofia, carla, portfolio):
+    debtor = factories.make_debtor(portfolio=portfolio, assigned_to=carla)
+    debt = factories.make_debt(debtor=debtor)
+    DebtSnapshot.objects.create(debt=debt, taken_on=date(2026, 9, 30), days_past_due=10, aging_bucket="1-30", balance=1)
+    DebtSnapshot.objects.create(debt=debt, taken_on=date(2026, 10, 31), days_past_due=41, aging_bucket="31-60", balance=1)
+    client.force_login(sofia)
+    response = client.get(reverse("promises:health"), {"format": "csv", "table": "rolls"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode().lstrip("\ufeff"))))
+    line = next(row for row in rows if row[2] == "1-30")
+    assert line[:3] == ["2026-09-30", "2026-10-31", "1-30"]
+    assert line[5] == "1"  # into 31–60
+    assert line[-2] == "1.0000"  # rolled forward

@@ -158,3 +158,31 @@ def test_dashboard_figures_match_a_hand_count_on_the_demo_data(client):
                 assert set(page) == {c for c, v in hand["counts"].items() if any(x[0] for x in v.values())} | {
                     c for c, v in hand["collected"].items() if v
                 }
+
+
+@pytest.mark.usefixtures("clock")
+def test_calls_logged_after_a_run_count_after_the_next(sofia, diego, carla, clock):
+    from calls.models import Call
+
+    factories.make_call(debtor=diego, collector=carla, outcome=Call.Outcome.RIGHT_PARTY)
+    promise_rollups_refresh()
+    clock.move_to(MONDAY + timedelta(minutes=1))
+    factories.make_call(debtor=diego, collector=carla, outcome=Call.Outcome.NO_ANSWER)
+
+    def carla_row():
+        rows = selectors.collector_performance(sofia, WEEK, selectors.DashboardFilters(), zone=reporting_zone())
+        return next(row for row in rows if row["collector"] == carla)
+
+    assert (carla_row()["calls"], carla_row()["right_party"]) == (1, 1)
+    promise_rollups_refresh()
+    assert (carla_row()["calls"], carla_row()["right_party"]) == (2, 1)
+
+
+def test_promises_inserted_without_an_event_are_still_counted(ana, diego, carla):
+    # An import may write promises in bulk; the job finds new ones by id, not only by event.
+    promise_rollups_refresh()
+    promise = factories.make_promise(debtor=diego, collector=carla, amount=Decimal("70"), due_date=date(2026, 11, 18))
+    promise.events.all().delete()
+    promise_rollups_refresh()
+    assert PromiseRollup.objects.get(kind="made").amount == Decimal("70")
+    assert PromiseRollup.objects.get(kind="due").amount == Decimal("70")
