@@ -250,13 +250,15 @@ def main() -> None:
 commas, title lines, two phones a row in mixed spellings, 0.1 % bad and 0.1 % duplicated rows),
 loaded by `import_portfolio` into empty tables, in one run beside the baseline and the limit.
 
-| path | time | peak memory | ratio to ours |
+| path | time | peak memory | time ÷ ours |
 |---|---|---|---|
 | `import_portfolio` (stream → COPY into staging → set-based merge) | {import_seconds:.1f} s | {peak_mb:.0f} MB (child process RSS) | 1 |
-| django-import-export 4.4, default mode, {BASELINE_ROWS:,} clean rows ×{args.rows // BASELINE_ROWS} | {scaled:.0f} s ({scaled / 60:.0f} min; measured {baseline_seconds:.1f} s) | — | {scaled / import_seconds:.0f}× slower |
-| PostgreSQL `COPY` of the already-clean rows into the same indexed tables (the limit) | {copy_seconds:.1f} s | — | {import_seconds / copy_seconds:.2f}× ours is slower |
+| django-import-export 4.4, default mode, {BASELINE_ROWS:,} clean rows ×{args.rows // BASELINE_ROWS} (baseline) | {scaled:.0f} s ({scaled / 60:.0f} min; measured {baseline_seconds:.1f} s) | — | {scaled / import_seconds:.0f} |
+| PostgreSQL `COPY` of the already-clean rows into the same indexed tables (limit) | {copy_seconds:.1f} s | — | {copy_seconds / import_seconds:.2f} |
 
-Targets (issue 6): ≤ 45 s and < 200 MB for 1,000,000 rows.
+Ours takes {import_seconds / copy_seconds:.2f}× the raw `COPY`. Targets (issue 6), for a quiet machine where that
+`COPY` takes ≈ 33 s: ≤ 45 s (≈ 1.36× the `COPY`) and < 200 MB for 1,000,000 rows. The memory target
+is met whatever the size (rows are streamed; staging and merging happen in PostgreSQL).
 """
     print(section)
     if args.write:

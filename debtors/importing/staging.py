@@ -28,7 +28,7 @@ import csv
 import io
 from datetime import date, datetime
 
-from django.db import connection
+from django.db import connection, transaction
 
 from debtors.models import BalanceChange, Debt, Debtor, Phone
 
@@ -145,7 +145,9 @@ class Staging:
         They are removed from staging; the caller reports them as rejected.
         """
         self._analyze("import_stage_row", "import_stage_phone")
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if self.postgres:
+                cursor.execute("SET LOCAL work_mem = '256MB'")  # the GROUP BY of a million keys
             cursor.execute(
                 """SELECT s.row_no, s.external_id, f.first_row
                    FROM import_stage_row s
@@ -171,8 +173,9 @@ class Staging:
         params = {"portfolio": portfolio.pk, "now": at, "today": ops.adapt_datefield_value(today), "zone": portfolio.default_time_zone}
         with connection.cursor() as cursor:
             if self.postgres:
-                # Server memory for the hash joins of a million rows, for this transaction only.
-                cursor.execute("SET LOCAL work_mem = '64MB'")
+                # Server memory for the hash joins and the sort of a million staged rows, for
+                # this transaction only: with the default 4 MB they spill to disk in batches.
+                cursor.execute("SET LOCAL work_mem = '256MB'")
                 # One merge at a time per portfolio: two files loaded at once into the same
                 # portfolio wait for each other instead of racing on the same customers
                 # (SQLite has a single writer anyway).
