@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('pending', 'Waiting for a worker'), ('running', 'Loading'), ('done', 'Done'), ('failed', 'Failed')], default='pending', max_length=16, verbose_name='status')),
                 ('rows_total', models.PositiveIntegerField(blank=True, null=True, verbose_name='rows in the file')),
                 ('rows_done', models.PositiveIntegerField(default=0, verbose_name='rows read')),
-                ('created_count', models.PositiveIntegerField(default=0, verbose_name='created')),
+                ('created_count', models.PositiveIntegerField(default=0, verbose_name='debtors created')),
                 ('updated_count', models.PositiveIntegerField(default=0, verbose_name='updated')),
                 ('unchanged_count', models.PositiveIntegerField(default=0, verbose_name='unchanged')),
                 ('rejected_count', models.PositiveIntegerField(default=0, verbose_name='rejected')),
