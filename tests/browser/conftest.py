@@ -68,7 +68,7 @@ def sign_in(page, live_server):
 
 
 @pytest.fixture(autouse=True)
-def contact_policy_presets(transactional_db):
+def contact_policy_presets():
     """The contact-policy presets, whatever the tests before this one did to the database.
 
     `serialized_rollback` restores them only when the session serialised the database at set-up;

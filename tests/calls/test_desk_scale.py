@@ -76,23 +76,8 @@ def test_a_200_entry_history_costs_the_same_queries_as_a_short_one(client, carla
     assert response.content.decode().count("<li class=\"timeline-") >= entries
 
 
-@pytest.fixture
-def presets(transactional_db):
-    # As in tests/browser/conftest.py: after a flush in a mixed PostgreSQL run the presets a
-    # data migration seeds may be gone; seed them again so the policy is the real one.
-    import importlib
-
-    from django.apps import apps
-
-    from calls.models import ContactPolicy
-
-    if not ContactPolicy.objects.exists():
-        importlib.import_module("calls.migrations.0004_seed_contact_policies").seed(apps, None)
-    policy_cache_clear()
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_collectors_saving_on_the_same_debtor_at_once_both_land(presets, carla, sofia, diego):
+def test_two_collectors_saving_on_the_same_debtor_at_once_both_land(carla, sofia, diego):
     """Carla logs a promise while her supervisor logs a callback on the same debtor: the
     debtor row lock (PostgreSQL) or the IMMEDIATE transaction (SQLite) queues them."""
     phone = diego.phones.get()
