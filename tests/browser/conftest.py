@@ -66,26 +66,3 @@ def sign_in(page, live_server):
 
     return sign_in_as
 
-
-@pytest.fixture(autouse=True)
-def contact_policy_presets():
-    """The contact-policy presets, whatever the tests before this one did to the database.
-
-    `serialized_rollback` restores them only when the session serialised the database at set-up;
-    after a flush in a mixed run (PostgreSQL) the table can be empty, and every debtor's policy
-    would read as "not configured". Seeding again from the data migration, and forgetting
-    compiled policies cached under portfolio ids that a flush may hand out again, keeps each
-    browser test independent of the order it runs in.
-    """
-    import importlib
-
-    from django.apps import apps
-
-    from calls.models import ContactPolicy
-    from calls.policy import policy_cache_clear
-
-    if not ContactPolicy.objects.exists():
-        importlib.import_module("calls.migrations.0004_seed_contact_policies").seed(apps, None)
-    policy_cache_clear()
-    yield
-    policy_cache_clear()

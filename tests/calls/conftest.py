@@ -35,24 +35,3 @@ def judge(preset, at, *, time_zone, channel="voice", attempts=(), phone=OWN_CONS
     debtor = DebtorSnapshot(id=1, time_zone=time_zone, holds=tuple(holds), phones=(OWN_CONSENTED,), authorised_channels=authorised)
     return evaluate(policy, debtor, channel, at, list(attempts), phone=phone, debt_id=debt_id)
 
-
-@pytest.fixture(autouse=True)
-def contact_policy_presets_after_flush(request):
-    """Transactional tests (threads): the presets a data migration seeds, even after a flush.
-
-    `serialized_rollback` should restore them, but in a mixed PostgreSQL run a flush by an
-    earlier transactional test can leave the table empty, and every debtor's policy would
-    read as "not configured". Seed them again from the migration when they are missing.
-    """
-    marker = request.node.get_closest_marker("django_db")
-    if marker and marker.kwargs.get("transaction"):
-        import importlib
-
-        from django.apps import apps
-
-        from calls.models import ContactPolicy
-
-        if not ContactPolicy.objects.exists():
-            importlib.import_module("calls.migrations.0004_seed_contact_policies").seed(apps, None)
-        policy_cache_clear()
-    yield
