@@ -65,3 +65,4 @@ def sign_in(page, live_server):
         return page
 
     return sign_in_as
+

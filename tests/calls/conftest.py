@@ -34,3 +34,4 @@ def judge(preset, at, *, time_zone, channel="voice", attempts=(), phone=OWN_CONS
     policy = compile_preset_data(preset, tuple(overlays))
     debtor = DebtorSnapshot(id=1, time_zone=time_zone, holds=tuple(holds), phones=(OWN_CONSENTED,), authorised_channels=authorised)
     return evaluate(policy, debtor, channel, at, list(attempts), phone=phone, debt_id=debt_id)
+

@@ -48,10 +48,7 @@ def test_the_compose_client_accepts_the_file_where_it_is_installed():
 
 
 def _manage(*args, **env):
-    # The browser tests allow ORM calls beside Playwright's event loop in this process only;
-    # a production check must not inherit that (Django reports it as a deployment error).
-    inherited = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    clean = {k: v for k, v in os.environ.items() if k not in inherited}
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
     )

@@ -1,0 +1,263 @@
+"""Benchmark of the collector's desk on PostgreSQL: the queue page and the debtor page, server time.
+
+One command, from the project root (PostgreSQL; the database "test_<name>" is made and dropped):
+
+    DATABASE_URL=postgres://crm:crm@127.0.0.1:5432/collections_crm .venv/bin/python bench/bench_desk.py [--write]
+
+Data: 100,000 debtors in three portfolios (Peru, Mexico, Spain) shared by 20 collectors (5,000
+each), one debt and one phone each, 300,000 promises (kept, broken, pending) and 300,000 calls
+in the last 30 days. The measured collector has 100 follow-ups due now and 4,900 more accounts,
+so the queue shows 200 rows (100 follow-ups, the 100 oldest arrears). One of their debtors has a
+200-entry history (60 calls, 40 promises with their events, 50 payments, 50 messages).
+
+Each page is requested through Django's test client (the whole server side: middleware, session,
+views, selectors, templates; no network) REQUESTS times after a warm-up; median and p95 are
+reported with the page's query count. Baseline in the same run: a trivial signed-in page (the
+change-password form: session, user, a small template), so the ratio shows what the desk costs
+beyond Django's own floor on this machine at this moment.
+"""
+
+import re
+import statistics
+import sys
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from common import machine_line, throwaway_database, write_section
+
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+HEADING = "## Collector's desk"
+DEBTORS = 100_000
+COLLECTORS = 20
+PROMISES = 300_000
+CALLS = 300_000
+FOLLOW_UPS = 100
+REQUESTS = 40
+WARM_UP = 5
+TARGET_MS = 150
+# A Wednesday morning in Lima: most debtors are callable, Spain's are in their afternoon.
+NOW = datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("America/Lima"))
+
+
+def build() -> dict:
+    from collections_crm.users.models import Role
+    from collections_crm.users.services import user_create
+    from debtors.models import Creditor, Portfolio
+
+    collectors = [user_create(username=f"bench{n}", password="bench-password-42", role=Role.COLLECTOR) for n in range(COLLECTORS)]
+    creditor = Creditor.objects.create(name="Bench Bank")
+    portfolios = [
+        Portfolio.objects.create(name=name, creditor=creditor, country=country, currency=currency, default_time_zone=zone, contact_policy_preset=preset)
+        for name, country, currency, zone, preset in (
+            ("Bench PE", "PE", "PEN", "America/Lima", "pe"),
+            ("Bench MX", "MX", "MXN", "America/Mexico_City", "mx_fin"),
+            ("Bench ES", "ES", "EUR", "Europe/Madrid", "es"),
+        )
+    ]
+    params = {
+        "now": NOW,
+        "p0": portfolios[0].pk, "p1": portfolios[1].pk, "p2": portfolios[2].pk,
+        "c0": collectors[0].pk, "ncollectors": COLLECTORS,
+        "debtors": DEBTORS, "promises": PROMISES, "calls": CALLS, "follow_ups": FOLLOW_UPS,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO debtors_debtor (portfolio_id, external_id, national_id, full_name, email, time_zone, language,
+                assigned_to_id, hold_do_not_contact, hold_cease, hold_dispute, hold_lawsuit, hold_insolvency,
+                hold_deceased, created_at, updated_at)
+            SELECT CASE g %% 3 WHEN 0 THEN %(p0)s WHEN 1 THEN %(p1)s ELSE %(p2)s END, 'B' || g, '', 'Deudor ' || g, '',
+                   CASE g %% 3 WHEN 0 THEN 'America/Lima' WHEN 1 THEN 'America/Mexico_City' ELSE 'Europe/Madrid' END,
+                   'es', %(c0)s + (g %% %(ncollectors)s), false, false, g %% 100 = 0, false, false, false, %(now)s, %(now)s
+            FROM generate_series(1, %(debtors)s) AS g
+            """,
+            params,
+        )
+        cursor.execute("SELECT min(id) FROM debtors_debtor")
+        params["d0"] = cursor.fetchone()[0]
+        cursor.execute(
+            """
+            INSERT INTO debtors_debt (debtor_id, account_reference, product, original_amount, balance, currency, due_date,
+                created_at, updated_at)
+            SELECT d.id, 'ACC-' || d.id, 'Tarjeta', 2000, 100 + d.id %% 1900, 'PEN', %(now)s::date - (10 + d.id %% 400)::int, %(now)s, %(now)s
+            FROM debtors_debtor d
+            """,
+            params,
+        )
+        cursor.execute(
+            """
+            INSERT INTO debtors_phone (debtor_id, number, kind, relationship, contact_name, status, sms_consent,
+                sms_consent_source, sms_consent_at, whatsapp_consent, whatsapp_consent_source, whatsapp_consent_at, created_at)
+            SELECT d.id, '+519' || lpad((10000000 + d.id)::text, 8, '0'), 'mobile', 'own', '', 'valid', false, '', NULL,
+                   false, '', NULL, %(now)s
+            FROM debtors_debtor d
+            """,
+            params,
+        )
+        cursor.execute(
+            """
+            INSERT INTO promises_promise (debtor_id, collector_id, amount, currency, due_date, grace_days, lapses_at,
+                kept_threshold, partial_threshold, status, resolved_at, created_at)
+            SELECT %(d0)s + (g %% %(debtors)s), %(c0)s + (g %% %(ncollectors)s), 200, 'PEN', %(now)s::date + (g %% 60 - 30)::int, 2,
+                   %(now)s - interval '28 days' + (g %% 60) * interval '1 day', 200, 100,
+                   CASE g %% 3 WHEN 0 THEN 'kept' WHEN 1 THEN 'broken' ELSE 'pending' END,
+                   CASE WHEN g %% 3 = 2 THEN NULL ELSE %(now)s - interval '5 days' END, %(now)s - interval '40 days'
+            FROM generate_series(1, %(promises)s) AS g
+            """,
+            params,
+        )
+        cursor.execute(
+            """
+            INSERT INTO calls_call (debtor_id, collector_id, channel, direction, started_at, outcome, stance, stance_reason,
+                commitment, no_commitment_reason, notes, created_at, local_time, local_time_zone, policy_code,
+                policy_decision, override_reason)
+            SELECT %(d0)s + (g * 7 %% %(debtors)s), %(c0)s, 'voice', 'outbound', %(now)s - (g %% 43200) * interval '1 minute',
+                   CASE WHEN g %% 4 = 0 THEN 'right_party' ELSE 'no_answer' END, '', '', '', '', '', %(now)s, '', '', '', '', ''
+            FROM generate_series(1, %(calls)s) AS g
+            """,
+            params,
+        )
+        # The measured collector's follow-ups due now, and closed ones of other collectors as noise.
+        cursor.execute(
+            """
+            INSERT INTO calls_followup (debtor_id, assigned_to_id, due_at, reason, subject_key, status, note,
+                created_by_job, created_at, closed_at)
+            SELECT d.id, d.assigned_to_id, %(now)s - (row_number() OVER (ORDER BY d.id)) * interval '1 minute',
+                   CASE WHEN d.id %% 2 = 0 THEN 'broken_promise' ELSE 'callback' END, 'bench:' || d.id,
+                   CASE WHEN d.assigned_to_id = %(c0)s AND d.id < %(d0)s + %(follow_ups)s * %(ncollectors)s THEN 'open' ELSE 'done' END,
+                   '', 'bench', %(now)s,
+                   CASE WHEN d.assigned_to_id = %(c0)s AND d.id < %(d0)s + %(follow_ups)s * %(ncollectors)s THEN NULL ELSE %(now)s END
+            FROM debtors_debtor d WHERE d.id %% 5 = 0 OR d.assigned_to_id = %(c0)s AND d.id < %(d0)s + %(follow_ups)s * %(ncollectors)s
+            """,
+            params,
+        )
+        cursor.execute("SELECT count(*) FROM calls_followup WHERE assigned_to_id = %(c0)s AND status = 'open'", params)
+        params["open_follow_ups"] = cursor.fetchone()[0]
+        cursor.execute("SELECT min(id) FROM debtors_debtor WHERE assigned_to_id = %(c0)s", params)
+        params["story"] = cursor.fetchone()[0]
+        # The debtor with a 200-entry history.
+        cursor.execute(
+            """
+            INSERT INTO calls_call (debtor_id, collector_id, channel, direction, started_at, outcome, stance, stance_reason,
+                commitment, no_commitment_reason, notes, created_at, local_time, local_time_zone, policy_code,
+                policy_decision, override_reason)
+            SELECT %(story)s, %(c0)s, 'voice', 'outbound', %(now)s - g * interval '2 days', 'right_party', '', '', 'promise',
+                   '', 'Nota de la llamada ' || g, %(now)s, '', '', '', '', ''
+            FROM generate_series(1, 60) AS g;
+            INSERT INTO promises_promise (debtor_id, collector_id, amount, currency, due_date, grace_days, lapses_at,
+                kept_threshold, partial_threshold, status, resolved_at, created_at)
+            SELECT %(story)s, %(c0)s, 150, 'PEN', %(now)s::date - (g * 3)::int, 0, %(now)s - g * interval '3 days', 150, 75,
+                   CASE g %% 2 WHEN 0 THEN 'kept' ELSE 'broken' END, %(now)s - g * interval '3 days', %(now)s - g * interval '4 days'
+            FROM generate_series(1, 40) AS g;
+            INSERT INTO promises_promiseevent (promise_id, from_status, to_status, at, cause, note)
+            SELECT p.id, 'pending', p.status, p.resolved_at, 'job', '' FROM promises_promise p WHERE p.debtor_id = %(story)s AND p.amount = 150;
+            INSERT INTO promises_payment (debtor_id, amount, currency, paid_at, reference, source, created_at)
+            SELECT %(story)s, 75, 'PEN', %(now)s - g * interval '3 days', 'BENCH-' || g, 'import', %(now)s
+            FROM generate_series(1, 50) AS g;
+            INSERT INTO promises_message (debtor_id, channel, purpose, recipient, language, subject, body, idempotency_key,
+                status, send_after, attempts, provider_message_id, last_error, created_at, sent_at)
+            SELECT %(story)s, 'sms', 'reminder', '+51910000001', 'es', '', 'Recordatorio ' || g, 'bench:' || g, 'sent',
+                   %(now)s - g * interval '3 days', 1, 'file:' || g, '', %(now)s - g * interval '3 days', %(now)s - g * interval '3 days'
+            FROM generate_series(1, 50) AS g;
+            """,
+            params,
+        )
+        cursor.execute("ANALYZE")
+    params["collector"] = collectors[0]
+    return params
+
+
+def measure(client, url: str) -> dict:
+    for _ in range(WARM_UP):
+        assert client.get(url).status_code == 200, url
+    connection.queries_log.clear()  # a full log (maxlen) would make every count read 0
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    timings = []
+    for _ in range(REQUESTS):
+        started = time.perf_counter()
+        client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return {
+        "median": statistics.median(timings),
+        "p95": timings[int(len(timings) * 0.95) - 1],
+        "queries": len(queries),
+        "sql_ms": sum(float(query["time"]) for query in queries.captured_queries) * 1000,
+        "slowest": sorted(queries.captured_queries, key=lambda query: -float(query["time"]))[:2],
+        "html": response.content.decode(),
+    }
+
+
+def main() -> None:
+    if connection.vendor != "postgresql":
+        sys.exit("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
+    import time_machine
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import reverse
+
+    # The test client's host name; not setup_test_environment(), whose instrumented template
+    # rendering (a signal and a context copy per template) would inflate the figures.
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    with throwaway_database():
+        started = time.perf_counter()
+        data = build()
+        print(f"data built in {time.perf_counter() - started:.1f} s; {data['open_follow_ups']} follow-ups due for the collector")
+        client = Client()
+        client.force_login(data["collector"])
+        # The clock stands still at NOW for verdicts and "due now"; it ticks so that timings are real.
+        with time_machine.travel(NOW, tick=True):
+            results = {
+                "baseline": measure(client, reverse("password_change")),
+                "queue": measure(client, reverse("home")),
+                "debtor": measure(client, reverse("debtors:detail", args=[data["story"]])),
+            }
+    queue_rows = len(re.findall(r'href="/debtors/\d+/"', results["queue"]["html"]))
+    timeline_entries = results["debtor"]["html"].count('<li class="timeline-')
+    base = results["baseline"]["median"]
+    rows = []
+    for key, label in (
+        ("baseline", "baseline: change-password page (session, user, small form)"),
+        ("queue", f"queue page, {queue_rows} rows"),
+        ("debtor", f"debtor page, {timeline_entries}-entry history"),
+    ):
+        result = results[key]
+        ratio = "1×" if key == "baseline" else f"{result['median'] / base:.1f}×"
+        verdict = "" if key == "baseline" else (" ✔" if result["p95"] < TARGET_MS else " ✘ over target")
+        rows.append(
+            f"| {label} | {result['median']:.1f} ms | {result['p95']:.1f} ms{verdict} | {result['queries']} | {result['sql_ms']:.0f} ms | {ratio} |"
+        )
+        print(rows[-1])
+        if "--explain" in sys.argv:
+            for query in result["slowest"]:
+                print(f"   {float(query['time']) * 1000:.1f} ms: {query['sql'][:300]}")
+    section = "\n".join(
+        [
+            HEADING,
+            "",
+            "`bench/bench_desk.py`: server time through Django's test client (middleware, session, views,",
+            f"selectors, templates), {REQUESTS} requests after {WARM_UP} warm-up ones, on PostgreSQL with",
+            f"{DEBTORS:,} debtors, {PROMISES:,} promises and {CALLS:,} calls; the collector holds {DEBTORS // COLLECTORS:,}",
+            f"accounts and {data['open_follow_ups']} follow-ups due now. Target: under {TARGET_MS} ms (p95) for the",
+            "queue with 200 rows and the debtor page with a 200-entry history, in a fixed number of queries",
+            "(pinned in tests/calls/test_desk_scale.py; 3 fewer here: the compiled contact policy is cached).",
+            "",
+            machine_line(),
+            "",
+            "| page | median | p95 | queries | SQL (one request) | × baseline |",
+            "|---|---|---|---|---|---|",
+            *rows,
+            "",
+        ]
+    )
+    if "--write" in sys.argv:
+        write_section(HEADING, section)
+        print("written to docs/benchmarks.md")
+
+
+if __name__ == "__main__":
+    main()
