@@ -109,7 +109,7 @@ def test_a_mapping_without_a_required_field_is_refused(client, ana, lima):
     with translation.override("en"):
         response = client.post(url, {"external_id": "Código de cliente", "full_name": "Apellidos y nombres"})
     assert response.status_code == 200
-    assert "Choose a column for" in response.content.decode()
+    assert "Elija una columna para" in response.content.decode()  # ana works in Spanish, the default
     assert not ImportJob.objects.exists()
 
 
@@ -153,7 +153,7 @@ def test_the_progress_fragment_polls_until_done(client, ana, lima):
         fragment = client.get(reverse("debtors:import_detail", args=[job.pk]), HTTP_HX_REQUEST="true")
     html = fragment.content.decode()
     assert 'hx-trigger="every 1s"' in html and 'value="25"' in html
-    assert "250 of 1" in html and "rows read" in html
+    assert "250 de 1" in html and "filas leídas" in html  # ana works in Spanish, the default
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.DONE)
     done = client.get(reverse("debtors:import_detail", args=[job.pk]), HTTP_HX_REQUEST="true")
     assert done["HX-Refresh"] == "true" and "hx-trigger" not in done.content.decode()
