@@ -7,13 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from calls import review
+from collections_crm.lib.downloads import csv_response, ranged_file_response
 from calls.models import CallReview
 
 
@@ -43,8 +44,26 @@ def review_list(request):
         raise Http404
     reviewed = {"1": True, "0": False}.get(request.GET.get("reviewed", ""))
     calls = review.calls_for_review(request.user, collector=_number(request.GET.get("collector")), reviewed=reviewed)
+    if request.GET.get("format") == "csv":
+        return _review_list_csv(calls)
     page = Paginator(calls, 50).get_page(request.GET.get("page"))
     return render(request, "calls/review_list.html", {"page": page, "reviewed": reviewed, "active_nav": "dashboard"})
+
+
+def _review_list_csv(calls):
+    header = [_("Started"), _("Collector"), _("Debtor"), _("Outcome"), _("Recording"), _("QA score")]
+    rows = (
+        [
+            call.started_at.isoformat(),
+            call.collector.get_full_name() or call.collector.username,
+            call.debtor.full_name,
+            call.get_outcome_display(),
+            gettext("Yes") if getattr(call, "recording", None) else "",
+            call.review.score if getattr(call, "review", None) else "",
+        ]
+        for call in calls.iterator(chunk_size=2000)
+    )
+    return csv_response("calls-to-review.csv", header, rows)
 
 
 @login_required
@@ -114,7 +133,7 @@ def recording_audio(request, pk: int):
         raise Http404
     if not isinstance(recording.file.storage, FileSystemStorage):
         return redirect(recording.file.url)
-    response = FileResponse(recording.file.open("rb"), content_type=recording.content_type)
+    response = ranged_file_response(request, recording.file, recording.content_type)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

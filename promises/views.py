@@ -1,4 +1,3 @@
-import csv
 import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -9,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from collections_crm.lib.downloads import csv_response
 from collections_crm.permissions import can_record_payments
 from debtors.selectors import debtor_get_for_user
 from promises import selectors, services
@@ -92,26 +92,6 @@ def _selection(request) -> Selection:
     else:
         period = _period(name, today)
     return Selection(name, period, selectors.DashboardFilters.from_query(request.GET), zone)
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def csv_response(filename: str, header: list, rows) -> StreamingHttpResponse:
-    """A CSV download streamed row by row: memory stays flat however many rows there are."""
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield "\ufeff"  # BOM: spreadsheet programs then read UTF-8 names correctly
-        yield writer.writerow([str(title) for title in header])
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _wants_csv(request) -> bool:

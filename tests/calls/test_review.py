@@ -92,6 +92,24 @@ def test_the_audio_is_served_only_to_who_may_see_the_call(client, sofia, pablo, 
     assert client.get(url).status_code == 302  # to the sign-in page
 
 
+def test_the_player_can_seek_inside_a_recording(client, sofia, call):
+    """Audio players ask for byte ranges to seek; the answer is that part of the file."""
+    client.force_login(sofia)
+    _upload(client, call)
+    url = reverse("review:audio", args=[call.pk])
+
+    middle = client.get(url, HTTP_RANGE="bytes=10-19")
+    assert middle.status_code == 206
+    assert b"".join(middle.streaming_content) == MP3[10:20]
+    assert middle["Content-Range"] == f"bytes 10-19/{len(MP3)}"
+
+    tail = client.get(url, HTTP_RANGE="bytes=-4")
+    assert b"".join(tail.streaming_content) == MP3[-4:]
+    assert client.get(url, HTTP_RANGE="bytes=0-")["Content-Length"] == str(len(MP3))
+    beyond = client.get(url, HTTP_RANGE=f"bytes={len(MP3) + 5}-")
+    assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{len(MP3)}"
+
+
 def test_the_review_page_plays_the_recording_in_the_browser(client, sofia, call):
     client.force_login(sofia)
     _upload(client, call)
@@ -165,6 +183,20 @@ def test_the_review_list_shows_the_teams_calls_and_filters_reviewed(client, sofi
     assert [c.pk for c in client.get(reverse("review:list"), {"reviewed": "1"}).context["page"]] == [call.pk]
     client.force_login(pablo)
     assert [c.pk for c in client.get(reverse("review:list")).context["page"]] == [other.pk]
+
+
+def test_the_review_list_downloads_as_csv_with_the_teams_calls_only(client, sofia, call, mateo, cris):
+    from calls.review import call_review_save
+
+    factories.make_call(debtor=mateo, collector=cris)  # another team's call
+    call_review_save(call=call, reviewer=sofia, answers={"identified": True})
+    client.force_login(sofia)
+    response = client.get(reverse("review:list"), {"format": "csv"})
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert response["Content-Disposition"].startswith("attachment")
+    assert len(lines) == 2  # the header and sofia's team's one call
+    assert lines[1].split(",")[2] == call.debtor.full_name
+    assert lines[1].split(",")[-1] == str(CallReview.objects.get(call=call).score)
 
 
 def test_qa_scores_show_in_the_collector_table(client, sofia, carla, carlos, call):
