@@ -21,7 +21,12 @@ from django.db import connection  # noqa: E402
 
 @contextmanager
 def throwaway_database():
-    """A fresh test database ("test_" + the configured name), dropped afterwards."""
+    """A fresh database of its own ("bench_<name>_<pid>"), dropped afterwards.
+
+    Never the test suite's "test_<name>": a benchmark running beside `make test` would
+    otherwise drop the database under the tests' feet."""
+    if connection.vendor == "postgresql":
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{connection.settings_dict['NAME']}_{os.getpid()}"
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         yield connection
