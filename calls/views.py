@@ -257,6 +257,7 @@ def _with_timeline(request, html: str, debtor) -> HttpResponse:
         list(promises_for_debtor(debtor)),
         list(debtor.payments.select_related("debt", "recorded_by")),
         list(debtor.messages.all()),
+        time_zone=debtor.time_zone,
     )
     context = {"debtor": debtor, "timeline": timeline, "timeline_oob": True}
     return HttpResponse(html + render_to_string(TIMELINE, context, request))
