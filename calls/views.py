@@ -95,14 +95,24 @@ class _QueueCells:
             )
         return format_html('<span class="tag danger" title="{}">{}</span>', title, self.do_not_call)
 
-    def for_row(self, debtor, balance, local_now, verdict, **extra) -> dict:
+    def for_row(self, debtor, balance, local_now, verdict, *, days_past_due: int, kept: int, broken: int, **extra) -> dict:
         return {
             "link": self.link.format(debtor.pk),
+            "name": debtor.full_name,
+            "portfolio": debtor.portfolio.name,
             "balance": money(balance, debtor.portfolio.currency),
+            "days_past_due": _count(days_past_due),
+            "promises": f"{_count(kept)} / {_count(broken)}",
             "local_time": f"{local_now:%H:%M}",
+            "time_zone": debtor.time_zone,
             "verdict": self.verdict(verdict),
             **extra,
         }
+
+
+def _count(number: int) -> str:
+    # What the template's localisation prints, without its cost for the common small numbers.
+    return str(number) if -1000 < number < 1000 else formats.localize(number)
 
 
 def _queue_filters(request, portfolios) -> tuple[int | None, str]:
@@ -135,6 +145,7 @@ def queue(request):
         follow_up.days_past_due = days_past_due(follow_up.debtor_oldest_unpaid_due, follow_up.local_now.date())
         follow_up.cells = cells.for_row(
             follow_up.debtor, follow_up.debtor_balance, follow_up.local_now, follow_up.verdict,
+            days_past_due=follow_up.days_past_due, kept=follow_up.debtor_promises_kept, broken=follow_up.debtor_promises_broken,
             due_at=formats.date_format(timezone.localtime(follow_up.due_at), "SHORT_DATETIME_FORMAT"),
             reason=cells.follow_up_reason(follow_up.reason),
         )
@@ -142,7 +153,11 @@ def queue(request):
         debtor.local_now = debtor_local_now(debtor, now)
         debtor.days_past_due = days_past_due(debtor.oldest_unpaid_due, debtor.local_now.date())
         debtor.why = _account_reason(debtor)
-        debtor.cells = cells.for_row(debtor, debtor.total_balance, debtor.local_now, debtor.verdict)
+        debtor.cells = cells.for_row(
+            debtor, debtor.total_balance, debtor.local_now, debtor.verdict,
+            days_past_due=debtor.days_past_due, kept=debtor.promises_kept, broken=debtor.promises_broken,
+            why=debtor.why,
+        )
     context = {
         "follow_ups": follow_ups,
         "debtors": debtors,
