@@ -469,3 +469,7 @@ def _stage(source, portfolio, staging, report, result, progress) -> None:
         done += len(raw_batch)
         if progress is not None:
             progress(done, max(source.rows_total or 0, done) or None)
+    if progress is not None:
+        # Reading is over: the count is now exact (the total was an estimate), and the page
+        # can say that the rows are being saved.
+        progress(done, done or None)

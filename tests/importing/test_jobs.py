@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.utils import translation
+from django.urls import reverse
 
 from debtors import services
 from debtors.importing.loading import portfolio_get_or_create
@@ -115,3 +116,25 @@ def test_time_left_follows_the_pace_so_far(ana, lima):
                         started_at=datetime(2026, 11, 23, 11, 59, 30, tzinfo=tz.utc), rows_total=1000, rows_done=250)
         assert job.seconds_left == 90  # 250 rows in 30 s: 750 more take 90 s
         assert job.percent == 25
+
+
+def test_once_every_row_is_read_the_page_says_they_are_being_saved(client, ana, lima, monkeypatch):
+    """The merge after reading reports no rows; the page says so instead of freezing at 99 %."""
+    from debtors.importing.staging import Staging
+
+    job = create(ana, lima)
+    pages = []
+    real_merge = Staging.merge
+
+    def merge(self, *args, **kwargs):
+        client.force_login(ana)
+        pages.append(client.get(reverse("debtors:import_detail", args=[job.pk]), HTTP_HX_REQUEST="true").content.decode())
+        return real_merge(self, *args, **kwargs)
+
+    monkeypatch.setattr(Staging, "merge", merge)
+    run_import_job(job.pk)
+
+    assert len(pages) == 1
+    assert "guardándolas en la base de datos" in pages[0]  # ana works in Spanish, the default
+    assert "value=" not in pages[0].split("<progress", 1)[1].split(">", 1)[0]  # an indeterminate bar
+    assert "quedan unos" not in pages[0]  # no time left from the reading pace
