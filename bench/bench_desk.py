@@ -24,7 +24,7 @@ import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from common import machine_line, throwaway_database, write_section
+from common import debtors_insert_generated, machine_line, throwaway_database, write_section
 
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -64,20 +64,7 @@ def build() -> dict:
         "debtors": DEBTORS, "promises": PROMISES, "calls": CALLS, "follow_ups": FOLLOW_UPS,
     }
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO debtors_debtor (portfolio_id, external_id, national_id, full_name, email, time_zone, language,
-                assigned_to_id, hold_do_not_contact, hold_cease, hold_dispute, hold_lawsuit, hold_insolvency,
-                hold_deceased, created_at, updated_at)
-            SELECT CASE g %% 3 WHEN 0 THEN %(p0)s WHEN 1 THEN %(p1)s ELSE %(p2)s END, 'B' || g, '', 'Deudor ' || g, '',
-                   CASE g %% 3 WHEN 0 THEN 'America/Lima' WHEN 1 THEN 'America/Mexico_City' ELSE 'Europe/Madrid' END,
-                   'es', %(c0)s + (g %% %(ncollectors)s), false, false, g %% 100 = 0, false, false, false, %(now)s, %(now)s
-            FROM generate_series(1, %(debtors)s) AS g
-            """,
-            params,
-        )
-        cursor.execute("SELECT min(id) FROM debtors_debtor")
-        params["d0"] = cursor.fetchone()[0]
+        params["d0"] = debtors_insert_generated(cursor, params)
         cursor.execute(
             """
             INSERT INTO debtors_debt (debtor_id, account_reference, product, original_amount, balance, currency, due_date,
