@@ -24,7 +24,7 @@ import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from common import debtors_insert_generated, machine_line, throwaway_database, write_section
+from common import bench_collectors_and_portfolios, debtors_insert_generated, machine_line, throwaway_database, write_section
 
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -43,24 +43,9 @@ NOW = datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("America/Lima"))
 
 
 def build() -> dict:
-    from collections_crm.users.models import Role
-    from collections_crm.users.services import user_create
-    from debtors.models import Creditor, Portfolio
-
-    collectors = [user_create(username=f"bench{n}", password="bench-password-42", role=Role.COLLECTOR) for n in range(COLLECTORS)]
-    creditor = Creditor.objects.create(name="Bench Bank")
-    portfolios = [
-        Portfolio.objects.create(name=name, creditor=creditor, country=country, currency=currency, default_time_zone=zone, contact_policy_preset=preset)
-        for name, country, currency, zone, preset in (
-            ("Bench PE", "PE", "PEN", "America/Lima", "pe"),
-            ("Bench MX", "MX", "MXN", "America/Mexico_City", "mx_fin"),
-            ("Bench ES", "ES", "EUR", "Europe/Madrid", "es"),
-        )
-    ]
     params = {
+        **bench_collectors_and_portfolios(COLLECTORS),
         "now": NOW,
-        "p0": portfolios[0].pk, "p1": portfolios[1].pk, "p2": portfolios[2].pk,
-        "c0": collectors[0].pk, "ncollectors": COLLECTORS,
         "debtors": DEBTORS, "promises": PROMISES, "calls": CALLS, "follow_ups": FOLLOW_UPS,
     }
     with connection.cursor() as cursor:
@@ -153,7 +138,9 @@ def build() -> dict:
             params,
         )
         cursor.execute("ANALYZE")
-    params["collector"] = collectors[0]
+    from collections_crm.users.models import User
+
+    params["collector"] = User.objects.get(pk=params["c0"])
     return params
 
 

@@ -23,7 +23,7 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from common import debtors_insert_generated, machine_line, throwaway_database, write_section
+from common import bench_collectors_and_portfolios, debtors_insert_generated, machine_line, throwaway_database, write_section
 
 from django.db import connection, transaction  # noqa: E402
 
@@ -38,24 +38,9 @@ NOW = datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("America/Lima"))
 
 
 def build() -> None:
-    from collections_crm.users.models import Role
-    from collections_crm.users.services import user_create
-    from debtors.models import Creditor, Portfolio
-
-    collectors = [user_create(username=f"bench{n}", password="bench-password-42", role=Role.COLLECTOR) for n in range(5)]
-    creditor = Creditor.objects.create(name="Bench Bank")
-    portfolios = [
-        Portfolio.objects.create(name=name, creditor=creditor, country=country, currency=currency, default_time_zone=zone, contact_policy_preset=preset)
-        for name, country, currency, zone, preset in (
-            ("Bench PE", "PE", "PEN", "America/Lima", "pe"),
-            ("Bench MX", "MX", "MXN", "America/Mexico_City", "mx_fin"),
-            ("Bench ES", "ES", "EUR", "Europe/Madrid", "es"),
-        )
-    ]
     params = {
+        **bench_collectors_and_portfolios(5),
         "now": NOW,
-        "p0": portfolios[0].pk, "p1": portfolios[1].pk, "p2": portfolios[2].pk,
-        "c0": collectors[0].pk, "ncollectors": len(collectors),
         "debtors": DEBTORS, "promises": PROMISES, "lapsed": LAPSED, "calls": CALLS,
     }
     with connection.cursor() as cursor:

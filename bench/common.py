@@ -83,3 +83,26 @@ def debtors_insert_generated(cursor, params: dict) -> int:
     )
     cursor.execute("SELECT min(id) FROM debtors_debtor")
     return cursor.fetchone()[0]
+
+
+def bench_collectors_and_portfolios(collectors: int) -> dict:
+    """`collectors` collectors and three portfolios (Peru, Mexico, Spain, each with its contact
+    policy preset) of one creditor; returns the ids as the parameters the generators expect."""
+    from collections_crm.users.models import Role
+    from collections_crm.users.services import user_create
+    from debtors.models import Creditor, Portfolio
+
+    people = [user_create(username=f"bench{n}", password="bench-password-42", role=Role.COLLECTOR) for n in range(collectors)]
+    creditor = Creditor.objects.create(name="Bench Bank")
+    portfolios = [
+        Portfolio.objects.create(name=name, creditor=creditor, country=country, currency=currency, default_time_zone=zone, contact_policy_preset=preset)
+        for name, country, currency, zone, preset in (
+            ("Bench PE", "PE", "PEN", "America/Lima", "pe"),
+            ("Bench MX", "MX", "MXN", "America/Mexico_City", "mx_fin"),
+            ("Bench ES", "ES", "EUR", "Europe/Madrid", "es"),
+        )
+    ]
+    return {
+        "p0": portfolios[0].pk, "p1": portfolios[1].pk, "p2": portfolios[2].pk,
+        "c0": people[0].pk, "ncollectors": len(people),
+    }
