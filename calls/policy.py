@@ -291,6 +291,42 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+# (id(policy), channel) -> (policy, rules, windows by layer, window starts by weekday).
+_CHANNEL_RULES: dict[tuple[int, str], tuple] = {}
+
+
+def _rules_for_channel(policy: CompiledPolicy, channel: str) -> tuple[list, dict, list]:
+    """The policy's rules for a channel, its window rules by layer and their starts per weekday.
+
+    The same for every debtor under the policy, so worked out once per policy and channel:
+    a 200-row queue page rebuilt them 200 times (bench_desk). Policies are immutable and
+    cached; the entry keeps its policy so that a reused id() never returns another's rules.
+    """
+    key = (id(policy), channel)
+    cached = _CHANNEL_RULES.get(key)
+    if cached is None or cached[0] is not policy:
+        if len(_CHANNEL_RULES) > 256:
+            _CHANNEL_RULES.clear()
+        rules = [rule for rule in policy.rules if rule.applies_to(channel) or rule.kind == "single_channel_per_week"]
+        windows_by_layer = {}
+        for rule in rules:
+            if rule.kind == "window":
+                windows_by_layer.setdefault((rule.layer, rule.mode), []).append(rule)
+        starts_by_weekday = [
+            sorted(
+                {
+                    rule.params["start_time"]
+                    for layer_rules in windows_by_layer.values()
+                    for rule in layer_rules
+                    if weekday in rule.params["weekday_set"]
+                }
+            )
+            for weekday in range(7)
+        ]
+        cached = _CHANNEL_RULES[key] = (policy, rules, windows_by_layer, starts_by_weekday)
+    return cached[1], cached[2], cached[3]
+
+
 class _Ledger:
     """The attempts each rule counts, as local dates, prepared once per verdict."""
 
@@ -300,17 +336,14 @@ class _Ledger:
         self.zone = zone_for(debtor.time_zone)
         self.time_zone = debtor.time_zone
         self.channel = channel
-        self.rules = [rule for rule in policy.rules if rule.applies_to(channel) or rule.kind == "single_channel_per_week"]
+        self.rules, self.windows_by_layer, self.starts_by_weekday = _rules_for_channel(policy, channel)
         local = [(attempt, attempt.started_at.astimezone(self.zone).date()) for attempt in attempts]
         self.counted = {}
         self.conversations = {}
         self.week_contacts = None
-        self.windows_by_layer = {}
         for index, rule in enumerate(self.rules):
             kind = rule.kind
-            if kind == "window":
-                self.windows_by_layer.setdefault((rule.layer, rule.mode), []).append(rule)
-            elif kind in ("cap", "min_gap"):
+            if kind in ("cap", "min_gap"):
                 counts = rule.params.get("counts", "all")
                 by_debt = rule.params.get("scope") == "debt" and debt_id is not None
                 self.counted[index] = sorted(
@@ -341,17 +374,6 @@ class _Ledger:
                     for attempt, day in local
                     if attempt.direction == OUTBOUND or attempt.outcome == RIGHT_PARTY
                 )
-        self.starts_by_weekday = [
-            sorted(
-                {
-                    rule.params["start_time"]
-                    for rules in self.windows_by_layer.values()
-                    for rule in rules
-                    if weekday in rule.params["weekday_set"]
-                }
-            )
-            for weekday in range(7)
-        ]
 
     def window_starts(self, weekday: int) -> list[time]:
         return self.starts_by_weekday[weekday]

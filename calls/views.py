@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_http_methods
 
@@ -14,6 +14,7 @@ from calls import selectors
 from calls.forms import CallLogForm
 from calls.models import FollowUp
 from calls.policy import check_contact_many
+from collections_crm.lib.html import format_html
 from collections_crm.templatetags.crm import money
 from calls.services import (
     ContactBlocked,

@@ -6,7 +6,7 @@ from django.shortcuts import render
 import zoneinfo
 
 from django.utils import formats, timezone
-from django.utils.html import format_html
+from collections_crm.lib.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 
