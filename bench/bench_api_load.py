@@ -68,6 +68,7 @@ def build_data() -> list[dict]:
     from collections_crm.users.models import Role
     from collections_crm.users.services import api_token_issue, user_create
     from debtors.models import Creditor, Debt, Debtor, Phone, Portfolio
+    from debtors.services import debtor_queue_figures_refresh
 
     creditor = Creditor.objects.create(name="Bench Bank")
     portfolio = Portfolio.objects.create(
@@ -89,6 +90,7 @@ def build_data() -> list[dict]:
                  due_date=datetime(2026, 6, 1).date())
             for d in debtors
         )
+        debtor_queue_figures_refresh(debtor_ids=[d.pk for d in debtors])  # bulk_create skips save()
         phones = Phone.objects.bulk_create(
             Phone(debtor=d, number=f"+5198{d.pk % 10_000_000:07d}") for d in debtors
         )

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from common import bench_collectors_and_portfolios, debtors_insert_generated, machine_line, throwaway_database, write_section
 
 from django.db import connection  # noqa: E402
+from debtors.services import debtor_queue_figures_refresh  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 HEADING = "## Collector's desk"
@@ -59,6 +60,7 @@ def build() -> dict:
             """,
             params,
         )
+        debtor_queue_figures_refresh(where="true")  # the queue's stored figures, as the import leaves them
         cursor.execute(
             """
             INSERT INTO debtors_phone (debtor_id, number, kind, relationship, contact_name, status, sms_consent,
@@ -166,6 +168,25 @@ def measure(client, url: str) -> dict:
     }
 
 
+def profile(client, urls: list[str]) -> None:
+    """--profile: where the server time goes, per page (cProfile, cumulative and own time)."""
+    import cProfile
+    import pstats
+
+    for url in urls:
+        for _ in range(WARM_UP):
+            client.get(url)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(10):
+            client.get(url)
+        profiler.disable()
+        print(f"== {url}")
+        stats = pstats.Stats(profiler).strip_dirs()
+        stats.sort_stats("cumulative").print_stats(45)
+        stats.sort_stats("tottime").print_stats(25)
+
+
 def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
@@ -185,6 +206,9 @@ def main() -> None:
         client.force_login(data["collector"])
         # The clock stands still at NOW for verdicts and "due now"; it ticks so that timings are real.
         with time_machine.travel(NOW, tick=True):
+            if "--profile" in sys.argv:
+                profile(client, [reverse("home"), reverse("debtors:detail", args=[data["story"]])])
+                return
             results = {
                 "baseline": measure(client, reverse("password_change")),
                 "queue": measure(client, reverse("home")),
@@ -225,6 +249,12 @@ def main() -> None:
             "| page | median | p95 | queries | SQL (one request) | × baseline |",
             "|---|---|---|---|---|---|",
             *rows,
+            "",
+            "How: the queue ranks accounts by the open balance and arrears date stored on each debtor",
+            "(index `debtor_queue_rank_idx`, kept by the services that change debts, checked nightly), reading",
+            "100 index entries instead of summing the collector's 5,000-account book; the rows' own figures are",
+            "computed live. Rows and history entries are built in Python, contact-policy windows are worked out",
+            "once per policy, and the call form's radio groups are rendered once per context and language.",
             "",
         ]
     )

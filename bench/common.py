@@ -73,10 +73,10 @@ def debtors_insert_generated(cursor, params: dict) -> int:
         """
         INSERT INTO debtors_debtor (portfolio_id, external_id, national_id, full_name, email, time_zone, language,
             assigned_to_id, hold_do_not_contact, hold_cease, hold_dispute, hold_lawsuit, hold_insolvency,
-            hold_deceased, created_at, updated_at)
+            hold_deceased, open_balance, created_at, updated_at)
         SELECT CASE g %% 3 WHEN 0 THEN %(p0)s WHEN 1 THEN %(p1)s ELSE %(p2)s END, 'B' || g, '', 'Deudor ' || g, '',
                CASE g %% 3 WHEN 0 THEN 'America/Lima' WHEN 1 THEN 'America/Mexico_City' ELSE 'Europe/Madrid' END,
-               'es', %(c0)s + (g %% %(ncollectors)s), false, false, g %% 100 = 0, false, false, false, %(now)s, %(now)s
+               'es', %(c0)s + (g %% %(ncollectors)s), false, false, g %% 100 = 0, false, false, false, 0, %(now)s, %(now)s
         FROM generate_series(1, %(debtors)s) AS g
         """,
         params,

@@ -356,6 +356,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "promises.tasks.snapshot_debt_aging",
         "schedule": crontab(hour=5, minute=0),
     },
+    # Nightly: the queue's stored balances and arrears dates checked against the debts.
+    "repair-queue-figures": {
+        "task": "debtors.tasks.repair_queue_figures",
+        "schedule": crontab(hour=5, minute=20),
+    },
 }
 
 # --- Logging ---------------------------------------------------------------------------

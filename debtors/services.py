@@ -46,6 +46,42 @@ def debt_snapshots_take(*, on: date) -> int:
         return cursor.rowcount
 
 
+# --- The queue's stored figures ----------------------------------------------------------
+
+# A debtor's open balance and the due date of their oldest unpaid debt, from their debts that
+# the creditor has not recalled. The same SQL on both databases (correlated subqueries).
+QUEUE_FIGURES_SQL = """
+    UPDATE debtors_debtor SET
+        open_balance = COALESCE((SELECT SUM(t.balance) FROM debtors_debt t
+                                 WHERE t.debtor_id = debtors_debtor.id AND t.recalled_on IS NULL), 0),
+        arrears_since = (SELECT MIN(t.due_date) FROM debtors_debt t
+                         WHERE t.debtor_id = debtors_debtor.id AND t.recalled_on IS NULL AND t.balance > 0)
+"""
+
+
+def debtor_queue_figures_refresh(*, debtor_ids=None, where: str = "", params=None) -> int:
+    """Store the open balance and arrears date that the collector's queue ranks by.
+
+    `debtor_ids` refreshes those debtors; `where` (SQL over debtors_debtor, with `params`)
+    those it selects; neither refreshes every debtor whose stored figures have drifted from
+    their debts (the nightly repair). Returns the number of debtors written.
+    """
+    if debtor_ids is not None:
+        debtor_ids = [int(pk) for pk in debtor_ids]
+        if not debtor_ids:
+            return 0
+        where, params = f"id IN ({', '.join(['%s'] * len(debtor_ids))})", debtor_ids
+    elif not where:
+        distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+        where = f"""open_balance {distinct} COALESCE((SELECT SUM(t.balance) FROM debtors_debt t
+                        WHERE t.debtor_id = debtors_debtor.id AND t.recalled_on IS NULL), 0)
+                    OR arrears_since {distinct} (SELECT MIN(t.due_date) FROM debtors_debt t
+                        WHERE t.debtor_id = debtors_debtor.id AND t.recalled_on IS NULL AND t.balance > 0)"""
+    with connection.cursor() as cursor:
+        cursor.execute(f"{QUEUE_FIGURES_SQL} WHERE {where}", params or [])
+        return cursor.rowcount
+
+
 # --- Holds and phones (the API; the same rules whoever calls) ------------------------------
 
 PHONE_EDITABLE = ("kind", "relationship", "contact_name", "status")

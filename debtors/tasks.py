@@ -9,3 +9,10 @@ from debtors import services
 @shared_task(name="debtors.tasks.run_import_job")
 def run_import_job(job_id: int) -> str:
     return services.import_job_run(job_id=job_id).status
+
+
+@shared_task(name="debtors.tasks.repair_queue_figures")
+def repair_queue_figures() -> int:
+    """Nightly: any debtor whose stored queue figures drifted from their debts (a debt edited
+    by hand in the database, say) is put right; returns how many were."""
+    return services.debtor_queue_figures_refresh()

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from calls.models import Call
 from collections_crm.permissions import debtor_scope
 from debtors.models import Debt, Debtor
+from debtors.services import debtor_queue_figures_refresh
 from promises import rules as promise_rules
 from promises.messaging import Outgoing, ProviderError, provider_for
 from promises.models import (
@@ -318,6 +319,7 @@ def payment_record(
         target = debtor.debts.filter(recalled_on__isnull=True, balance__gt=0).order_by("due_date", "pk").first()
     if target is not None:
         Debt.objects.filter(pk=target.pk).update(balance=Greatest(F("balance") - amount, Decimal("0")), updated_at=at)
+        debtor_queue_figures_refresh(debtor_ids=[target.debtor_id])
         if payment.debt_id is None:
             Payment.objects.filter(pk=payment.pk).update(debt=target)
     return PaymentResult(payment=payment, created=True, kept_promise_ids=kept)

@@ -15,13 +15,17 @@ Decisions worth knowing:
 - A customer's details (name, document, e-mail, zone) come from their first row in the file.
 - Phones are only ever added; a number already on file is left as it is.
 - The rejected-rows report is written for a dry run too: it is how a file is checked.
-- Nothing real is written until the whole file has been read, and then in one transaction:
-  a file that turns unreadable half-way loads nothing.
+- Everything is written in one transaction: a file that turns unreadable half-way loads
+  nothing. On PostgreSQL the merge of chunk k runs in a thread while chunk k+1 is read and
+  checked (staging.PipelinedMerge): Python and PostgreSQL work on the two cores at once.
 """
 
 import csv
 import functools
 import itertools
+import logging
+import threading
+import time
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,7 +36,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -49,12 +53,18 @@ from debtors.importing.reading import (
     iter_csv_rows,
     sniff_csv,
 )
-from debtors.importing.staging import Staging
+from debtors.importing.staging import PipelinedMerge, Staging, csv_text
 from debtors.importing.values import ValueProblem, decimal_style_of, parse_amount, parse_date
 from debtors.markets import COUNTRY_DEFAULTS, CURRENCY_CHOICES
 from debtors.models import Creditor, Portfolio
 
+logger = logging.getLogger(__name__)
+
 BATCH_SIZE = 5000
+# Rows merged at a time when the merge runs beside the reading (PostgreSQL): big enough that
+# a chunk's fixed statements are a small part of its cost, small enough that two chunks'
+# CSV text (being merged, being prepared) stays a few tens of MB.
+CHUNK_ROWS = 50_000
 REQUIRED_FIELDS = ("external_id", "full_name", "balance", "due_date")
 _CURRENCIES = {code for code, _label in CURRENCY_CHOICES}
 _DEBTOR_FIELDS = ("full_name", "national_id", "email", "time_zone")
@@ -411,9 +421,9 @@ def portfolio_import(
     `progress`, if given, is called as progress(rows_done, rows_total_or_None) while the
     file is read. Raises ImportFileError when the file cannot be read at all.
 
-    Two phases: the file is read, checked and staged (see staging.py) — nothing real is
-    written, so a file that turns unreadable half-way loads nothing — then one transaction
-    merges the staged rows.
+    Every write happens in one transaction, so a file that turns unreadable half-way loads
+    nothing. On PostgreSQL (outside a caller's transaction) the merge runs chunk by chunk
+    beside the reading, on the two cores; otherwise every row is staged first, then merged.
     """
     now = timezone.now()
     today = today or timezone.localdate()
@@ -424,25 +434,17 @@ def portfolio_import(
         report = RejectReport(f"portfolio-{portfolio.pk}")
         result.report_path = report.path
         try:
-            with Staging() as staging:
-                _stage(source, portfolio, staging, report, result, progress)
-                for row, external_id, first_row in staging.duplicates():
-                    result.rejected += 1
-                    report.add(
-                        row,
-                        source.header_of("external_id"),
-                        external_id,
-                        _("Row %(row)s already has this customer code and account; this row was skipped.") % {"row": first_row},
-                    )
+            # The wrapper itself, not the per-thread `connection` proxy: the merge thread
+            # shares this thread's connection and transaction.
+            connection = connections[DEFAULT_DB_ALIAS]
+            with Staging(connection) as staging:
                 try:
-                    with transaction.atomic():
-                        counts = staging.merge(portfolio=portfolio, now=now, today=today, whole_portfolio=whole_portfolio)
-                        if dry_run:
-                            raise _Rollback
+                    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+                        _load_pipelined(source, portfolio, staging, report, result, progress, now, today, whole_portfolio, dry_run)
+                    else:
+                        _load_all_at_once(source, portfolio, staging, report, result, progress, now, today, whole_portfolio, dry_run)
                 except _Rollback:
                     pass
-                result.created, result.updated = counts["created"], counts["updated"]
-                result.unchanged, result.recalled = counts["unchanged"], counts["recalled"]
         finally:
             report.close()
             result.problems = report.problems
@@ -452,9 +454,97 @@ def portfolio_import(
     return result
 
 
-def _stage(source, portfolio, staging, report, result, progress) -> None:
+def _load_all_at_once(source, portfolio, staging, report, result, progress, now, today, whole_portfolio, dry_run) -> None:
+    """Every row staged first, then merged as one chunk in one transaction.
+
+    Staging happens outside the transaction, so the job's progress commits while the file
+    is read (SQLite has one writer: an open write transaction would hold the progress back).
+    """
     parser = _RowParser(source, portfolio, report)
-    done = 0
+    for parsed in _parsed_batches(source, parser, result, progress):
+        staging.add(parsed)
+    _progress_saving(progress, result, parser)
+    with transaction.atomic():
+        staging.begin(portfolio=portfolio)
+        chunk = staging.merge_chunk(portfolio=portfolio, now=now, today=today)
+        _count(chunk, result, report, source)
+        if whole_portfolio:
+            result.recalled = staging.recall_absent(portfolio=portfolio, now=now, today=today)
+        if dry_run:
+            raise _Rollback
+
+
+def _load_pipelined(source, portfolio, staging, report, result, progress, now, today, whole_portfolio, dry_run) -> None:
+    """PostgreSQL: chunk k is COPYed and merged in a thread while this one checks chunk k+1.
+
+    All chunks go in one transaction, so a file that turns unreadable half-way loads nothing.
+    Progress is written by its own thread on its own connection: this connection is inside
+    the import's transaction, where an update would stay invisible until the end.
+    """
+    parser = _RowParser(source, portfolio, report)
+    relay = _ProgressRelay(progress) if progress is not None else None
+    try:
+        with transaction.atomic():
+            staging.begin(portfolio=portfolio)
+            pipeline = PipelinedMerge(staging, portfolio=portfolio, now=now, today=today)
+            try:
+                rows_csv, phones_csv, staged = [], [], 0
+
+                def hand_over():
+                    nonlocal rows_csv, phones_csv, staged
+                    chunk = pipeline.submit("".join(rows_csv), "".join(phones_csv))
+                    rows_csv, phones_csv, staged = [], [], 0
+                    if chunk is not None:
+                        _count(chunk, result, report, source)
+
+                for parsed in _parsed_batches(source, parser, result, relay):
+                    row_values, phone_values = staging.encode(parsed)
+                    rows_csv.append(csv_text(row_values))
+                    phones_csv.append(csv_text(phone_values))
+                    staged += len(parsed)
+                    if staged >= CHUNK_ROWS:
+                        hand_over()
+                if staged:
+                    hand_over()
+                _progress_saving(relay, result, parser)
+                chunk = pipeline.wait()
+            finally:
+                try:
+                    pipeline.wait()  # never leave the transaction with the thread still on the connection
+                except BaseException:
+                    pass
+            if chunk is not None:
+                _count(chunk, result, report, source)
+            if whole_portfolio:
+                result.recalled = staging.recall_absent(portfolio=portfolio, now=now, today=today)
+            if dry_run:
+                raise _Rollback
+            commit_started = time.perf_counter()
+        # The foreign keys are checked at commit (Django declares them deferred).
+        logger.debug("committed in %.1f s", time.perf_counter() - commit_started)
+    finally:
+        if relay is not None:
+            relay.close()
+
+
+def _count(chunk, result, report, source) -> None:
+    result.created += chunk.created
+    result.updated += chunk.updated
+    result.unchanged += chunk.unchanged
+    for row, external_id, first_row in chunk.duplicates:
+        result.rejected += 1
+        report.add(
+            row,
+            source.header_of("external_id"),
+            external_id,
+            _("Row %(row)s already has this customer code and account; this row was skipped.") % {"row": first_row},
+        )
+
+
+def _parsed_batches(source, parser, result, progress):
+    """The file's rows that pass the per-cell checks, a batch at a time (the others are
+    reported and counted as rejected); progress is told after each batch."""
+    started, done = time.perf_counter(), 0
     for index, raw_batch in enumerate(batches(source.rows())):
         if index == 0:
             parser.learn_decimal_style(raw_batch)
@@ -465,11 +555,64 @@ def _stage(source, portfolio, staging, report, result, progress) -> None:
                 result.rejected += 1
             else:
                 parsed.append(row)
-        staging.add(parsed)
+        yield parsed
         done += len(raw_batch)
         if progress is not None:
             progress(done, max(source.rows_total or 0, done) or None)
+    parser.rows_read = done
+    logger.debug("read and checked %d rows in %.1f s", done, time.perf_counter() - started)
+
+
+def _progress_saving(progress, result, parser) -> None:
+    # Reading is over: the count is now exact (the total was an estimate), and the page
+    # can say that the rows are being saved.
+    done = getattr(parser, "rows_read", 0)
     if progress is not None:
-        # Reading is over: the count is now exact (the total was an estimate), and the page
-        # can say that the rows are being saved.
         progress(done, done or None)
+
+
+class _ProgressRelay:
+    """Calls `progress` from a thread of its own, hence on a database connection of its own,
+    so that each update commits at once; the latest update wins if the thread is behind."""
+
+    def __init__(self, progress):
+        self.progress = progress
+        self.latest = None
+        self.closing = False
+        self.error: BaseException | None = None
+        self.ready = threading.Condition()
+        self.thread = threading.Thread(target=self._run, name="import-progress", daemon=True)
+        self.thread.start()
+
+    def __call__(self, done, total) -> None:
+        with self.ready:
+            self.latest = (done, total)
+            self.ready.notify()
+
+    def close(self) -> None:
+        with self.ready:
+            self.closing = True
+            self.ready.notify()
+        self.thread.join()
+
+    def _run(self) -> None:
+        from django.db import connection as own_connection
+
+        try:
+            while True:
+                with self.ready:
+                    while self.latest is None and not self.closing:
+                        self.ready.wait()
+                    latest, self.latest = self.latest, None
+                    closing = self.closing
+                if latest is not None:
+                    try:
+                        self.progress(*latest)
+                    except Exception:  # a progress bar must never stop an import
+                        logger.exception("could not record the import's progress")
+                if closing and latest is None:
+                    return
+        finally:
+            own_connection.close()
+
+

@@ -4,20 +4,28 @@ handful of set-based statements move them into debtors, debts, phones and balanc
 Why a staging table: a million rows upserted in batches from Python cost a round trip and
 an index probe per batch and per row (217 s with bulk_create, see PERF-NOTES); staged with
 PostgreSQL's COPY and merged with one INSERT … SELECT / UPDATE … FROM per table, the
-database does the joins as hash joins. SQLite runs the same SQL (it has UPDATE … FROM and
-INSERT … ON CONFLICT since 3.33) and is filled with executemany instead of COPY.
+database does the joins. SQLite runs the same SQL (it has UPDATE … FROM and INSERT … ON
+CONFLICT since 3.33) and is filled with executemany instead of COPY.
+
+Rows are merged a chunk at a time (`merge_chunk`), all chunks in one transaction. Two ways
+to drive it (see loading.portfolio_import):
+- pipelined (PostgreSQL, outside any transaction): `PipelinedMerge` COPYs and merges chunk
+  k in a thread while the caller's thread reads and checks the rows of chunk k+1, so Python
+  and PostgreSQL work on the two cores at once;
+- all at once (SQLite, or inside a caller's transaction): every row is staged first (TEMP
+  tables, outside the transaction, so the job's progress can commit meanwhile), then merged
+  as one chunk.
 
 The staging tables are TEMP tables: private to the connection, so two imports running at
 once in two workers never see each other's rows, and gone when the connection closes.
-They are filled outside the import's transaction (each COPY commits on its own), so the
-job's progress row can be committed between batches; nothing real is written until
-`merge()`, which runs in one transaction.
 
-Semantics (the same as the batched loader it replaced):
+Semantics, the same whatever the chunks:
 - a row is keyed by (customer code, account reference); a key seen earlier in the file
-  makes the later row rejected — the first one wins, so no duplicate debtor or debt;
-- a customer's details come from their first row in the file; a column that is not mapped
-  (NULL in staging) leaves the stored value alone;
+  makes the later row rejected — the first one wins, so no duplicate debtor or debt.
+  `import_seen` holds the keys of the chunks already merged;
+- a customer's details come from their first row in the file (a customer already seen in
+  an earlier chunk is not updated again); a column that is not mapped (NULL in staging)
+  leaves the stored value alone;
 - a debt whose balance changes leaves a BalanceChange; a recalled debt that comes back in a
   file is active again; phones are only ever added;
 - created = the row's debt is new; updated = its debt, its debtor or its phones changed;
@@ -26,11 +34,16 @@ Semantics (the same as the batched loader it replaced):
 
 import csv
 import io
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db import connection, transaction
+from django.db import DatabaseError
 
 from debtors.models import BalanceChange, Debt, Debtor, Phone
+from debtors.services import QUEUE_FIGURES_SQL
 
 ROW_COLUMNS = (
     "row_no",
@@ -46,49 +59,73 @@ ROW_COLUMNS = (
     "product",
     "currency",
 )
-_TABLES = ("import_stage_row", "import_stage_phone", "import_stage_debtor", "import_stage_debt", "import_stage_new_phone")
+PHONE_COLUMNS = ("row_no", "external_id", "number")
+_CHUNK_TABLES = ("import_stage_debtor", "import_stage_debt", "import_stage_new_phone", "import_stage_duplicate")
+_TABLES = ("import_stage_row", "import_stage_phone", "import_seen", *_CHUNK_TABLES)
 _NULL = "\\N"
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ChunkResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    # (row, customer code, the earlier row with the same key), for the rejected-rows report.
+    duplicates: list[tuple[int, str, int]] = field(default_factory=list)
 
 
 class Staging:
-    """Temp tables for one import on the current connection; use as a context manager."""
+    """Temp tables for one import on `connection`; use as a context manager."""
 
-    def __init__(self):
-        self.vendor = connection.vendor
-        self.postgres = self.vendor == "postgresql"
+    def __init__(self, connection):
+        self.connection = connection
+        self.postgres = connection.vendor == "postgresql"
 
     def __enter__(self):
         self.drop()
+        if self.postgres:
+            # The keys of a million rows and the staged chunks live in temp tables, which use
+            # the session's own buffers (8 MB by default): with more, they stay in memory.
+            # Settable only before the session's first temp table; then the default stays.
+            try:
+                with self.connection.cursor() as cursor:
+                    cursor.execute("SET temp_buffers = '256MB'")
+            except DatabaseError:
+                pass
         numeric = "numeric(14, 2)" if self.postgres else "NUMERIC"
-        text = "text"
-        with connection.cursor() as cursor:
+        with self.connection.cursor() as cursor:
             cursor.execute(
                 f"""CREATE TEMP TABLE import_stage_row (
                     row_no integer {"PRIMARY KEY" if not self.postgres else "NOT NULL"},
-                    external_id {text} NOT NULL, account_reference {text} NOT NULL, full_name {text} NOT NULL,
-                    national_id {text}, email {text}, time_zone {text},
+                    external_id text NOT NULL, account_reference text NOT NULL, full_name text NOT NULL,
+                    national_id text, email text, time_zone text,
                     balance {numeric} NOT NULL, due_date date NOT NULL, original_amount {numeric},
-                    product {text}, currency {text} NOT NULL)"""
+                    product text, currency text NOT NULL)"""
             )
+            cursor.execute("CREATE TEMP TABLE import_stage_phone (row_no integer NOT NULL, external_id text NOT NULL, number text NOT NULL)")
             cursor.execute(
-                f"CREATE TEMP TABLE import_stage_phone (row_no integer NOT NULL, external_id {text} NOT NULL, number {text} NOT NULL)"
+                """CREATE TEMP TABLE import_seen (external_id text NOT NULL, account_reference text NOT NULL,
+                    row_no integer NOT NULL, PRIMARY KEY (external_id, account_reference))"""
             )
         return self
 
     def __exit__(self, *exc_info):
-        self.drop()
+        try:
+            self.drop()
+        except DatabaseError:
+            if exc_info[0] is None:
+                raise  # otherwise the import's own error is the one to report
 
     def drop(self) -> None:
-        with connection.cursor() as cursor:
+        with self.connection.cursor() as cursor:
             for table in _TABLES:
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
     # --- Filling ---------------------------------------------------------------------------
 
-    def add(self, rows) -> None:
-        """Stage a batch of ParsedRow (rows that passed the per-cell checks)."""
-        if not rows:
-            return
+    def encode(self, rows) -> tuple[list[tuple], list[tuple]]:
+        """A batch of ParsedRow (rows that passed the per-cell checks) as staging rows."""
         null = _NULL if self.postgres else None
         row_values = []
         for row in rows:
@@ -109,80 +146,94 @@ class Staging:
                 debt["currency"],
             ))
         phone_values = [(row.number, row.external_id, number) for row in rows for number in row.phones]
-        if self.postgres:
-            self._copy("import_stage_row", ROW_COLUMNS, row_values)
-            self._copy("import_stage_phone", ("row_no", "external_id", "number"), phone_values)
-        else:
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"INSERT INTO import_stage_row ({', '.join(ROW_COLUMNS)}) VALUES ({', '.join(['%s'] * len(ROW_COLUMNS))})",
-                    [tuple(_sqlite_value(value) for value in values) for values in row_values],
-                )
-                if phone_values:
-                    cursor.executemany(
-                        "INSERT INTO import_stage_phone (row_no, external_id, number) VALUES (%s, %s, %s)", phone_values
-                    )
+        return row_values, phone_values
 
-    def _copy(self, table: str, columns, values) -> None:
-        if not values:
+    def add(self, rows) -> None:
+        """Stage a batch of ParsedRow."""
+        if not rows:
             return
-        # CSV through the csv module (C code) is the cheapest way to quote a million rows;
-        # NULL is spelled \\N so that an empty cell stays an empty string.
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerows(values)
-        buffer.seek(0)
-        with connection.cursor() as cursor:
-            # psycopg2's cursor under Django's wrapper; COPY streams the buffer in chunks.
-            cursor.cursor.copy_expert(
-                f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '{_NULL}')", buffer, size=1 << 20
+        row_values, phone_values = self.encode(rows)
+        if self.postgres:
+            self.copy(csv_text(row_values), csv_text(phone_values))
+            return
+        with self.connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO import_stage_row ({', '.join(ROW_COLUMNS)}) VALUES ({', '.join(['%s'] * len(ROW_COLUMNS))})",
+                [tuple(_sqlite_value(value) for value in values) for values in row_values],
             )
+            if phone_values:
+                cursor.executemany("INSERT INTO import_stage_phone (row_no, external_id, number) VALUES (%s, %s, %s)", phone_values)
+
+    def copy(self, rows_csv: str, phones_csv: str) -> None:
+        """COPY rows already written as CSV (csv_text) into the staging tables (PostgreSQL)."""
+        with self.connection.cursor() as cursor:
+            for table, columns, text in (("import_stage_row", ROW_COLUMNS, rows_csv), ("import_stage_phone", PHONE_COLUMNS, phones_csv)):
+                if text:
+                    # psycopg2's cursor under Django's wrapper; one read of the whole buffer.
+                    cursor.cursor.copy_expert(
+                        f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '{_NULL}')",
+                        io.StringIO(text),
+                        size=len(text) + 1,
+                    )
 
     # --- Merging ---------------------------------------------------------------------------
 
-    def duplicates(self) -> list[tuple[int, str, int]]:
-        """Rows whose (customer code, account) an earlier row already had: (row, code, first row).
-
-        They are removed from staging; the caller reports them as rejected.
-        """
-        self._analyze("import_stage_row", "import_stage_phone")
-        with transaction.atomic(), connection.cursor() as cursor:
-            if self.postgres:
-                cursor.execute("SET LOCAL work_mem = '256MB'")  # the GROUP BY of a million keys
-            cursor.execute(
-                """SELECT s.row_no, s.external_id, f.first_row
-                   FROM import_stage_row s
-                   JOIN (SELECT external_id, account_reference, MIN(row_no) AS first_row
-                         FROM import_stage_row GROUP BY external_id, account_reference HAVING COUNT(*) > 1) f
-                     ON f.external_id = s.external_id AND f.account_reference = s.account_reference
-                   WHERE s.row_no <> f.first_row
-                   ORDER BY s.row_no"""
-            )
-            found = cursor.fetchall()
-            if found:
-                cursor.execute("CREATE TEMP TABLE import_stage_duplicate (row_no integer PRIMARY KEY)")
-                cursor.executemany("INSERT INTO import_stage_duplicate (row_no) VALUES (%s)", [(row,) for row, *_ in found])
-                for table in ("import_stage_row", "import_stage_phone"):
-                    cursor.execute(f"DELETE FROM {table} WHERE row_no IN (SELECT row_no FROM import_stage_duplicate)")
-                cursor.execute("DROP TABLE import_stage_duplicate")
-        return found
-
-    def merge(self, *, portfolio, now: datetime, today: date, whole_portfolio: bool) -> dict:
-        """Write the staged rows into the real tables; returns the counts. Call inside a transaction."""
-        ops = connection.ops
-        at = ops.adapt_datetimefield_value(now)
-        params = {"portfolio": portfolio.pk, "now": at, "today": ops.adapt_datefield_value(today), "zone": portfolio.default_time_zone}
-        with connection.cursor() as cursor:
-            if self.postgres:
-                # Server memory for the hash joins and the sort of a million staged rows, for
-                # this transaction only: with the default 4 MB they spill to disk in batches.
+    def begin(self, *, portfolio) -> None:
+        """Call first inside the import's transaction."""
+        if self.postgres:
+            with self.connection.cursor() as cursor:
+                # Server memory for the hash joins and sorts of the merge, for this
+                # transaction only: with the default 4 MB they spill to disk in batches.
                 cursor.execute("SET LOCAL work_mem = '256MB'")
                 # One merge at a time per portfolio: two files loaded at once into the same
                 # portfolio wait for each other instead of racing on the same customers
                 # (SQLite has a single writer anyway).
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [6, portfolio.pk])
-            run = lambda sql, extra=None: cursor.execute(sql, {**params, **(extra or {})})  # noqa: E731
 
-            # 1. One line per customer (their first row), matched with the stored debtor.
+    def merge_chunk(self, *, portfolio, now: datetime, today: date) -> ChunkResult:
+        """Write the staged rows into the real tables and empty the staging tables."""
+        ops = self.connection.ops
+        params = {
+            "portfolio": portfolio.pk,
+            "now": ops.adapt_datetimefield_value(now),
+            "today": ops.adapt_datefield_value(today),
+            "zone": portfolio.default_time_zone,
+        }
+        result = ChunkResult()
+        self._analyze("import_stage_row", "import_stage_phone")
+        with self.connection.cursor() as cursor:
+
+            def run(sql, extra=None):
+                started = time.perf_counter()
+                cursor.execute(sql, {**params, **(extra or {})})
+                # Which statement of a slow merge took the time (logged at DEBUG).
+                logger.debug("merge %.2f s: %s", time.perf_counter() - started, " ".join(sql.split())[:70])
+
+            # 0. Rows whose key an earlier row had, in this chunk or an earlier one: rejected.
+            run(
+                """SELECT s.row_no, s.external_id, COALESCE(seen.row_no, f.first_row)
+                   FROM import_stage_row s
+                   JOIN (SELECT external_id, account_reference, MIN(row_no) AS first_row
+                         FROM import_stage_row GROUP BY external_id, account_reference) f
+                     ON f.external_id = s.external_id AND f.account_reference = s.account_reference
+                   LEFT JOIN import_seen seen
+                     ON seen.external_id = s.external_id AND seen.account_reference = s.account_reference
+                   WHERE s.row_no <> f.first_row OR seen.row_no IS NOT NULL
+                   ORDER BY s.row_no"""
+            )
+            result.duplicates = cursor.fetchall()
+            if result.duplicates:
+                cursor.execute("CREATE TEMP TABLE import_stage_duplicate (row_no integer PRIMARY KEY)")
+                cursor.executemany(
+                    "INSERT INTO import_stage_duplicate (row_no) VALUES (%s)", [(row,) for row, *_ in result.duplicates]
+                )
+                for table in ("import_stage_row", "import_stage_phone"):
+                    cursor.execute(f"DELETE FROM {table} WHERE row_no IN (SELECT row_no FROM import_stage_duplicate)")
+
+            # 1. One line per customer (their first row in the chunk), matched with the stored
+            #    debtor. A customer seen in an earlier chunk keeps the details of that first
+            #    row (seen_before). A new debtor's queue figures are their rows' sums, stored
+            #    as they are inserted (refreshing them afterwards would rewrite every row).
             first_row = (
                 "SELECT DISTINCT ON (external_id) * FROM import_stage_row ORDER BY external_id, row_no"
                 if self.postgres
@@ -192,18 +243,24 @@ class Staging:
             run(
                 f"""CREATE TEMP TABLE import_stage_debtor AS
                 SELECT s.external_id, s.full_name, s.national_id, s.email, s.time_zone, d.id AS debtor_id,
+                       a.open_balance, a.arrears_since,
                        CASE WHEN d.id IS NULL THEN 1
+                            WHEN EXISTS (SELECT 1 FROM import_seen p WHERE p.external_id = s.external_id) THEN 0
                             WHEN d.full_name <> s.full_name
                               OR (s.national_id IS NOT NULL AND d.national_id <> s.national_id)
                               OR (s.email IS NOT NULL AND d.email <> s.email)
                               OR (s.time_zone IS NOT NULL AND d.time_zone <> s.time_zone) THEN 1
                             ELSE 0 END AS changed
                 FROM ({first_row}) s
+                JOIN (SELECT external_id, SUM(balance) AS open_balance,
+                             MIN(CASE WHEN balance > 0 THEN due_date END) AS arrears_since
+                      FROM import_stage_row GROUP BY external_id) a ON a.external_id = s.external_id
                 LEFT JOIN debtors_debtor d ON d.portfolio_id = %(portfolio)s AND d.external_id = s.external_id"""
             )
             if not self.postgres:
                 cursor.execute("CREATE INDEX import_stage_debtor_code ON import_stage_debtor (external_id)")
             self._analyze("import_stage_debtor")
+            run("INSERT INTO import_seen (external_id, account_reference, row_no) SELECT external_id, account_reference, row_no FROM import_stage_row")
 
             # 2. Debtors: new ones inserted, changed ones updated, the others not touched.
             columns, values, insert_params = _insert_parts(
@@ -215,9 +272,12 @@ class Staging:
                     "national_id": "COALESCE(national_id, '')",
                     "email": "COALESCE(email, '')",
                     "time_zone": "COALESCE(time_zone, %(zone)s)",
+                    "open_balance": "open_balance",
+                    "arrears_since": "arrears_since",
                     "created_at": "%(now)s",
                     "updated_at": "%(now)s",
                 },
+                self.connection,
             )
             run(
                 f"INSERT INTO debtors_debtor ({columns}) SELECT {values} FROM import_stage_debtor WHERE debtor_id IS NULL",
@@ -270,7 +330,8 @@ class Staging:
                     COUNT(*)
                 FROM import_stage_debt sd JOIN import_stage_debtor i ON i.external_id = sd.external_id"""
             )
-            created, updated, total = cursor.fetchone()
+            result.created, result.updated, total = cursor.fetchone()
+            result.unchanged = total - result.created - result.updated
 
             # 6. Balance changes, then the debts themselves.
             run(
@@ -301,38 +362,113 @@ class Staging:
                     "created_at": "%(now)s",
                     "updated_at": "%(now)s",
                 },
+                self.connection,
             )
             run(f"INSERT INTO debtors_debt ({columns}) SELECT {values} FROM import_stage_debt WHERE debt_id IS NULL", insert_params)
 
-            # 7. New phones (the same number twice in a file is added once: grouped above; no
+            # 7. New phones (the same number twice in a chunk is added once: grouped above; no
             #    ON CONFLICT needed under the lock, and a plain INSERT is cheaper).
             columns, values, insert_params = _insert_parts(
-                Phone, {"debtor_id": "debtor_id", "number": "number", "created_at": "%(now)s"}
+                Phone, {"debtor_id": "debtor_id", "number": "number", "created_at": "%(now)s"}, self.connection
             )
-            run(
-                f"INSERT INTO debtors_phone ({columns}) SELECT {values} FROM import_stage_new_phone",
-                insert_params,
-            )
+            run(f"INSERT INTO debtors_phone ({columns}) SELECT {values} FROM import_stage_new_phone", insert_params)
 
-            # 8. "The whole portfolio": debts of customers absent from the file are recalled.
-            recalled = 0
-            if whole_portfolio:
-                run(
-                    """UPDATE debtors_debt SET recalled_on = %(today)s, updated_at = %(now)s
-                    WHERE recalled_on IS NULL AND debtor_id IN (
-                        SELECT d.id FROM debtors_debtor d WHERE d.portfolio_id = %(portfolio)s
-                        AND NOT EXISTS (SELECT 1 FROM import_stage_debtor i WHERE i.external_id = d.external_id))"""
+            # 8. Customers who were there before this chunk and whose debts changed: their
+            #    queue figures again, from all their debts (a file need not list every account).
+            run(
+                f"""{QUEUE_FIGURES_SQL} WHERE id IN (
+                    SELECT sd.debtor_id FROM import_stage_debt sd JOIN import_stage_debtor i ON i.external_id = sd.external_id
+                    WHERE i.debtor_id IS NOT NULL AND (sd.changed = 1 OR sd.debt_id IS NULL))"""
+            )
+            for table in _CHUNK_TABLES:
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute("DELETE FROM import_stage_row")
+            cursor.execute("DELETE FROM import_stage_phone")
+        return result
+
+    def recall_absent(self, *, portfolio, now: datetime, today: date) -> int:
+        """"The whole portfolio": debts of customers absent from the file are recalled (after
+        the last chunk). Returns the number of debts recalled."""
+        ops = self.connection.ops
+        params = {"portfolio": portfolio.pk, "now": ops.adapt_datetimefield_value(now), "today": ops.adapt_datefield_value(today)}
+        absent = "NOT EXISTS (SELECT 1 FROM import_seen i WHERE i.external_id = d.external_id)"
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"""UPDATE debtors_debt SET recalled_on = %(today)s, updated_at = %(now)s
+                WHERE recalled_on IS NULL AND debtor_id IN (
+                    SELECT d.id FROM debtors_debtor d WHERE d.portfolio_id = %(portfolio)s AND {absent})""",
+                params,
+            )
+            recalled = cursor.rowcount
+            if recalled:
+                # Every debt of an absent customer is recalled now: nothing of theirs is open.
+                cursor.execute(
+                    f"""UPDATE debtors_debtor SET open_balance = 0, arrears_since = NULL
+                    WHERE id IN (SELECT d.id FROM debtors_debtor d WHERE d.portfolio_id = %(portfolio)s AND {absent})
+                    AND (open_balance <> 0 OR arrears_since IS NOT NULL)""",
+                    params,
                 )
-                recalled = cursor.rowcount
-        return {"created": created, "updated": updated, "unchanged": total - created - updated, "recalled": recalled}
+        return recalled
 
     def _analyze(self, *tables) -> None:
         # Autovacuum never analyses temp tables: without statistics the planner guesses a
         # thousand rows and picks nested loops over a million.
         if self.postgres:
-            with connection.cursor() as cursor:
+            with self.connection.cursor() as cursor:
                 for table in tables:
                     cursor.execute(f"ANALYZE {table}")
+
+
+class PipelinedMerge:
+    """COPYs and merges one chunk in a thread while the caller's thread prepares the next.
+
+    The thread uses the caller's connection, inside the caller's transaction (PostgreSQL's
+    driver lets go of the GIL while it waits for the server); the caller must not use the
+    connection between submit() and wait(). At most one chunk is in flight: wait() hands
+    back its result, or raises its error.
+    """
+
+    def __init__(self, staging: Staging, *, portfolio, now: datetime, today: date):
+        self.staging = staging
+        self.merge_arguments = {"portfolio": portfolio, "now": now, "today": today}
+        self.thread: threading.Thread | None = None
+        self.result: ChunkResult | None = None
+        self.error: BaseException | None = None
+
+    def submit(self, rows_csv: str, phones_csv: str) -> ChunkResult | None:
+        """Start merging a chunk; returns the previous chunk's result (None for the first)."""
+        previous = self.wait()
+        self.staging.connection.inc_thread_sharing()
+        self.thread = threading.Thread(target=self._run, args=(rows_csv, phones_csv), name="import-merge", daemon=True)
+        self.thread.start()
+        return previous
+
+    def wait(self) -> ChunkResult | None:
+        if self.thread is None:
+            return None
+        self.thread.join()
+        self.thread = None
+        self.staging.connection.dec_thread_sharing()
+        result, self.result = self.result, None
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+        return result
+
+    def _run(self, rows_csv: str, phones_csv: str) -> None:
+        try:
+            self.staging.copy(rows_csv, phones_csv)
+            self.result = self.staging.merge_chunk(**self.merge_arguments)
+        except BaseException as error:  # handed to the caller's thread by wait()
+            self.error = error
+
+
+def csv_text(values) -> str:
+    # CSV through the csv module (C code) is the cheapest way to quote a million rows;
+    # NULL is spelled \\N so that an empty cell stays an empty string.
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(values)
+    return buffer.getvalue()
 
 
 def _sqlite_value(value):
@@ -345,7 +481,7 @@ def _sqlite_value(value):
     return value
 
 
-def _insert_parts(model, given: dict[str, str]) -> tuple[str, str, dict]:
+def _insert_parts(model, given: dict[str, str], connection) -> tuple[str, str, dict]:
     """Columns and SELECT expressions for an INSERT … SELECT into `model`'s table.
 
     `given` maps a column to an SQL expression over the staging table; every other concrete

@@ -14,6 +14,7 @@ from calls.models import Call, FollowUp
 from calls.policy import policy_cache_clear
 from calls.services import call_log
 from debtors.models import Debt, Debtor
+from debtors.services import debtor_queue_figures_refresh
 from promises.models import Message, Promise
 from tests import factories
 from tests.calls.conftest import local
@@ -38,6 +39,7 @@ def _book(portfolio, collector, size: int) -> None:
              currency="PEN", due_date=date(2026, 6, 1) + timedelta(days=n % 90))
         for n, debtor in enumerate(debtors)
     )
+    debtor_queue_figures_refresh(debtor_ids=[debtor.pk for debtor in debtors])  # bulk_create skips save()
     FollowUp.objects.bulk_create(
         FollowUp(debtor=debtor, assigned_to=collector, reason=FollowUp.Reason.BROKEN_PROMISE, due_at=WEDNESDAY - timedelta(hours=1),
                  subject_key=f"scale:{debtor.pk}")

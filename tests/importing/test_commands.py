@@ -143,3 +143,12 @@ def test_import_portfolio_reads_an_excel_file_and_exits_non_zero_only_when_unrea
     broken.write_bytes(b"PK\x03\x04 not a workbook")
     with pytest.raises(CommandError):
         import_portfolio(broken)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unreadable_file_leaves_no_new_portfolio_behind(tmp_path):
+    broken = tmp_path / "roto.xlsx"
+    broken.write_bytes(b"PK\x03\x04 this is no workbook")
+    with pytest.raises(CommandError):
+        import_portfolio(broken)
+    assert not Portfolio.objects.filter(name="Tarjetas").exists()

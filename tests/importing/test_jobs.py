@@ -124,14 +124,14 @@ def test_once_every_row_is_read_the_page_says_they_are_being_saved(client, ana, 
 
     job = create(ana, lima)
     pages = []
-    real_merge = Staging.merge
+    real_merge = Staging.merge_chunk
 
     def merge(self, *args, **kwargs):
         client.force_login(ana)
         pages.append(client.get(reverse("debtors:import_detail", args=[job.pk]), HTTP_HX_REQUEST="true").content.decode())
         return real_merge(self, *args, **kwargs)
 
-    monkeypatch.setattr(Staging, "merge", merge)
+    monkeypatch.setattr(Staging, "merge_chunk", merge)
     run_import_job(job.pk)
 
     assert len(pages) == 1

@@ -1,15 +1,14 @@
 """The set-based merge from the staging table: what is written, what is left alone."""
 
-import io
 from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 import time_machine
-from openpyxl import Workbook
 
 from debtors.importing.loading import portfolio_get_or_create, portfolio_import
 from debtors.models import BalanceChange, Debt, Debtor, Phone
+from tests.utils import xlsx_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +26,7 @@ def lima():
 
 
 def xlsx(rows):
-    book = Workbook()
-    for row in [HEADER, *rows]:
-        book.active.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    buffer.seek(0)
-    return buffer
+    return xlsx_workbook(HEADER, rows)
 
 
 def test_text_with_quotes_tabs_line_breaks_and_backslashes_arrives_intact(lima):

@@ -1,6 +1,7 @@
 """Import a creditor's portfolio CSV: creates/updates debtors, debts and phones."""
 
 import json
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from debtors.importing.loading import ImportFileError, portfolio_get_or_create, portfolio_import
+from debtors.models import Portfolio
 
 
 def read_mapping(path):
@@ -50,9 +52,15 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with translation.override(settings.LANGUAGE_CODE):
             mapping = read_mapping(options["mapping"])
+            portfolio = None
+            existed = Portfolio.objects.filter(
+                name=options["portfolio"].strip(), creditor__name=options["creditor"].strip()
+            ).exists()
             try:
-                # The portfolio is created inside the import's transaction boundary for a dry run.
-                with transaction.atomic():
+                # A dry run creates its portfolio inside the import's transaction, rolled back
+                # with the rest. A real run leaves portfolio_import outside any transaction, so
+                # that on PostgreSQL it can merge beside the reading (see staging.py).
+                with transaction.atomic() if options["dry_run"] else nullcontext():
                     portfolio = portfolio_get_or_create(
                         portfolio=options["portfolio"],
                         creditor=options["creditor"],
@@ -69,6 +77,8 @@ class Command(BaseCommand):
                     if options["dry_run"]:
                         transaction.set_rollback(True)
             except (ImportFileError, ValidationError) as error:
+                if portfolio is not None and not existed and not options["dry_run"] and not portfolio.debtors.exists():
+                    portfolio.delete()  # a file that could not be read leaves no empty portfolio behind
                 message = error.message if isinstance(error, ImportFileError) else " ".join(error.messages)
                 raise CommandError(str(message)) from None
             print_counts(self, result, dry_run=options["dry_run"])
