@@ -185,6 +185,10 @@ class Staging:
                 # Server memory for the hash joins and sorts of the merge, for this
                 # transaction only: with the default 4 MB they spill to disk in batches.
                 cursor.execute("SET LOCAL work_mem = '256MB'")
+                # Each chunk's rows are matched with the customers already stored by index
+                # probes; priced as on spinning disks (4), a probe looked dearer than reading
+                # the whole portfolio, so every chunk scanned every debtor (O(n²) in all).
+                cursor.execute("SET LOCAL random_page_cost = 1.1")
                 # One merge at a time per portfolio: two files loaded at once into the same
                 # portfolio wait for each other instead of racing on the same customers
                 # (SQLite has a single writer anyway).

@@ -1,10 +1,12 @@
 """Loading portfolio and payment files: upserts, rejected rows, recalls, dry runs."""
 
 import csv
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import translation
 
 from debtors.importing.loading import ImportFileError, portfolio_get_or_create, portfolio_import
@@ -232,6 +234,9 @@ def test_a_file_larger_than_one_batch_loads_with_set_based_writes(tmp_path, lima
 # --- Payments ------------------------------------------------------------------------------
 
 
+# Paid on 20 November, before the promise falls due on 1 December (the clock ticks on, so each
+# import's report keeps a name of its own).
+@time_machine.travel(datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("America/Lima")))
 def test_payments_import_reconciles_a_pending_promise_and_is_idempotent(tmp_path, lima, carla):
     portfolio_import(file=portfolio_file(tmp_path, FIRST_FILE), portfolio=lima)
     jose = Debtor.objects.get(external_id="C-001")
