@@ -291,9 +291,12 @@ loaded by `import_portfolio` into empty tables, in one run beside the baseline a
 | django-import-export 4.4, bulk mode, {BASELINE_ROWS:,} clean rows ×{args.rows // BASELINE_ROWS} (baseline) | {scaled:.0f} s ({scaled / 60:.0f} min; measured {baseline_seconds:.1f} s) | — | {scaled / import_seconds:.0f} |
 | PostgreSQL `COPY` of the already-clean rows into the same indexed tables (limit; mean of one run before and one after ours) | {copy_seconds:.1f} s ({copy_before:.1f}, {copy_after:.1f}) | — | {copy_seconds / import_seconds:.2f} |
 
-Ours takes {import_seconds / copy_seconds:.2f}× the raw `COPY`. Targets (issue 6), for a quiet machine where that
-`COPY` takes ≈ 33 s: ≤ 45 s (≈ 1.36× the `COPY`) and < 200 MB for 1,000,000 rows. The memory target
-is met whatever the size (rows are streamed; staging and merging happen in PostgreSQL).
+Ours takes {import_seconds / copy_seconds:.2f}× the raw `COPY`. Targets (issue 6): ≤ 45 s and < 200 MB for
+1,000,000 rows, set where that `COPY` took ≈ 33 s, so ≤ 45 s is ≈ 1.36× the `COPY`. Here:
+- memory: {peak_mb:.0f} MB, {"met" if peak_mb < 200 else "NOT met"}; it does not grow with the file (rows are streamed; staging
+  and merging happen in PostgreSQL);
+- time, absolute: {import_seconds:.0f} s, {"met" if import_seconds <= 45 else "not met"}{"" if import_seconds <= 45 else f": on this machine PostgreSQL's own `COPY` of the clean rows takes {copy_seconds:.0f} s, so 45 s is below what the database alone needs to write these rows"};
+- time, relative to the `COPY` limit: {import_seconds / copy_seconds:.2f}×, {"met" if import_seconds / copy_seconds <= 1.36 else "not met"} (≤ 1.36× needed).
 """
     print(section)
     if args.write:

@@ -351,6 +351,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "promises.tasks.refresh_dashboard_rollups",
         "schedule": float(env_int("DASHBOARD_ROLLUP_SECONDS", 60)),
     },
+    # Every 5 minutes: imports whose worker stopped, lost import messages, abandoned uploads.
+    "sweep-import-jobs": {
+        "task": "debtors.tasks.sweep_import_jobs",
+        "schedule": float(env_int("SWEEP_IMPORT_JOBS_SECONDS", 300)),
+    },
     # Nightly at 05:00 UTC (around midnight in the Americas): each debt's arrears, for roll rates.
     "snapshot-debt-aging": {
         "task": "promises.tasks.snapshot_debt_aging",

@@ -20,6 +20,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from debtors import selectors, services
 from debtors.forms import AssignmentForm, ImportUploadForm, MappingForm
@@ -143,6 +144,19 @@ def import_detail(request, pk: int):
     if request.headers.get("HX-Request") and job.is_finished:
         response["HX-Refresh"] = "true"  # the result page replaces the progress bar
     return response
+
+
+@admin_required
+@require_POST
+def import_run_again(request, pk: int):
+    job = selectors.import_job_get_for_user(request.user, pk)
+    try:
+        services.import_job_run_again(user=request.user, job=job)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The file is queued again; this page follows it."))
+    return redirect("debtors:import_detail", pk=job.pk)
 
 
 def _report_lines(job, *, limit: int) -> list[dict]:

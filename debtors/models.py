@@ -105,7 +105,13 @@ HOLD_FIELDS = (
 
 class Debtor(models.Model):
     portfolio = models.ForeignKey(
-        Portfolio, verbose_name=_("portfolio"), on_delete=models.PROTECT, related_name="debtors"
+        Portfolio,
+        verbose_name=_("portfolio"),
+        on_delete=models.PROTECT,
+        related_name="debtors",
+        # No index of its own: the unique (portfolio, external_id) index starts with it, and
+        # each redundant index is one more B-tree to update for every row an import writes.
+        db_index=False,
     )
     external_id = models.CharField(_("creditor's customer code"), max_length=64)
     national_id = models.CharField(_("national id"), max_length=32, blank=True)
@@ -122,6 +128,7 @@ class Debtor(models.Model):
         null=True,
         blank=True,
         related_name="assigned_debtors",
+        db_index=False,  # debtor_assigned_name_idx (assigned_to, full_name) starts with it
     )
     # Holds stop collection contact on every channel (see the contact-policy engine).
     hold_do_not_contact = models.BooleanField(_("do not contact"), default=False)
@@ -190,7 +197,11 @@ class Phone(models.Model):
         DISCONNECTED = "disconnected", _("Disconnected")
 
     debtor = models.ForeignKey(
-        Debtor, verbose_name=_("debtor"), on_delete=models.CASCADE, related_name="phones"
+        Debtor,
+        verbose_name=_("debtor"),
+        on_delete=models.CASCADE,
+        related_name="phones",
+        db_index=False,  # the unique (debtor, number) index starts with it
     )
     number = PhoneNumberField(_("number"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.MOBILE)
@@ -238,7 +249,11 @@ class Phone(models.Model):
 
 class Debt(models.Model):
     debtor = models.ForeignKey(
-        Debtor, verbose_name=_("debtor"), on_delete=models.PROTECT, related_name="debts"
+        Debtor,
+        verbose_name=_("debtor"),
+        on_delete=models.PROTECT,
+        related_name="debts",
+        db_index=False,  # the unique (debtor, account_reference) index starts with it
     )
     account_reference = models.CharField(_("account reference"), max_length=64)
     product = models.CharField(_("product"), max_length=100, blank=True)
@@ -412,6 +427,10 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    # Written by the worker every HEARTBEAT seconds while it loads the file: a running job
+    # whose heartbeat stopped lost its worker (restart, out of memory), and the sweeper
+    # (debtors.tasks.sweep_import_jobs) marks it failed so the admin can load it again.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
@@ -432,6 +451,11 @@ class ImportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def can_run_again(self) -> bool:
+        """A failed job whose file is still stored can be queued again as it was."""
+        return self.status == self.Status.FAILED and bool(self.file)
 
     @property
     def percent(self) -> int:

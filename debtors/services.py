@@ -1,16 +1,22 @@
-from datetime import date, datetime
+import logging
+import threading
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.core.files.storage import default_storage
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from collections_crm.permissions import can_manage_portfolios
 from debtors.models import HOLD_FIELDS, Creditor, Debtor, ImportJob, ImportKind, ImportMapping, Phone, Portfolio
+
+logger = logging.getLogger(__name__)
 
 # Days past due on the snapshot's night, in each database's date arithmetic.
 _DAYS_PAST_DUE = {
@@ -249,18 +255,19 @@ def import_job_run(*, job_id: int) -> ImportJob:
     from debtors.importing.loading import ImportFileError, portfolio_import
     from promises.importing import payments_import
 
+    now = timezone.now()
     started = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
-        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+        status=ImportJob.Status.RUNNING, started_at=now, heartbeat_at=now
     )
     job = ImportJob.objects.select_related("portfolio", "created_by").get(pk=job_id)
     if not started:
         return job
 
     def progress(done: int, total: int | None) -> None:
-        ImportJob.objects.filter(pk=job_id).update(rows_done=done, rows_total=total)
+        ImportJob.objects.filter(pk=job_id).update(rows_done=done, rows_total=total, heartbeat_at=timezone.now())
 
     try:
-        with translation.override(job.language), job.file.open("rb") as stream:
+        with translation.override(job.language), _ImportHeartbeat(job_id), job.file.open("rb") as stream:
             if job.kind == ImportKind.PORTFOLIO:
                 result = portfolio_import(
                     file=stream,
@@ -303,6 +310,123 @@ def import_job_run(*, job_id: int) -> ImportJob:
             report=report,
             finished_at=timezone.now(),
         )
+    job.refresh_from_db()
+    return job
+
+
+# A worker writes a running job's heartbeat this often (progress writes it too)...
+IMPORT_HEARTBEAT_SECONDS = 30
+# ...so a running job silent for this long lost its worker: no statement of the merge takes
+# minutes without the heartbeat thread getting through, even on SQLite's single writer.
+IMPORT_STALLED_AFTER = timedelta(minutes=10)
+# Uploads waiting for their mapping to be confirmed (imports/pending/) are kept this long.
+PENDING_UPLOAD_MAX_AGE = timedelta(days=1)
+
+
+class _ImportHeartbeat:
+    """While an import runs, a thread of its own (hence a connection of its own, committing
+    at once) writes the job's heartbeat, including through the long merge at the end when no
+    progress is reported."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"import-heartbeat-{job_id}", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stopping.set()
+        self.thread.join()
+
+    def _run(self) -> None:
+        from django.db import connection as own_connection
+
+        try:
+            while not self.stopping.wait(IMPORT_HEARTBEAT_SECONDS):
+                try:
+                    ImportJob.objects.filter(pk=self.job_id, status=ImportJob.Status.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except DatabaseError:  # SQLite busy with the import's own write: next beat
+                    logger.warning("could not write the heartbeat of import %s", self.job_id, exc_info=True)
+        finally:
+            own_connection.close()
+
+
+def import_jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Every few minutes (debtors.tasks.sweep_import_jobs), three kinds of leftovers:
+
+    1. running jobs whose worker stopped (no heartbeat for IMPORT_STALLED_AFTER) are marked
+       failed with a message saying so; nothing of theirs was saved (one transaction), and
+       the admin can load the same file again from the job's page;
+    2. pending jobs that waited as long (their message was lost, e.g. a broker restarted
+       without persistence) are queued again; a job already started ignores it;
+    3. uploads whose mapping was never confirmed (imports/pending/) older than
+       PENDING_UPLOAD_MAX_AGE are deleted.
+    Returns the count of each.
+    """
+    from debtors.tasks import run_import_job
+
+    now = now or timezone.now()
+    stalled_before = now - IMPORT_STALLED_AFTER
+    failed = (
+        ImportJob.objects.filter(status=ImportJob.Status.RUNNING)
+        .filter(Q(heartbeat_at__lt=stalled_before) | Q(heartbeat_at__isnull=True, started_at__lt=stalled_before))
+        .update(
+            status=ImportJob.Status.FAILED,
+            finished_at=now,
+            error_message=_(
+                "The worker loading this file stopped (it was restarted or ran out of memory), so nothing was"
+                " saved. Load it again: the file is kept."
+            ),
+        )
+    )
+    waiting = list(
+        ImportJob.objects.filter(status=ImportJob.Status.PENDING, created_at__lt=stalled_before).values_list("pk", flat=True)
+    )
+    for job_id in waiting:
+        transaction.on_commit(lambda job_id=job_id: run_import_job.delay(job_id))
+    return {"failed": failed, "requeued": len(waiting), "uploads_deleted": _pending_uploads_delete(older_than=now - PENDING_UPLOAD_MAX_AGE)}
+
+
+def _pending_uploads_delete(*, older_than: datetime) -> int:
+    folder = "imports/pending"
+    try:
+        _folders, names = default_storage.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    deleted = 0
+    for name in names:
+        path = f"{folder}/{name}"
+        try:
+            if default_storage.get_modified_time(path) < older_than:
+                default_storage.delete(path)
+                deleted += 1
+        except (FileNotFoundError, NotImplementedError):
+            continue  # gone meanwhile, or a storage that cannot tell its files' age
+    return deleted
+
+
+def import_job_run_again(*, user, job: ImportJob) -> ImportJob:
+    """Queue a failed job again with its stored file and options, as if just created."""
+    from debtors.tasks import run_import_job
+
+    if not can_import(user):
+        raise PermissionDenied(_("Only administrators load files."))
+    if not job.can_run_again:
+        raise ValidationError(_("Only a failed import whose file is still stored can be loaded again."))
+    queued = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
+        status=ImportJob.Status.PENDING,
+        rows_total=None, rows_done=0,
+        created_count=0, updated_count=0, unchanged_count=0, rejected_count=0, recalled_count=0,
+        report="", error_message="",
+        started_at=None, heartbeat_at=None, finished_at=None,
+    )
+    if queued:
+        transaction.on_commit(lambda: run_import_job.delay(job.pk))
     job.refresh_from_db()
     return job
 

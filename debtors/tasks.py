@@ -16,3 +16,10 @@ def repair_queue_figures() -> int:
     """Nightly: any debtor whose stored queue figures drifted from their debts (a debt edited
     by hand in the database, say) is put right; returns how many were."""
     return services.debtor_queue_figures_refresh()
+
+
+@shared_task(name="debtors.tasks.sweep_import_jobs")
+def sweep_import_jobs() -> dict:
+    """Every 5 minutes: imports whose worker stopped are marked failed (to be loaded again),
+    lost ones queued again, abandoned uploads deleted."""
+    return services.import_jobs_sweep()

@@ -13,4 +13,5 @@ urlpatterns = [
     path("imports/new/<str:token>/", import_views.import_mapping, name="import_mapping"),
     path("imports/<int:pk>/", import_views.import_detail, name="import_detail"),
     path("imports/<int:pk>/rejected.csv", import_views.import_rejected, name="import_rejected"),
+    path("imports/<int:pk>/again/", import_views.import_run_again, name="import_run_again"),
 ]

@@ -1,9 +1,11 @@
 """Import jobs: created by admins only, run by a worker with the commands' engine, progress kept."""
 
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from unittest import mock
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.utils import translation
 from django.urls import reverse
@@ -138,3 +140,111 @@ def test_once_every_row_is_read_the_page_says_they_are_being_saved(client, ana, 
     assert "guardándolas en la base de datos" in pages[0]  # ana works in Spanish, the default
     assert "value=" not in pages[0].split("<progress", 1)[1].split(">", 1)[0]  # an indeterminate bar
     assert "quedan unos" not in pages[0]  # no time left from the reading pace
+
+
+# --- A worker that stops, a message that is lost, an upload left behind --------------------
+
+SWEEP_AT = datetime(2026, 11, 23, 12, 0, tzinfo=dt_timezone.utc)
+
+
+def _running(job, *, heartbeat):
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, started_at=SWEEP_AT - timedelta(hours=1), heartbeat_at=heartbeat, rows_done=40
+    )
+
+
+def test_a_job_whose_worker_stopped_is_marked_failed_and_can_be_loaded_again(client, ana, lima, django_capture_on_commit_callbacks):
+    with mock.patch.object(run_import_job, "delay"):
+        lost, alive = create(ana, lima), create(ana, lima, name="otra.csv")
+    _running(lost, heartbeat=SWEEP_AT - timedelta(minutes=11))
+    _running(alive, heartbeat=SWEEP_AT - timedelta(minutes=2))  # a long merge, its heartbeat still beating
+
+    with translation.override("en"):
+        swept = services.import_jobs_sweep(now=SWEEP_AT)
+
+    assert swept["failed"] == 1
+    lost.refresh_from_db()
+    alive.refresh_from_db()
+    assert lost.status == ImportJob.Status.FAILED and lost.finished_at == SWEEP_AT
+    assert "stopped" in lost.error_message and "nothing was saved" in lost.error_message
+    assert alive.status == ImportJob.Status.RUNNING
+
+    client.force_login(ana)
+    page = client.get(reverse("debtors:import_detail", args=[lost.pk])).content.decode()
+    assert "Cargar este archivo otra vez" in page  # ana reads Spanish
+    with mock.patch.object(run_import_job, "delay", side_effect=lambda pk: run_import_job(pk)):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("debtors:import_run_again", args=[lost.pk]))
+    assert response.status_code == 302
+    lost.refresh_from_db()
+    assert lost.status == ImportJob.Status.DONE and lost.error_message == ""
+    assert (lost.created_count, lost.rejected_count, lost.rows_done) == (2, 1, 3)
+    assert Debtor.objects.filter(portfolio=lima).count() == 2
+
+
+def test_a_running_job_from_before_heartbeats_counts_from_its_start(ana, lima):
+    with mock.patch.object(run_import_job, "delay"):
+        job = create(ana, lima)
+    _running(job, heartbeat=None)  # started an hour before the sweep
+    assert services.import_jobs_sweep(now=SWEEP_AT)["failed"] == 1
+
+
+def test_only_a_failed_job_is_loaded_again_and_only_by_an_admin(client, ana, sofia, lima):
+    with mock.patch.object(run_import_job, "delay"):
+        job = create(ana, lima)
+    with pytest.raises(ValidationError):
+        services.import_job_run_again(user=ana, job=job)  # still pending
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED)
+    job.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        services.import_job_run_again(user=sofia, job=job)
+    client.force_login(sofia)
+    assert client.post(reverse("debtors:import_run_again", args=[job.pk])).status_code == 403
+    assert client.get(reverse("debtors:import_run_again", args=[job.pk])).status_code == 403
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+
+
+def test_a_pending_job_whose_message_was_lost_is_queued_again(ana, lima, django_capture_on_commit_callbacks):
+    with mock.patch.object(run_import_job, "delay"):
+        waiting, fresh = create(ana, lima), create(ana, lima, name="otra.csv")
+    ImportJob.objects.filter(pk=waiting.pk).update(created_at=SWEEP_AT - timedelta(minutes=30))
+    ImportJob.objects.filter(pk=fresh.pk).update(created_at=SWEEP_AT - timedelta(minutes=1))
+
+    with mock.patch.object(run_import_job, "delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            swept = services.import_jobs_sweep(now=SWEEP_AT)
+
+    assert swept["requeued"] == 1
+    delay.assert_called_once_with(waiting.pk)
+
+
+def test_uploads_never_confirmed_are_deleted_after_a_day(ana, lima, settings):
+    import os
+
+    from django.core.files.storage import default_storage
+
+    old = default_storage.save("imports/pending/abc-cartera.csv", ContentFile(b"x"))
+    new = default_storage.save("imports/pending/def-cartera.csv", ContentFile(b"y"))
+    day_and_a_half_ago = (SWEEP_AT - timedelta(hours=36)).timestamp()
+    os.utime(default_storage.path(old), (day_and_a_half_ago, day_and_a_half_ago))
+    an_hour_ago = (SWEEP_AT - timedelta(hours=1)).timestamp()
+    os.utime(default_storage.path(new), (an_hour_ago, an_hour_ago))
+
+    assert services.import_jobs_sweep(now=SWEEP_AT)["uploads_deleted"] == 1
+    assert not default_storage.exists(old) and default_storage.exists(new)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_writes_a_heartbeat_while_it_loads(ana, lima, monkeypatch):
+    import time
+
+    monkeypatch.setattr(services, "IMPORT_HEARTBEAT_SECONDS", 0.05)
+    with mock.patch.object(run_import_job, "delay"):
+        job = create(ana, lima)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, heartbeat_at=None)
+    with services._ImportHeartbeat(job.pk):
+        deadline = time.monotonic() + 5
+        while ImportJob.objects.get(pk=job.pk).heartbeat_at is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert ImportJob.objects.get(pk=job.pk).heartbeat_at is not None
