@@ -316,8 +316,9 @@ def import_job_run(*, job_id: int) -> ImportJob:
 
 # A worker writes a running job's heartbeat this often (progress writes it too)...
 IMPORT_HEARTBEAT_SECONDS = 30
-# ...so a running job silent for this long lost its worker: no statement of the merge takes
-# minutes without the heartbeat thread getting through, even on SQLite's single writer.
+# ...so a running job silent for this long lost its worker. On PostgreSQL the heartbeat
+# commits on its own connection through the longest merge; on SQLite (one writer) neither it
+# nor the sweep can write while a merge holds the lock, and the job's final update wins.
 IMPORT_STALLED_AFTER = timedelta(minutes=10)
 # Uploads waiting for their mapping to be confirmed (imports/pending/) are kept this long.
 PENDING_UPLOAD_MAX_AGE = timedelta(days=1)
@@ -372,18 +373,21 @@ def import_jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
 
     now = now or timezone.now()
     stalled_before = now - IMPORT_STALLED_AFTER
-    failed = (
-        ImportJob.objects.filter(status=ImportJob.Status.RUNNING)
-        .filter(Q(heartbeat_at__lt=stalled_before) | Q(heartbeat_at__isnull=True, started_at__lt=stalled_before))
-        .update(
-            status=ImportJob.Status.FAILED,
-            finished_at=now,
-            error_message=_(
-                "The worker loading this file stopped (it was restarted or ran out of memory), so nothing was"
-                " saved. Load it again: the file is kept."
-            ),
-        )
+    stalled = ImportJob.objects.filter(status=ImportJob.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=stalled_before) | Q(heartbeat_at__isnull=True, started_at__lt=stalled_before)
     )
+    failed = 0
+    # The message in each admin's language, as the job's own messages are.
+    for language in stalled.order_by().values_list("language", flat=True).distinct():
+        with translation.override(language):
+            failed += stalled.filter(language=language).update(
+                status=ImportJob.Status.FAILED,
+                finished_at=now,
+                error_message=str(_(
+                    "The worker loading this file stopped (it was restarted or ran out of memory), so nothing was"
+                    " saved. Load it again: the file is kept."
+                )),
+            )
     waiting = list(
         ImportJob.objects.filter(status=ImportJob.Status.PENDING, created_at__lt=stalled_before).values_list("pk", flat=True)
     )

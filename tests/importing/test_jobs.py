@@ -159,7 +159,8 @@ def test_a_job_whose_worker_stopped_is_marked_failed_and_can_be_loaded_again(cli
     _running(lost, heartbeat=SWEEP_AT - timedelta(minutes=11))
     _running(alive, heartbeat=SWEEP_AT - timedelta(minutes=2))  # a long merge, its heartbeat still beating
 
-    with translation.override("en"):
+    ImportJob.objects.filter(pk=lost.pk).update(language="en")  # the admin who loaded it reads English
+    with translation.override("es"):  # the worker's own language
         swept = services.import_jobs_sweep(now=SWEEP_AT)
 
     assert swept["failed"] == 1
@@ -171,7 +172,7 @@ def test_a_job_whose_worker_stopped_is_marked_failed_and_can_be_loaded_again(cli
 
     client.force_login(ana)
     page = client.get(reverse("debtors:import_detail", args=[lost.pk])).content.decode()
-    assert "Cargar este archivo otra vez" in page  # ana reads Spanish
+    assert "Cargar este archivo otra vez" in page  # ana's pages are in Spanish
     with mock.patch.object(run_import_job, "delay", side_effect=lambda pk: run_import_job(pk)):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(reverse("debtors:import_run_again", args=[lost.pk]))
