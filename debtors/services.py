@@ -264,7 +264,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
         return job
 
     def progress(done: int, total: int | None) -> None:
-        ImportJob.objects.filter(pk=job_id).update(rows_done=done, rows_total=total, heartbeat_at=timezone.now())
+        ImportJob.objects.filter(pk=job_id).update(rows_done=done, rows_total=total)
 
     try:
         with translation.override(job.language), _ImportHeartbeat(job_id), job.file.open("rb") as stream:
@@ -314,7 +314,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
     return job
 
 
-# A worker writes a running job's heartbeat this often (progress writes it too)...
+# A worker writes a running job's heartbeat this often (_ImportHeartbeat, the only writer)...
 IMPORT_HEARTBEAT_SECONDS = 30
 # ...so a running job silent for this long lost its worker. On PostgreSQL the heartbeat
 # commits on its own connection through the longest merge; on SQLite (one writer) neither it
