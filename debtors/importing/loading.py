@@ -515,6 +515,7 @@ def _load_pipelined(source, portfolio, staging, report, result, progress, now, t
                     pass
             if chunk is not None:
                 _count(chunk, result, report, source)
+            staging.end()
             if whole_portfolio:
                 result.recalled = staging.recall_absent(portfolio=portfolio, now=now, today=today)
             if dry_run:
@@ -533,25 +534,55 @@ def _count(chunk, result, report, source) -> None:
     result.unchanged += chunk.unchanged
     for row, external_id, first_row in chunk.duplicates:
         result.rejected += 1
-        report.add(
-            row,
-            source.header_of("external_id"),
-            external_id,
-            _("Row %(row)s already has this customer code and account; this row was skipped.") % {"row": first_row},
-        )
+        _report_duplicate(report, source, row, external_id, first_row)
+
+
+def _report_duplicate(report, source, row: int, external_id: str, first_row: int) -> None:
+    report.add(
+        row,
+        source.header_of("external_id"),
+        external_id,
+        _("Row %(row)s already has this customer code and account; this row was skipped.") % {"row": first_row},
+    )
+
+
+class _RecentKeys:
+    """The keys of the last CHUNK_ROWS rows, to turn away a repeated key before it is staged.
+
+    Files repeat a row next to the first one far more often than anywhere else; caught here,
+    in the reading thread, the merge finds no duplicate to look for (staging's import_seen
+    still catches every repeat across windows, and the earliest row wins either way, since
+    rows come in file order). Forgotten every CHUNK_ROWS keys, so memory stays flat."""
+
+    def __init__(self, report, source):
+        self.report = report
+        self.source = source
+        self.first_rows: dict[tuple[str, str], int] = {}
+
+    def admit(self, row: ParsedRow) -> bool:
+        key = (row.external_id, row.account_reference)
+        first_row = self.first_rows.get(key)
+        if first_row is not None:
+            _report_duplicate(self.report, self.source, row.number, row.external_id, first_row)
+            return False
+        if len(self.first_rows) >= CHUNK_ROWS:
+            self.first_rows.clear()
+        self.first_rows[key] = row.number
+        return True
 
 
 def _parsed_batches(source, parser, result, progress):
     """The file's rows that pass the per-cell checks, a batch at a time (the others are
     reported and counted as rejected); progress is told after each batch."""
     started, done = time.perf_counter(), 0
+    recent = _RecentKeys(parser.report, source)
     for index, raw_batch in enumerate(batches(source.rows())):
         if index == 0:
             parser.learn_decimal_style(raw_batch)
         parsed = []
         for number, cells in raw_batch:
             row = parser.parse(number, cells)
-            if row is None:
+            if row is None or not recent.admit(row):
                 result.rejected += 1
             else:
                 parsed.append(row)
