@@ -65,6 +65,9 @@ BATCH_SIZE = 5000
 # a chunk's fixed statements are a small part of its cost, small enough that two chunks'
 # CSV text (being merged, being prepared) stays a few tens of MB.
 CHUNK_ROWS = 50_000
+# The first chunk and the last are smaller: the merge thread waits for the first one to be
+# read, and the last one is merged after the reading has ended, each time on one core alone.
+EDGE_CHUNK_ROWS = 10_000
 REQUIRED_FIELDS = ("external_id", "full_name", "balance", "due_date")
 _CURRENCIES = {code for code, _label in CURRENCY_CHOICES}
 _DEBTOR_FIELDS = ("full_name", "national_id", "email", "time_zone")
@@ -468,6 +471,7 @@ def _load_all_at_once(source, portfolio, staging, report, result, progress, now,
         staging.begin(portfolio=portfolio)
         chunk = staging.merge_chunk(portfolio=portfolio, now=now, today=today)
         _count(chunk, result, report, source)
+        staging.end()
         if whole_portfolio:
             result.recalled = staging.recall_absent(portfolio=portfolio, now=now, today=today)
         if dry_run:
@@ -488,12 +492,12 @@ def _load_pipelined(source, portfolio, staging, report, result, progress, now, t
             staging.begin(portfolio=portfolio, pipelined=True)
             pipeline = PipelinedMerge(staging, portfolio=portfolio, now=now, today=today)
             try:
-                rows_csv, phones_csv, staged = [], [], 0
+                rows_csv, phones_csv, staged, handed, tail_begun = [], [], 0, 0, False
 
                 def hand_over():
-                    nonlocal rows_csv, phones_csv, staged
+                    nonlocal rows_csv, phones_csv, staged, handed
                     chunk = pipeline.submit("".join(rows_csv), "".join(phones_csv))
-                    rows_csv, phones_csv, staged = [], [], 0
+                    rows_csv, phones_csv, staged, handed = [], [], 0, handed + 1
                     if chunk is not None:
                         _count(chunk, result, report, source)
 
@@ -502,7 +506,12 @@ def _load_pipelined(source, portfolio, staging, report, result, progress, now, t
                     rows_csv.append(csv_text(row_values))
                     phones_csv.append(csv_text(phone_values))
                     staged += len(parsed)
-                    if staged >= CHUNK_ROWS:
+                    # Rows still to read, when the file's size told us (an estimate).
+                    left = None if source.rows_total is None else source.rows_total - parser.rows_read
+                    if not tail_begun and left is not None and 0 < left <= EDGE_CHUNK_ROWS and staged and handed:
+                        tail_begun = True  # what is left makes a small last chunk
+                        hand_over()
+                    elif staged >= (EDGE_CHUNK_ROWS if handed == 0 else CHUNK_ROWS):
                         hand_over()
                 if staged:
                     hand_over()
@@ -586,8 +595,9 @@ def _parsed_batches(source, parser, result, progress):
                 result.rejected += 1
             else:
                 parsed.append(row)
-        yield parsed
         done += len(raw_batch)
+        parser.rows_read = done
+        yield parsed
         if progress is not None:
             progress(done, max(source.rows_total or 0, done) or None)
     parser.rows_read = done

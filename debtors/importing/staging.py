@@ -230,18 +230,22 @@ class Staging:
         the reading had ended, on one core; checked per statement they run in the merge thread
         while the next chunk is read; parents are inserted before children).
         """
-        cursor.execute(
-            """SELECT CASE WHEN current_setting('server_version_num')::int >= 150000
-                           THEN has_parameter_privilege('session_replication_role', 'SET')
-                           ELSE current_setting('is_superuser') = 'on' END"""
-        )
-        if cursor.fetchone()[0]:
+        if self.role_may_switch_off_row_checks(cursor):
             cursor.execute("SET LOCAL session_replication_role = replica")
             cursor.execute("SELECT 1 FROM debtors_portfolio WHERE id = %s FOR KEY SHARE", [portfolio.pk])
             self.checks_references = True
         else:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         logger.debug("foreign keys checked %s", "set-based by the import" if self.checks_references else "row by row")
+
+    @staticmethod
+    def role_may_switch_off_row_checks(cursor) -> bool:
+        cursor.execute(
+            """SELECT CASE WHEN current_setting('server_version_num')::int >= 150000
+                           THEN has_parameter_privilege('session_replication_role', 'SET')
+                           ELSE current_setting('is_superuser') = 'on' END"""
+        )
+        return cursor.fetchone()[0]
 
     def end(self) -> None:
         """Call after the last merge: every later statement of the transaction is checked by

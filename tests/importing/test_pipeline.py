@@ -15,6 +15,7 @@ from django.utils.translation import override
 
 from debtors.importing import loading
 from debtors.importing.loading import ImportFileError, portfolio_get_or_create, portfolio_import
+from debtors.importing.staging import Staging
 from debtors.models import BalanceChange, Debt, Debtor, Phone
 from tests.utils import xlsx_workbook
 
@@ -28,6 +29,7 @@ def small_chunks(monkeypatch, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     monkeypatch.setattr(loading, "BATCH_SIZE", 2)
     monkeypatch.setattr(loading, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(loading, "EDGE_CHUNK_ROWS", 2)
 
 
 @pytest.fixture
@@ -116,3 +118,66 @@ def test_progress_is_reported_from_its_own_thread_as_rows_are_read(lima):
         assert {name for _done, _total, name in seen} == {"import-progress"}
     assert [done for done, _total, _thread in seen] == sorted(done for done, _total, _thread in seen)
     assert Debtor.objects.count() == 7
+
+
+@pytest.fixture(params=["as_the_role_allows", "row_by_row"])
+def reference_checks(request, monkeypatch):
+    """Both ways foreign keys are checked: set-based by the import where the database role may
+    switch PostgreSQL's row-by-row checks off (CI grants it), PostgreSQL's own checks otherwise."""
+    if request.param == "row_by_row":
+        monkeypatch.setattr(Staging, "role_may_switch_off_row_checks", staticmethod(lambda cursor: False))
+    return request.param
+
+
+def test_both_ways_of_checking_references_load_the_same(lima, reference_checks):
+    portfolio_import(file=xlsx([row(f"C-{n}", f"Cliente {n}", f"CR-{n}", 100) for n in range(1, 5)]), portfolio=lima)
+    again = [row(f"C-{n}", f"Cliente {n}", f"CR-{n}", 90, phone=912345600 + n) for n in range(1, 5)]
+    again += [row("C-1", "Cliente 1", "CR-9", 40), row("C-7", "Nuevo", "CR-7", 70)]
+    result = portfolio_import(file=xlsx(again), portfolio=lima)
+
+    assert (result.created, result.updated, result.unchanged, result.rejected) == (2, 4, 0, 0)
+    assert Debtor.objects.count() == 5 and Debt.objects.count() == 6 and Phone.objects.count() == 9
+    assert BalanceChange.objects.count() == 4
+    assert Debtor.objects.get(external_id="C-1").open_balance == Decimal("130.00")
+    with connection.cursor() as cursor:  # every reference points at a row that is there
+        cursor.execute(
+            """SELECT (SELECT COUNT(*) FROM debtors_debt t LEFT JOIN debtors_debtor d ON d.id = t.debtor_id WHERE d.id IS NULL)
+                    + (SELECT COUNT(*) FROM debtors_phone p LEFT JOIN debtors_debtor d ON d.id = p.debtor_id WHERE d.id IS NULL)
+                    + (SELECT COUNT(*) FROM debtors_balancechange b LEFT JOIN debtors_debt t ON t.id = b.debt_id WHERE t.id IS NULL)"""
+        )
+        assert cursor.fetchone()[0] == 0
+
+
+def test_a_debtor_getting_new_rows_cannot_be_deleted_until_the_import_ends(lima, reference_checks, monkeypatch):
+    portfolio_import(file=xlsx([row("C-1", "Ana", "CR-1", 100), row("C-2", "Luis", "CR-2", 50)]), portfolio=lima)
+    ana = Debtor.objects.get(external_id="C-1")
+    attempts = []
+    real_end = Staging.end
+
+    def delete_from_elsewhere():
+        from django.db import DatabaseError, connection as own_connection, transaction
+
+        try:
+            with own_connection.cursor() as cursor:  # give up after 300 ms instead of queueing
+                cursor.execute("SET lock_timeout = '300ms'" if own_connection.vendor == "postgresql" else "PRAGMA busy_timeout = 300")
+            with transaction.atomic(), own_connection.cursor() as cursor:
+                cursor.execute("DELETE FROM debtors_debtor WHERE id = %s", [ana.pk])
+            attempts.append("deleted")
+        except DatabaseError as error:
+            attempts.append(type(error).__name__)
+        finally:
+            own_connection.close()
+
+    def end_after_a_delete_is_tried(self):
+        other = threading.Thread(target=delete_from_elsewhere)
+        other.start()
+        other.join()
+        real_end(self)
+
+    monkeypatch.setattr(Staging, "end", end_after_a_delete_is_tried)
+    # Only a new phone: the debtor's own row is not written, so only a lock protects it.
+    result = portfolio_import(file=xlsx([row("C-1", "Ana", "CR-1", 100, phone=912345678)]), portfolio=lima)
+
+    assert attempts == ["OperationalError"]  # it waited for the import's lock, and gave up
+    assert result.updated == 1
+    assert Debtor.objects.filter(pk=ana.pk).exists() and ana.phones.count() == 2
