@@ -225,10 +225,13 @@ class Staging:
         the row-by-row checks are switched off for this transaction only, and what they were
         for is done set-based instead: the rows referred to that existed before the import are
         locked FOR KEY SHARE, exactly as the checks would have locked them, so nobody can
-        delete them before the commit (lock_referenced_rows in merge_chunk). Otherwise the
+        delete them before the commit (step 6 of merge_chunk). Otherwise the
         checks run at the end of each statement instead of at commit (deferred, they ran after
         the reading had ended, on one core; checked per statement they run in the merge thread
         while the next chunk is read; parents are inserted before children).
+
+        The switch turns off every ordinary trigger for the transaction: the tables an import
+        writes have none of their own (a test says so); one added later must be ENABLE ALWAYS.
         """
         if self.role_may_switch_off_row_checks(cursor):
             cursor.execute("SET LOCAL session_replication_role = replica")

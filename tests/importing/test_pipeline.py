@@ -181,3 +181,21 @@ def test_a_debtor_getting_new_rows_cannot_be_deleted_until_the_import_ends(lima,
     assert attempts == ["OperationalError"]  # it waited for the import's lock, and gave up
     assert result.updated == 1
     assert Debtor.objects.filter(pk=ana.pk).exists() and ana.phones.count() == 2
+
+
+def test_the_tables_an_import_writes_have_no_triggers_of_their_own():
+    # With its set-based reference checks an import switches PostgreSQL's triggers off for its
+    # transaction: a trigger added to one of these tables later must be ENABLE ALWAYS (and this
+    # test updated), or imports would skip it.
+    tables = ["debtors_debtor", "debtors_debt", "debtors_phone", "debtors_balancechange"]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid = ANY(%s::regclass[])", [tables]
+            )
+        else:
+            cursor.execute(
+                f"SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({', '.join(['%s'] * len(tables))})",
+                tables,
+            )
+        assert cursor.fetchall() == []
