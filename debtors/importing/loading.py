@@ -530,7 +530,7 @@ def _load_pipelined(source, portfolio, staging, report, result, progress, now, t
             if dry_run:
                 raise _Rollback
             commit_started = time.perf_counter()
-        # The commit itself is short: the foreign keys were checked statement by statement.
+        # The commit itself is short: the foreign keys were checked as the chunks were merged.
         logger.debug("committed in %.1f s", time.perf_counter() - commit_started)
     finally:
         if relay is not None:
