@@ -22,7 +22,8 @@ once in two workers never see each other's rows, and gone when the connection cl
 Semantics, the same whatever the chunks:
 - a row is keyed by (customer code, account reference); a key seen earlier in the file
   makes the later row rejected — the first one wins, so no duplicate debtor or debt.
-  `import_seen` holds the keys of the chunks already merged;
+  `import_seen` holds the first row of every key so far (this chunk's included: a row
+  number below the chunk's first row means an earlier chunk);
 - a customer's details come from their first row in the file (a customer already seen in
   an earlier chunk is not updated again); a column that is not mapped (NULL in staging)
   leaves the stored value alone;
@@ -347,8 +348,8 @@ class Staging:
                 cursor.execute("CREATE INDEX import_stage_debtor_code ON import_stage_debtor (external_id)")
             self._analyze("import_stage_debtor")
 
-            # 2. Debtors: new ones inserted (and their ids noted), changed ones updated, the
-            #    others not touched.
+            # 2. Debtors: new ones inserted (PostgreSQL: with the ids taken above; SQLite: ids
+            #    looked up afterwards), changed ones updated, the others not touched.
             columns, values, insert_params = _insert_parts(
                 Debtor,
                 {
@@ -417,12 +418,12 @@ class Staging:
             #    OR stops at the first term).
             run(
                 """CREATE TEMP TABLE import_stage_new_phone AS
-                SELECT MIN(p.row_no) AS row_no, i.debtor_id, p.number
+                SELECT MIN(p.row_no) AS row_no, i.debtor_id, i.is_new, p.number
                 FROM import_stage_phone p
                 JOIN import_stage_debtor i ON i.external_id = p.external_id
                 WHERE i.is_new = 1
                    OR NOT EXISTS (SELECT 1 FROM debtors_phone o WHERE o.debtor_id = i.debtor_id AND o.number = p.number)
-                GROUP BY i.debtor_id, p.number"""
+                GROUP BY i.debtor_id, i.is_new, p.number"""
             )
             if not self.postgres:
                 cursor.execute("CREATE INDEX import_stage_new_phone_row ON import_stage_new_phone (row_no)")
@@ -448,8 +449,7 @@ class Staging:
                     """SELECT 1 FROM debtors_debtor d WHERE d.id IN (
                         SELECT sd.debtor_id FROM import_stage_debt sd WHERE sd.is_new = 0 AND sd.debt_id IS NULL
                         UNION
-                        SELECT p.debtor_id FROM import_stage_new_phone p
-                        JOIN import_stage_debtor i ON i.debtor_id = p.debtor_id WHERE i.is_new = 0)
+                        SELECT debtor_id FROM import_stage_new_phone WHERE is_new = 0)
                     FOR KEY SHARE"""
                 )
             # 7. The debts, then their balance changes (the debts they refer to are locked by
