@@ -2,8 +2,43 @@
 
 import csv
 import re
+from decimal import Decimal
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+
+
+# A cell a spreadsheet would run as a formula when it starts with one of these (OWASP, "CSV
+# Injection"). A quote in front makes Excel, LibreOffice and Google Sheets show it as text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A plain number cannot be a formula: "-250.00" or "+51987654321" stays a number in the sheet.
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+
+
+def spreadsheet_safe(value):
+    """The value as a CSV cell that no spreadsheet program will evaluate.
+
+    Numbers (int, Decimal, float) pass as they are, so a negative amount stays numeric; text
+    that starts like a formula gets a leading single quote, unless it is a plain number."""
+    if value is None or isinstance(value, (int, float, Decimal)):
+        return value
+    text = str(value)
+    if text.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+class SafeCsvWriter:
+    """csv.writer whose every cell goes through spreadsheet_safe: use it for every CSV we write."""
+
+    def __init__(self, file, **options):
+        self._writer = csv.writer(file, **options)
+
+    def writerow(self, row):
+        return self._writer.writerow([spreadsheet_safe(value) for value in row])
+
+    def writerows(self, rows):
+        for row in rows:
+            self.writerow(row)
 
 
 class _Echo:
@@ -13,7 +48,7 @@ class _Echo:
 
 def csv_response(filename: str, header: list, rows) -> StreamingHttpResponse:
     """A CSV download streamed row by row: memory stays flat however many rows there are."""
-    writer = csv.writer(_Echo())
+    writer = SafeCsvWriter(_Echo())
 
     def lines():
         yield "\ufeff"  # BOM: spreadsheet programs then read UTF-8 names correctly

@@ -40,6 +40,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from collections_crm.lib.downloads import SafeCsvWriter
 from debtors.importing.mapping import PHONE_FIELDS, PORTFOLIO, mapping_from_json, suggest_mapping
 from debtors.importing.phones import normalise_phone, split_phones
 from debtors.importing.reading import (
@@ -207,7 +208,7 @@ class RejectReport:
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
         self.path = folder / f"{prefix}-{stamp}-rejected.csv"
         self._file = self.path.open("w", encoding="utf-8-sig", newline="")
-        self._writer = csv.writer(self._file)
+        self._writer = SafeCsvWriter(self._file)
         self._writer.writerow(["row", "column", "value", "reason"])
         self.problems: list[RejectedCell] = []
 
