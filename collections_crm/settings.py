@@ -89,6 +89,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "collections_crm.context_processors.navigation",
             ],
+            # `unlocalize` everywhere: ids and page numbers in links and form values must never
+            # carry the thousand separator ("2 996") that USE_THOUSAND_SEPARATOR adds to numbers.
+            "builtins": ["django.templatetags.l10n"],
         },
     },
 ]
