@@ -108,6 +108,19 @@ def test_a_collectors_pages_and_the_call_form_work_under_the_policy(sign_in, und
     expect(page.locator("#call-panel")).to_be_attached()
     under_policy.check("after the call form's swap")
 
+    # A note pasted with a NUL in it: the server's sentence shows in the panel, nothing is lost.
+    under_policy.visit(reverse("debtors:detail", args=[office.diego.pk]), ready="form.call-form[data-desk-ready]")
+    page.locator("input[name=outcome][value=no_answer]").check()
+    page.locator("textarea[name=notes]").evaluate("(area) => { area.value = 'Volver a llamar\u0000 el lunes'; }")
+    with page.expect_response(re.compile(r"/calls/debtors/\d+/log/")) as refused:
+        page.locator("form.call-form button[type=submit]").first.click()
+    assert refused.value.status == 400
+    expect(page.locator("#call-panel .network-error")).to_be_visible()
+    expect(page.locator("#call-panel .network-error")).to_contain_text("no se puede guardar")
+    assert page.locator("textarea[name=notes]").input_value().startswith("Volver a llamar")
+    assert Call.objects.count() == calls_before + 1
+    under_policy.check("refused note")
+
 
 def test_a_supervisors_pages_charts_and_review_work_under_the_policy(sign_in, under_policy, page, sofia, office):
     sign_in(sofia)
