@@ -1,12 +1,16 @@
 # One image for web, worker and beat (see docker-compose.yml).
 
-# Front-end libraries from the npm registry, at the versions in package-lock.json.
+# Every RUN below also runs outside a container in CI (.ci/serve-check), which then serves a
+# page with DEBUG=0 through gunicorn from the collected static files.
+
+# Front-end libraries from the npm registry, at the versions in package-lock.json; the same
+# script as `make` copies them (with the source maps they name).
 FROM node:20-slim AS frontend
 WORKDIR /build
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel=error \
- && mkdir -p vendor \
- && cp node_modules/htmx.org/dist/htmx.min.js node_modules/chart.js/dist/chart.umd.min.js vendor/
+COPY bin/vendor-frontend.sh bin/
+RUN npm ci --no-audit --no-fund --loglevel=error
+RUN sh bin/vendor-frontend.sh node_modules vendor
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VAR_DIR=/tmp/crm-var MEDIA_ROOT=/data/media

@@ -30,10 +30,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@touch $@
 
 # Front-end libraries from the npm registry at the versions pinned in package-lock.json.
-static/vendor/.installed: package.json package-lock.json
+# The Dockerfile copies them with the same script.
+static/vendor/.installed: package.json package-lock.json bin/vendor-frontend.sh
 	@$(call quietly,npm ci --no-audit --no-fund --loglevel=error)
-	@mkdir -p static/vendor
-	@cp node_modules/htmx.org/dist/htmx.min.js node_modules/chart.js/dist/chart.umd.min.js static/vendor/
+	@sh bin/vendor-frontend.sh node_modules static/vendor
 	@touch $@
 
 vendor: static/vendor/.installed

@@ -1,4 +1,8 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from calls.models import (
     Call,
@@ -112,15 +116,52 @@ class FollowUpAdmin(admin.ModelAdmin):
 
 
 # --- Call review (recordings and QA scorecards) ---
-from calls.models import CallRecording, CallReview  # noqa: E402  (kept apart from the desk's imports above)
+from calls.models import CallRecording, CallRecordingVersion, CallReview  # noqa: E402  (kept apart from the desk's imports above)
+
+
+class ReadOnlyAdminMixin:
+    """Recordings are attached and replaced on the review page only (which checks the audio and
+    asks why); here they are read, never added, edited or deleted, so their history holds."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CallRecording)
-class CallRecordingAdmin(admin.ModelAdmin):
+class CallRecordingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("call", "original_name", "content_type", "size", "uploaded_by", "uploaded_at")
+    list_select_related = ("call__debtor", "uploaded_by")
     search_fields = ("call__debtor__full_name", "original_name")
-    raw_id_fields = ("call",)
-    readonly_fields = ("content_type", "size", "uploaded_by", "uploaded_at")
+    readonly_fields = ("call", "file", "original_name", "content_type", "size", "uploaded_by", "uploaded_at", "earlier_recordings")
+
+    @admin.display(description=_("Earlier recordings"))
+    def earlier_recordings(self, obj):
+        versions = CallRecordingVersion.objects.filter(call_id=obj.call_id).select_related("replaced_by").order_by("-replaced_at", "-pk")
+        return format_html_join(
+            mark_safe("<br>"),
+            '<a href="{}">{}</a> · {} · {}',
+            (
+                (reverse("admin:calls_callrecordingversion_change", args=[version.pk]), version.original_name or version.file.name,
+                 version.replaced_by, version.reason)
+                for version in versions
+            ),
+        ) or "—"
+
+
+@admin.register(CallRecordingVersion)
+class CallRecordingVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("call", "original_name", "uploaded_by", "replaced_by", "replaced_at", "reason")
+    list_filter = ("replaced_by",)
+    list_select_related = ("call__debtor", "uploaded_by", "replaced_by")
+    search_fields = ("call__debtor__full_name", "original_name", "reason")
+    readonly_fields = ("call", "file", "original_name", "content_type", "size", "uploaded_by", "uploaded_at", "replaced_by", "replaced_at", "reason")
+    date_hierarchy = "replaced_at"
 
 
 @admin.register(CallReview)

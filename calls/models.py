@@ -536,6 +536,39 @@ class CallRecording(models.Model):
         return f"{self.call_id}: {self.original_name or self.file.name}"
 
 
+class CallRecordingVersion(models.Model):
+    """A recording that was replaced: its file stays in storage, with who replaced it, when and
+    why. A scorecard may have been filled from it, so a replacement never erases what was heard."""
+
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="recording_versions")
+    file = models.FileField(_("audio file"), upload_to=recording_upload_to, max_length=200)
+    content_type = models.CharField(_("type"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    original_name = models.CharField(_("original file name"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"))
+    replaced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("replaced by"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    replaced_at = models.DateTimeField(_("replaced"), default=timezone.now)
+    reason = models.CharField(_("reason for replacing"), max_length=500)
+
+    class Meta:
+        verbose_name = _("replaced call recording")
+        verbose_name_plural = _("replaced call recordings")
+        ordering = ["-replaced_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="recording_version_not_empty"),
+            # Who replaced a recording must say why (the review page asks; the admin cannot skip it).
+            models.CheckConstraint(condition=~Q(reason=""), name="recording_version_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call_id}: {self.original_name or self.file.name} ({self.replaced_at:%Y-%m-%d %H:%M})"
+
+
 class CallReview(models.Model):
     """A supervisor's QA scorecard for one call, on the steps of the call method (BRIEF.md)."""
 

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls.models import Call, CallRecording, CallReview
+from calls.models import Call, CallRecording, CallRecordingVersion, CallReview
 from collections_crm.permissions import can_view_call, collector_scope
 
 # What browsers play in <audio>: extension → the content types uploads may declare.
@@ -67,27 +67,53 @@ def may_review(user) -> bool:
     return user.is_authenticated and (user.is_supervisor or user.is_crm_admin)
 
 
+def may_attach_recording(user, call: Call) -> bool:
+    """Recordings are evidence for a call's review: only a reviewer who may see the call attaches or
+    replaces one, never the collector whose call it is."""
+    return may_review(user) and can_view_call(user, call)
+
+
 @transaction.atomic
-def call_recording_attach(*, call: Call, upload, by) -> CallRecording:
-    """Store the audio of a call (replacing an earlier one) through the default storage."""
-    if not can_view_call(by, call):
+def call_recording_attach(*, call: Call, upload, by, reason: str = "") -> CallRecording:
+    """Store the audio of a call through the default storage.
+
+    1. Only a reviewer in scope may (404 for anyone else, as for a call they cannot see).
+    2. The upload must be the audio it claims to be.
+    3. Replacing needs a reason; the recording being replaced becomes a CallRecordingVersion that
+       keeps its file, with who replaced it, when and why. Nothing is deleted from storage.
+    """
+    if not may_attach_recording(by, call):
         raise Http404
     content_type = recording_validate(upload)
-    old = CallRecording.objects.filter(call=call).first()
-    recording = CallRecording(
-        call=call,
-        content_type=content_type,
-        size=upload.size,
-        original_name=(upload.name or "")[-200:],
-        uploaded_by=by,
-        uploaded_at=timezone.now(),
-    )
+    reason = (reason or "").strip()
+    # One attach at a time per call: two reviewers replacing at once both land in the history.
+    Call.objects.select_for_update().filter(pk=call.pk).first()
+    current = CallRecording.objects.filter(call=call).first()
+    if current is not None and not reason:
+        raise ValidationError(_("Say why you are replacing the recording; the current one will be kept in its history."))
+    now = timezone.now()
+    if current is None:
+        recording = CallRecording(call=call)
+    else:
+        CallRecordingVersion.objects.create(
+            call=call,
+            file=current.file.name,
+            content_type=current.content_type,
+            size=current.size,
+            original_name=current.original_name,
+            uploaded_by_id=current.uploaded_by_id,
+            uploaded_at=current.uploaded_at,
+            replaced_by=by,
+            replaced_at=now,
+            reason=reason[:500],
+        )
+        recording = current
+    recording.content_type = content_type
+    recording.size = upload.size
+    recording.original_name = (upload.name or "")[-200:]
+    recording.uploaded_by = by
+    recording.uploaded_at = now
     recording.file.save(upload.name, upload, save=False)
-    if old:
-        old_file = old.file.name
-        old.delete()
-        # The old audio goes once the new row is safely committed.
-        transaction.on_commit(lambda: recording.file.storage.delete(old_file))
     recording.save()
     return recording
 
@@ -121,7 +147,7 @@ def call_review_save(*, call: Call, reviewer, answers: dict, comments: str = "")
 def call_get_for_review(user, pk: int) -> Call:
     """The call with its recording and review, for whoever may see its debtor; 404 otherwise."""
     try:
-        call = Call.objects.select_related("debtor__portfolio", "collector", "recording", "review__reviewer").get(pk=pk)
+        call = Call.objects.select_related("debtor__portfolio", "collector", "recording__uploaded_by", "review__reviewer").get(pk=pk)
     except Call.DoesNotExist:
         raise Http404 from None
     if not can_view_call(user, call):
@@ -139,6 +165,22 @@ def calls_for_review(user, *, collector: int | None = None, reviewed: bool | Non
     if reviewed is not None:
         calls = calls.filter(review__isnull=not reviewed)
     return calls.select_related("debtor", "collector", "recording", "review").order_by("-started_at", "-pk")
+
+
+def recording_history(call: Call) -> QuerySet[CallRecordingVersion]:
+    """The recordings a call had before its current one, the latest replaced first."""
+    return CallRecordingVersion.objects.filter(call=call).select_related("uploaded_by", "replaced_by").order_by("-replaced_at", "-pk")
+
+
+def recording_version_get_for_review(user, call_pk: int, pk: int) -> CallRecordingVersion:
+    """A replaced recording, for a reviewer who may see its call; 404 for anyone else."""
+    if not may_review(user):
+        raise Http404
+    call = call_get_for_review(user, call_pk)
+    try:
+        return CallRecordingVersion.objects.get(pk=pk, call=call)
+    except CallRecordingVersion.DoesNotExist:
+        raise Http404 from None
 
 
 def reviews_of_collector(user) -> QuerySet[CallReview]:

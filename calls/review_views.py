@@ -20,6 +20,14 @@ from calls.models import CallReview
 
 class RecordingForm(forms.Form):
     audio = forms.FileField(label=_("Recording"), help_text=_("MP3, WAV, OGG, Opus, M4A or WebM."))
+    # Asked only when a recording is replaced (the service refuses a replacement without it).
+    reason = forms.CharField(
+        label=_("Why are you replacing it?"),
+        help_text=_("The current recording is kept in the call's history with your reason."),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class ScorecardForm(forms.Form):
@@ -72,7 +80,7 @@ def review_call(request, pk: int):
     if not review.may_review(request.user):
         raise Http404
     call = review.call_get_for_review(request.user, pk)
-    existing = getattr(call, "review", None)
+    form = None  # the saved scorecard, or an empty one
     if request.method == "POST":
         form = ScorecardForm(request.POST)
         if form.is_valid():
@@ -85,7 +93,12 @@ def review_call(request, pk: int):
             else:
                 messages.success(request, gettext("Scorecard saved: %(score)d of 100.") % {"score": saved.score})
                 return redirect("review:call", pk=call.pk)
-    else:
+    return _review_page(request, call, form=form)
+
+
+def _review_page(request, call, *, form=None, upload_form=None, status=200):
+    existing = getattr(call, "review", None)
+    if form is None:
         initial = {name: getattr(existing, name) for name, _label in CallReview.CRITERIA} if existing else {}
         if existing:
             initial["comments"] = existing.comments
@@ -95,32 +108,39 @@ def review_call(request, pk: int):
         "recording": getattr(call, "recording", None),
         "existing": existing,
         "form": form,
-        "upload_form": RecordingForm(),
+        "upload_form": upload_form or RecordingForm(),
+        "may_attach": review.may_attach_recording(request.user, call),
+        "history": review.recording_history(call),
         "active_nav": "dashboard",
     }
-    return render(request, "calls/review_call.html", context)
+    return render(request, "calls/review_call.html", context, status=status)
 
 
 @login_required
 @require_POST
 def recording_upload(request, pk: int):
+    """A reviewer attaches or replaces a call's recording; anyone else gets 404, as for a call
+    they cannot see (a collector never attaches, replaces or removes one)."""
     call = review.call_get_for_review(request.user, pk)
+    if not review.may_attach_recording(request.user, call):
+        raise Http404
     form = RecordingForm(request.POST, request.FILES)
     if form.is_valid():
+        replacing = getattr(call, "recording", None) is not None
         try:
-            review.call_recording_attach(call=call, upload=form.cleaned_data["audio"], by=request.user)
+            review.call_recording_attach(
+                call=call, upload=form.cleaned_data["audio"], by=request.user, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            form.add_error(None, error)
         else:
-            messages.success(request, gettext("Recording attached."))
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-    if review.may_review(request.user):
-        return redirect("review:call", pk=call.pk)
-    return redirect("debtors:detail", pk=call.debtor_id)
+            messages.success(
+                request,
+                gettext("Recording replaced; the earlier one is kept in the history.") if replacing else gettext("Recording attached."),
+            )
+            return redirect("review:call", pk=call.pk)
+    # The page again with what was wrong; the reason typed stays in its box.
+    return _review_page(request, call, upload_form=form, status=400)
 
 
 @login_required
@@ -131,6 +151,16 @@ def recording_audio(request, pk: int):
     recording = getattr(call, "recording", None)
     if recording is None:
         raise Http404
+    return _audio_response(request, recording)
+
+
+@login_required
+def recording_version_audio(request, pk: int, version: int):
+    """A replaced recording, for reviewers only (collectors hear the current one of their calls)."""
+    return _audio_response(request, review.recording_version_get_for_review(request.user, pk, version))
+
+
+def _audio_response(request, recording):
     if not isinstance(recording.file.storage, FileSystemStorage):
         return redirect(recording.file.url)
     response = ranged_file_response(request, recording.file, recording.content_type)

@@ -7,9 +7,11 @@ start without a real ``SECRET_KEY``. Every variable is listed in README.md.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "template_partials",
     "axes",
+    "csp",
     "collections_crm",
     "collections_crm.users",
     "debtors",
@@ -59,7 +62,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session is looked up: a forged cookie with a NUL would fail the query.
+    "collections_crm.middleware.UnstorableCookieMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "collections_crm.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the user and language are known (its 400 page is in their language), before any view.
+    "collections_crm.middleware.UnstorableInputMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -219,6 +227,9 @@ if "http" in (SMS_PROVIDER, WHATSAPP_PROVIDER) and not MESSAGING_HTTP_URL:
     raise ImproperlyConfigured("SMS_PROVIDER or WHATSAPP_PROVIDER is 'http' but MESSAGING_HTTP_URL is not set.")
 
 # --- Security -----------------------------------------------------------------------
+# Messages live in the session (the database), never in a cookie: the cookie storage only
+# signs them, so a new API token shown once in the admin would travel readable in it.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)  # one working day
 X_FRAME_OPTIONS = "DENY"
@@ -237,6 +248,33 @@ if not DEBUG:
     if not SECURE_SSL_REDIRECT:
         # The proxy in front redirects to HTTPS; Django's own check cannot see it.
         SILENCED_SYSTEM_CHECKS = ["security.W008"]
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and everything else from this
+# site only; no inline script, event handler or style attribute anywhere (page data travels
+# in json_script blocks, behaviour in static/js). The API's Redoc page relaxes styles for
+# itself (collections_crm/api/docs.py). Recordings on S3 play from the bucket's signed links.
+_MEDIA_SOURCES = [SELF]
+if AWS_STORAGE_BUCKET_NAME:
+    _endpoint = urlsplit(env_str("AWS_S3_ENDPOINT_URL", "") or "https://s3.amazonaws.com")
+    _MEDIA_SOURCES.append(f"{_endpoint.scheme}://*.{_endpoint.netloc}")
+    _MEDIA_SOURCES.append(f"{_endpoint.scheme}://{_endpoint.netloc}")
+    if not env_str("AWS_S3_ENDPOINT_URL", ""):
+        _MEDIA_SOURCES.append("https://*.amazonaws.com")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": _MEDIA_SOURCES,
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -294,6 +332,7 @@ SPECTACULAR_SETTINGS = {
         "ImportKindEnum": "debtors.models.ImportKind",
         "ImportStatusEnum": "debtors.models.ImportJob.Status",
     },
+    # The pages' scripts are files, never inline (Content-Security-Policy): see api/docs.py.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -1,7 +1,8 @@
 /* The collector's desk: nothing typed is lost.
  *
- * 1. A failed save (network down, server error) shows a message in the panel; htmx leaves
- *    the form as it was, so the collector can simply press the button again.
+ * 1. A failed save (network down, server error, or input the server refuses with a 400 and
+ *    a sentence) shows a message in the panel; htmx leaves the form as it was, so the
+ *    collector can fix it or simply press the button again.
  * 2. The call form is kept as a draft in this browser (localStorage, per debtor) while it is
  *    typed; after a reload the draft comes back, and it is cleared once the call is logged.
  * 3. Ctrl+Enter saves from anywhere in the form (Enter alone already does in a text field);
@@ -59,13 +60,23 @@
     if (store) store.removeItem(DRAFT_PREFIX + debtorId);
   }
 
-  function networkError(element, show) {
+  // `text` replaces the note's own words for this failure (the server said what was wrong).
+  function networkError(element, show, text) {
     var box = element.closest("#call-panel, #summary-send") || element;
     var note = box.querySelector(".network-error");
     if (note) {
+      if (note.dataset.usual === undefined) note.dataset.usual = note.textContent;
+      note.textContent = text || note.dataset.usual;
       note.hidden = !show;
       if (show) note.focus && note.setAttribute("tabindex", "-1");
     }
+  }
+
+  // A 400 in plain text is the server refusing what was typed (e.g. a character that cannot
+  // be stored, pasted from another program): show its sentence instead of "connection failed".
+  function refusal(xhr) {
+    var type = (xhr && xhr.getResponseHeader("Content-Type")) || "";
+    return xhr && xhr.status === 400 && type.indexOf("text/plain") === 0 ? xhr.responseText : null;
   }
 
   function setUp(root) {
@@ -113,6 +124,8 @@
 
   // htmx swaps nothing on a failed request: the form stays exactly as typed.
   document.addEventListener("htmx:sendError", function (event) { networkError(event.target, true); });
-  document.addEventListener("htmx:responseError", function (event) { networkError(event.target, true); });
+  document.addEventListener("htmx:responseError", function (event) {
+    networkError(event.target, true, refusal(event.detail.xhr));
+  });
   document.addEventListener("htmx:beforeRequest", function (event) { networkError(event.target, false); });
 })();

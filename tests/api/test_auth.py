@@ -85,6 +85,28 @@ def test_an_admin_issues_a_token_sees_it_once_and_revokes_it(ana, carla):
     assert bearer(key).get("/api/v1/debtors/").status_code == 401
 
 
+def test_a_new_tokens_key_never_travels_in_a_cookie(ana, carla):
+    """Django's cookie message storage signs its cookie but does not encrypt it: a key shown
+    through it would sit readable in the browser's cookie jar and in every proxy's log."""
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpRequest
+
+    admin = Client()
+    admin.force_login(ana)
+    issued = admin.post("/admin/users/apitoken/add/", {"user": carla.pk, "name": "Dialer Lima"})
+    assert issued.status_code == 302
+    assert "messages" not in issued.cookies
+    request = HttpRequest()
+    request.COOKIES = {name: morsel.value for name, morsel in issued.cookies.items()}
+    assert list(CookieStorage(request)) == []  # nothing to read there, signed or not
+    shown = admin.get(issued["Location"])
+    key = re.search(r"<code>(crm_[A-Za-z0-9_-]+)</code>", shown.content.decode()).group(1)
+    assert all(key not in morsel.value for morsel in (*issued.cookies.values(), *shown.cookies.values()))
+    assert "messages" not in shown.cookies
+    # Shown once: the next page no longer has it.
+    assert key not in admin.get(issued["Location"]).content.decode()
+
+
 def test_last_used_is_written_at_most_once_a_minute(carla, diego, django_assert_num_queries):
     factories.make_follow_up(debtor=diego, assigned_to=carla)
     token, key = api_token_issue(user=carla, name="Dialer")

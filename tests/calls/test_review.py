@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from calls.models import Call, CallRecording, CallReview
+from calls.models import Call, CallRecording, CallRecordingVersion, CallReview
 from tests import factories
 
 MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64
@@ -58,22 +58,131 @@ def test_files_that_are_not_the_audio_they_claim_are_refused(client, sofia, call
 def test_recordings_above_the_size_limit_are_refused(client, settings, sofia, call):
     settings.CALL_RECORDING_MAX_BYTES = 100
     client.force_login(sofia)
-    with translation.override("en"):
-        response = _upload(client, call, content=MP3 + b"\x00" * 200)
+    client.cookies["django_language"] = "en"
+    response = _upload(client, call, content=MP3 + b"\x00" * 200)
     assert not CallRecording.objects.exists()
-    assert response.status_code == 302
+    # The review page again, saying why.
+    assert response.status_code == 400
+    assert "The recording must be between 1 byte and" in response.content.decode()
 
 
-def test_a_wav_is_accepted_and_a_new_upload_replaces_the_old_file(client, sofia, call, _media, django_capture_on_commit_callbacks):
+def test_a_wav_is_accepted_and_a_new_upload_replaces_the_recording_keeping_the_old_file(client, sofia, ana, call, _media):
     client.force_login(sofia)
     _upload(client, call)
-    old = Path(_media) / CallRecording.objects.get().file.name
-    with django_capture_on_commit_callbacks(execute=True):
-        _upload(client, call, name="again.wav", content=WAV, content_type="audio/wav")
+    first = CallRecording.objects.get()
+    old = Path(_media) / first.file.name
+    client.force_login(ana)
+    response = client.post(
+        reverse("review:upload", args=[call.pk]),
+        {"audio": SimpleUploadedFile("again.wav", WAV, "audio/wav"), "reason": "La primera grabación estaba cortada."},
+    )
+    assert response.status_code == 302
     recording = CallRecording.objects.get()
-    assert recording.content_type == "audio/wav"
-    assert (Path(_media) / recording.file.name).exists()
-    assert not old.exists()
+    assert recording.content_type == "audio/wav" and recording.uploaded_by == ana
+    assert (Path(_media) / recording.file.name).read_bytes() == WAV
+    # The replaced audio is still on disk, with who uploaded it, who replaced it and why.
+    assert old.read_bytes() == MP3
+    version = CallRecordingVersion.objects.get(call=call)
+    assert version.file.name == first.file.name and version.size == len(MP3) and version.content_type == "audio/mpeg"
+    assert (version.uploaded_by, version.replaced_by) == (sofia, ana)
+    assert version.reason == "La primera grabación estaba cortada."
+
+
+def test_replacing_a_recording_needs_a_reason_and_keeps_the_current_one_until_given(client, sofia, call, _media):
+    client.force_login(sofia)
+    _upload(client, call)
+    before = CallRecording.objects.get()
+    with translation.override("en"):
+        client.cookies["django_language"] = "en"
+        response = client.post(reverse("review:upload", args=[call.pk]), {"audio": SimpleUploadedFile("b.wav", WAV, "audio/wav"), "reason": "  "})
+    assert response.status_code == 400
+    assert "Say why you are replacing the recording" in response.content.decode()
+    after = CallRecording.objects.get()
+    assert (after.file.name, after.content_type) == (before.file.name, "audio/mpeg")
+    assert not CallRecordingVersion.objects.exists()
+
+
+def test_a_collector_cannot_attach_a_recording_to_their_own_call(client, carla, call, _media):
+    client.force_login(carla)
+    assert _upload(client, call).status_code == 404
+    assert not CallRecording.objects.exists()
+    assert not (Path(_media) / "recordings").exists()
+
+
+def test_a_collector_cannot_replace_or_remove_the_supervisors_recording(client, sofia, carla, call, _media):
+    client.force_login(sofia)
+    _upload(client, call)
+    recording = CallRecording.objects.get()
+    stored = Path(_media) / recording.file.name
+    client.force_login(carla)
+    response = client.post(
+        reverse("review:upload", args=[call.pk]), {"audio": SimpleUploadedFile("mia.wav", WAV, "audio/wav"), "reason": "mejor audio"}
+    )
+    assert response.status_code == 404
+    assert CallRecording.objects.get().file.name == recording.file.name and stored.read_bytes() == MP3
+    assert not CallRecordingVersion.objects.exists()
+    # Her own call's recording is still hers to hear, but the review page with its upload form is not.
+    assert client.get(reverse("review:audio", args=[call.pk])).status_code == 200
+    assert client.get(reverse("review:call", args=[call.pk])).status_code == 404
+
+
+def test_a_supervisor_outside_the_team_cannot_attach(client, pablo, call):
+    client.force_login(pablo)
+    assert _upload(client, call).status_code == 404
+    assert not CallRecording.objects.exists()
+
+
+def test_the_service_refuses_a_collector_too(carla, call):
+    from django.http import Http404
+
+    from calls.review import call_recording_attach
+
+    with pytest.raises(Http404):
+        call_recording_attach(call=call, upload=SimpleUploadedFile("a.mp3", MP3, "audio/mpeg"), by=carla)
+    assert not CallRecording.objects.exists()
+
+
+def test_the_review_page_shows_the_history_and_plays_earlier_recordings_to_reviewers_only(client, sofia, ana, carla, pablo, call):
+    client.force_login(sofia)
+    _upload(client, call, name="primera.mp3")
+    client.post(
+        reverse("review:upload", args=[call.pk]),
+        {"audio": SimpleUploadedFile("segunda.wav", WAV, "audio/wav"), "reason": "Audio completo del proveedor"},
+    )
+    version = CallRecordingVersion.objects.get()
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("review:call", args=[call.pk])).content.decode()
+    history = page[page.index('data-testid="recording-history"') :]
+    assert "Earlier recordings" in page and "primera.mp3" in history and "Audio completo del proveedor" in history
+    assert "Sofía Supervisora" in history
+    url = reverse("review:audio_version", args=[call.pk, version.pk])
+    assert url in history
+    for user, status in ((sofia, 200), (ana, 200), (carla, 404), (pablo, 404)):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == status, user
+        if status == 200:
+            assert b"".join(response.streaming_content) == MP3
+    # A version id of another call is not reachable through this call.
+    other = factories.make_call(debtor=call.debtor, collector=call.collector, outcome=Call.Outcome.NO_ANSWER)
+    client.force_login(sofia)
+    assert client.get(reverse("review:audio_version", args=[other.pk, version.pk])).status_code == 404
+
+
+def test_the_admin_lists_recordings_and_their_history_but_cannot_add_change_or_delete_them(client, sofia, ana, call):
+    client.force_login(sofia)
+    _upload(client, call)
+    client.post(reverse("review:upload", args=[call.pk]), {"audio": SimpleUploadedFile("b.wav", WAV, "audio/wav"), "reason": "Corte"})
+    recording, version = CallRecording.objects.get(), CallRecordingVersion.objects.get()
+    client.force_login(ana)
+    assert client.get(reverse("admin:calls_callrecording_changelist")).status_code == 200
+    assert client.get(reverse("admin:calls_callrecordingversion_changelist")).status_code == 200
+    detail = client.get(reverse("admin:calls_callrecording_change", args=[recording.pk]))
+    assert detail.status_code == 200 and "Corte" in detail.content.decode()
+    assert client.get(reverse("admin:calls_callrecording_add")).status_code == 403
+    assert client.get(reverse("admin:calls_callrecording_delete", args=[recording.pk])).status_code == 403
+    assert client.post(reverse("admin:calls_callrecordingversion_delete", args=[version.pk]), {"post": "yes"}).status_code == 403
+    assert CallRecordingVersion.objects.count() == 1 and CallRecording.objects.count() == 1
 
 
 def test_the_audio_is_served_only_to_who_may_see_the_call(client, sofia, pablo, carla, carlos, ana, call):

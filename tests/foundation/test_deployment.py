@@ -1,11 +1,13 @@
 """The deployment files are valid, and production settings are secure."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from django.conf import settings
 
@@ -94,3 +96,27 @@ def test_behind_a_tls_proxy_the_redirect_can_be_turned_off_without_warnings():
         "check", "--deploy", DEBUG="0", SECRET_KEY=STRONG_SECRET, ALLOWED_HOSTS="crm.example.com", SECURE_SSL_REDIRECT="0"
     )
     assert "WARNING" not in checked.stderr + checked.stdout and checked.returncode == 0
+
+
+def test_the_makefile_and_the_image_vendor_the_same_front_end_files():
+    assert "sh bin/vendor-frontend.sh node_modules static/vendor" in (ROOT / "Makefile").read_text()
+    assert "sh bin/vendor-frontend.sh node_modules vendor" in (ROOT / "Dockerfile").read_text()
+
+
+@pytest.mark.slow
+def test_the_image_build_serves_the_sign_in_page_and_hashed_static_files_with_debug_off():
+    """.ci/serve-check carries out the Dockerfile outside a container (collectstatic with the
+    manifest storage), migrates, starts gunicorn with DEBUG=0 and fetches a page and its static
+    files. The checkout's node_modules (from `make`) stands in for `npm ci`: no network."""
+    node_modules = ROOT / "node_modules"
+    assert (node_modules / "chart.js").is_dir(), "run `make` first: the front-end packages are not installed"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / ".ci" / "serve-check"), "--node-modules", str(node_modules)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "/accounts/login/ 200" in result.stdout
+    assert re.search(r"/static/vendor/chart\.umd\.min\.[0-9a-f]{12}\.js 200", result.stdout), result.stdout
