@@ -600,6 +600,8 @@ def payment_create(request, debtor_pk: int):
                     )
                     % {"count": len(result.kept_promise_ids)},
                 )
+            elif result.reference_taken:
+                messages.error(request, gettext("This reference is already recorded for another debtor."))
             else:
                 messages.info(request, gettext("That reference was already recorded; nothing changed."))
             return redirect("debtors:detail", pk=debtor.pk)
