@@ -201,3 +201,24 @@ def test_numbers_stay_numbers_next_to_hostile_text(client, sofia, hostile):
     collectors = _cells(client.get(reverse("promises:dashboard"), {**WEEK, "format": "csv"}))
     rate = collectors[0].index("Tasa de contacto")
     assert {row[rate] for row in collectors[1:]} == {"1.0000"}
+
+
+# Writers of CSV that no person opens in a spreadsheet: rows copied into PostgreSQL with COPY,
+# where a quote in front would change the data.
+NOT_FOR_SPREADSHEETS = {"debtors/importing/staging.py", "debtors/demo.py", "collections_crm/lib/downloads.py"}
+
+
+def test_every_csv_for_people_is_written_through_the_safe_writer():
+    """A new export written with csv.writer directly would skip the neutralisation."""
+    from django.conf import settings
+
+    root = settings.BASE_DIR
+    offenders = []
+    for package in ("collections_crm", "debtors", "calls", "promises"):
+        for path in (root / package).rglob("*.py"):
+            relative = path.relative_to(root).as_posix()
+            if relative in NOT_FOR_SPREADSHEETS or "/migrations/" in relative:
+                continue
+            if re.search(r"csv\.(writer|DictWriter)\(", path.read_text(encoding="utf-8")):
+                offenders.append(relative)
+    assert offenders == [], f"write these CSVs with SafeCsvWriter or csv_response: {offenders}"
