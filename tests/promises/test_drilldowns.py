@@ -32,6 +32,13 @@ def high_ids(db):
     raise_id_sequences()
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after():
+    """A request in English leaves English active in this thread; later tests expect Spanish."""
+    yield
+    translation.deactivate()
+
+
 def _csv(response) -> list[list[str]]:
     text = b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff")
     return list(csv.reader(io.StringIO(text)))
