@@ -20,13 +20,20 @@ def raise_id_sequences(start: int = 1_000) -> None:
         ),
         key=lambda model: model._meta.db_table,
     )
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         for number, model in enumerate(models, start=1):
             table, column = model._meta.db_table, model._meta.pk.column
-            value = start + 1_000 * number + number
+            # Never below a row already there: rows made before the call keep their ids, and
+            # PostgreSQL's sequences do not roll back with the test's transaction.
+            cursor.execute(f"SELECT COALESCE(MAX({quote(column)}), 0) FROM {quote(table)}")
+            value = max(start + 1_000 * number + number, cursor.fetchone()[0] + 1)
             if connection.vendor == "postgresql":
-                cursor.execute("SELECT setval(pg_get_serial_sequence(%s, %s), %s, false)", [table, column, value])
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, %s), GREATEST(%s, nextval(pg_get_serial_sequence(%s, %s))), false)",
+                    [table, column, value, table, column],
+                )
             else:  # SQLite: Django's tables use AUTOINCREMENT, whose counters live in sqlite_sequence
-                cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [value - 1, table])
+                cursor.execute("UPDATE sqlite_sequence SET seq = MAX(seq, %s) WHERE name = %s", [value - 1, table])
                 if cursor.rowcount == 0:
                     cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, value - 1])
