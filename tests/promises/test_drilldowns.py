@@ -19,17 +19,12 @@ from debtors.models import AgingBucket, Creditor
 from promises.models import Payment, Promise
 from promises.services import debtors_reassign, promise_rollups_refresh
 from tests import factories
-from tests.high_ids import raise_id_sequences
+from tests.high_ids import high_ids  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.usefixtures("high_ids", "clock")  # Monday 16 November 2026, 10:00 in Lima
 
 THIS_WEEK = date(2026, 11, 18)
 OUTSIDE = {"es": "Deudor ya fuera de sus equipos", "en": "Debtor now outside your teams"}
-
-
-@pytest.fixture
-def high_ids(db):
-    raise_id_sequences()
 
 
 @pytest.fixture(autouse=True)

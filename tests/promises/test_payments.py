@@ -12,7 +12,7 @@ from debtors.models import Debt
 from promises import services
 from promises.models import Arrangement, Payment, PaymentAllocation, Promise, PromiseEvent
 from tests import factories
-from tests.high_ids import raise_id_sequences
+from tests.high_ids import high_ids  # noqa: F401 (a fixture)
 from tests.promises.conftest import LIMA
 
 
@@ -159,8 +159,7 @@ def test_a_supervisor_records_a_payment_from_the_debtor_page(client, clock, dieg
     assert payment.recorded_by == sofia and payment.paid_at == datetime(2026, 11, 16, 10, 0, tzinfo=LIMA)
 
 
-def test_a_reference_held_only_outside_the_supervisors_teams_is_recorded_from_the_page(client, clock, diego, mateo, sofia):
-    raise_id_sequences()
+def test_a_reference_held_only_outside_the_supervisors_teams_is_recorded_from_the_page(high_ids, client, clock, diego, mateo, sofia):
     _pay(mateo, "40.00", reference="BCP-900")  # pablo's team's debtor
     client.force_login(sofia)
     response = client.post(
@@ -171,8 +170,7 @@ def test_a_reference_held_only_outside_the_supervisors_teams_is_recorded_from_th
     assert Payment.objects.get(debtor=diego).reference == "BCP-900"
 
 
-def test_a_reference_of_another_debtor_of_her_teams_is_refused_from_the_page(client, clock, diego, carla, sofia):
-    raise_id_sequences()
+def test_a_reference_of_another_debtor_of_her_teams_is_refused_from_the_page(high_ids, client, clock, diego, carla, sofia):
     rosa = factories.make_debtor(portfolio=diego.portfolio, assigned_to=carla)
     _pay(rosa, "40.00", reference="BCP-901")
     client.force_login(sofia)
