@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from calls.models import Call, CallRecording, CallRecordingVersion, CallReview
-from collections_crm.permissions import can_view_call, collector_scope
+from collections_crm.permissions import can_view_call, collector_scope, debtor_scope_flag
 
 # What browsers play in <audio>: extension → the content types uploads may declare.
 AUDIO_TYPES = {
@@ -156,10 +156,16 @@ def call_get_for_review(user, pk: int) -> Call:
 
 
 def calls_for_review(user, *, collector: int | None = None, reviewed: bool | None = None) -> QuerySet[Call]:
-    """Calls a supervisor may review, newest first, scoped to their teams (admins: all)."""
+    """Calls of a supervisor's teams' collectors (admins: all), newest first.
+
+    Like the dashboards (whose QA score links here), the list credits the collector: a call on a
+    debtor since moved out of the reader's teams is listed with `in_scope` False, to be shown
+    without the debtor and without a link (its page answers 404)."""
     if not may_review(user):
         return Call.objects.none()
-    calls = Call.objects.filter(collector_scope(user, "collector"), collector__isnull=False)
+    calls = Call.objects.filter(collector_scope(user, "collector"), collector__isnull=False).annotate(
+        in_scope=debtor_scope_flag(user)
+    )
     if collector is not None:
         calls = calls.filter(collector_id=collector)
     if reviewed is not None:

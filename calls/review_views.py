@@ -1,6 +1,8 @@
 """Call review pages: the list of calls to review, one call's recording and scorecard, the
 audio itself (served only to who may see the call) and a collector's own scores."""
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,13 +11,14 @@ from django.core.files.storage import FileSystemStorage
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from calls import review
 from collections_crm.lib.downloads import csv_response, ranged_file_response
-from calls.models import CallReview
+from calls.models import Call, CallReview
 
 
 class RecordingForm(forms.Form):
@@ -51,22 +54,36 @@ def review_list(request):
     if not review.may_review(request.user):
         raise Http404
     reviewed = {"1": True, "0": False}.get(request.GET.get("reviewed", ""))
-    calls = review.calls_for_review(request.user, collector=_number(request.GET.get("collector")), reviewed=reviewed)
+    collector = _number(request.GET.get("collector"))
+    calls = review.calls_for_review(request.user, collector=collector, reviewed=reviewed)
     if request.GET.get("format") == "csv":
         return _review_list_csv(calls)
     page = Paginator(calls, 50).get_page(request.GET.get("page"))
-    return render(request, "calls/review_list.html", {"page": page, "reviewed": reviewed, "active_nav": "dashboard"})
+    # The collector chosen (from the dashboard's QA score) stays on the tabs, pages and CSV.
+    chosen = {"collector": collector} if collector is not None else {}
+    context = {
+        "page": page,
+        "reviewed": reviewed,
+        "collector_query": urlencode(chosen),
+        "this_query": urlencode({**chosen, **({"reviewed": int(reviewed)} if reviewed is not None else {})}),
+        "active_nav": "dashboard",
+    }
+    return render(request, "calls/review_list.html", context)
 
 
 def _review_list_csv(calls):
     header = [_("Started"), _("Collector"), _("Debtor"), _("Outcome"), _("Recording"), _("QA score")]
+    # Resolved now, in the reader's language and zone: the rows are written after the view returns.
+    outcomes = {value: str(label) for value, label in Call.Outcome.choices}
+    recorded, zone = gettext("Yes"), timezone.get_current_timezone()
+    outside = gettext("Debtor now outside your teams")
     rows = (
         [
-            call.started_at.isoformat(),
+            call.started_at.astimezone(zone).isoformat(),
             call.collector.get_full_name() or call.collector.username,
-            call.debtor.full_name,
-            call.get_outcome_display(),
-            gettext("Yes") if getattr(call, "recording", None) else "",
+            call.debtor.full_name if call.in_scope else outside,
+            outcomes.get(call.outcome, call.outcome),
+            recorded if getattr(call, "recording", None) else "",
             call.review.score if getattr(call, "review", None) else "",
         ]
         for call in calls.iterator(chunk_size=2000)

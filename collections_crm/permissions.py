@@ -7,7 +7,7 @@ Anything outside that scope is answered with 404, never 403, so that ids of othe
 collectors' debtors are not even confirmed to exist.
 """
 
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Q, Value, When
 
 
 def debtor_scope(user, via: str = "") -> Q:
@@ -24,6 +24,17 @@ def debtor_scope(user, via: str = "") -> Q:
     if user.is_supervisor:
         return Q(**{f"{prefix}assigned_to__team__supervisor": user}) | Q(**{f"{prefix}assigned_to": user})
     return Q(**{f"{prefix}assigned_to": user})
+
+
+def debtor_scope_flag(user, via: str = "debtor"):
+    """`debtor_scope` as a boolean annotation: whether each row's debtor is in `user`'s scope.
+
+    For lists that count by credited collector (dashboards' drill-downs, call review) and must
+    still tell which rows the reader may open."""
+    scope = debtor_scope(user, via=via)
+    if not scope:  # an admin: every debtor (an empty Q cannot be a CASE condition)
+        return Value(True, output_field=BooleanField())
+    return Case(When(scope, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
 def can_view_debtor(user, debtor) -> bool:

@@ -1,6 +1,6 @@
 """API for promises and payment feeds: the same services and scope as the pages.
 
-Payments: one per (source, reference), so a feed may resend a file safely; each new
+Payments: one per (debtor, source, reference), so a feed may resend a file safely; each new
 payment reconciles the debtor's promises at once.
 """
 
@@ -171,9 +171,11 @@ class PaymentCreateApi(ApiView):
         responses={201: PaymentRecordedSerializer, 200: PaymentRecordedSerializer, 409: ErrorSerializer, **ERRORS},
     )
     def post(self, request):
-        """201 when new; 200 with the first record when the reference is already known (safe to resend).
+        """201 when new; 200 with the first record when the debtor already has the reference (safe to resend).
 
-        Supervisors and admins record payments; for collectors the endpoint answers 404.
+        409 `reference_taken` when another debtor you may reach holds it; references held only
+        by debtors outside your scope are not taken into account. Supervisors and admins record
+        payments; for collectors the endpoint answers 404.
         """
         data = PaymentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -191,9 +193,9 @@ class PaymentCreateApi(ApiView):
             source=Payment.Source.API,
             recorded_by=request.user,
         )
-        if not result.created and result.payment.debtor_id != debtor.pk:
-            # The reference belongs to another debtor's payment, maybe outside this user's scope:
-            # say so without showing it.
+        if result.reference_taken:
+            # Another debtor's payment, one this user may see (payment_record ignores those
+            # outside their scope): say so without showing it.
             return Response(
                 {"detail": _("This reference is already recorded for another debtor."), "code": "reference_taken"},
                 status=status.HTTP_409_CONFLICT,

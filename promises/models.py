@@ -428,8 +428,14 @@ class Payment(models.Model):
         ordering = ["-paid_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
-            # The same bank reference recorded twice is one payment, not two.
-            models.UniqueConstraint(fields=["source", "reference"], name="payment_unique_reference_per_source"),
+            # The same bank reference recorded twice for a debtor is one payment, not two. Per
+            # debtor, not across all debtors: otherwise a supervisor recording a payment would
+            # learn from the refusal that a reference exists outside her scope. payment_record
+            # still refuses a reference already on another debtor the recorder may see. The
+            # index also serves look-ups by (source, reference).
+            models.UniqueConstraint(
+                fields=["source", "reference", "debtor"], name="payment_unique_reference_per_debtor_and_source"
+            ),
             models.CheckConstraint(condition=~Q(reference=""), name="payment_reference_not_blank"),
         ]
         indexes = [

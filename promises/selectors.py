@@ -24,7 +24,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from calls.models import Call, CallReview
-from collections_crm.permissions import collector_scope, debtor_scope
+from collections_crm.permissions import collector_scope, debtor_scope, debtor_scope_flag
 from debtors.models import MONEY
 from promises.models import ApprovalStatus, Arrangement, Payment, Promise, PromiseEvent, PromiseRules
 
@@ -494,10 +494,19 @@ def dashboard_options(user) -> dict:
 
 
 # --- Drill-downs ------------------------------------------------------------------------------
+#
+# The rule (README, "Supervisor dashboards"): a figure credits the collector who did the work
+# (who made the promise, placed the call, was credited with the payment), so it stays put when
+# debtors are reassigned later. Its drill-down lists exactly the rows the figure counts; the
+# rows whose debtor has since left the reader's scope carry `in_scope` False and are shown and
+# exported without who the debtor is (no name, customer code, link, reference or notes).
 
 
-def promises_behind(user, *, period: Period, filters: DashboardFilters, kind: str, status: str = "", zone=None):
-    """The promises counted in one dashboard figure: made in the period, or due in it (by status)."""
+def promises_behind(
+    user, *, period: Period, filters: DashboardFilters, kind: str, status: str = "", currency: str = "", zone=None
+):
+    """The promises counted in one dashboard figure: made in the period, or due in it (by
+    status), in the figure's currency; each with `in_scope` (see the rule above)."""
     promises = Promise.objects.filter(collector_scope(user, "collector"), filters.promise_q())
     if kind == "made":
         start, end = period.bounds(zone)
@@ -507,7 +516,13 @@ def promises_behind(user, *, period: Period, filters: DashboardFilters, kind: st
     else:
         promises = promises.filter(due_date__gte=period.start, due_date__lte=period.end)
         promises = promises.filter(status=status) if status else promises.filter(status__in=JUDGED)
-    return promises.select_related("debtor__portfolio", "collector").order_by("due_date", "pk")
+    if currency:
+        promises = promises.filter(currency=currency)
+    return (
+        promises.annotate(in_scope=debtor_scope_flag(user))
+        .select_related("debtor__portfolio", "collector")
+        .order_by("due_date", "pk")
+    )
 
 
 def calls_behind(user, *, period: Period, filters: DashboardFilters, outcome: str = "", stance_reason: str = "", zone=None):
@@ -519,15 +534,22 @@ def calls_behind(user, *, period: Period, filters: DashboardFilters, outcome: st
         calls = calls.filter(outcome=outcome)
     if stance_reason:
         calls = calls.filter(stance_reason=stance_reason)
-    return calls.select_related("debtor__portfolio", "collector", "review").order_by("-started_at", "-pk")
-
-
-def payments_behind(user, *, period: Period, filters: DashboardFilters, zone=None):
-    start, end = period.bounds(zone)
     return (
-        Payment.objects.filter(
-            collector_scope(user, "credited_to"), filters.payment_q(), paid_at__gte=start, paid_at__lt=end
-        )
+        calls.annotate(in_scope=debtor_scope_flag(user))
+        .select_related("debtor__portfolio", "collector", "review")
+        .order_by("-started_at", "-pk")
+    )
+
+
+def payments_behind(user, *, period: Period, filters: DashboardFilters, currency: str = "", zone=None):
+    start, end = period.bounds(zone)
+    payments = Payment.objects.filter(
+        collector_scope(user, "credited_to"), filters.payment_q(), paid_at__gte=start, paid_at__lt=end
+    )
+    if currency:
+        payments = payments.filter(currency=currency)
+    return (
+        payments.annotate(in_scope=debtor_scope_flag(user))
         .select_related("debtor__portfolio", "credited_to")
         .order_by("-paid_at", "-pk")
     )
@@ -590,10 +612,11 @@ def balances_by_bucket(user, filters: DashboardFilters, on: date) -> list[dict]:
     ]
 
 
-def debts_in_bucket(user, filters: DashboardFilters, bucket: str, on: date):
+def debts_in_bucket(user, filters: DashboardFilters, bucket: str, on: date, currency: str = ""):
+    """The open debts behind one cell of `balances_by_bucket`: its bucket, in its currency."""
+    debts = open_debts(user, filters).filter(currency=currency) if currency else open_debts(user, filters)
     return (
-        open_debts(user, filters)
-        .annotate(bucket=_bucket_case(on))
+        debts.annotate(bucket=_bucket_case(on))
         .filter(bucket=bucket)
         .select_related("debtor__portfolio", "debtor__assigned_to")
         .order_by("due_date", "pk")

@@ -224,6 +224,9 @@ class PaymentResult:
     payment: Payment
     created: bool
     kept_promise_ids: list[int] = field(default_factory=list)
+    # The reference is already another debtor's payment (one the recorder may see): `payment`
+    # is that one, and nothing was recorded.
+    reference_taken: bool = False
 
 
 @transaction.atomic
@@ -238,9 +241,13 @@ def payment_record(
     recorded_by=None,
     at: datetime | None = None,
 ) -> PaymentResult:
-    """Record a payment once per (source, reference) and reconcile the debtor's promises.
+    """Record a payment once per (debtor, source, reference) and reconcile the debtor's promises.
 
-    1. A reference already recorded from this source changes nothing: the first record wins.
+    1. A reference already recorded for this debtor from this source changes nothing: the first
+       record wins (a feed may resend). One recorded from this source for another debtor that
+       `recorded_by` may see (anyone: all debtors) is refused as `reference_taken`; one that
+       only debtors outside their scope hold does not count, so the answer never tells them
+       that it exists.
     2. The debtor row is locked, so two payments of one debtor are allocated one at a time.
     3. The amount is allocated to the debtor's pending promises that were open when it was
        paid (made before it, lapsing after it), earliest due first, each up to what it
@@ -258,9 +265,14 @@ def payment_record(
         raise ValidationError({"paid_at": _("A payment cannot be dated in the future.")})
     if debt is not None and debt.debtor_id != debtor.pk:
         raise ValidationError({"debt": _("This debt belongs to another debtor.")})
-    existing = Payment.objects.filter(source=source, reference=reference).first()
+    same_reference = Payment.objects.filter(source=source, reference=reference)
+    existing = same_reference.filter(debtor=debtor).first()
     if existing is not None:
         return PaymentResult(payment=existing, created=False)
+    visible = debtor_scope(recorded_by, via="debtor") if recorded_by is not None else Q()
+    taken = same_reference.filter(visible).order_by("pk").first()
+    if taken is not None:
+        return PaymentResult(payment=taken, created=False, reference_taken=True)
 
     Debtor.objects.select_for_update().filter(pk=debtor.pk).first()
     payment = Payment(
@@ -279,7 +291,7 @@ def payment_record(
             payment.save()
     except IntegrityError:
         # Recorded by someone else between our look-up and our insert: theirs stands.
-        return PaymentResult(payment=Payment.objects.get(source=source, reference=reference), created=False)
+        return PaymentResult(payment=same_reference.get(debtor=debtor), created=False)
 
     # A payment on a known debt pays that debt's promises, or promises not tied to a debt.
     same_debt = Q(debt=debt) | Q(debt__isnull=True) if debt is not None else Q()

@@ -1,6 +1,7 @@
 import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -21,7 +22,8 @@ from collections_crm.lib.downloads import csv_response
 from collections_crm.permissions import can_record_payments
 from debtors.selectors import debtor_get_for_user
 from promises import selectors, services
-from calls.models import Call
+from calls.models import Call, Channel
+from debtors.markets import CURRENCY_CHOICES
 from debtors.models import AgingBucket
 from promises.forms import PaymentForm, ReassignForm
 from promises.models import Payment, Promise, Reassignment
@@ -34,6 +36,7 @@ PERIODS = {
 }
 MAX_RANGE_DAYS = 366
 CSV_CHUNK = 2000
+CENT = Decimal("0.01")
 
 
 def _period(name: str, today: date | None = None) -> selectors.Period:
@@ -189,22 +192,43 @@ def _dashboard_key(user, selection, sort, state) -> str | None:
     ).hexdigest()
 
 
+def _labels(choices) -> dict[str, str]:
+    """Choice labels in the reader's language, resolved while the request's language is active:
+    a streamed CSV is written after the view has returned."""
+    return {value: str(label) for value, label in choices}
+
+
+def _moment(value, zone) -> str:
+    """A moment for a CSV cell: ISO 8601 in the dashboards' zone (the zone that cuts their days),
+    with its offset, so a row's day is the day it was counted in."""
+    return value.astimezone(zone).isoformat() if value else ""
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.username) if user else ""
+
+
 def _collectors_csv(rows, selection):
+    # One "Collected" column per currency: amounts in different currencies are never added,
+    # and a spreadsheet can sum each column.
+    currencies = sorted({currency for row in rows for currency in row["collected"]})
     header = [
         gettext("Collector"), gettext("Team"), gettext("Calls"), gettext("Right-party contacts"),
         gettext("Contact rate"), gettext("Promises made"), gettext("Promises per right-party contact"),
-        gettext("Kept"), gettext("Broken"), gettext("Kept rate"), gettext("Collected"), gettext("QA score"),
+        gettext("Kept"), gettext("Broken"), gettext("Kept rate"),
+        *[gettext("Collected (%(currency)s)") % {"currency": currency} for currency in currencies],
+        gettext("QA score"),
     ]
 
     def lines():
         for row in rows:
             collector = row["collector"]
             yield [
-                collector.get_full_name() or collector.username,
+                _person(collector),
                 collector.team.name if collector.team else "",
                 row["calls"], row["right_party"], _ratio(row["contact_rate"]), row["promises"],
                 _ratio(row["promises_per_contact"]), row["kept"], row["broken"], _ratio(row["kept_rate"]),
-                " ".join(f"{amount} {currency}" for currency, amount in row["collected"].items()),
+                *[_money(row["collected"].get(currency, 0)) for currency in currencies],
                 "" if row["qa_score"] is None else round(row["qa_score"]),
             ]
 
@@ -220,8 +244,14 @@ def _trend_csv(trend, selection):
     return csv_response(f"promises-by-week-to-{selection.period.end}.csv", header, rows)
 
 
-def _ratio(value) -> str:
-    return "" if value is None else f"{float(value):.4f}"
+def _money(value) -> Decimal:
+    """An amount with its two decimals (sums read from the rollups may come back without them)."""
+    return Decimal(value).quantize(CENT)
+
+
+def _ratio(value) -> Decimal | str:
+    """A rate as a number with four decimals (a spreadsheet sums and sorts it); empty when none."""
+    return "" if value is None else Decimal(f"{float(value):.4f}")
 
 
 @login_required
@@ -247,14 +277,30 @@ def figures_export(request):
         ]
     header += [gettext("Kept rate (count)"), gettext("Kept rate (amount)"), gettext("Collected"), gettext("Collected / due")]
     rows = (
-        [row["currency"], *[v for key in keys for v in (row[key]["count"], row[key]["amount"])],
-         _ratio(row["kept_rate_count"]), _ratio(row["kept_rate_amount"]), row["collected"], _ratio(row["collected_rate"])]
+        [row["currency"], *[v for key in keys for v in (row[key]["count"], _money(row[key]["amount"]))],
+         _ratio(row["kept_rate_count"]), _ratio(row["kept_rate_amount"]), _money(row["collected"]), _ratio(row["collected_rate"])]
         for row in figures
     )
     return csv_response(f"promise-figures-{selection.period.start}-{selection.period.end}.csv", header, rows)
 
 
 STATUS_LABELS = dict(Promise.Status.choices)
+CURRENCIES = {code for code, _label in CURRENCY_CHOICES}
+
+
+def _currency(request) -> str:
+    """The currency of the figure clicked ("" when none or unknown): figures are per currency,
+    so the rows behind one are too."""
+    currency = request.GET.get("currency", "")
+    return currency if currency in CURRENCIES else ""
+
+
+def _outside_scope() -> str:
+    return gettext("Debtor now outside your teams")
+
+
+def _any_outside(page) -> bool:
+    return any(not row.in_scope for row in page)
 
 
 @login_required
@@ -267,29 +313,35 @@ def promises_behind(request):
     status = request.GET.get("status", "")
     if status not in STATUS_LABELS:
         status = ""
+    currency = _currency(request)
     promises = selectors.promises_behind(
-        user, period=selection.period, filters=selection.filters, kind=kind, status=status, zone=selection.zone
+        user, period=selection.period, filters=selection.filters, kind=kind, status=status, currency=currency,
+        zone=selection.zone,
     )
     if _wants_csv(request):
         header = [gettext("Promise"), gettext("Debtor"), gettext("Customer code"), gettext("Portfolio"),
                   gettext("Collector"), gettext("Amount"), gettext("Currency"), gettext("Due date"),
                   gettext("Status"), gettext("Made")]
+        statuses, outside, zone = _labels(Promise.Status.choices), _outside_scope(), selection.zone
         rows = (
-            [p.pk, p.debtor.full_name, p.debtor.external_id, p.debtor.portfolio.name, p.collector.username,
-             p.amount, p.currency, p.due_date.isoformat(), p.status, p.created_at.isoformat()]
+            [p.pk if p.in_scope else "", p.debtor.full_name if p.in_scope else outside,
+             p.debtor.external_id if p.in_scope else "", p.debtor.portfolio.name, _person(p.collector),
+             p.amount, p.currency, p.due_date.isoformat(), statuses.get(p.status, p.status), _moment(p.created_at, zone)]
             for p in promises.iterator(chunk_size=CSV_CHUNK)
         )
-        name = f"promises-{kind}-{status or 'all'}-{selection.period.start}-{selection.period.end}.csv"
+        name = f"promises-{kind}-{status or 'all'}-{currency or 'all'}-{selection.period.start}-{selection.period.end}.csv"
         return csv_response(name, header, rows)
     page = Paginator(promises, 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
+        "outside_scope": _any_outside(page),
         "kind": kind,
         "status": status,
         "status_label": STATUS_LABELS.get(status, ""),
+        "currency": currency,
         "selection": selection,
         "query": selection.query,
-        "this_query": f"{selection.query}&{urlencode({'kind': kind, 'status': status})}",
+        "this_query": f"{selection.query}&{urlencode({'kind': kind, 'status': status, 'currency': currency})}",
         "active_nav": "dashboard",
     }
     return render(request, "promises/promises_behind.html", context)
@@ -312,10 +364,16 @@ def calls_behind(request):
     )
     if _wants_csv(request):
         header = [gettext("Call"), gettext("Started"), gettext("Debtor"), gettext("Portfolio"), gettext("Collector"),
-                  gettext("Outcome"), gettext("Stance"), gettext("Reason"), gettext("Commitment"), gettext("QA score")]
+                  gettext("Channel"), gettext("Outcome"), gettext("Stance"), gettext("Reason"), gettext("Commitment"),
+                  gettext("Notes"), gettext("QA score")]
+        channels, outcomes = _labels(Channel.choices), _labels(Call.Outcome.choices)
+        stances, reasons, commitments = _labels(Call.Stance.choices), _labels(Call.StanceReason.choices), _labels(Call.Commitment.choices)
+        outside, zone = _outside_scope(), selection.zone
         rows = (
-            [c.pk, c.started_at.isoformat(), c.debtor.full_name, c.debtor.portfolio.name,
-             c.collector.username if c.collector else "", c.outcome, c.stance, c.stance_reason, c.commitment,
+            [c.pk if c.in_scope else "", _moment(c.started_at, zone), c.debtor.full_name if c.in_scope else outside,
+             c.debtor.portfolio.name, _person(c.collector), channels.get(c.channel, c.channel),
+             outcomes.get(c.outcome, c.outcome), stances.get(c.stance, c.stance), reasons.get(c.stance_reason, c.stance_reason),
+             commitments.get(c.commitment, c.commitment), c.notes if c.in_scope else "",
              getattr(getattr(c, "review", None), "score", "")]
             for c in calls.iterator(chunk_size=CSV_CHUNK)
         )
@@ -323,6 +381,7 @@ def calls_behind(request):
     page = Paginator(calls, 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
+        "outside_scope": _any_outside(page),
         "outcome_label": OUTCOME_LABELS.get(outcome, ""),
         "selection": selection,
         "query": selection.query,
@@ -337,18 +396,31 @@ def payments_behind(request):
     user = request.user
     _supervisor_or_admin(user)
     selection = _selection(request)
-    payments = selectors.payments_behind(user, period=selection.period, filters=selection.filters, zone=selection.zone)
+    currency = _currency(request)
+    payments = selectors.payments_behind(
+        user, period=selection.period, filters=selection.filters, currency=currency, zone=selection.zone
+    )
     if _wants_csv(request):
         header = [gettext("Payment"), gettext("Paid at"), gettext("Debtor"), gettext("Portfolio"), gettext("Credited to"),
                   gettext("Amount"), gettext("Currency"), gettext("Reference"), gettext("Source")]
+        sources, outside, zone = _labels(Payment.Source.choices), _outside_scope(), selection.zone
         rows = (
-            [p.pk, p.paid_at.isoformat(), p.debtor.full_name, p.debtor.portfolio.name,
-             p.credited_to.username if p.credited_to else "", p.amount, p.currency, p.reference, p.source]
+            [p.pk if p.in_scope else "", _moment(p.paid_at, zone), p.debtor.full_name if p.in_scope else outside,
+             p.debtor.portfolio.name, _person(p.credited_to), p.amount, p.currency,
+             p.reference if p.in_scope else "", sources.get(p.source, p.source)]
             for p in payments.iterator(chunk_size=CSV_CHUNK)
         )
-        return csv_response(f"payments-{selection.period.start}-{selection.period.end}.csv", header, rows)
+        return csv_response(f"payments-{currency or 'all'}-{selection.period.start}-{selection.period.end}.csv", header, rows)
     page = Paginator(payments, 50).get_page(request.GET.get("page"))
-    context = {"page": page, "selection": selection, "query": selection.query, "this_query": selection.query, "active_nav": "dashboard"}
+    context = {
+        "page": page,
+        "outside_scope": _any_outside(page),
+        "currency": currency,
+        "selection": selection,
+        "query": selection.query,
+        "this_query": f"{selection.query}&{urlencode({'currency': currency})}",
+        "active_nav": "dashboard",
+    }
     return render(request, "promises/payments_behind.html", context)
 
 
@@ -365,22 +437,27 @@ def portfolio_health(request):
     balances = selectors.balances_by_bucket(user, selection.filters, today)
     stances = selectors.stance_outcomes(user, selection.period, selection.filters, zone=selection.zone)
     table = request.GET.get("table")
+    buckets = _labels(AgingBucket.choices)
     if _wants_csv(request) and table == "stances":
         header = [gettext("Stance"), gettext("Reason"), gettext("Calls"), gettext("Promises"), gettext("Kept"), gettext("Kept rate")]
-        rows = ([r["stance"], r["stance_reason"], r["calls"], r["promises"], r["kept"], _ratio(r["kept_rate"])] for r in stances)
+        rows = [
+            [str(r["stance_label"]), str(r["reason_label"]), r["calls"], r["promises"], r["kept"], _ratio(r["kept_rate"])]
+            for r in stances
+        ]
         return csv_response("objections-and-situations.csv", header, rows)
     if _wants_csv(request) and table == "rolls":
         rolls = selectors.roll_rates(user, selection.filters, today)
-        header = [gettext("From"), gettext("To"), gettext("Aging bucket"), *selectors.BUCKETS, gettext("Left"), gettext("Roll rate"), gettext("Cure rate")]
+        header = [gettext("From"), gettext("To"), gettext("Aging bucket"), *[buckets[b] for b in selectors.BUCKETS],
+                  gettext("Left"), gettext("Roll rate"), gettext("Cure rate")]
         rows = (
-            [roll["from"].isoformat(), roll["to"].isoformat(), line["bucket"], *line["cells"], _ratio(line["roll_rate"]), _ratio(line["cure_rate"])]
+            [roll["from"].isoformat(), roll["to"].isoformat(), buckets[line["bucket"]], *line["cells"], _ratio(line["roll_rate"]), _ratio(line["cure_rate"])]
             for roll in rolls
             for line in roll["lines"]
         )
         return csv_response(f"roll-rates-{today}.csv", header, rows)
     if _wants_csv(request):
         header = [gettext("Currency"), gettext("Aging bucket"), gettext("Debts"), gettext("Balance")]
-        rows = ([row["currency"], cell["bucket"], cell["debts"], cell["balance"]] for row in balances for cell in row["buckets"])
+        rows = ([row["currency"], buckets[cell["bucket"]], cell["debts"], _money(cell["balance"])] for row in balances for cell in row["buckets"])
         return csv_response(f"balances-by-aging-{today}.csv", header, rows)
     rolls = selectors.roll_rates(user, selection.filters, today)
     for row in balances:
@@ -412,32 +489,33 @@ def portfolio_health(request):
 
 @login_required
 def debts_behind(request):
-    """The debts (and their debtors) in one aging bucket."""
+    """The debts (and their debtors) in one aging bucket, in the currency of the row clicked."""
     user = request.user
     _supervisor_or_admin(user)
     selection = _selection(request)
     bucket = request.GET.get("bucket", "")
     if bucket not in BUCKET_LABELS:
         raise Http404
+    currency = _currency(request)
     today = timezone.localdate(timezone=selection.zone)
-    debts = selectors.debts_in_bucket(user, selection.filters, bucket, today)
+    debts = selectors.debts_in_bucket(user, selection.filters, bucket, today, currency=currency)
     if _wants_csv(request):
         header = [gettext("Debtor"), gettext("Customer code"), gettext("Portfolio"), gettext("Assigned collector"),
                   gettext("Account reference"), gettext("Balance"), gettext("Currency"), gettext("Due date")]
         rows = (
-            [d.debtor.full_name, d.debtor.external_id, d.debtor.portfolio.name,
-             d.debtor.assigned_to.username if d.debtor.assigned_to else "", d.account_reference, d.balance,
-             d.currency, d.due_date.isoformat()]
+            [d.debtor.full_name, d.debtor.external_id, d.debtor.portfolio.name, _person(d.debtor.assigned_to),
+             d.account_reference, d.balance, d.currency, d.due_date.isoformat()]
             for d in debts.iterator(chunk_size=CSV_CHUNK)
         )
-        return csv_response(f"debts-{bucket}-{today}.csv", header, rows)
+        return csv_response(f"debts-{bucket}-{currency or 'all'}-{today}.csv", header, rows)
     page = Paginator(debts, 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "bucket_label": BUCKET_LABELS[bucket],
+        "currency": currency,
         "selection": selection,
         "query": selection.query,
-        "this_query": f"{selection.query}&{urlencode({'bucket': bucket})}",
+        "this_query": f"{selection.query}&{urlencode({'bucket': bucket, 'currency': currency})}",
         "active_nav": "dashboard",
     }
     return render(request, "promises/debts_behind.html", context)
@@ -522,6 +600,8 @@ def payment_create(request, debtor_pk: int):
                     )
                     % {"count": len(result.kept_promise_ids)},
                 )
+            elif result.reference_taken:
+                messages.error(request, gettext("This reference is already recorded for another debtor."))
             else:
                 messages.info(request, gettext("That reference was already recorded; nothing changed."))
             return redirect("debtors:detail", pk=debtor.pk)

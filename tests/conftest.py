@@ -10,6 +10,7 @@ import pytest
 from collections_crm.users.models import Role, Team
 from collections_crm.users.services import user_create
 from tests import factories
+from tests.high_ids import high_ids  # noqa: F401 (a fixture any test may ask for)
 
 PASSWORD = "correct horse battery staple 42"
 

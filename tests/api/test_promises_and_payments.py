@@ -68,12 +68,35 @@ def test_a_payment_feed_can_resend_without_duplicates_and_promises_are_kept(sofi
     assert first.json()["paid_at"] == "2026-11-18T10:00:00-05:00"
 
 
-def test_a_reference_already_used_for_another_debtor_is_a_conflict_that_shows_nothing(client_for, ana, sofia, diego, mateo):
+PAYMENT = {"amount": "5.00", "paid_at": "2026-11-18T09:30:00-05:00"}
+
+
+def test_a_reference_held_only_outside_the_supervisors_scope_is_answered_as_if_unknown(high_ids, client_for, ana, sofia, diego, mateo):
+    """sofia must not learn that BANK-1 exists for pablo's team's debtor: her answer is the one
+    a fresh reference gets, and the payment is hers to record."""
     with time_machine.travel(WEDNESDAY, tick=False):
-        body = {"amount": "5.00", "paid_at": "2026-11-18T09:30:00-05:00", "reference": "BANK-1"}
-        client_for(ana).post("/api/v1/payments/", {**body, "debtor": mateo.pk}, format="json")
-        response = client_for(sofia).post("/api/v1/payments/", {**body, "debtor": diego.pk}, format="json")
-    assert response.status_code == 409 and set(response.json()) == {"detail", "code"}
+        outside = client_for(ana).post("/api/v1/payments/", {**PAYMENT, "debtor": mateo.pk, "reference": "BANK-1"}, format="json")
+        known_elsewhere = client_for(sofia).post("/api/v1/payments/", {**PAYMENT, "debtor": diego.pk, "reference": "BANK-1"}, format="json")
+        fresh = client_for(sofia).post("/api/v1/payments/", {**PAYMENT, "debtor": diego.pk, "reference": "BANK-2"}, format="json")
+    assert outside.status_code == 201
+    assert known_elsewhere.status_code == fresh.status_code == 201
+    assert set(known_elsewhere.json()) == set(fresh.json())
+    assert (known_elsewhere.json()["debtor"], known_elsewhere.json()["reference"]) == (diego.pk, "BANK-1")
+    assert known_elsewhere.json()["id"] != outside.json()["id"]
+    assert sorted(Payment.objects.filter(reference="BANK-1").values_list("debtor_id", flat=True)) == sorted([diego.pk, mateo.pk])
+
+
+def test_a_reference_of_another_debtor_the_recorder_may_see_is_a_conflict_that_shows_nothing(high_ids, client_for, ana, sofia, carla, diego, mateo):
+    rosa = factories.make_debtor(portfolio=diego.portfolio, assigned_to=carla, full_name="Rosa Ríos")  # in sofia's team too
+    with time_machine.travel(WEDNESDAY, tick=False):
+        client_for(sofia).post("/api/v1/payments/", {**PAYMENT, "debtor": rosa.pk, "reference": "BANK-3"}, format="json")
+        hers = client_for(sofia).post("/api/v1/payments/", {**PAYMENT, "debtor": diego.pk, "reference": "BANK-3"}, format="json")
+        client_for(ana).post("/api/v1/payments/", {**PAYMENT, "debtor": mateo.pk, "reference": "BANK-4"}, format="json")
+        admins = client_for(ana).post("/api/v1/payments/", {**PAYMENT, "debtor": diego.pk, "reference": "BANK-4"}, format="json")
+    for response in (hers, admins):
+        assert response.status_code == 409 and response.json()["code"] == "reference_taken"
+        assert set(response.json()) == {"detail", "code"}
+    assert not Payment.objects.filter(debtor=diego).exists()
 
 
 def test_a_payment_needs_its_fields(sofia_api, diego):

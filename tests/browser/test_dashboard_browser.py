@@ -66,7 +66,7 @@ def test_a_supervisor_reads_the_dashboard_drills_down_exports_and_scores_a_call(
     lines = content.strip().splitlines()
     assert len(lines) == 2
     assert lines[1].startswith(f"{morning['broken'].pk},Diego Díaz Quispe,")
-    assert ",broken," in lines[1]
+    assert ",Incumplida," in lines[1]  # the status in her language, not its code
 
     # A call to review: listen, then fill the scorecard.
     page.goto(f"{live_server.url}{reverse('review:list')}?reviewed=0")

@@ -14,7 +14,6 @@ from playwright.sync_api import expect
 from debtors.models import Debtor
 from promises.models import Reassignment
 from tests import factories
-from tests.utils import start_ids_above
 
 LIMA = ZoneInfo("America/Lima")
 WEDNESDAY_MORNING = datetime(2026, 11, 18, 10, 0, tzinfo=LIMA)
@@ -27,16 +26,15 @@ def morning():
 
 
 @pytest.fixture
-def twenty_debtors(carla, portfolio):
-    """Twenty of Carla's accounts with ids above 2,000, the oldest arrears first in her queue."""
-    start_ids_above(2000)
+def twenty_debtors(high_ids, carla, portfolio):
+    """Twenty of Carla's accounts with ids above 1,000, the oldest arrears first in her queue."""
     debtors = []
     for n in range(20):
         debtor = factories.make_debtor(portfolio=portfolio, assigned_to=carla, full_name=f"Deudora {n + 1:02d} Quispe")
         factories.make_debt(debtor=debtor, due_date=date(2026, 1, 5) + timedelta(days=n))
         factories.make_phone(debtor=debtor, number=f"+5198765{n:04d}")
         debtors.append(debtor)
-    assert min(debtor.pk for debtor in debtors) > 2000
+    assert min(debtor.pk for debtor in debtors) > 1000
     return debtors
 
 

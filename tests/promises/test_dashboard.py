@@ -217,7 +217,7 @@ def test_the_broken_figure_opens_this_weeks_broken_promises_and_exports_them(cli
     listing = client.get(reverse("promises:promises_behind"), {"period": "week", "kind": "due", "status": "broken"})
     assert [p.pk for p in listing.context["page"]] == [week["broken"].pk]  # not cris's, not next week's
     rows = _csv_rows(client.get(reverse("promises:promises_behind"), {"period": "week", "kind": "due", "status": "broken", "format": "csv"}))
-    assert len(rows) == 2 and rows[1][0] == str(week["broken"].pk) and rows[1][8] == "broken"
+    assert len(rows) == 2 and rows[1][0] == str(week["broken"].pk) and rows[1][8] == "Incumplida"  # the status in the reader's language
 
 
 def test_each_drill_down_counts_what_its_figure_counts(client, sofia, week):

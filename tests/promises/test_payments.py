@@ -5,11 +5,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from debtors.models import Debt
 from promises import services
 from promises.models import Arrangement, Payment, PaymentAllocation, Promise, PromiseEvent
+from tests import factories
 from tests.promises.conftest import LIMA
 
 
@@ -154,6 +156,37 @@ def test_a_supervisor_records_a_payment_from_the_debtor_page(client, clock, dieg
     assert "BCP-555" in response.content.decode()
     payment = Payment.objects.get()
     assert payment.recorded_by == sofia and payment.paid_at == datetime(2026, 11, 16, 10, 0, tzinfo=LIMA)
+
+
+def test_a_reference_held_only_outside_the_supervisors_teams_is_recorded_from_the_page(high_ids, client, clock, diego, mateo, sofia):
+    _pay(mateo, "40.00", reference="BCP-900")  # pablo's team's debtor
+    client.force_login(sofia)
+    response = client.post(
+        f"/promises/debtors/{diego.pk}/payments/", {"amount": "25,00", "paid_at": "2026-11-16T09:30", "reference": "BCP-900"}, follow=True
+    )
+    page = response.content.decode()
+    assert "Pago registrado" in page and "ya estaba registrada" not in page and "otro deudor" not in page
+    assert Payment.objects.get(debtor=diego).reference == "BCP-900"
+
+
+def test_a_reference_of_another_debtor_of_her_teams_is_refused_from_the_page(high_ids, client, clock, diego, carla, sofia):
+    rosa = factories.make_debtor(portfolio=diego.portfolio, assigned_to=carla)
+    _pay(rosa, "40.00", reference="BCP-901")
+    client.force_login(sofia)
+    response = client.post(
+        f"/promises/debtors/{diego.pk}/payments/", {"amount": "25,00", "paid_at": "2026-11-16T09:30", "reference": "BCP-901"}, follow=True
+    )
+    assert "Esta referencia ya está registrada para otro deudor." in response.content.decode()
+    assert not Payment.objects.filter(debtor=diego).exists()
+
+
+def test_the_database_holds_one_payment_per_debtor_source_and_reference(clock, diego, mateo):
+    fields = {"amount": Decimal("10.00"), "currency": "PEN", "paid_at": timezone.now(), "reference": "BCP-7", "source": "manual"}
+    Payment.objects.create(debtor=diego, **fields)
+    Payment.objects.create(debtor=mateo, **fields)  # another debtor: its own payment
+    Payment.objects.create(debtor=diego, **{**fields, "source": "api"})  # another source
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Payment.objects.create(debtor=diego, **fields)
 
 
 def test_collectors_cannot_record_payments(client, clock, diego, carla):

@@ -112,7 +112,8 @@ def test_objections_and_situations_most_frequent_first_with_the_promises_they_ke
     assert stances[1]["kept_rate"] == 1
     client.force_login(sofia)
     response = client.get(reverse("promises:health"), {"period": "month", "format": "csv", "table": "stances"})
-    assert b"forgot" in b"".join(response.streaming_content)
+    content = b"".join(response.streaming_content).decode()
+    assert "Objeción,Olvidó pagar,3,2,1,0.5000" in content  # labels in the reader's language, not codes
 
 
 def test_the_health_page_draws_charts_with_their_numbers_in_tables(client, sofia, carla, portfolio):
@@ -130,7 +131,8 @@ def test_roll_rates_export_as_csv(client, sofia, carla, portfolio):
     client.force_login(sofia)
     response = client.get(reverse("promises:health"), {"format": "csv", "table": "rolls"})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode().lstrip("\ufeff"))))
-    line = next(row for row in rows if row[2] == "1-30")
-    assert line[:3] == ["2026-09-30", "2026-10-31", "1-30"]
+    assert rows[0][3:9] == ["Al día", "1–30 días", "31–60 días", "61–90 días", "91–180 días", "Más de 180 días"]
+    line = next(row for row in rows if row[2] == "1–30 días")
+    assert line[:3] == ["2026-09-30", "2026-10-31", "1–30 días"]
     assert line[5] == "1"  # into 31–60
     assert line[-2] == "1.0000"  # rolled forward
