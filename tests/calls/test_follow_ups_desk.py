@@ -202,3 +202,13 @@ def test_the_follow_ups_box_costs_the_same_queries_whatever_it_holds(client, car
     with django_assert_num_queries(2):  # open follow-ups, latest changes
         panel = follow_up_panel(diego)
     assert len(panel["open"]) == count
+
+
+def test_the_admin_shows_a_follow_ups_changes_read_only(client, ana, carla, diego, callback):
+    from calls.services import follow_up_move
+
+    follow_up_move(follow_up=callback, by=carla, due_at=local("2026-11-19 10:00", LIMA), note="Está de viaje")
+    client.force_login(ana)
+    html = client.get(reverse("admin:calls_followup_change", args=[callback.pk])).content.decode()
+    assert "Está de viaje" in html
+    assert 'name="events-0-note"' not in html  # shown, not editable
