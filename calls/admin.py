@@ -129,6 +129,29 @@ class FollowUpAdmin(admin.ModelAdmin):
     inlines = [FollowUpEventInline]
 
 
+
+@admin.register(FollowUpEvent)
+class FollowUpEventAdmin(admin.ModelAdmin):
+    """Every change of a follow-up: who, when, why. A record: read, never written here."""
+
+    list_display = ("at", "debtor", "kind", "from_due_at", "to_due_at", "by", "note")
+    list_filter = ("kind", "by")
+    search_fields = ("debtor__full_name", "debtor__external_id", "note")
+    list_select_related = ("debtor", "by")
+    raw_id_fields = ("follow_up", "debtor", "call", "by")
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 # --- Call review (recordings and QA scorecards) ---
 from calls.models import CallRecording, CallReview  # noqa: E402  (kept apart from the desk's imports above)
 
