@@ -10,6 +10,7 @@ from calls.models import (
     ContactRule,
     DebtorChannelAuthorisation,
     FollowUp,
+    FollowUpEvent,
     PolicyOverride,
     PortfolioContactSettings,
 )
@@ -104,6 +105,22 @@ class DebtorChannelAuthorisationAdmin(admin.ModelAdmin):
     raw_id_fields = ("debtor", "recorded_by")
 
 
+class FollowUpEventInline(admin.TabularInline):
+    """The follow-up's changes (settled by a call, done or moved by hand): a record, never edited."""
+
+    model = FollowUpEvent
+    fields = ("at", "kind", "from_due_at", "to_due_at", "by", "call", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(FollowUp)
 class FollowUpAdmin(admin.ModelAdmin):
     list_display = ("due_at", "debtor", "assigned_to", "reason", "status", "created_by", "created_by_job")
@@ -113,6 +130,30 @@ class FollowUpAdmin(admin.ModelAdmin):
     raw_id_fields = ("debtor", "promise", "call")
     date_hierarchy = "due_at"
     show_full_result_count = False
+    inlines = [FollowUpEventInline]
+
+
+
+@admin.register(FollowUpEvent)
+class FollowUpEventAdmin(admin.ModelAdmin):
+    """Every change of a follow-up: who, when, why. A record: read, never written here."""
+
+    list_display = ("at", "debtor", "kind", "from_due_at", "to_due_at", "by", "note")
+    list_filter = ("kind", "by")
+    search_fields = ("debtor__full_name", "debtor__external_id", "note")
+    list_select_related = ("debtor", "by")
+    raw_id_fields = ("follow_up", "debtor", "call", "by")
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 # --- Call review (recordings and QA scorecards) ---

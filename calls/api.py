@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from calls.models import Call, Channel, FollowUp
 from calls.policy import check_contact
-from calls.services import INSTALMENT_FREQUENCIES, ContactBlocked, call_log, follow_up_complete
+from calls.services import INSTALMENT_FREQUENCIES, ContactBlocked, call_log, follow_up_complete, follow_up_move
 from collections_crm.api.exceptions import ErrorSerializer
 from collections_crm.api.fields import AwareDateTimeField, IdField, MoneyField, within_years
 from collections_crm.api.filters import IdFilter, MomentFilter
@@ -111,6 +111,14 @@ class CallInputSerializer(serializers.Serializer):
     promise_date = serializers.DateField(required=False, validators=[within_years(10)])
     instalments = InstalmentsSerializer(required=False)
     callback_at = AwareDateTimeField(required=False, validators=[within_years(2)])
+    follow_up_on = serializers.DateField(
+        required=False,
+        validators=[within_years(2)],
+        help_text=gettext_lazy(
+            "For documents sent or received, a consultation or another commitment: the day to call the debtor "
+            "again (their calendar); the follow-up falls at the first lawful moment of that day."
+        ),
+    )
     no_commitment_reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     override_reason = serializers.CharField(
@@ -126,7 +134,7 @@ class CallSerializer(serializers.ModelSerializer):
         model = Call
         fields = [
             "id", "debtor", "phone", "debt", "collector", "channel", "direction", "started_at", "duration_seconds",
-            "outcome", "stance", "stance_reason", "commitment", "no_commitment_reason", "callback_at", "notes",
+            "outcome", "stance", "stance_reason", "commitment", "no_commitment_reason", "callback_at", "follow_up_on", "notes",
             "local_time", "local_time_zone", "policy_code", "policy_version", "policy_decision", "override_reason",
             "created_at",
         ]
@@ -140,13 +148,30 @@ class CallLoggedSerializer(CallSerializer):
     promise = serializers.IntegerField(allow_null=True, help_text=gettext_lazy("The promise made on the call."))
     arrangement = serializers.IntegerField(allow_null=True, help_text=gettext_lazy("The instalment plan made on the call."))
     promises = serializers.ListField(child=serializers.IntegerField())
-    follow_up = serializers.IntegerField(allow_null=True, help_text=gettext_lazy("The agreed callback."))
+    follow_up = serializers.IntegerField(
+        allow_null=True,
+        help_text=gettext_lazy("The follow-up the commitment scheduled: the agreed callback, or the call about documents, a consultation or another commitment."),
+    )
     awaiting_approval = serializers.BooleanField(
         help_text=gettext_lazy("Beyond the caller's limits: a supervisor must approve the arrangement.")
     )
+    settled_follow_ups = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text=gettext_lazy("The debtor's follow-ups this call settled (done)."),
+    )
+    retry_after_minutes = serializers.IntegerField(
+        allow_null=True,
+        help_text=gettext_lazy(
+            "When the call did not reach the debtor: minutes until the next attempt is scheduled on its own "
+            "(at the next lawful moment); empty when none follows."
+        ),
+    )
 
     class Meta(CallSerializer.Meta):
-        fields = [*CallSerializer.Meta.fields, "promise", "arrangement", "promises", "follow_up", "awaiting_approval"]
+        fields = [
+            *CallSerializer.Meta.fields, "promise", "arrangement", "promises", "follow_up", "awaiting_approval",
+            "settled_follow_ups", "retry_after_minutes",
+        ]
         read_only_fields = fields
 
 
@@ -187,6 +212,10 @@ class CallListCreateApi(ListApiView):
         The desk's rules: a conversation with the debtor ends with a commitment (a promise,
         an instalment plan, a callback, documents…) or the reason there was none; only the
         debtor can promise to pay; promises beyond the caller's limits wait for approval.
+        Every commitment is followed up: a callback at its time, documents, a consultation
+        or another commitment on `follow_up_on`. The call settles the debtor's follow-ups it
+        worked (`settled_follow_ups`): a conversation with the debtor those due by the end of
+        the debtor's day, any other attempt those due when it was made.
         When the contact policy forbids the call the answer is 409 with the reasons and the
         next lawful moment; a supervisor may log it anyway with `override_reason`.
         """
@@ -215,6 +244,7 @@ class CallListCreateApi(ListApiView):
                 promise_date=values.get("promise_date"),
                 instalments=instalments,
                 callback_at=values.get("callback_at"),
+                follow_up_on=values.get("follow_up_on"),
                 notes=values.get("notes", ""),
                 override_by=request.user if override_reason else None,
                 override_reason=override_reason,
@@ -233,6 +263,8 @@ class CallListCreateApi(ListApiView):
             body["promises"] = [result.promise.pk] if result.promise is not None else []
         body["follow_up"] = result.follow_up.pk if result.follow_up is not None else None
         body["awaiting_approval"] = result.awaiting_approval
+        body["settled_follow_ups"] = [follow_up.pk for follow_up in result.settled]
+        body["retry_after_minutes"] = result.retry_after_minutes
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -282,7 +314,23 @@ class FollowUpListApi(ListApiView):
 
 
 class FollowUpCompleteSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    note = serializers.CharField(
+        max_length=500,
+        allow_blank=True,
+        help_text=gettext_lazy("Why the follow-up is done without a call (a logged call settles it on its own)."),
+        error_messages={"required": gettext_lazy("Say why the follow-up is done without a call.")},
+    )
+
+
+def _follow_up_in_scope(request, follow_up_id: int) -> FollowUp:
+    return get_object_or_404(
+        FollowUp.objects.filter(debtor_scope(request.user, via="debtor")).select_related("debtor__portfolio"),
+        pk=follow_up_id,
+    )
+
+
+def _not_open() -> Response:
+    return Response({"detail": _("This follow-up is already closed."), "code": "not_open"}, status=status.HTTP_409_CONFLICT)
 
 
 class FollowUpCompleteApi(ApiView):
@@ -293,14 +341,48 @@ class FollowUpCompleteApi(ApiView):
         responses={200: FollowUpSerializer, 409: ErrorSerializer, **ERRORS},
     )
     def post(self, request, follow_up_id: int):
-        """Mark an open follow-up done; 409 when it is already closed."""
-        follow_up = get_object_or_404(
-            FollowUp.objects.filter(debtor_scope(request.user, via="debtor")).select_related("debtor"), pk=follow_up_id
-        )
+        """Mark an open follow-up done without a call, saying why; 409 when it is already closed.
+
+        Logging a call (`POST calls/`) settles the follow-ups it worked on its own.
+        """
+        follow_up = _follow_up_in_scope(request, follow_up_id)
         data = FollowUpCompleteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if not follow_up_complete(follow_up=follow_up, by=request.user, note=data.validated_data.get("note", "")):
-            return Response(
-                {"detail": _("This follow-up is already closed."), "code": "not_open"}, status=status.HTTP_409_CONFLICT
-            )
+        if not follow_up_complete(follow_up=follow_up, by=request.user, note=data.validated_data["note"]):
+            return _not_open()
+        return Response(FollowUpSerializer(follow_up).data)
+
+
+class FollowUpMoveSerializer(serializers.Serializer):
+    due_at = AwareDateTimeField(
+        validators=[within_years(2)],
+        help_text=gettext_lazy("The new moment, with its offset; it must be lawful for a call to the debtor."),
+    )
+    note = serializers.CharField(
+        max_length=500,
+        allow_blank=True,
+        help_text=gettext_lazy("Why the follow-up is moved."),
+        error_messages={"required": gettext_lazy("Say why the follow-up is moved.")},
+    )
+
+
+class FollowUpMoveApi(ApiView):
+    @extend_schema(
+        tags=["follow-ups"],
+        summary="Move a follow-up",
+        request=FollowUpMoveSerializer,
+        responses={200: FollowUpSerializer, 409: ErrorSerializer, **ERRORS},
+    )
+    def post(self, request, follow_up_id: int):
+        """Move an open follow-up to another moment, saying why; 409 when it is already closed.
+
+        The new moment must be in the future and lawful for a call to the debtor; otherwise
+        400, with the contact policy's reasons and the first lawful moment after it.
+        """
+        follow_up = _follow_up_in_scope(request, follow_up_id)
+        data = FollowUpMoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        if not follow_up_move(follow_up=follow_up, by=request.user, due_at=values["due_at"], note=values["note"]):
+            return _not_open()
         return Response(FollowUpSerializer(follow_up).data)

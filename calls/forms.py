@@ -31,16 +31,19 @@ FREQUENCY_CHOICES = [("", "—")] + [(value, FREQUENCY_LABELS[value]) for value 
 
 DEFAULT_DAYS_TO_FIRST_PAYMENT = 7
 DEFAULT_INSTALMENTS = 3
-# Which commitment each detail input belongs to (the groups the page shows one at a time).
+# Documents sent or received, a consultation: a few days is what debtors usually ask for.
+DEFAULT_DAYS_TO_FOLLOW_UP = 3
+# Which commitments each detail input belongs to (the groups the page shows one at a time).
 DETAIL_OWNERS = {
-    "promise_amount": Call.Commitment.PROMISE,
-    "promise_date": Call.Commitment.PROMISE,
-    "instalment_count": Call.Commitment.INSTALMENTS,
-    "instalment_first_date": Call.Commitment.INSTALMENTS,
-    "instalment_frequency": Call.Commitment.INSTALMENTS,
-    "instalment_total": Call.Commitment.INSTALMENTS,
-    "callback_at": Call.Commitment.CALLBACK,
-    "no_commitment_reason": Call.Commitment.NONE,
+    "promise_amount": {Call.Commitment.PROMISE},
+    "promise_date": {Call.Commitment.PROMISE},
+    "instalment_count": {Call.Commitment.INSTALMENTS},
+    "instalment_first_date": {Call.Commitment.INSTALMENTS},
+    "instalment_frequency": {Call.Commitment.INSTALMENTS},
+    "instalment_total": {Call.Commitment.INSTALMENTS},
+    "callback_at": {Call.Commitment.CALLBACK},
+    "follow_up_on": Call.DATED_COMMITMENTS,
+    "no_commitment_reason": {Call.Commitment.NONE},
 }
 
 # Where an error of the service shows in the form; the rest are the same name.
@@ -165,6 +168,12 @@ class CallLogForm(forms.Form):
         help_text=_("Split evenly; the last instalment takes the cents."),
     )
     callback_at = DebtorLocalDateTimeField(label=_("Call back at (debtor's local time)"), required=False)
+    follow_up_on = forms.DateField(
+        label=_("Call the debtor again on"),
+        required=False,
+        widget=iso_date_input(),
+        help_text=_("At the first lawful moment of that day on the debtor's calendar."),
+    )
     no_commitment_reason = forms.CharField(label=_("Why there was no commitment"), max_length=200, required=False)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     override = forms.BooleanField(label=_("Override the contact policy"), required=False)
@@ -194,11 +203,13 @@ class CallLogForm(forms.Form):
         """What most calls agree, so that a typical promise needs only a confirmation.
 
         The whole balance, a week from the debtor's today; a plan of three monthly
-        instalments from the same day. The first usable own number is preselected.
+        instalments from the same day; documents or a consultation followed up in three
+        days. The first usable own number is preselected.
         """
         from debtors.selectors import debtor_local_today
 
-        first_payment = debtor_local_today(debtor) + timedelta(days=DEFAULT_DAYS_TO_FIRST_PAYMENT)
+        today = debtor_local_today(debtor)
+        first_payment = today + timedelta(days=DEFAULT_DAYS_TO_FIRST_PAYMENT)
         balance = getattr(debtor, "total_balance", None) or None
         if balance is not None:
             # As typed, without grouping: "1 000,00" with a no-break space would not read back.
@@ -211,6 +222,7 @@ class CallLogForm(forms.Form):
             "instalment_first_date": first_payment,
             "instalment_frequency": "monthly",
             "instalment_total": balance,
+            "follow_up_on": today + timedelta(days=DEFAULT_DAYS_TO_FOLLOW_UP),
         }
 
     @staticmethod
@@ -235,8 +247,8 @@ class CallLogForm(forms.Form):
         # The page shows only the chosen commitment's details (and fills some in advance):
         # what sits in the hidden groups was not meant for this call, so it is not sent.
         commitment = data.get("commitment") or ""
-        for name, owner in DETAIL_OWNERS.items():
-            if owner != commitment and not (name == "no_commitment_reason" and not commitment):
+        for name, owners in DETAIL_OWNERS.items():
+            if commitment not in owners and not (name == "no_commitment_reason" and not commitment):
                 data[name] = None
         plan_inputs = ("instalment_count", "instalment_first_date", "instalment_frequency", "instalment_total")
         instalments = None
@@ -257,6 +269,7 @@ class CallLogForm(forms.Form):
             "promise_date": data.get("promise_date"),
             "instalments": instalments,
             "callback_at": data.get("callback_at"),
+            "follow_up_on": data.get("follow_up_on"),
             "no_commitment_reason": data.get("no_commitment_reason") or "",
             "notes": data.get("notes") or "",
             "override_reason": (data.get("override_reason") or "") if data.get("override") else "",
@@ -277,3 +290,39 @@ class CallLogForm(forms.Form):
                 target = None
             for item in errors:
                 self.add_error(target, item)
+
+
+class ServiceErrorsMixin:
+    """Put a service's ValidationError next to the fields it names (the rest above the form)."""
+
+    def add_service_errors(self, error) -> None:
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for name, errors in error.error_dict.items():
+            for item in errors:
+                self.add_error(name if name in self.fields else None, item)
+
+
+class FollowUpDoneForm(ServiceErrorsMixin, forms.Form):
+    """Mark a follow-up done without a call: the reason is required (by the service)."""
+
+    note = forms.CharField(
+        label=_("Why it is done without a call"),
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class FollowUpMoveForm(ServiceErrorsMixin, forms.Form):
+    """Move a follow-up to another moment, typed on the debtor's clock, with the reason."""
+
+    due_at = DebtorLocalDateTimeField(label=_("New time (debtor's local time)"), required=False)
+    note = forms.CharField(
+        label=_("Why it is moved"), max_length=500, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+
+    def __init__(self, *args, time_zone: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["due_at"].time_zone = time_zone

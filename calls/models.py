@@ -100,6 +100,11 @@ class Call(models.Model):
         OTHER = "other", _("Other commitment")
         NONE = "none", _("No commitment")
 
+    # Commitments followed up on a day the collector agrees with the debtor (`follow_up_on`).
+    DATED_COMMITMENTS = frozenset(
+        {Commitment.SEND_DOCUMENTS, Commitment.RECEIVE_DOCUMENTS, Commitment.CONSULT, Commitment.OTHER}
+    )
+
     debtor = models.ForeignKey(
         "debtors.Debtor", verbose_name=_("debtor"), on_delete=models.PROTECT, related_name="calls"
     )
@@ -135,6 +140,14 @@ class Call(models.Model):
     no_commitment_reason = models.CharField(_("why no commitment"), max_length=200, blank=True)
     callback_at = models.DateTimeField(
         _("call back at"), null=True, blank=True, help_text=_("The moment the debtor asked to be called again.")
+    )
+    # Documents, a consultation or another commitment are followed up on a day, not at a
+    # time: the follow-up falls at the first lawful moment of that day (or after it).
+    follow_up_on = models.DateField(
+        _("follow up on"),
+        null=True,
+        blank=True,
+        help_text=_("The day to call again about the commitment (the debtor's calendar)."),
     )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("logged"), auto_now_add=True)
@@ -187,6 +200,12 @@ class Call(models.Model):
                 condition=~Q(commitment="callback") | Q(callback_at__isnull=False),
                 name="call_callback_has_a_time",
             ),
+            # Every commitment is followed up: documents, a consultation, "other" on a day.
+            models.CheckConstraint(
+                condition=~Q(commitment__in=["send_documents", "receive_documents", "consult", "other"])
+                | Q(follow_up_on__isnull=False),
+                name="call_dated_commitment_has_a_day",
+            ),
             models.CheckConstraint(
                 condition=Q(duration__isnull=True) | Q(duration__gte=timedelta(0)),
                 name="call_duration_not_negative",
@@ -226,6 +245,7 @@ class FollowUp(models.Model):
         CALLBACK = "callback", _("Agreed callback")
         RETRY = "retry", _("Retry after no contact")
         REMINDER = "reminder", _("Reminder before a due date")
+        COMMITMENT = "commitment", _("Follow-up of a commitment")
         MANUAL = "manual", _("Scheduled by hand")
 
     class Status(models.TextChoices):
@@ -304,6 +324,78 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} · {self.debtor} · {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class FollowUpEvent(models.Model):
+    """One change of a follow-up: settled by a call, marked done or moved by hand; who, when, why.
+
+    Creation is not an event: the follow-up row itself says who or which job made it and
+    when (a job inserts tens of thousands at a time).
+    """
+
+    class Kind(models.TextChoices):
+        SETTLED_BY_CALL = "settled_by_call", _("Settled by a call")
+        DONE = "done", _("Marked done")
+        MOVED = "moved", _("Moved to another time")
+
+    follow_up = models.ForeignKey(
+        FollowUp, verbose_name=_("follow-up"), on_delete=models.CASCADE, related_name="events", db_index=False
+    )
+    # The debtor, stored so that a debtor's recent changes (and "was this debtor's follow-up
+    # just settled?", for "next debtor") read one index.
+    debtor = models.ForeignKey(
+        "debtors.Debtor", verbose_name=_("debtor"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    from_status = models.CharField(_("from status"), max_length=16, choices=FollowUp.Status.choices)
+    to_status = models.CharField(_("to status"), max_length=16, choices=FollowUp.Status.choices)
+    from_due_at = models.DateTimeField(_("was due"))
+    to_due_at = models.DateTimeField(_("now due"), null=True, blank=True)
+    at = models.DateTimeField(_("when"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    # Calls are evidence and never deleted; PROTECT keeps the settlement's proof.
+    call = models.ForeignKey(
+        Call, verbose_name=_("call"), on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    note = models.CharField(_("why"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up change")
+        verbose_name_plural = _("follow-up changes")
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["settled_by_call", "done", "moved"]), name="followupevent_kind_valid"),
+            # A change by hand says why; a settlement names its call; a move its new time.
+            models.CheckConstraint(
+                condition=Q(kind="settled_by_call") | ~Q(note=""), name="followupevent_by_hand_has_a_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="settled_by_call") | Q(call__isnull=False), name="followupevent_settlement_has_a_call"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="moved") | Q(to_due_at__isnull=False, from_status="open", to_status="open"),
+                name="followupevent_move_has_a_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="moved") | Q(from_status="open", to_status="done"),
+                name="followupevent_done_closes_an_open_one",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["debtor", "-at"], name="followupevent_debtor_at_idx"),
+            models.Index(fields=["follow_up"], name="followupevent_follow_up_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.follow_up_id}: {self.get_kind_display()} · {self.at:%Y-%m-%d %H:%M}"
 
 
 # --- Contact policy -------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from datetime import datetime
 from django.db.models import Count, DecimalField, Exists, IntegerField, Min, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from calls.models import Call, FollowUp
+from calls.models import Call, FollowUp, FollowUpEvent
 from collections_crm.permissions import debtor_scope
 from debtors.selectors import ZERO_MONEY, with_account_figures
 
@@ -87,6 +87,44 @@ def calls_in_scope(user) -> QuerySet[Call]:
     """Calls on the debtors `user` may reach, with what a closing summary needs."""
     return Call.objects.filter(debtor_scope(user, via="debtor")).select_related(
         "debtor__portfolio__creditor", "debtor__assigned_to"
+    )
+
+
+def follow_ups_in_scope(user) -> QuerySet[FollowUp]:
+    """Follow-ups of the debtors `user` may reach (404 for the rest), with their debtor."""
+    return FollowUp.objects.filter(debtor_scope(user, via="debtor")).select_related("debtor__portfolio")
+
+
+# How many of a debtor's latest follow-up changes the debtor page lists.
+FOLLOW_UP_CHANGES_SHOWN = 5
+
+
+def open_follow_ups_for_debtor(debtor) -> QuerySet[FollowUp]:
+    """The debtor's open follow-ups, soonest first (the open-follow-up unique index serves it)."""
+    return (
+        FollowUp.objects.filter(debtor=debtor, status=FollowUp.Status.OPEN)
+        .select_related("assigned_to", "call")
+        .order_by("due_at", "pk")
+    )
+
+
+def follow_up_changes_for_debtor(debtor, *, limit: int = FOLLOW_UP_CHANGES_SHOWN) -> QuerySet[FollowUpEvent]:
+    """The debtor's latest follow-up changes (settled, done, moved), newest first."""
+    return (
+        FollowUpEvent.objects.filter(debtor=debtor)
+        .select_related("follow_up", "by", "call")
+        .order_by("-at", "-pk")[:limit]
+    )
+
+
+def follow_up_settled_since(debtor_id: int, since: datetime) -> FollowUpEvent | None:
+    """The debtor's follow-up closed most recently since `since` (by a call or by hand), if any."""
+    return (
+        FollowUpEvent.objects.filter(debtor_id=debtor_id, at__gte=since)
+        .exclude(kind=FollowUpEvent.Kind.MOVED)
+        .select_related("follow_up")
+        .order_by("-at", "-pk")
+        .first()
     )
 
 

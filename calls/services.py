@@ -1,18 +1,18 @@
 """Writes for the calls app: contact attempts checked against the contact policy."""
 
 import io
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from calls.models import Call, CallOutcome, DebtorChannelAuthorisation, FollowUp, PolicyDecision
+from calls.models import Call, CallOutcome, DebtorChannelAuthorisation, FollowUp, FollowUpEvent, PolicyDecision
 from calls.policy import HOLD_FIELDS, Verdict, check_contact, next_lawful_moments, zone_for
 
 
@@ -136,13 +136,18 @@ SCHEDULER = "schedule_follow_ups"
 BROKEN_LOOKBACK = timedelta(days=7)
 CALLBACK_LOOKBACK = timedelta(days=2)
 RETRY_LOOKBACK = timedelta(days=1)
-NO_CONTACT_OUTCOMES = ("no_answer", "busy", "voicemail")
+# Attempts that did not reach the debtor and are tried again on the portfolio's cadence: no
+# contact, a third party who took no callback, a wrong or dead number (another number of the
+# debtor's is tried next; with none left there is no retry).
+RETRY_OUTCOMES = ("no_answer", "busy", "voicemail", "third_party", "wrong_number", "disconnected")
+USABLE_PHONE_STATUSES = ("unknown", "valid")
 
 
 @dataclass
 class ScheduleResult:
     broken_promises: int = 0
     callbacks: int = 0
+    commitments: int = 0
     retries: int = 0
     reminder_calls: int = 0
     reminder_messages: int = 0
@@ -296,19 +301,77 @@ def _schedule_callbacks(now: datetime, result: ScheduleResult) -> None:
     result.callbacks += _insert_follow_ups(rows)
 
 
+def day_start(day: date, time_zone: str) -> datetime:
+    """Midnight at the start of `day` on the debtor's clock (DST-safe: zoneinfo resolves it)."""
+    return datetime.combine(day, time(0), tzinfo=zone_for(time_zone))
+
+
+def _schedule_commitments(now: datetime, result: ScheduleResult) -> None:
+    """The follow-up of documents, a consultation or another commitment that has none.
+
+    `call_log` creates it with the call; this finds calls logged another way (an import, a
+    hand edit, calls logged before commitments took a day), recent ones only.
+    """
+    already = FollowUp.objects.filter(call=OuterRef("pk"), reason=FollowUp.Reason.COMMITMENT)
+    commitments = list(
+        Call.objects.filter(
+            commitment__in=Call.DATED_COMMITMENTS,
+            follow_up_on__gte=(now - CALLBACK_LOOKBACK).date(),
+            outcome=CallOutcome.RIGHT_PARTY,
+        )
+        .exclude(Exists(already))
+        .order_by()
+        .values_list("pk", "debtor_id", "follow_up_on", "collector_id")
+    )
+    if not commitments:
+        return
+    debtors = _debtors_by_id({debtor_id for _pk, debtor_id, _on, _c in commitments})
+    moments = next_lawful_moments(
+        [
+            (debtors[debtor_id], max(day_start(day, debtors[debtor_id].time_zone), now))
+            for _pk, debtor_id, day, _c in commitments
+        ],
+        "voice",
+    )
+    rows = []
+    for (call_id, debtor_id, _day, collector_id), due_at in zip(commitments, moments):
+        if due_at is None:
+            result.no_lawful_moment += 1
+            continue
+        rows.append(
+            _row(
+                debtor_id=debtor_id,
+                assigned_to_id=debtors[debtor_id].assigned_to_id or collector_id,
+                due_at=due_at,
+                reason=FollowUp.Reason.COMMITMENT,
+                subject_key=f"call:{call_id}",
+                call_id=call_id,
+                created_by_job=SCHEDULER,
+                created_at=now,
+            )
+        )
+    result.commitments += _insert_follow_ups(rows)
+
+
 def _schedule_retries(now: datetime, result: ScheduleResult) -> None:
     from promises.selectors import promise_rules_by_portfolio
+
+    from debtors.models import Phone
 
     later_call = Call.objects.filter(debtor=OuterRef("debtor"), started_at__gt=OuterRef("started_at"))
     already = FollowUp.objects.filter(call=OuterRef("pk"), reason=FollowUp.Reason.RETRY)
     open_work = FollowUp.objects.filter(debtor=OuterRef("debtor"), status=FollowUp.Status.OPEN)
+    usable_phone = Phone.objects.filter(debtor=OuterRef("debtor"), status__in=USABLE_PHONE_STATUSES)
     attempts = list(
         Call.objects.filter(
             channel="voice",
             direction=Call.Direction.OUTBOUND,
-            outcome__in=NO_CONTACT_OUTCOMES,
+            outcome__in=RETRY_OUTCOMES,
             started_at__gte=now - RETRY_LOOKBACK,
         )
+        # A third party who agreed a callback passed the message on: the callback is the next step.
+        .exclude(commitment=Call.Commitment.CALLBACK)
+        .filter(Exists(usable_phone))
         .exclude(Exists(later_call))
         .exclude(Exists(already))
         .exclude(Exists(open_work))
@@ -346,7 +409,8 @@ def _schedule_retries(now: datetime, result: ScheduleResult) -> None:
 
 
 def _schedule_reminders(now: datetime, result: ScheduleResult) -> None:
-    """Before a promise falls due: a message where the debtor consented, else a call task."""
+    """Before a promise falls due: a message where the debtor consented, else a call task;
+    from the day after the promise was made."""
     from promises.models import Message, Promise, PromiseRules
     from promises.selectors import promise_rules_for
     from promises.services import reminder_messages_queue
@@ -376,8 +440,13 @@ def _schedule_reminders(now: datetime, result: ScheduleResult) -> None:
     for promise in candidates:
         debtor = promise.debtor
         days_before = promise_rules_for(debtor.portfolio).reminder_days_before
-        local_today = now.astimezone(zone_for(debtor.time_zone)).date()
-        if days_before and promise.due_date - timedelta(days=days_before) <= local_today <= promise.due_date:
+        zone = zone_for(debtor.time_zone)
+        local_today = now.astimezone(zone).date()
+        # Not on the day the promise was made: the collector has just read it back, and a
+        # reminder call minutes later would put the debtor straight back in the queue. A
+        # promise made today is reminded from tomorrow, if it is not due today.
+        made_today = promise.created_at.astimezone(zone).date() >= local_today
+        if days_before and not made_today and promise.due_date - timedelta(days=days_before) <= local_today <= promise.due_date:
             due.append(promise)
     if not due:
         return
@@ -410,14 +479,18 @@ def follow_ups_schedule(*, now: datetime | None = None) -> ScheduleResult:
 
     1. A call for every promise broken in the last week that has none yet.
     2. The callbacks debtors asked for, at the agreed time or the next lawful one.
-    3. A retry after the latest unanswered call, on the portfolio's cadence.
-    4. Reminders before due dates: a message where consented, otherwise a call.
+    3. Documents, consultations and other commitments, at the first lawful moment of their day.
+    4. A retry after the latest attempt that did not reach the debtor, on the portfolio's
+       cadence, once the debtor has no other open follow-up (logging a call settles the
+       ones that were due) and still has a usable number.
+    5. Reminders before due dates: a message where consented, otherwise a call.
     Each step looks for work that has no follow-up (of any status) yet and inserts with
     ON CONFLICT DO NOTHING, so reruns and concurrent runs add nothing.
     """
     now = now or timezone.now()
     result = ScheduleResult()
-    for step in (_schedule_broken_promises, _schedule_callbacks, _schedule_retries, _schedule_reminders):
+    steps = (_schedule_broken_promises, _schedule_callbacks, _schedule_commitments, _schedule_retries, _schedule_reminders)
+    for step in steps:
         with transaction.atomic():
             step(now, result)
     return result
@@ -436,13 +509,14 @@ PHONE_STATUS_AFTER = {
 }
 # A third party can agree to pass on a callback, or to nothing; never to pay for the debtor.
 THIRD_PARTY_COMMITMENTS = (Call.Commitment.CALLBACK, Call.Commitment.NONE)
-# Details that belong to one commitment; given with another they would be silently lost.
+# Details that belong to some commitments; given with another they would be silently lost.
 COMMITMENT_DETAILS = {
-    "promise_amount": Call.Commitment.PROMISE,
-    "promise_date": Call.Commitment.PROMISE,
-    "instalments": Call.Commitment.INSTALMENTS,
-    "callback_at": Call.Commitment.CALLBACK,
-    "no_commitment_reason": Call.Commitment.NONE,
+    "promise_amount": {Call.Commitment.PROMISE},
+    "promise_date": {Call.Commitment.PROMISE},
+    "instalments": {Call.Commitment.INSTALMENTS},
+    "callback_at": {Call.Commitment.CALLBACK},
+    "follow_up_on": Call.DATED_COMMITMENTS,
+    "no_commitment_reason": {Call.Commitment.NONE},
 }
 
 
@@ -452,8 +526,14 @@ class CallLogResult:
     # The promise made on the call; with an instalment plan, `arrangement` holds them all.
     promise: object | None = None
     arrangement: object | None = None
+    # The follow-up the commitment scheduled: a callback, or documents, a consultation…
     follow_up: FollowUp | None = None
     awaiting_approval: bool = False
+    # The debtor's follow-ups this call settled (the queue shrinks as work is done).
+    settled: list[FollowUp] = field(default_factory=list)
+    # After an attempt that did not reach the debtor: minutes until the retry job's next
+    # attempt (at a lawful moment), or None when no retry follows (see `_retry_expected`).
+    retry_after_minutes: int | None = None
 
 
 def _is_date(value) -> bool:
@@ -556,9 +636,9 @@ def _call_log_errors(
     if "commitment" in errors:
         return errors, None
 
-    for field, owner in COMMITMENT_DETAILS.items():
-        if details[field] not in (None, "") and commitment != owner:
-            errors[field] = _("This detail belongs to another commitment: clear it, or choose that commitment.")
+    for name, owners in COMMITMENT_DETAILS.items():
+        if details[name] not in (None, "") and commitment not in owners:
+            errors[name] = _("This detail belongs to another commitment: clear it, or choose that commitment.")
     if errors:
         return errors, None
 
@@ -577,8 +657,14 @@ def _call_log_errors(
             errors["callback_at"] = _("Say when to call back.")
         elif callback_at <= now:
             errors["callback_at"] = _("The callback must be in the future.")
-    elif commitment == Call.Commitment.OTHER and not notes:
-        errors["notes"] = _("Describe the commitment in the notes.")
+    elif commitment in Call.DATED_COMMITMENTS:
+        follow_up_on = details["follow_up_on"]
+        if not _is_date(follow_up_on):
+            errors["follow_up_on"] = _("Say on which day to call the debtor again about this commitment.")
+        elif follow_up_on < local_today:
+            errors["follow_up_on"] = _("The day to call again is in the past for the debtor.")
+        if commitment == Call.Commitment.OTHER and not notes:
+            errors["notes"] = _("Describe the commitment in the notes.")
     elif commitment == Call.Commitment.NONE and not details["no_commitment_reason"]:
         errors["no_commitment_reason"] = _("Say why the call ended without a commitment.")
     return errors, schedule
@@ -601,6 +687,7 @@ def call_log(
     promise_date: date | None = None,
     instalments: dict | None = None,
     callback_at: datetime | None = None,
+    follow_up_on: date | None = None,
     notes: str = "",
     override_by=None,
     override_reason: str = "",
@@ -617,9 +704,13 @@ def call_log(
     3. Record the attempt through `call_attempt_record`: the debtor row is locked, the
        contact policy is checked and its verdict stored; a blocked attempt is refused
        unless overridden in writing.
-    4. In the same transaction: the phone's status from the outcome; the promise or the
-       instalment plan (beyond the caller's limits it waits for a supervisor's approval);
-       for a callback, the follow-up at the agreed time or the next lawful moment after it.
+    4. In the same transaction: the phone's status from the outcome; the debtor's follow-ups
+       the call worked are settled (`_settle_follow_ups`); the promise or the instalment
+       plan (beyond the caller's limits it waits for a supervisor's approval); for a callback,
+       the follow-up at the agreed time or the next lawful moment after it; for documents, a
+       consultation or another commitment, the follow-up at the first lawful moment of the
+       agreed day. Every commitment is followed up, so the read-back promises nothing that
+       nothing schedules.
     """
     from collections_crm.permissions import can_act_on_debtor
     from debtors.models import Phone
@@ -643,6 +734,7 @@ def call_log(
         "promise_date": promise_date,
         "instalments": instalments,
         "callback_at": callback_at,
+        "follow_up_on": follow_up_on,
         "no_commitment_reason": no_commitment_reason,
     }
     errors, schedule = _call_log_errors(
@@ -668,6 +760,7 @@ def call_log(
         commitment=commitment,
         no_commitment_reason=no_commitment_reason,
         callback_at=callback_at,
+        follow_up_on=follow_up_on,
         notes=notes,
     )
     result = CallLogResult(call=call)
@@ -676,6 +769,8 @@ def call_log(
     if new_status is not None:
         Phone.objects.filter(pk=phone.pk).exclude(status=new_status).update(status=new_status)
         phone.status = new_status
+    # Before the commitment's own follow-up is made, so that the new one stays open.
+    result.settled = _settle_follow_ups(call=call, by=collector, at=now)
 
     if commitment == Call.Commitment.PROMISE:
         result.promise = promise_propose(
@@ -701,29 +796,196 @@ def call_log(
             call=call,
             created_by=collector,
         )
+    elif commitment in Call.DATED_COMMITMENTS:
+        # The first lawful moment of the agreed day (today's: from now); as with a callback,
+        # a debtor no moment is lawful for keeps the agreed day, and the screen says why not.
+        not_before = max(day_start(follow_up_on, debtor.time_zone), now)
+        due_at = next_lawful_moments([(debtor, not_before)], "voice")[0] or not_before
+        result.follow_up = FollowUp.objects.create(
+            debtor=debtor,
+            assigned_to_id=debtor.assigned_to_id or collector.pk,
+            due_at=due_at,
+            reason=FollowUp.Reason.COMMITMENT,
+            subject_key=f"call:{call.pk}",
+            call=call,
+            created_by=collector,
+        )
     result.awaiting_approval = (
         result.arrangement is not None and result.arrangement.approval_status == ApprovalStatus.PENDING
     )
+    result.retry_after_minutes = _retry_expected(call)
     return result
 
 
+# --- Follow-ups: settled by calls, done or moved by hand -----------------------------------------
+# Every change is a FollowUpEvent row (who, when, why); the follow-up row is updated with a
+# compare-and-set on its open status, so that two people (or a call and a click) close it once.
+
+
+def _settle_follow_ups(*, call: Call, by, at: datetime) -> list[FollowUp]:
+    """Close the debtor's open follow-ups that `call` worked; one event row each.
+
+    1. A conversation with the debtor, whatever it ended with (a lost call too), is the
+       day's work on the debtor done: every follow-up due by the end of the debtor's day is
+       settled, a callback agreed for later that day included: the debtor has been heard,
+       and a new agreement makes a follow-up of its own.
+    2. Any other attempt (no answer, busy, voicemail, a third party, a wrong or dead number)
+       settles what was due when it was made. Work due later stays: a callback the debtor
+       asked for at 16:00 is not settled by an unanswered call at 11:00. The retry job
+       schedules the next attempt on the portfolio's cadence once nothing else is open.
+    3. The rows are locked, then closed: a click on "done" at the same moment waits and
+       finds them closed.
+    """
+    if call.outcome == CallOutcome.RIGHT_PARTY:
+        local_day = call.started_at.astimezone(zone_for(call.debtor.time_zone)).date()
+        due_filter = {"due_at__lt": day_start(local_day + timedelta(days=1), call.debtor.time_zone)}
+    else:
+        due_filter = {"due_at__lte": call.started_at}
+    due = list(
+        FollowUp.objects.select_for_update()
+        .filter(debtor_id=call.debtor_id, status=FollowUp.Status.OPEN, **due_filter)
+        .order_by("due_at", "pk")
+    )
+    if not due:
+        return []
+    FollowUp.objects.filter(pk__in=[f.pk for f in due], status=FollowUp.Status.OPEN).update(
+        status=FollowUp.Status.DONE, closed_at=at
+    )
+    FollowUpEvent.objects.bulk_create(
+        FollowUpEvent(
+            follow_up=follow_up,
+            debtor_id=call.debtor_id,
+            kind=FollowUpEvent.Kind.SETTLED_BY_CALL,
+            from_status=FollowUp.Status.OPEN,
+            to_status=FollowUp.Status.DONE,
+            from_due_at=follow_up.due_at,
+            at=at,
+            by=by,
+            call=call,
+        )
+        for follow_up in due
+    )
+    for follow_up in due:
+        follow_up.status, follow_up.closed_at = FollowUp.Status.DONE, at
+    return due
+
+
+def _retry_expected(call: Call) -> int | None:
+    """Minutes after `call` at which the retry job will try again (at a lawful moment), or None.
+
+    The job's own rule (`_schedule_retries`) for this one call: an attempt that did not
+    reach the debtor, no callback agreed, a usable number left and no other open follow-up.
+    """
+    from debtors.models import Phone
+    from promises.selectors import promise_rules_for
+
+    if call.outcome not in RETRY_OUTCOMES or call.commitment == Call.Commitment.CALLBACK:
+        return None
+    if FollowUp.objects.filter(debtor_id=call.debtor_id, status=FollowUp.Status.OPEN).exists():
+        return None
+    if not Phone.objects.filter(debtor_id=call.debtor_id, status__in=USABLE_PHONE_STATUSES).exists():
+        return None
+    return promise_rules_for(call.debtor.portfolio).retry_after_minutes
+
+
+def _require_reason(note: str, missing: str) -> str:
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": ValidationError(missing, code="required")})
+    if len(note) > 500:
+        raise ValidationError({"note": ValidationError(_("Keep the reason to 500 characters."), code="max_length")})
+    return note
+
+
 @transaction.atomic
-def follow_up_complete(*, follow_up: FollowUp, by, note: str = "", at: datetime | None = None) -> bool:
-    """Mark an open follow-up done (compare-and-set: done once, whoever clicks twice). False if not open."""
+def follow_up_complete(*, follow_up: FollowUp, by, note: str, at: datetime | None = None) -> bool:
+    """Mark an open follow-up done by hand, saying why; False if it is no longer open.
+
+    Whoever may work the debtor may (a collector their own debtors; otherwise 404). The
+    reason is required: a follow-up closed without a call must say what made it unnecessary.
+    """
     from collections_crm.permissions import can_act_on_debtor
 
     if not can_act_on_debtor(by, follow_up.debtor):
         raise Http404
+    note = _require_reason(note, _("Say why the follow-up is done without a call."))
     at = at or timezone.now()
-    note = note.strip()[:500]
-    changes = {"status": FollowUp.Status.DONE, "closed_at": at}
-    if note:
-        changes["note"] = note
-    done = FollowUp.objects.filter(pk=follow_up.pk, status=FollowUp.Status.OPEN).update(**changes)
-    if done:
-        for name, value in changes.items():
-            setattr(follow_up, name, value)
-    return bool(done)
+    locked = FollowUp.objects.select_for_update().filter(pk=follow_up.pk, status=FollowUp.Status.OPEN).first()
+    if locked is None:
+        return False
+    FollowUp.objects.filter(pk=locked.pk).update(status=FollowUp.Status.DONE, closed_at=at, note=note)
+    FollowUpEvent.objects.create(
+        follow_up=locked,
+        debtor_id=locked.debtor_id,
+        kind=FollowUpEvent.Kind.DONE,
+        from_status=FollowUp.Status.OPEN,
+        to_status=FollowUp.Status.DONE,
+        from_due_at=locked.due_at,
+        at=at,
+        by=by,
+        note=note,
+    )
+    follow_up.status, follow_up.closed_at, follow_up.note = FollowUp.Status.DONE, at, note
+    return True
+
+
+@transaction.atomic
+def follow_up_move(*, follow_up: FollowUp, by, due_at: datetime, note: str, at: datetime | None = None) -> bool:
+    """Move an open follow-up to another moment, saying why; False if it is no longer open.
+
+    1. Scope as for `follow_up_complete`; the reason is required.
+    2. The new moment is in the future and lawful for a call to the debtor: the contact
+       policy is asked for that moment, and a refusal names its reasons and the first lawful
+       moment after it (on the debtor's clock), so the collector can pick that instead.
+    """
+    from collections_crm.permissions import can_act_on_debtor
+
+    debtor = follow_up.debtor
+    if not can_act_on_debtor(by, debtor):
+        raise Http404
+    at = at or timezone.now()
+    locked = FollowUp.objects.select_for_update().filter(pk=follow_up.pk, status=FollowUp.Status.OPEN).first()
+    if locked is None:
+        return False
+    errors = {}
+    try:
+        note = _require_reason(note, _("Say why the follow-up is moved."))
+    except ValidationError as error:
+        errors.update(error.error_dict)
+    if not isinstance(due_at, datetime) or timezone.is_naive(due_at):
+        errors["due_at"] = [ValidationError(_("Say when to call the debtor instead."), code="required")]
+    elif due_at <= at:
+        errors["due_at"] = [ValidationError(_("The new time must be in the future."), code="past")]
+    else:
+        verdict = check_contact(debtor, "voice", due_at)
+        if not verdict.allowed:
+            messages = [_("The contact policy does not allow a call to the debtor then.")]
+            messages.extend(reason.message for reason in verdict.reasons)
+            if verdict.next_allowed_at is not None:
+                moment = formats.date_format(
+                    timezone.localtime(verdict.next_allowed_at, zone_for(debtor.time_zone)), "l j F, H:i"
+                )
+                messages.append(
+                    _("The first lawful moment after it is %(moment)s on the debtor's clock.") % {"moment": moment}
+                )
+            errors["due_at"] = [ValidationError(" ".join(messages), code="contact_blocked")]
+    if errors:
+        raise ValidationError(errors)
+    FollowUp.objects.filter(pk=locked.pk).update(due_at=due_at)
+    FollowUpEvent.objects.create(
+        follow_up=locked,
+        debtor_id=locked.debtor_id,
+        kind=FollowUpEvent.Kind.MOVED,
+        from_status=FollowUp.Status.OPEN,
+        to_status=FollowUp.Status.OPEN,
+        from_due_at=locked.due_at,
+        to_due_at=due_at,
+        at=at,
+        by=by,
+        note=note,
+    )
+    follow_up.due_at = due_at
+    return True
 
 
 # --- The closing summary, sent to the debtor -----------------------------------------------------
@@ -733,7 +995,6 @@ def follow_up_complete(*, follow_up: FollowUp, by, note: str = "", at: datetime 
 # channel, so a second click (or a retried request) finds the first message instead.
 
 SUMMARY_CHANNELS = ("whatsapp", "sms", "email")
-USABLE_PHONE_STATUSES = ("unknown", "valid")
 
 
 @dataclass
@@ -818,8 +1079,20 @@ def _summary_promises(call) -> list:
     return list(Promise.objects.filter(call=call).order_by("due_date", "instalment_number", "pk"))
 
 
+def _summary_next_call(call) -> datetime | None:
+    """When the commitment's follow-up will call the debtor: the read-back promises no other call."""
+    follow_up = (
+        FollowUp.objects.filter(call=call, reason__in=(FollowUp.Reason.CALLBACK, FollowUp.Reason.COMMITMENT))
+        .exclude(status=FollowUp.Status.CANCELLED)
+        .order_by("pk")
+        .first()
+    )
+    return follow_up.due_at if follow_up is not None else None
+
+
 def render_call_summary(*, call, channel: str, promises=None) -> tuple[str, str]:
-    """Subject and text of the closing summary, in the debtor's language (what was read back)."""
+    """Subject and text of the closing summary, in the debtor's language and on the debtor's
+    clock (what was read back)."""
     from django.template.loader import render_to_string
     from django.utils import translation
 
@@ -827,7 +1100,8 @@ def render_call_summary(*, call, channel: str, promises=None) -> tuple[str, str]
 
     debtor = call.debtor
     promises = _summary_promises(call) if promises is None else promises
-    with translation.override(debtor.language):
+    next_call = _summary_next_call(call) if call.commitment in (Call.Commitment.CALLBACK, *Call.DATED_COMMITMENTS) else None
+    with translation.override(debtor.language), timezone.override(zone_for(debtor.time_zone)):
         context = {
             "call": call,
             "first_name": debtor.full_name.split()[0] if debtor.full_name else "",
@@ -837,7 +1111,7 @@ def render_call_summary(*, call, channel: str, promises=None) -> tuple[str, str]
                 {"amount": money(promise.amount, promise.currency), "date": promise.due_date} for promise in promises
             ],
             "total": money(sum((p.amount for p in promises), start=Decimal(0)), promises[0].currency) if promises else "",
-            "callback": timezone.localtime(call.callback_at, zone_for(debtor.time_zone)) if call.callback_at else None,
+            "next_call": next_call,
             "channel": channel,
         }
         body = render_to_string("calls/summary_message.txt", context).strip()

@@ -8,4 +8,6 @@ urlpatterns = [
     path("queue/next/", views.queue_next, name="queue_next"),
     path("debtors/<int:debtor_pk>/log/", views.call_log_create, name="log"),
     path("<int:call_pk>/summary/send/", views.call_summary_send_view, name="summary_send"),
+    path("follow-ups/<int:follow_up_pk>/done/", views.follow_up_done_view, name="follow_up_done"),
+    path("follow-ups/<int:follow_up_pk>/move/", views.follow_up_move_view, name="follow_up_move"),
 ]

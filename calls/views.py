@@ -11,9 +11,9 @@ from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_http_methods
 
 from calls import selectors
-from calls.forms import CallLogForm
+from calls.forms import CallLogForm, FollowUpDoneForm, FollowUpMoveForm
 from calls.models import FollowUp
-from calls.policy import check_contact_many
+from calls.policy import check_contact_many, zone_for
 from collections_crm.lib.html import format_html
 from collections_crm.templatetags.crm import money
 from calls.services import (
@@ -22,6 +22,8 @@ from calls.services import (
     call_summary_can_be_sent,
     call_summary_routes,
     call_summary_send,
+    follow_up_complete,
+    follow_up_move,
 )
 from debtors.selectors import days_past_due, debtor_get_for_user, debtor_local_now
 from debtors.views import can_override_contact_policy, debtor_detail_context
@@ -29,6 +31,7 @@ from debtors.views import can_override_contact_policy, debtor_detail_context
 CALL_PANEL = "debtors/debtor_detail.html#call-panel"
 TIMELINE = "debtors/debtor_detail.html#timeline"
 SUMMARY_SEND = "calls/_summary_send.html"
+FOLLOW_UPS = "calls/_follow_ups.html"
 
 
 def _queue_lists(user, now, *, portfolio_id: int | None = None, reason: str = ""):
@@ -205,14 +208,31 @@ def queue_next(request):
     """Redirect to the debtor after `?after=<id>` in the queue's order, or back to the queue at its end.
 
     Computed here rather than on the debtor page, so that the page costs no extra queries.
-    A debtor who is not in the queue (opened from the debtor list, or whose follow-up was
-    just closed) leads to the first one in the queue.
+
+    1. A debtor among the due follow-ups, or among the accounts, leads to the one after it.
+    2. A debtor whose follow-up was closed today (by the call just logged, or by hand) has
+       left the follow-ups: the walk carries on from the place it had there, with the
+       follow-ups due after it. Otherwise the debtor, who is usually still among the
+       accounts, would lead into the accounts and past the follow-ups still due.
+    3. Any other debtor (opened from the debtor list) leads to the first one in the queue.
     """
     after = request.GET.get("after", "")
     after = int(after) if after.isdigit() else None
-    follow_ups, debtors = _queue_lists(request.user, timezone.now())
+    now = timezone.now()
+    follow_ups, debtors = _queue_lists(request.user, now)
     order = list(dict.fromkeys([f.debtor_id for f in follow_ups] + [d.pk for d in debtors]))
-    if after in order:
+    settled = None
+    if after is not None and after not in {f.debtor_id for f in follow_ups}:
+        start_of_today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        settled = selectors.follow_up_settled_since(after, start_of_today)
+    if settled is not None:
+        place = (settled.from_due_at, settled.follow_up_id)
+        position = next(
+            (i for i, f in enumerate(follow_ups) if not f.verdict.allowed or (f.due_at, f.pk) > place), len(follow_ups)
+        )
+        rest = [f.debtor_id for f in follow_ups[position:]] + [d.pk for d in debtors]
+        following = [pk for pk in dict.fromkeys(rest) if pk != after]
+    elif after in order:
         following = order[order.index(after) + 1 :]
     else:
         following = [pk for pk in order if pk != after]
@@ -276,22 +296,41 @@ def call_log_create(request, debtor_pk: int):
 
 
 def _closing_summary(result) -> dict:
-    """What the collector reads back: the promises in date order, and whether there is anything to read."""
+    """What the collector reads back: the promises in date order, the next call that is really
+    scheduled, and whether there is anything to read.
+
+    The read-back promises only what something schedules: the next call is the follow-up the
+    commitment made (its time may be later than the one agreed, when that was not lawful),
+    and reminders are announced only where the portfolio sends them.
+    """
+    from promises.selectors import promise_rules_for
+
     call = result.call
+    debtor = call.debtor
     if result.arrangement is not None and call.commitment == call.Commitment.INSTALMENTS:
         promises = list(result.arrangement.promises.order_by("instalment_number"))
     else:
         promises = [result.promise] if result.promise else []
+    follow_up = result.follow_up
+    next_call = timezone.localtime(follow_up.due_at, zone_for(debtor.time_zone)) if follow_up else None
+    today = timezone.localtime(call.started_at, zone_for(debtor.time_zone)).date()
     return {
         "promises": promises,
         "total": sum((promise.amount for promise in promises), start=0),
         "currency": promises[0].currency if promises else "",
         "read_back": call.is_right_party and call.commitment != call.Commitment.NONE,
+        "next_call": next_call,
+        "callback_moved": bool(follow_up and call.callback_at and follow_up.due_at != call.callback_at),
+        # Reminders start the day after a promise is made (calls.services._schedule_reminders).
+        "reminders": any(promise.due_date > today for promise in promises)
+        and promise_rules_for(debtor.portfolio).reminder_days_before > 0,
+        "settled": result.settled,
+        "retry_after_minutes": result.retry_after_minutes,
     }
 
 
 def _with_timeline(request, html: str, debtor) -> HttpResponse:
-    """A fragment followed by the debtor's history, swapped out of band by htmx."""
+    """A fragment followed by the debtor's history and follow-ups, swapped out of band by htmx."""
     from debtors.views import _timeline
     from promises.selectors import promises_for_debtor
 
@@ -303,7 +342,95 @@ def _with_timeline(request, html: str, debtor) -> HttpResponse:
         time_zone=debtor.time_zone,
     )
     context = {"debtor": debtor, "timeline": timeline, "timeline_oob": True}
-    return HttpResponse(html + render_to_string(TIMELINE, context, request))
+    panel = {"debtor": debtor, "follow_up_panel": follow_up_panel(debtor), "follow_ups_oob": True}
+    return HttpResponse(
+        html + render_to_string(TIMELINE, context, request) + render_to_string(FOLLOW_UPS, panel, request)
+    )
+
+
+# --- The debtor's follow-ups: done or moved by hand -----------------------------------------------
+
+
+def follow_up_panel(debtor, *, bound: dict | None = None, notice: str = "") -> dict:
+    """The debtor page's follow-ups box: the open ones, each with its two forms, and the
+    latest changes. `bound` holds the submitted form of one follow-up ({"pk", "done"|"move"})
+    so that its errors show where they were made; `notice` says what just happened."""
+    bound = bound or {}
+    now = timezone.now()
+    open_follow_ups = list(selectors.open_follow_ups_for_debtor(debtor))
+    for follow_up in open_follow_ups:
+        prefix = f"fu{follow_up.pk}"
+        follow_up.is_due = follow_up.due_at <= now
+        follow_up.done_form = (bound.get("pk") == follow_up.pk and bound.get("done")) or FollowUpDoneForm(
+            auto_id=f"id_{prefix}_done_%s"
+        )
+        follow_up.move_form = (bound.get("pk") == follow_up.pk and bound.get("move")) or FollowUpMoveForm(
+            auto_id=f"id_{prefix}_move_%s", time_zone=debtor.time_zone
+        )
+        follow_up.commitment_label = (
+            follow_up.call.get_commitment_display() if follow_up.call_id and follow_up.call.commitment else ""
+        )
+    return {
+        "open": open_follow_ups,
+        "changes": list(selectors.follow_up_changes_for_debtor(debtor)),
+        "notice": notice,
+    }
+
+
+@login_required
+@require_http_methods(["POST"])
+def follow_up_done_view(request, follow_up_pk: int):
+    """Mark a follow-up done from the debtor page, with the reason; htmx swaps the box."""
+    return _follow_up_action(request, follow_up_pk, "done")
+
+
+@login_required
+@require_http_methods(["POST"])
+def follow_up_move_view(request, follow_up_pk: int):
+    """Move a follow-up to another lawful moment from the debtor page, with the reason."""
+    return _follow_up_action(request, follow_up_pk, "move")
+
+
+def _follow_up_action(request, follow_up_pk: int, action: str):
+    """Scope (404 outside it) → form → service → the box again (htmx) or the page.
+
+    The service checks again that the user may work the debtor, and writes the change with
+    who, when and why; a follow-up closed meanwhile (by a call, by a colleague) says so.
+    """
+    follow_up = get_object_or_404(selectors.follow_ups_in_scope(request.user), pk=follow_up_pk)
+    debtor = follow_up.debtor
+    prefix = f"fu{follow_up.pk}"
+    if action == "done":
+        form = FollowUpDoneForm(request.POST, auto_id=f"id_{prefix}_done_%s")
+    else:
+        form = FollowUpMoveForm(request.POST, auto_id=f"id_{prefix}_move_%s", time_zone=debtor.time_zone)
+    changed = None
+    if form.is_valid():
+        try:
+            if action == "done":
+                changed = follow_up_complete(follow_up=follow_up, by=request.user, note=form.cleaned_data["note"])
+            else:
+                changed = follow_up_move(
+                    follow_up=follow_up, by=request.user, due_at=form.cleaned_data["due_at"], note=form.cleaned_data["note"]
+                )
+        except ValidationError as error:
+            form.add_service_errors(error)
+    notice = ""
+    if changed is False:
+        notice = gettext("This follow-up was already closed; nothing was changed.")
+    elif changed:
+        notice = gettext("Follow-up marked done.") if action == "done" else gettext("Follow-up moved.")
+    bound = {"pk": follow_up.pk, action: form} if changed is None else None
+    if request.headers.get("HX-Request") == "true":
+        context = {"debtor": debtor, "follow_up_panel": follow_up_panel(debtor, bound=bound, notice=notice)}
+        return render(request, FOLLOW_UPS, context)
+    if changed is not None:
+        (messages.success if changed else messages.info)(request, notice)
+        return redirect("debtors:detail", pk=debtor.pk)
+    page_debtor = debtor_get_for_user(request.user, debtor.pk)
+    context = debtor_detail_context(request, page_debtor)
+    context["follow_up_panel"] = follow_up_panel(page_debtor, bound=bound)
+    return render(request, "debtors/debtor_detail.html", context)
 
 
 @login_required

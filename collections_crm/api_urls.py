@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from calls.api import CallListCreateApi, ContactVerdictApi, FollowUpCompleteApi, FollowUpListApi
+from calls.api import CallListCreateApi, ContactVerdictApi, FollowUpCompleteApi, FollowUpListApi, FollowUpMoveApi
 from collections_crm.api.converters import IdConverter
 from debtors.api import (
     DebtDetailApi,
@@ -36,4 +36,5 @@ urlpatterns = [
     path("imports/<id:job_id>/", ImportDetailApi.as_view(), name="api-import-detail"),
     path("imports/<id:job_id>/rejected/", ImportRejectedRowsApi.as_view(), name="api-import-rejected"),
     path("follow-ups/<id:follow_up_id>/complete/", FollowUpCompleteApi.as_view(), name="api-follow-up-complete"),
+    path("follow-ups/<id:follow_up_id>/move/", FollowUpMoveApi.as_view(), name="api-follow-up-move"),
 ]

@@ -1241,11 +1241,16 @@ class PortfolioSeeder:
             stance_reason = rng.choice(SITUATIONS)
         no_commitment_reason = rng.choice(NO_COMMITMENT_REASONS) if commitment == Call.Commitment.NONE else ""
         notes = " ".join(filter(None, (STANCE_NOTES.get(stance_reason), COMMITMENT_NOTES.get(commitment))))
+        started_at = self._moment(case, days_ago)
+        # Documents, a consultation or another commitment are followed up on an agreed day.
+        follow_up_on = None
+        if commitment in Call.DATED_COMMITMENTS:
+            follow_up_on = started_at.astimezone(case.zone).date() + timedelta(days=rng.randint(2, 5))
         return self._call(
             case,
             phone_id=phone["id"],
             direction=Call.Direction.INBOUND if rng.random() < 0.1 else Call.Direction.OUTBOUND,
-            started_at=self._moment(case, days_ago),
+            started_at=started_at,
             duration=timedelta(seconds=rng.randint(90, 720)),
             outcome=Call.Outcome.RIGHT_PARTY,
             stance=stance,
@@ -1253,6 +1258,7 @@ class PortfolioSeeder:
             commitment=commitment,
             no_commitment_reason=no_commitment_reason,
             callback_at=callback_at,
+            follow_up_on=follow_up_on,
             notes=notes or no_commitment_reason,
         )
 
@@ -1439,8 +1445,21 @@ class PortfolioSeeder:
 
     def _story_documents(self, case: Case) -> None:
         days_ago = self.rng.randint(0, min(30, case.span))
-        self._conversation(case, days_ago, self.rng.choice(DOCUMENT_COMMITMENTS))
+        call = self._conversation(case, days_ago, self.rng.choice(DOCUMENT_COMMITMENTS))
         self._attempts(case, before_days_ago=days_ago, up_to=2)
+        if call["follow_up_on"] >= case.today:
+            # Not yet worked: the call on the agreed day, when the (demo) window opens.
+            self._add(
+                FollowUp,
+                debtor_id=case.debtor["id"],
+                assigned_to_id=case.collector.pk,
+                due_at=datetime.combine(call["follow_up_on"], time(9), tzinfo=case.zone),
+                reason=FollowUp.Reason.COMMITMENT,
+                subject_key=f"call:{call['id']}",
+                call_id=call["id"],
+                created_by_id=case.collector.pk,
+                created_at=call["created_at"],
+            )
 
     def _story_callback_today(self, case: Case) -> None:
         """The debtor asked to be called back today: the collector's queue starts here."""

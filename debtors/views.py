@@ -73,8 +73,15 @@ def debtor_detail_context(request, debtor, *, call_form=None) -> dict:
         "payment_form": PaymentForm(debtor=debtor) if can_record_payments(request.user) else None,
         "call_form": call_form,
         "call_guide": _call_guide(promises),
+        "follow_up_panel": _follow_up_panel(debtor),
         "active_nav": "debtors",
     }
+
+
+def _follow_up_panel(debtor) -> dict:
+    from calls.views import follow_up_panel  # calls.views builds on this module
+
+    return follow_up_panel(debtor)
 
 
 def can_override_contact_policy(user) -> bool:

@@ -1,7 +1,7 @@
 """Small builders for test data: every argument has a sensible default."""
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -61,9 +61,10 @@ def make_phone(*, debtor, number="+51987654321", **fields):
 
 
 def make_call(*, debtor, collector, outcome=Call.Outcome.NO_ANSWER, started_at=None, **fields):
-    return Call.objects.create(
-        debtor=debtor, collector=collector, outcome=outcome, started_at=started_at or timezone.now(), **fields
-    )
+    started_at = started_at or timezone.now()
+    if fields.get("commitment") in Call.DATED_COMMITMENTS:
+        fields.setdefault("follow_up_on", started_at.date() + timedelta(days=3))
+    return Call.objects.create(debtor=debtor, collector=collector, outcome=outcome, started_at=started_at, **fields)
 
 
 def make_promise(*, debtor, collector, amount=Decimal("300.00"), due_date=None, status=Promise.Status.PENDING, **fields):

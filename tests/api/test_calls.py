@@ -136,6 +136,6 @@ def test_follow_ups_list_mine_and_complete_once(carla_api, carla, diego):
     listed = carla_api.get("/api/v1/follow-ups/", {"status": "open"}).json()
     assert [row["id"] for row in listed["results"]] == [open_one.pk]
     first = carla_api.post(f"/api/v1/follow-ups/{open_one.pk}/complete/", {"note": "Paid already"}, format="json")
-    second = carla_api.post(f"/api/v1/follow-ups/{open_one.pk}/complete/", {}, format="json")
+    second = carla_api.post(f"/api/v1/follow-ups/{open_one.pk}/complete/", {"note": "Again"}, format="json")
     assert first.status_code == 200 and first.json()["status"] == "done" and first.json()["note"] == "Paid already"
     assert second.status_code == 409 and second.json()["code"] == "not_open"

@@ -44,6 +44,7 @@ def test_prefilled_details_of_another_commitment_do_not_block_the_call(client, c
     client.force_login(carla)
     data = {
         "phone": diego.phones.get().pk, "outcome": "right_party", "commitment": "send_documents",
+        "follow_up_on": "2026-11-21",
         # What the page prefilled in the hidden groups comes back with the form:
         "promise_amount": "1000,00", "promise_date": "2026-11-25", "instalment_count": "3",
         "instalment_first_date": "2026-11-25", "instalment_frequency": "monthly", "instalment_total": "1000,00",

@@ -133,12 +133,12 @@ def test_a_call_that_ends_without_a_commitment_says_why(diego, carla, phone):
 
 def test_a_stance_is_recorded_with_a_reason_of_its_kind(diego, carla, phone):
     with pytest.raises(ValidationError) as raised:
-        log(diego, carla, phone, outcome="right_party", stance="objection", commitment="consult")
+        log(diego, carla, phone, outcome="right_party", stance="objection", commitment="consult", follow_up_on=date(2026, 11, 20))
     assert "stance_reason" in errors_of(raised)
     with pytest.raises(ValidationError) as raised:
-        log(diego, carla, phone, outcome="right_party", stance="objection", stance_reason="job_loss", commitment="consult")
+        log(diego, carla, phone, outcome="right_party", stance="objection", stance_reason="job_loss", commitment="consult", follow_up_on=date(2026, 11, 20))
     assert "stance_reason" in errors_of(raised)
-    call = log(diego, carla, phone, outcome="right_party", stance="situation", stance_reason="job_loss", commitment="consult").call
+    call = log(diego, carla, phone, outcome="right_party", stance="situation", stance_reason="job_loss", commitment="consult", follow_up_on=date(2026, 11, 20)).call
     assert (call.stance, call.stance_reason) == ("situation", "job_loss")
 
 
@@ -246,15 +246,19 @@ def test_another_commitment_is_described_in_the_notes(diego, carla, phone):
     with pytest.raises(ValidationError) as raised:
         log(diego, carla, phone, outcome="right_party", commitment="other")
     assert "notes" in errors_of(raised)
-    call = log(diego, carla, phone, outcome="right_party", commitment="other", notes="Will visit the branch on Friday").call
+    call = log(
+        diego, carla, phone, outcome="right_party", commitment="other", notes="Will visit the branch on Friday",
+        follow_up_on=date(2026, 11, 20),
+    ).call
     assert call.notes == "Will visit the branch on Friday"
 
 
 @pytest.mark.parametrize("commitment", ["send_documents", "receive_documents", "consult"])
 def test_information_and_consulting_are_commitments_of_their_own(diego, carla, phone, commitment):
-    result = log(diego, carla, phone, outcome="right_party", commitment=commitment)
+    result = log(diego, carla, phone, outcome="right_party", commitment=commitment, follow_up_on=date(2026, 11, 20))
     assert result.call.commitment == commitment
-    assert (result.promise, result.arrangement, result.follow_up) == (None, None, None)
+    assert (result.promise, result.arrangement) == (None, None)
+    assert result.follow_up.reason == FollowUp.Reason.COMMITMENT
 
 
 def test_a_detail_of_another_commitment_is_refused_not_dropped(diego, carla, phone):
@@ -304,7 +308,7 @@ def test_a_wrong_number_marks_the_phone(diego, carla, phone, outcome):
 
 def test_speaking_with_the_debtor_marks_the_phone_valid(diego, carla, phone):
     Phone.objects.filter(pk=phone.pk).update(status=Phone.Status.WRONG_NUMBER)
-    log(diego, carla, phone, outcome="right_party", commitment="consult")
+    log(diego, carla, phone, outcome="right_party", commitment="consult", follow_up_on=date(2026, 11, 20))
     phone.refresh_from_db()
     assert phone.status == Phone.Status.VALID
 

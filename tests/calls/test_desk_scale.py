@@ -72,8 +72,8 @@ def test_a_200_entry_history_costs_the_same_queries_as_a_short_one(client, carla
     client.force_login(carla)
     policy_cache_clear()
     # session + user, debtor, contact policy (3, cold), ledger, debts, promises, events, calls,
-    # payments, messages, phones
-    with django_assert_num_queries(14):
+    # payments, messages, phones, open follow-ups, follow-up changes
+    with django_assert_num_queries(16):
         response = client.get(reverse("debtors:detail", args=[diego.pk]))
     assert response.content.decode().count("<li class=\"timeline-") >= entries
 
