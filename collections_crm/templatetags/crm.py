@@ -1,8 +1,10 @@
 import zoneinfo
+from datetime import timedelta
 from decimal import Decimal
 
 from django import template
 from django.utils import formats, timezone
+from django.utils.translation import gettext, ngettext
 
 register = template.Library()
 
@@ -36,3 +38,43 @@ def zoned(value, zone_name: str, format_string: str = "SHORT_DATETIME_FORMAT") -
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return "—"
     return formats.date_format(timezone.localtime(moment, zone), format_string)
+
+
+@register.filter
+def duration(value) -> str:
+    """A length of time in words, in the reader's language: "23 seconds", "2 minutes and 5 seconds".
+
+    Django's |timesince counts in whole minutes ("0 minutes" for an import that took 23 s);
+    imports and lockouts last seconds to minutes, so this says seconds under a minute and
+    gives the two largest units above it. `value` is a number of seconds or a timedelta.
+    """
+    if value is None or value == "":
+        return "—"
+    seconds = int(value.total_seconds() if isinstance(value, timedelta) else value)
+    if seconds < 1:
+        return gettext("less than a second")
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    units = [
+        (days, ngettext("%(count)d day", "%(count)d days", days)),
+        (hours, ngettext("%(count)d hour", "%(count)d hours", hours)),
+        (minutes, ngettext("%(count)d minute", "%(count)d minutes", minutes)),
+        (seconds, ngettext("%(count)d second", "%(count)d seconds", seconds)),
+    ]
+    # The largest unit and the one below it, when that is not zero: "1 hour and 5 minutes",
+    # "1 hour" (never "1 hour and 30 seconds": past an hour, seconds say nothing).
+    first = next(index for index, (count, _text) in enumerate(units) if count)
+    larger = units[first][1] % {"count": units[first][0]}
+    if first + 1 == len(units) or not units[first + 1][0]:
+        return larger
+    smaller = units[first + 1][1] % {"count": units[first + 1][0]}
+    return gettext("%(larger)s and %(smaller)s") % {"larger": larger, "smaller": smaller}
+
+
+@register.filter
+def duration_until(start, end) -> str:
+    """The time from `start` to `end` in words (|duration), e.g. how long an import took."""
+    if not start or not end:
+        return "—"
+    return duration(max(end - start, timedelta(0)))

@@ -1,0 +1,101 @@
+"""Issue 15, point 7: small frictions a new user met in an afternoon, in Spanish and English."""
+
+from datetime import datetime, timedelta, timezone as dt_timezone
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import translation
+
+from collections_crm.templatetags.crm import duration
+from debtors.importing.loading import portfolio_get_or_create
+from debtors.models import ImportJob
+
+NOON_UTC = datetime(2026, 11, 23, 12, 0, tzinfo=dt_timezone.utc)
+
+
+@pytest.fixture
+def lima(db):
+    return portfolio_get_or_create(portfolio="Tarjetas", creditor="Banco Andino", country="PE")
+
+
+def _as(client, user, language):
+    user.language = language
+    user.save()
+    client.cookies["django_language"] = language
+    client.force_login(user)
+
+
+# --- How long an import took, how long it has left -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seconds", "spanish", "english"),
+    [
+        (0, "menos de un segundo", "less than a second"),
+        (1, "1 segundo", "1 second"),
+        (23, "23 segundos", "23 seconds"),
+        (60, "1 minuto", "1 minute"),
+        (125, "2 minutos y 5 segundos", "2 minutes and 5 seconds"),
+        (3600 + 30, "1 hora", "1 hour"),
+        (2 * 3600 + 5 * 60, "2 horas y 5 minutos", "2 hours and 5 minutes"),
+        (26 * 3600, "1 día y 2 horas", "1 day and 2 hours"),
+    ],
+)
+def test_durations_are_said_in_words_down_to_the_second(seconds, spanish, english):
+    with translation.override("es"):
+        assert duration(seconds) == spanish
+        assert duration(timedelta(seconds=seconds)) == spanish
+    with translation.override("en"):
+        assert duration(seconds) == english
+
+
+@pytest.mark.parametrize(("language", "expected"), [("es", "Tardó 23 segundos."), ("en", "Took 23 seconds.")])
+def test_a_quick_import_says_it_took_seconds_not_zero_minutes(client, ana, lima, language, expected):
+    job = ImportJob.objects.create(
+        kind="portfolio", portfolio=lima, file="imports/x.csv", original_name="octubre.csv", created_by=ana,
+        status=ImportJob.Status.DONE, rows_total=3, rows_done=3,
+        started_at=NOON_UTC, finished_at=NOON_UTC + timedelta(seconds=23),
+    )
+    _as(client, ana, language)
+    page = client.get(reverse("debtors:import_detail", args=[job.pk])).content.decode()
+    assert expected in page
+    assert "0 minutos" not in page and "0 minutes" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "started_seconds_ago", "expected"),
+    [
+        ("es", 15, "quedan unos 45 segundos"),  # 250 rows in 15 s: 750 more take 45 s
+        ("en", 15, "about 45 seconds left"),
+        ("es", 150, "quedan unos 7 minutos y 30 segundos"),
+        ("es", 0.2, "casi terminado"),  # too quick to estimate: never "0 s"
+        ("en", 0.2, "almost done"),
+    ],
+)
+def test_the_time_left_says_seconds_and_minutes(client, ana, lima, language, started_seconds_ago, expected):
+    with time_machine.travel(NOON_UTC, tick=False):
+        job = ImportJob.objects.create(
+            kind="portfolio", portfolio=lima, file="imports/x.csv", created_by=ana, status=ImportJob.Status.RUNNING,
+            rows_total=1000, rows_done=250, started_at=NOON_UTC - timedelta(seconds=started_seconds_ago),
+        )
+        _as(client, ana, language)
+        fragment = client.get(reverse("debtors:import_detail", args=[job.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert expected in fragment
+    assert " 0 s" not in fragment
+
+
+# --- Sign-in lockout ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("es", "inténtelo de nuevo dentro de 30 minutos"), ("en", "try again in 30 minutes")],
+)
+def test_the_lockout_page_says_how_long_the_lockout_lasts(client, carla, settings, language, expected):
+    settings.AXES_COOLOFF_TIME = timedelta(minutes=30)
+    client.cookies["django_language"] = language
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        response = client.post(reverse("login"), {"username": "carla", "password": "guess"})
+    assert response.status_code == 429
+    assert expected in response.content.decode()
