@@ -49,7 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "phonenumber_field",
     "template_partials",
-    "axes",
+    "collections_crm.axes_config.SignInAttemptsConfig",  # django-axes, its name translated
     "collections_crm",
     "collections_crm.users",
     "debtors",

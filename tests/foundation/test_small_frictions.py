@@ -4,6 +4,7 @@ from datetime import datetime, timedelta, timezone as dt_timezone
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
@@ -99,3 +100,76 @@ def test_the_lockout_page_says_how_long_the_lockout_lasts(client, carla, setting
         response = client.post(reverse("login"), {"username": "carla", "password": "guess"})
     assert response.status_code == 429
     assert expected in response.content.decode()
+
+
+# --- Other libraries' texts: DRF's typo, django-axes' admin --------------------------------------
+
+
+@pytest.fixture
+def media(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_an_empty_file_is_called_empty_without_drfs_typo_on_the_page(client, ana, lima, media):
+    _as(client, ana, "es")
+    response = client.post(
+        reverse("debtors:import_new"), {"kind": "portfolio", "portfolio": lima.pk, "file": SimpleUploadedFile("c.csv", b"")}
+    )
+    page = response.content.decode()
+    assert "El archivo enviado está vacío." in page
+    assert "vació" not in page
+
+
+def test_an_empty_file_is_called_empty_without_drfs_typo_in_the_api(ana, lima, media):
+    from tests.api.conftest import token_client
+
+    api = token_client(ana)
+    body = {"file": SimpleUploadedFile("c.csv", b"", content_type="text/csv"), "portfolio": lima.pk}
+    response = api.post("/api/v1/imports/", body, format="multipart", HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 400
+    assert response.json()["errors"]["file"] == ["El archivo enviado está vacío."]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected", "not_expected"),
+    [
+        ("es", ["Administración del CRM de cobranza", "Intentos de inicio de sesión", "Intentos de acceso", "Registros de acceso",
+                "Accesos fallidos"], ["Axes", "Access attempts"]),
+        ("en", ["Collections CRM administration", "Sign-in attempts", "Access attempts"], ["Axes"]),
+    ],
+)
+def test_the_admin_names_sign_in_attempts_in_the_readers_language(client, ana, language, expected, not_expected):
+    ana.is_staff = True
+    ana.save()
+    _as(client, ana, language)
+    page = client.get("/admin/").content.decode()
+    for text in expected:
+        assert text in page
+    for text in not_expected:
+        assert text not in page
+
+
+def test_failed_sign_ins_are_listed_with_spanish_columns_and_status(client, ana, carla, settings):
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.create(username="carla", ip_address="10.0.0.7", user_agent="Firefox", path_info="/accounts/login/",
+                                 get_data="", post_data="", http_accept="*/*", failures_since_start=2)
+    AccessAttempt.objects.create(username="cobos", ip_address="10.0.0.8", user_agent="Firefox", path_info="/admin/login/",
+                                 get_data="", post_data="", http_accept="*/*", failures_since_start=settings.AXES_FAILURE_LIMIT)
+    ana.is_staff = True
+    ana.save()
+    _as(client, ana, "es")
+    page = client.get("/admin/axes/accessattempt/").content.decode()
+    for text in ("Dirección IP", "Hora del intento", "Navegador (user agent)", "Ruta", "Inicios de sesión fallidos", "Estado",
+                 "quedan 3 intentos", "Bloqueado", "Eliminar los intentos caducados"):
+        assert text in page, text
+    assert "Attempt Remaining" not in page
+    # The breadcrumb's "Home" is not a phone kind ("Domicilio") any more.
+    assert '<a href="/admin/">Inicio</a>' in page and "Domicilio" not in page
+
+
+def test_a_home_phone_is_still_called_domicilio(client, carla, diego):
+    diego.phones.update(kind="home")
+    _as(client, carla, "es")
+    page = client.get(reverse("debtors:detail", args=[diego.pk])).content.decode()
+    assert "Domicilio" in page
