@@ -173,3 +173,50 @@ def test_a_home_phone_is_still_called_domicilio(client, carla, diego):
     _as(client, carla, "es")
     page = client.get(reverse("debtors:detail", args=[diego.pk])).content.decode()
     assert "Domicilio" in page
+
+
+# --- People by their names in every picker ---------------------------------------------------------
+
+
+def _options(page: str, name: str) -> list[str]:
+    """The labels of a <select name=…>'s options."""
+    import re
+
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', page, re.S).group(1)
+    return [label.strip() for label in re.findall(r"<option[^>]*>(.*?)</option>", select, re.S)]
+
+
+def test_the_reassignment_pickers_show_full_names(client, sofia, carla, carlos, diego):
+    _as(client, sofia, "es")
+    page = client.get(reverse("promises:reassign")).content.decode()
+    assert _options(page, "from_collector")[1:] == ["Carla Cobos", "Carlos Cruz"]
+    assert _options(page, "to_collector")[1:] == ["Carla Cobos", "Carlos Cruz"]
+
+
+def test_a_recent_reassignment_names_the_collector(client, sofia, carla, carlos, diego):
+    _as(client, sofia, "es")
+    client.post(reverse("promises:reassign"), {"from_collector": carla.pk, "to_collector": carlos.pk, "confirm": "1"})
+    page = client.get(reverse("promises:reassign")).content.decode()
+    assert "→ Carlos Cruz" in page
+
+
+def test_the_assignment_checkboxes_show_full_names(client, ana, carla, carlos, cris, portfolio):
+    _as(client, ana, "es")
+    page = client.get(reverse("debtors:portfolio_assign", args=[portfolio.pk])).content.decode()
+    for name in ("Carla Cobos", "Carlos Cruz", "Cristina Campos"):
+        assert f" {name}</label>" in page
+    assert " carla</label>" not in page
+
+
+def test_the_admin_shows_people_by_full_name_in_selects_and_filters(client, ana, carla, diego):
+    from tests import factories
+
+    factories.make_call(debtor=diego, collector=carla)
+    ana.is_staff = True
+    ana.is_superuser = True
+    ana.save()
+    _as(client, ana, "es")
+    change = client.get(reverse("admin:debtors_debtor_change", args=[diego.pk])).content.decode()
+    assert '<option value="%s" selected>Carla Cobos</option>' % carla.pk in change  # the autocomplete's initial choice
+    calls = client.get(reverse("admin:calls_call_changelist")).content.decode()
+    assert ">Carla Cobos</a>" in calls  # the "by collector" filter
