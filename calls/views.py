@@ -14,6 +14,7 @@ from calls import selectors
 from calls.forms import CallLogForm
 from calls.models import FollowUp
 from calls.policy import check_contact_many
+from collections_crm.lib.clock import Clock
 from collections_crm.lib.html import format_html
 from collections_crm.templatetags.crm import money
 from calls.services import (
@@ -76,6 +77,7 @@ class _QueueCells:
         self.not_now = gettext("Not now")
         self.do_not_call = gettext("Do not call")
         self.reasons = dict(FollowUp.Reason.choices)
+        self.clock = Clock.current()
 
     def follow_up_reason(self, value: str) -> str:
         return str(self.reasons.get(value, value))
@@ -89,7 +91,7 @@ class _QueueCells:
             )
         title = "".join(f"{reason.message} " for reason in verdict.reasons)
         if verdict.next_allowed_at:
-            moment = formats.date_format(timezone.localtime(verdict.next_allowed_at), "D H:i")
+            moment = self.clock.weekday_time(timezone.localtime(verdict.next_allowed_at))
             return format_html(
                 '<span class="tag warn" title="{}">{}</span>\n  <small>{}</small>',
                 title, self.not_now, gettext("from %(moment)s") % {"moment": moment},
@@ -104,7 +106,7 @@ class _QueueCells:
             "balance": money(balance, debtor.portfolio.currency),
             "days_past_due": _count(days_past_due),
             "promises": f"{_count(kept)} / {_count(broken)}",
-            "local_time": f"{local_now:%H:%M}",
+            "local_time": self.clock.time(local_now),
             "time_zone": debtor.time_zone,
             "verdict": self.verdict(verdict),
             **extra,

@@ -6,6 +6,8 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.translation import gettext, ngettext
 
+from collections_crm.lib import clock
+
 register = template.Library()
 
 
@@ -26,18 +28,27 @@ def percent(ratio) -> str:
 
 
 @register.simple_tag
-def zoned(value, zone_name: str, format_string: str = "SHORT_DATETIME_FORMAT") -> str:
+def zoned(value, zone_name: str, format_name: str = "SHORT_DATETIME_FORMAT") -> str:
     """A moment formatted in a named IANA zone (a debtor's), not the reader's.
 
     A tag rather than a filter: Django's |date and |time filters convert their input
-    back to the reader's zone. `value` None means now.
+    back to the reader's zone. `value` None means now. `format_name` may also be one of
+    collections_crm.lib.clock's (WEEKDAY_TIME_FORMAT, DAY_TIME_FORMAT).
     """
-    moment = timezone.now() if value is None else value
+    at = timezone.now() if value is None else value
     try:
         zone = zoneinfo.ZoneInfo(zone_name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return "—"
-    return formats.date_format(timezone.localtime(moment, zone), format_string)
+    return clock.moment(at, format_name, zone)
+
+
+@register.filter
+def moment(value, format_name: str = "SHORT_DATETIME_FORMAT") -> str:
+    """|date for the reader's zone that also knows collections_crm.lib.clock's format names."""
+    if not value:
+        return ""
+    return clock.moment(value, format_name)
 
 
 @register.filter

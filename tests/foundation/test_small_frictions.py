@@ -1,6 +1,7 @@
 """Issue 15, point 7: small frictions a new user met in an afternoon, in Spanish and English."""
 
 from datetime import datetime, timedelta, timezone as dt_timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -220,3 +221,65 @@ def test_the_admin_shows_people_by_full_name_in_selects_and_filters(client, ana,
     assert '<option value="%s" selected>Carla Cobos</option>' % carla.pk in change  # the autocomplete's initial choice
     calls = client.get(reverse("admin:calls_call_changelist")).content.decode()
     assert ">Carla Cobos</a>" in calls  # the "by collector" filter
+
+
+# --- One clock style per language ------------------------------------------------------------------
+
+LIMA = ZoneInfo("America/Lima")
+MIDNIGHT_CALL = datetime(2026, 11, 18, 0, 11, tzinfo=LIMA)  # 00:11 in Lima, the reader's zone and the debtor's
+
+
+@time_machine.travel(datetime(2026, 11, 18, 10, 0, tzinfo=LIMA), tick=False)
+def test_the_english_debtor_page_writes_every_time_with_the_12_hour_clock(client, carla, diego):
+    from tests import factories
+
+    factories.make_call(debtor=diego, collector=carla, started_at=MIDNIGHT_CALL)
+    _as(client, carla, "en")
+    page = client.get(reverse("debtors:detail", args=[diego.pk])).content.decode()
+    assert "11/18/2026 12:11 a.m." in page  # the reader's clock
+    assert "(debtor 12:11 a.m.)" in page  # the debtor's, in the same style
+    assert "Wed 10:00 a.m." in page  # the debtor's local time in the header
+    assert ">00:11" not in page and " 00:11" not in page
+
+
+@time_machine.travel(datetime(2026, 11, 18, 10, 0, tzinfo=LIMA), tick=False)
+def test_the_spanish_debtor_page_keeps_the_24_hour_clock(client, carla, diego):
+    from tests import factories
+
+    factories.make_call(debtor=diego, collector=carla, started_at=MIDNIGHT_CALL)
+    _as(client, carla, "es")
+    page = client.get(reverse("debtors:detail", args=[diego.pk])).content.decode()
+    assert "18/11/2026 00:11" in page and "(deudor 00:11)" in page
+    assert "mié 10:00" in page
+    assert "a.m." not in page and "a. m." not in page
+
+
+@time_machine.travel(datetime(2026, 11, 18, 22, 30, tzinfo=LIMA), tick=False)  # Peru allows calls until 20:00
+@pytest.mark.parametrize(
+    ("language", "reason", "next_moment"),
+    [
+        ("en", "It is Wed 10:30 p.m. for the debtor", "Thursday, November 19, 7:00 a.m."),
+        ("es", "La hora del deudor es mié 22:30", "jueves 19 de noviembre, 07:00"),
+    ],
+)
+def test_a_blocked_call_says_the_debtors_time_in_the_pages_clock_and_language(client, carla, diego, language, reason, next_moment):
+    from calls.policy import policy_cache_clear
+
+    policy_cache_clear()
+    _as(client, carla, language)
+    page = client.get(reverse("debtors:detail", args=[diego.pk])).content.decode()
+    assert reason in page
+    assert next_moment in page
+    assert "22:30" not in page if language == "en" else "Wed" not in page
+
+
+@time_machine.travel(datetime(2026, 11, 18, 10, 0, tzinfo=LIMA), tick=False)
+def test_the_english_queue_writes_the_debtors_local_time_with_the_12_hour_clock(client, carla, diego):
+    from tests import factories
+
+    factories.make_follow_up(debtor=diego, assigned_to=carla, due_at=datetime(2026, 11, 18, 9, 5, tzinfo=LIMA))
+    _as(client, carla, "en")
+    page = client.get(reverse("home")).content.decode()
+    assert "11/18/2026 9:05 a.m." in page  # when the follow-up is due
+    assert "10:00 a.m." in page  # the debtor's local time
+    assert "10:00 <" not in page
