@@ -283,3 +283,24 @@ def test_the_english_queue_writes_the_debtors_local_time_with_the_12_hour_clock(
     assert "11/18/2026 9:05 a.m." in page  # when the follow-up is due
     assert "10:00 a.m." in page  # the debtor's local time
     assert "10:00 <" not in page
+
+
+# --- A favicon of our own ------------------------------------------------------------------------------
+
+
+def test_every_page_links_our_own_svg_favicon_and_it_is_served(client, carla):
+    from xml.etree import ElementTree
+
+    from django.contrib.staticfiles import finders
+    from django.templatetags.static import static
+
+    for url in (reverse("login"), reverse("password_reset")):
+        assert f'<link rel="icon" href="{static("img/favicon.svg")}" type="image/svg+xml">' in client.get(url).content.decode()
+    _as(client, carla, "es")
+    assert '<link rel="icon"' in client.get(reverse("home")).content.decode()
+
+    icon = ElementTree.parse(finders.find("img/favicon.svg")).getroot()
+    assert icon.tag == "{http://www.w3.org/2000/svg}svg" and icon.get("viewBox") == "0 0 32 32"
+    # Pages that are not ours (the admin) get it through the address browsers ask for.
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.url == static("img/favicon.svg")
