@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 
 from collections_crm.lib import clock
@@ -89,3 +90,17 @@ def duration_until(start, end) -> str:
     if not start or not end:
         return "—"
     return duration(max(end - start, timedelta(0)))
+
+
+@register.simple_tag
+def number_format_attributes() -> str:
+    """data-* attributes with the page language's decimal and thousands separators.
+
+    Scripts that write numbers (the dashboards' charts) read them, so that a chart writes
+    "40 000" on a Spanish page as the tables beside it do, whatever the browser's locale.
+    """
+    return format_html(
+        'data-decimal-separator="{}" data-thousand-separator="{}"',
+        formats.get_format("DECIMAL_SEPARATOR"),
+        formats.get_format("THOUSAND_SEPARATOR"),
+    )
