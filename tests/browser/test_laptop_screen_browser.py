@@ -14,7 +14,7 @@ import time_machine
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from calls.models import Call
+from calls.models import Call, FollowUp
 from promises.models import Promise
 from tests import factories
 
@@ -99,3 +99,27 @@ def test_the_call_guide_stays_closed_once_closed_for_that_user_only(sign_in, car
     page = sign_in(sofia)
     page.goto(f"{live_server.url}{reverse('debtors:detail', args=[busy_diego.pk])}")
     expect(page.locator("#call-guide-details")).to_have_attribute("open", "")
+
+
+def test_the_queue_comes_a_page_at_a_time_and_says_why_a_debtor_may_not_be_called(sign_in, carla, portfolio, live_server):
+    for n in range(30):
+        debtor = factories.make_debtor(portfolio=portfolio, assigned_to=carla, full_name=f"Deudora {n:03d}")
+        factories.make_debt(debtor=debtor, due_date=date(2026, 3, 1) + timedelta(days=n))
+        factories.make_follow_up(debtor=debtor, assigned_to=carla, reason=FollowUp.Reason.BROKEN_PROMISE,
+                                 due_at=WEDNESDAY_NIGHT - timedelta(hours=3, minutes=n))
+    with time_machine.travel(WEDNESDAY_NIGHT, tick=True):
+        page = sign_in(carla)
+        rows = page.locator("#due-now ~ .table-wrap tbody tr")
+        expect(rows).to_have_count(25)
+        height = page.evaluate("() => document.documentElement.scrollHeight")
+        assert height < 5 * LAPTOP["height"], f"the queue's page is {height} px long"
+        # Why not now, as text in the row (not in a tooltip).
+        reason = rows.first.locator(".why")
+        expect(reason).to_be_visible()
+        expect(reason).to_contain_text("fuera del horario permitido")
+        expect(rows.first).to_contain_text("desde jue 07:00")
+
+        page.locator(".queue-pager").first.get_by_role("link", name="Siguiente").click()
+        expect(page).to_have_url(f"{live_server.url}/?page=2")
+        expect(page.locator("#due-now ~ .table-wrap tbody tr")).to_have_count(5)
+        expect(page.locator("#due-now ~ .table-wrap tbody tr").last).to_contain_text("Deudora 000")  # the latest due
