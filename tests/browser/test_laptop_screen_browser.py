@@ -123,3 +123,24 @@ def test_the_queue_comes_a_page_at_a_time_and_says_why_a_debtor_may_not_be_calle
         expect(page).to_have_url(f"{live_server.url}/?page=2")
         expect(page.locator("#due-now ~ .table-wrap tbody tr")).to_have_count(5)
         expect(page.locator("#due-now ~ .table-wrap tbody tr").last).to_contain_text("Deudora 000")  # the latest due
+
+
+def test_the_assign_pages_checkboxes_sit_with_their_names(sign_in, ana, carla, carlos, cris, unassigned, live_server):
+    page = sign_in(ana)
+    page.goto(f"{live_server.url}{reverse('debtors:portfolio_assign', args=[unassigned.portfolio_id])}")
+    for name in ("Carla Cobos", "Carlos Cruz", "Cristina Campos"):
+        label = page.locator("label", has_text=name)
+        box = label.locator("input[type=checkbox]").bounding_box()
+        text = label.evaluate(
+            "label => { const range = document.createRange(); range.selectNodeContents(label);"
+            " const rects = [...range.getClientRects()].filter(r => r.width > 0 && r.left > label.querySelector('input').getBoundingClientRect().right);"
+            " return {left: Math.min(...rects.map(r => r.left)), top: Math.min(...rects.map(r => r.top)), bottom: Math.max(...rects.map(r => r.bottom))}; }"
+        )
+        middle = box["y"] + box["height"] / 2
+        assert text["top"] <= middle <= text["bottom"], f"{name}: the box is not on its name's line"
+        gap = text["left"] - (box["x"] + box["width"])
+        assert 0 <= gap <= 16, f"{name}: {gap:.0f} px between the box and its name"
+    # The radio buttons of "how to spread them" too.
+    radio = page.get_by_label("Por turnos", exact=False)
+    label = page.locator("label", has=radio).bounding_box()
+    assert radio.bounding_box()["x"] - label["x"] <= 4
