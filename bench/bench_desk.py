@@ -7,7 +7,8 @@ One command, from the project root (PostgreSQL; the database "test_<name>" is ma
 Data: 100,000 debtors in three portfolios (Peru, Mexico, Spain) shared by 20 collectors (5,000
 each), one debt and one phone each, 300,000 promises (kept, broken, pending) and 300,000 calls
 in the last 30 days. The measured collector has 100 follow-ups due now and 4,900 more accounts,
-so the queue shows 200 rows (100 follow-ups, the 100 oldest arrears). One of their debtors has a
+so the queue holds 200 rows (100 follow-ups, the 100 oldest arrears), shown 25 a page; its first
+and last pages are measured. One of their debtors has a
 200-entry history (60 calls, 40 promises with their events, 50 payments, 50 messages).
 
 Each page is requested through Django's test client (the whole server side: middleware, session,
@@ -27,6 +28,7 @@ from zoneinfo import ZoneInfo
 from common import bench_collectors_and_portfolios, debtors_insert_generated, machine_line, throwaway_database, write_section
 
 from django.db import connection  # noqa: E402
+from calls.views import QUEUE_PAGE_SIZE  # noqa: E402
 from debtors.services import debtor_queue_figures_refresh  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
@@ -39,6 +41,7 @@ FOLLOW_UPS = 100
 REQUESTS = 40
 WARM_UP = 5
 TARGET_MS = 150
+QUEUE_ROWS = 2 * FOLLOW_UPS  # follow-ups due now, then as many accounts (calls.selectors.QUEUE_LIMIT)
 # A Wednesday morning in Lima: most debtors are callable, Spain's are in their afternoon.
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("America/Lima"))
 
@@ -212,15 +215,18 @@ def main() -> None:
             results = {
                 "baseline": measure(client, reverse("password_change")),
                 "queue": measure(client, reverse("home")),
+                "queue_last": measure(client, f"{reverse('home')}?page={-(-QUEUE_ROWS // QUEUE_PAGE_SIZE)}"),
                 "debtor": measure(client, reverse("debtors:detail", args=[data["story"]])),
             }
-    queue_rows = len(re.findall(r'href="/debtors/\d+/"', results["queue"]["html"]))
+    queue_rows = len(re.findall(r'<td><a href="/debtors/\d+/"', results["queue"]["html"]))
+    last_rows = len(re.findall(r'<td><a href="/debtors/\d+/"', results["queue_last"]["html"]))
     timeline_entries = results["debtor"]["html"].count('<li class="timeline-')
     base = results["baseline"]["median"]
     rows = []
     for key, label in (
         ("baseline", "baseline: change-password page (session, user, small form)"),
-        ("queue", f"queue page, {queue_rows} rows"),
+        ("queue", f"queue, first page: {queue_rows} of {QUEUE_ROWS} rows"),
+        ("queue_last", f"queue, last page: {last_rows} of {QUEUE_ROWS} rows"),
         ("debtor", f"debtor page, {timeline_entries}-entry history"),
     ):
         result = results[key]
@@ -241,7 +247,7 @@ def main() -> None:
             f"selectors, templates), {REQUESTS} requests after {WARM_UP} warm-up ones, on PostgreSQL with",
             f"{DEBTORS:,} debtors, {PROMISES:,} promises and {CALLS:,} calls; the collector holds {DEBTORS // COLLECTORS:,}",
             f"accounts and {data['open_follow_ups']} follow-ups due now. Target: under {TARGET_MS} ms (p95) for the",
-            "queue with 200 rows and the debtor page with a 200-entry history, in a fixed number of queries",
+            f"queue ({QUEUE_ROWS} rows, {QUEUE_PAGE_SIZE} a page) and the debtor page with a 200-entry history, in a fixed number of queries",
             "(pinned in tests/calls/test_desk_scale.py; 3 fewer here: the compiled contact policy is cached).",
             "",
             machine_line(),
@@ -253,8 +259,10 @@ def main() -> None:
             "How: the queue ranks accounts by the open balance and arrears date stored on each debtor",
             "(index `debtor_queue_rank_idx`, kept by the services that change debts, checked nightly), reading",
             "100 index entries instead of summing the collector's 5,000-account book; the rows' own figures are",
-            "computed live. Rows and history entries are built in Python, contact-policy windows are worked out",
-            "once per policy, and the call form's radio groups are rendered once per context and language.",
+            f"computed live. Every page ranks and judges the whole {QUEUE_ROWS}-row queue (its order is \"next debtor\"'s)",
+            f"and renders its {QUEUE_PAGE_SIZE} rows from the template; history entries are built in Python,",
+            "contact-policy windows are worked out once per policy, and the call form's radio groups are",
+            "rendered once per context and language.",
             "",
         ]
     )

@@ -29,6 +29,8 @@ import holidays as holidays_lib
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from collections_crm.lib.clock import Clock
+
 CHANNELS = ("voice", "sms", "whatsapp", "email", "visit")
 CONSENT_CHANNELS = {"sms": "sms_consent", "whatsapp": "whatsapp_consent"}
 HORIZON_DAYS = 60
@@ -393,7 +395,8 @@ class _Ledger:
                 found.append(
                     Reason(
                         "outside_hours",
-                        {"local_time": local.strftime("%a %H:%M"), "time_zone": self.time_zone},
+                        # In the reader's language and clock style ("%a %H:%M" wrote "Wed" in Spanish).
+                        {"local_time": Clock.current().weekday_time(local), "time_zone": self.time_zone},
                         mode,
                         "; ".join(rule.citation for rule in rules),
                     )

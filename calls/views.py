@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import format_html_join
+from django.utils.http import urlencode
 from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_http_methods
 
@@ -14,7 +14,7 @@ from calls import selectors
 from calls.forms import CallLogForm, FollowUpDoneForm, FollowUpMoveForm
 from calls.models import FollowUp
 from calls.policy import check_contact_many, zone_for
-from collections_crm.lib.html import format_html
+from collections_crm.lib.clock import Clock
 from collections_crm.templatetags.crm import money
 from calls.services import (
     ContactBlocked,
@@ -53,95 +53,64 @@ def _queue_lists(user, now, *, portfolio_id: int | None = None, reason: str = ""
     return follow_ups, debtors
 
 
-def _account_reason(debtor) -> str:
+def _account_reason(debtor, days: int) -> str:
     """Why this account is on today's list, in a word or two (follow-ups carry their own reason)."""
     if debtor.promises_broken > debtor.promises_kept:
         return pgettext("queue reason", "Broken promises")
     if debtor.promises_kept:
         return pgettext("queue reason", "Keeps promises")
-    if debtor.days_past_due > 90:
+    if days > 90:
         return pgettext("queue reason", "Long overdue")
     return pgettext("queue reason", "In arrears")
 
 
-class _QueueCells:
-    """The display text of the queue's rows, built once per row in Python.
+# A page of the queue: about two laptop screens. The queue is at most 200 rows (QUEUE_LIMIT
+# follow-ups and as many accounts, calls.selectors); on one page it was 16,000 pixels long.
+QUEUE_PAGE_SIZE = 25
 
-    200 rows through `{% include %}`, `{% url %}` and the `money`/`zoned`/`|date` tags cost
-    more than the page's SQL (bench_desk); the template now only prints these strings. The
-    translated labels and the link pattern are looked up once per request, not once per row.
-    """
+
+class _QueueRows:
+    """What the queue's rows print, computed for one page's rows only (the markup is in
+    calls/queue.html). Labels and the clock are looked up once per request."""
 
     def __init__(self):
-        self.link = reverse("debtors:detail", args=[0]).replace("/0/", "/{}/")
-        self.callable_now = gettext("Callable now")
-        self.warning = gettext("warning")
-        self.not_now = gettext("Not now")
-        self.do_not_call = gettext("Do not call")
         self.reasons = dict(FollowUp.Reason.choices)
+        self.clock = Clock.current()
 
-    def follow_up_reason(self, value: str) -> str:
-        return str(self.reasons.get(value, value))
-
-    def verdict(self, verdict) -> str:
-        if verdict.allowed:
-            return format_html(
-                '<span class="tag ok">{}</span>{}',
-                self.callable_now,
-                format_html_join("", ' <span class="tag warn" title="{}">{}</span>', ((w.message, self.warning) for w in verdict.warnings)),
-            )
-        title = "".join(f"{reason.message} " for reason in verdict.reasons)
-        if verdict.next_allowed_at:
-            moment = formats.date_format(timezone.localtime(verdict.next_allowed_at), "D H:i")
-            return format_html(
-                '<span class="tag warn" title="{}">{}</span>\n  <small>{}</small>',
-                title, self.not_now, gettext("from %(moment)s") % {"moment": moment},
-            )
-        return format_html('<span class="tag danger" title="{}">{}</span>', title, self.do_not_call)
-
-    def for_row(self, debtor, balance, local_now, verdict, *, days_past_due: int, kept: int, broken: int, **extra) -> dict:
+    def debtor_cells(self, debtor, *, balance, oldest_unpaid_due, kept: int, broken: int, verdict, now) -> dict:
+        local_now = debtor_local_now(debtor, now)
         return {
-            "link": self.link.format(debtor.pk),
-            "name": debtor.full_name,
-            "portfolio": debtor.portfolio.name,
+            "debtor": debtor,
             "balance": money(balance, debtor.portfolio.currency),
-            "days_past_due": _count(days_past_due),
-            "promises": f"{_count(kept)} / {_count(broken)}",
-            "local_time": f"{local_now:%H:%M}",
-            "time_zone": debtor.time_zone,
-            "verdict": self.verdict(verdict),
-            **extra,
+            "days_past_due": days_past_due(oldest_unpaid_due, local_now.date()),
+            "kept": kept,
+            "broken": broken,
+            "local_time": self.clock.time(local_now),
+            "verdict": verdict,
+            # When a debtor who may not be called now becomes callable, on the reader's clock.
+            "callable_from": self.clock.weekday_time(timezone.localtime(verdict.next_allowed_at))
+            if verdict.next_allowed_at and not verdict.allowed
+            else "",
         }
 
-    # Whole table rows: one template variable per row rather than ten (bench_desk).
-    _DEBTOR_CELLS = (
-        '<td><a href="{link}">{name}</a><br><small class="muted">{portfolio}</small></td>\n'
-        '        <td class="num">{balance}</td>\n'
-        '        <td class="num">{days_past_due}</td>\n'
-        "        <td>{promises}</td>\n"
-        '        <td>{local_time} <span class="muted">{time_zone}</span></td>\n'
-        "        <td>{verdict}</td>"
-    )
+    def follow_up(self, follow_up, now) -> dict:
+        return {
+            **self.debtor_cells(
+                follow_up.debtor, balance=follow_up.debtor_balance, oldest_unpaid_due=follow_up.debtor_oldest_unpaid_due,
+                kept=follow_up.debtor_promises_kept, broken=follow_up.debtor_promises_broken, verdict=follow_up.verdict, now=now,
+            ),
+            "due_at": formats.date_format(timezone.localtime(follow_up.due_at), "SHORT_DATETIME_FORMAT"),
+            "reason": self.reasons.get(follow_up.reason, follow_up.reason),
+            "broken_promise": follow_up.reason == FollowUp.Reason.BROKEN_PROMISE,
+        }
 
-    def follow_up_row(self, cells: dict, *, broken_promise: bool) -> str:
-        return format_html(
-            '<tr>\n        <td>{due_at}</td>\n        <td><span class="tag{tone}">{reason}</span></td>\n        '
-            + self._DEBTOR_CELLS
-            + "\n      </tr>",
-            tone=" danger" if broken_promise else "",
-            **cells,
+    def account(self, debtor, now) -> dict:
+        cells = self.debtor_cells(
+            debtor, balance=debtor.total_balance, oldest_unpaid_due=debtor.oldest_unpaid_due,
+            kept=debtor.promises_kept, broken=debtor.promises_broken, verdict=debtor.verdict, now=now,
         )
-
-    def account_row(self, cells: dict) -> str:
-        return format_html(
-            '<tr>\n        <td><span class="tag">{why}</span></td>\n        ' + self._DEBTOR_CELLS + "\n      </tr>",
-            **cells,
-        )
-
-
-def _count(number: int) -> str:
-    # What the template's localisation prints, without its cost for the common small numbers.
-    return str(number) if -1000 < number < 1000 else formats.localize(number)
+        cells["why"] = _account_reason(debtor, cells["days_past_due"])
+        return cells
 
 
 def _queue_filters(request, portfolios) -> tuple[int | None, str]:
@@ -156,49 +125,49 @@ def _queue_filters(request, portfolios) -> tuple[int | None, str]:
     return portfolio_id, reason
 
 
+def _page(paginator: Paginator, asked: str):
+    """The page asked for, or the nearest one that exists (the first for anything else)."""
+    number = min(max(int(asked), 1), paginator.num_pages) if asked.isdigit() else 1
+    return paginator.page(number)
+
+
 @login_required
 def queue(request):
     """The collector's day: follow-ups due now first, then assigned debtors by arrears.
 
     Debtors who may not lawfully be called right now sink to the end of their list,
-    showing when they become callable. The list can be narrowed to one portfolio or
-    one follow-up reason.
+    showing when they become callable and why not now. The list can be narrowed to one
+    portfolio or one follow-up reason, and is shown a page at a time in the order "next
+    debtor" walks it (follow-ups, then accounts), the filters kept in the page links.
     """
     now = timezone.now()
     portfolios = list(selectors.queue_portfolios_for(request.user))
     portfolio_id, reason = _queue_filters(request, portfolios)
     follow_ups, debtors = _queue_lists(request.user, now, portfolio_id=portfolio_id, reason=reason)
-    cells = _QueueCells()
-    for follow_up in follow_ups:
-        follow_up.local_now = debtor_local_now(follow_up.debtor, now)
-        follow_up.days_past_due = days_past_due(follow_up.debtor_oldest_unpaid_due, follow_up.local_now.date())
-        follow_up.cells = cells.for_row(
-            follow_up.debtor, follow_up.debtor_balance, follow_up.local_now, follow_up.verdict,
-            days_past_due=follow_up.days_past_due, kept=follow_up.debtor_promises_kept, broken=follow_up.debtor_promises_broken,
-            due_at=formats.date_format(timezone.localtime(follow_up.due_at), "SHORT_DATETIME_FORMAT"),
-            reason=cells.follow_up_reason(follow_up.reason),
-        )
-        follow_up.row = cells.follow_up_row(follow_up.cells, broken_promise=follow_up.reason == FollowUp.Reason.BROKEN_PROMISE)
-    for debtor in debtors:
-        debtor.local_now = debtor_local_now(debtor, now)
-        debtor.days_past_due = days_past_due(debtor.oldest_unpaid_due, debtor.local_now.date())
-        debtor.why = _account_reason(debtor)
-        debtor.cells = cells.for_row(
-            debtor, debtor.total_balance, debtor.local_now, debtor.verdict,
-            days_past_due=debtor.days_past_due, kept=debtor.promises_kept, broken=debtor.promises_broken,
-            why=debtor.why,
-        )
-        debtor.row = cells.account_row(debtor.cells)
+    page = _page(Paginator([*follow_ups, *debtors], QUEUE_PAGE_SIZE), request.GET.get("page", ""))
+    rows = _QueueRows()
+    page_follow_ups = [rows.follow_up(item, now) for item in page if isinstance(item, FollowUp)]
+    page_accounts = [rows.account(item, now) for item in page if not isinstance(item, FollowUp)]
+    filters = {key: value for key, value in (("portfolio", portfolio_id), ("reason", reason)) if value}
     context = {
-        "follow_ups": follow_ups,
-        "debtors": debtors,
+        "page": page,
+        "page_follow_ups": page_follow_ups,
+        "page_accounts": page_accounts,
+        "follow_up_count": len(follow_ups),
+        "account_count": len(debtors),
+        # Each list shows on the pages that hold its rows; an empty one says so on the first
+        # page (follow-ups) or the last (accounts, which come after them).
+        "show_follow_ups": bool(page_follow_ups) or (not follow_ups and page.number == 1),
+        "show_accounts": not reason and (bool(page_accounts) or (not debtors and not page.has_next())),
+        "first_row": page.start_index(),
         "now": now,
         "active_nav": "queue",
         "portfolios": portfolios,
         "reasons": FollowUp.Reason.choices,
         "portfolio_id": portfolio_id,
         "reason": reason,
-        "filtered": portfolio_id is not None or bool(reason),
+        "filtered": bool(filters),
+        "filter_query": urlencode(filters),
     }
     return render(request, "calls/queue.html", context)
 

@@ -51,7 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "phonenumber_field",
     "template_partials",
-    "axes",
+    "collections_crm.axes_config.SignInAttemptsConfig",  # django-axes, its name translated
     "csp",
     "collections_crm",
     "collections_crm.users",
@@ -165,6 +165,8 @@ USE_TZ = True
 TIME_ZONE = "UTC"  # storage; people see their own zone and the debtor's
 DEFAULT_USER_TIME_ZONE = env_str("DEFAULT_USER_TIME_ZONE", "America/Lima")
 USE_THOUSAND_SEPARATOR = True
+# One clock style per language, the debtor's times like the reader's (collections_crm/formats).
+FORMAT_MODULE_PATH = ["collections_crm.formats"]
 
 # --- Static files -----------------------------------------------------------------
 STATIC_URL = "static/"

@@ -22,4 +22,5 @@ urlpatterns = [
     path("api/docs/", ApiSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", ApiRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("admin/", admin.site.urls),
+    path("favicon.ico", views.favicon),
 ]

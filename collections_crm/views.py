@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -63,3 +64,9 @@ def preferences(request):
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
         return response
     return render(request, "registration/preferences.html", {"form": form})
+
+
+def favicon(request):
+    """Our icon for pages without our <link rel="icon"> (the admin, the API docs): browsers ask
+    for /favicon.ico. Resolved per request: the static manifest may not exist at import time."""
+    return redirect(static("img/favicon.svg"), permanent=True)

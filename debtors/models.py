@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from phonenumber_field.modelfields import PhoneNumberField
 
 from collections_crm.lib.timezones import validate_time_zone
@@ -193,7 +194,7 @@ class Debtor(models.Model):
 class Phone(models.Model):
     class Kind(models.TextChoices):
         MOBILE = "mobile", _("Mobile")
-        HOME = "home", _("Home")
+        HOME = "home", pgettext_lazy("phone kind", "Home")  # plain "Home" is the admin's breadcrumb
         WORK = "work", _("Work")
 
     class Relationship(models.TextChoices):

@@ -6,6 +6,7 @@ from django.shortcuts import render
 import zoneinfo
 
 from django.utils import formats, timezone
+from collections_crm.lib.clock import Clock
 from collections_crm.lib.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
@@ -131,6 +132,7 @@ class _TimelineText:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             self.zone = None
         self.language = get_language()
+        self.clock = Clock.current()  # the debtor's clock in the style of the reader's
         self.promise = gettext("Promise")
         self.due = gettext("due")
         self.payment = gettext("Payment")
@@ -147,7 +149,7 @@ class _TimelineText:
             reader_at = timezone.localtime(at)
             entry["iso"] = reader_at.isoformat()
             entry["when"] = formats.date_format(reader_at, "SHORT_DATETIME_FORMAT")
-            entry["debtor_time"] = f"{at.astimezone(self.zone):%H:%M}" if self.zone else "—"
+            entry["debtor_time"] = self.clock.time(at.astimezone(self.zone)) if self.zone else "—"
             entry["body"] = builders[entry["kind"]](entry)
             # The whole list item: one template variable per entry instead of five.
             entry["html"] = format_html(

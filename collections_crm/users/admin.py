@@ -16,6 +16,9 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "first_name", "last_name", "role", "team", "is_active", "last_login")
     list_filter = ("role", "team", "is_active", "language")
     search_fields = ("username", "first_name", "last_name", "email")
+    # Also the order of every user picker that goes through this admin (autocomplete, filters),
+    # which show people by full name.
+    ordering = ("first_name", "last_name", "username")
     fieldsets = DjangoUserAdmin.fieldsets + (
         (_("Collections"), {"fields": ("role", "team", "language", "time_zone")}),
     )

@@ -64,6 +64,11 @@ class User(AbstractUser):
             ),
         ]
 
+    def __str__(self) -> str:
+        # What every picker, admin select and list shows: the name people know each other
+        # by, as the pages do; the user name only for an account without one.
+        return self.get_full_name() or self.username
+
     @property
     def is_collector(self) -> bool:
         return self.role == Role.COLLECTOR and not self.is_superuser

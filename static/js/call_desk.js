@@ -7,6 +7,7 @@
  *    typed; after a reload the draft comes back, and it is cleared once the call is logged.
  * 3. Ctrl+Enter saves from anywhere in the form (Enter alone already does in a text field);
  *    Alt+1…7 picks how the call ended.
+ * 4. The call guide remembers, per user, that it was closed.
  */
 (function () {
   "use strict";
@@ -119,7 +120,19 @@
     radio.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
-  document.addEventListener("DOMContentLoaded", function () { setUp(document); });
+  // The call guide stays closed for this user once they close it (localStorage, per user:
+  // the key names them). The guide's own inline script closes it before the first paint.
+  function rememberGuide() {
+    var guide = document.querySelector("details[data-remember-closed]");
+    var store = storage();
+    if (!guide || !store) return;
+    guide.addEventListener("toggle", function () {
+      if (guide.open) store.removeItem(guide.dataset.rememberClosed);
+      else store.setItem(guide.dataset.rememberClosed, "closed");
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { setUp(document); rememberGuide(); });
   document.addEventListener("htmx:load", function (event) { setUp(event.target); });
 
   // htmx swaps nothing on a failed request: the form stays exactly as typed.

@@ -180,7 +180,8 @@ def test_a_callback_is_typed_on_the_debtors_clock(client, carla, portfolio):
     html = client.post(log_url(madrid), data, **HTMX).content.decode()
     call = Call.objects.get()
     assert call.callback_at == datetime(2026, 11, 19, 17, 0, tzinfo=ZoneInfo("Europe/Madrid"))
-    assert "Callback agreed for Nov. 19, 2026, 5 p.m., the debtor's local time." in html
+    # English times always show their minutes (one clock style, issue 15): not Django's "5 p.m.".
+    assert "Callback agreed for Nov. 19, 2026, 5:00 p.m., the debtor's local time." in html
 
 
 def test_another_collectors_debtor_is_not_found(client, carla, mateo):
