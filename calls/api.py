@@ -6,22 +6,33 @@ stances and commitments, `check_contact` every rule about lawful contact.
 
 from datetime import timedelta
 
-import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
 from calls.models import Call, Channel, FollowUp
 from calls.policy import check_contact
-from calls.services import INSTALMENT_FREQUENCIES, ContactBlocked, call_log, follow_up_complete, follow_up_move
+from calls.services import (
+    INSTALMENT_FREQUENCIES,
+    MAX_INSTALMENTS,
+    MIN_INSTALMENTS,
+    ContactBlocked,
+    call_log,
+    follow_up_complete,
+    follow_up_move,
+)
+from collections_crm.api import patterns
 from collections_crm.api.exceptions import ErrorSerializer
-from collections_crm.api.fields import AwareDateTimeField, IdField, MoneyField, within_years
-from collections_crm.api.filters import IdFilter, MomentFilter
-from collections_crm.api.views import ApiView, ListApiView
+from collections_crm.api.fields import AwareDateTimeField, IdField, IsoDateField, MoneyField, from_today, within_years
+from collections_crm.api.filters import ApiFilterSet, IdFilter, MomentFilter
+from collections_crm.api.schema import BLANK_TEXT, NON_BLANK_TEXT, forbidden, one_of
+from collections_crm.api.serializers import InputSerializer, ReadModelSerializer
+from collections_crm.api.views import ApiView, ListApiView, query_data
 from collections_crm.permissions import debtor_scope
 from debtors.models import Debt, Phone
 from debtors.selectors import debtor_get_for_action
@@ -68,7 +79,7 @@ class ContactVerdictApi(ApiView):
     def get(self, request, debtor_id: int):
         """May the debtor be contacted on this channel now (or at `at`)? The reasons, and when next."""
         debtor = debtor_get_for_action(request.user, debtor_id)
-        query = VerdictQuerySerializer(data=request.query_params)
+        query = VerdictQuerySerializer(data=query_data(request))
         query.is_valid(raise_exception=True)
         phone = None
         if "phone" in query.validated_data:
@@ -81,23 +92,144 @@ class ContactVerdictApi(ApiView):
 # --- Calls -----------------------------------------------------------------------------------------
 
 
-class InstalmentsSerializer(serializers.Serializer):
-    count = serializers.IntegerField(min_value=1, max_value=1000)
-    first_date = serializers.DateField(validators=[within_years(10)])
+def _absent(*names) -> dict:
+    return {name: forbidden() for name in names}
+
+
+BLANK = {"pattern": BLANK_TEXT}
+NON_BLANK = {"pattern": NON_BLANK_TEXT}
+
+
+class InstalmentsSerializer(InputSerializer):
+    """A plan: `count` instalments splitting `total`, or one instalment per item of `amounts`."""
+
+    schema_rules = [
+        {
+            "anyOf": [
+                {"required": ["count", "total"], "properties": _absent("amounts")},
+                {"required": ["amounts"], "properties": _absent("count", "total")},
+            ]
+        }
+    ]
+
+    count = serializers.IntegerField(
+        min_value=MIN_INSTALMENTS, max_value=MAX_INSTALMENTS, required=False,
+        help_text=gettext_lazy("With `total`; with `amounts` it is their number."),
+    )
+    first_date = IsoDateField(
+        validators=[from_today(10, too_early=gettext_lazy("The first instalment is in the past for the debtor."))]
+    )
     frequency = serializers.ChoiceField(choices=INSTALMENT_FREQUENCIES)
-    total = MoneyField(required=False, help_text=gettext_lazy("Split evenly; the last instalment takes the cents."))
-    amounts = serializers.ListField(child=MoneyField(), required=False, max_length=1000)
+    total = MoneyField(
+        required=False, schema_pattern=patterns.AMOUNT_FOR_ANY_PLAN,
+        help_text=gettext_lazy("Split evenly; the last instalment takes the cents. At least 0.01 per instalment."),
+    )
+    amounts = serializers.ListField(
+        child=MoneyField(), required=False, min_length=MIN_INSTALMENTS, max_length=MAX_INSTALMENTS
+    )
+
+    def validate(self, attrs):
+        if "amounts" in attrs:
+            count = attrs.setdefault("count", len(attrs["amounts"]))
+            if count != len(attrs["amounts"]):
+                raise serializers.ValidationError(
+                    {"amounts": [_("Give one amount for each of the %(count)s instalments.") % {"count": count}]}
+                )
+        elif "count" not in attrs:
+            raise serializers.ValidationError({"count": [_("How many instalments split the total?")]})
+        return attrs
 
 
 # A sent message is logged by the outbox, never by hand.
 LOGGABLE_OUTCOMES = [(value, label) for value, label in Call.Outcome.choices if value != Call.Outcome.MESSAGE_SENT]
+REACHED = (Call.Outcome.RIGHT_PARTY, Call.Outcome.THIRD_PARTY)
+NOT_REACHED = [value for value, _label in LOGGABLE_OUTCOMES if value not in REACHED]
+DETAILS = ["promise_amount", "promise_date", "instalments", "callback_at", "follow_up_on"]
 
 
 def _blank_choices(choices):
     return [(value, label) for value, label in choices if value]
 
 
-class CallInputSerializer(serializers.Serializer):
+def _commitment(value, *, needs=(), given=None) -> dict:
+    """A commitment with the details it needs; every other commitment's details left out."""
+    return {
+        "required": ["commitment", *needs],
+        "properties": {
+            **_absent(*[name for name in DETAILS if name not in needs]),
+            "no_commitment_reason": BLANK,
+            **(given or {}),
+            "commitment": one_of([value] if isinstance(value, str) else value),
+        },
+    }
+
+
+NO_COMMITMENT_BECAUSE = [
+    # "none" with its reason, or the reason alone (which means "none").
+    {
+        "required": ["commitment", "no_commitment_reason"],
+        "properties": {**_absent(*DETAILS), "commitment": one_of(["none"]), "no_commitment_reason": NON_BLANK},
+    },
+    {
+        "required": ["no_commitment_reason"],
+        "properties": {**_absent("commitment", *DETAILS), "no_commitment_reason": NON_BLANK},
+    },
+]
+CALLBACK = _commitment(Call.Commitment.CALLBACK, needs=["callback_at"])
+
+
+def _call_rules() -> list[dict]:
+    """`call_log`'s rules (calls.services._call_log_errors) as JSON Schema, outcome by outcome."""
+    stances = [{"properties": _absent("stance", "stance_reason")}] + [
+        {
+            "required": ["stance", "stance_reason"],
+            "properties": {"stance": one_of([stance]), "stance_reason": one_of(sorted(reasons))},
+        }
+        for stance, reasons in Call.REASONS_BY_STANCE.items()
+    ]
+    right_party_commitments = [
+        _commitment(Call.Commitment.PROMISE, needs=["promise_amount", "promise_date"]),
+        _commitment(Call.Commitment.INSTALMENTS, needs=["instalments"]),
+        CALLBACK,
+        _commitment(
+            [Call.Commitment.SEND_DOCUMENTS, Call.Commitment.RECEIVE_DOCUMENTS, Call.Commitment.CONSULT], needs=["follow_up_on"]
+        ),
+        _commitment(Call.Commitment.OTHER, needs=["notes", "follow_up_on"], given={"notes": NON_BLANK}),
+        *NO_COMMITMENT_BECAUSE,
+    ]
+    return [
+        {
+            "anyOf": [
+                {
+                    "properties": {
+                        "outcome": one_of(NOT_REACHED), **_absent("stance", "stance_reason", "commitment", *DETAILS),
+                        "no_commitment_reason": BLANK,
+                    }
+                },
+                {
+                    "properties": {"outcome": one_of([Call.Outcome.THIRD_PARTY]), **_absent("stance", "stance_reason")},
+                    "anyOf": [
+                        {"properties": {**_absent("commitment", *DETAILS), "no_commitment_reason": BLANK}},
+                        CALLBACK,
+                        *NO_COMMITMENT_BECAUSE,
+                    ],
+                },
+                {
+                    "properties": {"outcome": one_of([Call.Outcome.RIGHT_PARTY])},
+                    "allOf": [{"anyOf": stances}, {"anyOf": right_party_commitments}],
+                },
+            ]
+        }
+    ]
+
+
+class CallInputSerializer(InputSerializer):
+    """A call as the desk logs it. Which fields go with which outcome and commitment is in the
+    schema (`allOf`): nobody reached, no stance nor commitment; a third party, a callback or no
+    commitment; the debtor, a commitment (or the reason there was none) with its own details."""
+
+    schema_rules = _call_rules()
+
     debtor = IdField()
     phone = IdField(help_text=gettext_lazy("The number called (one of the debtor's phones)."))
     debt = IdField(required=False, help_text=gettext_lazy("The debt the call was about; empty means all of them."))
@@ -108,12 +240,19 @@ class CallInputSerializer(serializers.Serializer):
     stance_reason = serializers.ChoiceField(choices=_blank_choices(Call.StanceReason.choices), required=False)
     commitment = serializers.ChoiceField(choices=_blank_choices(Call.Commitment.choices), required=False)
     promise_amount = MoneyField(required=False)
-    promise_date = serializers.DateField(required=False, validators=[within_years(10)])
+    promise_date = IsoDateField(
+        required=False, validators=[from_today(10, too_early=gettext_lazy("The promised date is in the past for the debtor."))]
+    )
     instalments = InstalmentsSerializer(required=False)
-    callback_at = AwareDateTimeField(required=False, validators=[within_years(2)])
-    follow_up_on = serializers.DateField(
+    callback_at = AwareDateTimeField(
+        required=False, validators=[within_years(2, schema_earliest=1)],
+        help_text=gettext_lazy(
+            "A moment still to come; the schema lists the days from tomorrow, and any later moment today is taken too."
+        ),
+    )
+    follow_up_on = IsoDateField(
         required=False,
-        validators=[within_years(2)],
+        validators=[from_today(2, too_early=gettext_lazy("The day to call again is in the past for the debtor."))],
         help_text=gettext_lazy(
             "For documents sent or received, a consultation or another commitment: the day to call the debtor "
             "again (their calendar); the follow-up falls at the first lawful moment of that day."
@@ -123,11 +262,13 @@ class CallInputSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     override_reason = serializers.CharField(
         max_length=2000, required=False, allow_blank=True,
-        help_text=gettext_lazy("A supervisor's written reason to log a call the contact policy blocks."),
+        help_text=gettext_lazy(
+            "A supervisor's written reason to log a call the contact policy blocks; from a collector it is refused (403)."
+        ),
     )
 
 
-class CallSerializer(serializers.ModelSerializer):
+class CallSerializer(ReadModelSerializer):
     duration_seconds = serializers.SerializerMethodField()
 
     class Meta:
@@ -175,7 +316,7 @@ class CallLoggedSerializer(CallSerializer):
         read_only_fields = fields
 
 
-class CallFilter(django_filters.FilterSet):
+class CallFilter(ApiFilterSet):
     debtor = IdFilter(field_name="debtor_id")
     collector = IdFilter(field_name="collector_id")
     started_after = MomentFilter(field_name="started_at", lookup_expr="gte")
@@ -204,7 +345,12 @@ class CallListCreateApi(ListApiView):
         tags=["calls"],
         summary="Log a call",
         request=CallInputSerializer,
-        responses={201: CallLoggedSerializer, 409: BlockedSerializer, **ERRORS},
+        responses={
+            201: CallLoggedSerializer,
+            403: OpenApiResponse(ErrorSerializer, description=gettext_lazy("A collector may not override the contact policy.")),
+            409: BlockedSerializer,
+            **ERRORS,
+        },
     )
     def post(self, request):
         """Log a call with its outcome, the debtor's stance and the commitment it ended with.
@@ -254,6 +400,11 @@ class CallListCreateApi(ListApiView):
             body["detail"] = " ".join(reason["message"] for reason in body["reasons"])
             body["code"] = "contact_blocked"
             return Response(body, status=status.HTTP_409_CONFLICT)
+        except DjangoValidationError as error:  # (ContactBlocked is one too: caught above)
+            if any(item.code == "override_not_allowed" for item in getattr(error, "error_list", [])):
+                # Not bad input: a collector may not override the contact policy.
+                raise exceptions.PermissionDenied(error.messages[0], code="override_not_allowed") from None
+            raise
         body = CallSerializer(result.call).data
         body["promise"] = result.promise.pk if result.promise is not None else None
         body["arrangement"] = result.arrangement.pk if result.arrangement is not None else None
@@ -271,7 +422,7 @@ class CallListCreateApi(ListApiView):
 # --- Follow-ups --------------------------------------------------------------------------------
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+class FollowUpSerializer(ReadModelSerializer):
     debtor_name = serializers.CharField(source="debtor.full_name", read_only=True)
 
     class Meta:
@@ -283,7 +434,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class FollowUpFilter(django_filters.FilterSet):
+class FollowUpFilter(ApiFilterSet):
     debtor = IdFilter(field_name="debtor_id")
     due_before = MomentFilter(field_name="due_at", lookup_expr="lte")
     due_after = MomentFilter(field_name="due_at", lookup_expr="gte")
@@ -313,7 +464,8 @@ class FollowUpListApi(ListApiView):
         return super().get(request, *args, **kwargs)
 
 
-class FollowUpCompleteSerializer(serializers.Serializer):
+class FollowUpCompleteSerializer(InputSerializer):
+    schema_rules = [{"properties": {"note": NON_BLANK}}]  # the service refuses a blank reason
     note = serializers.CharField(
         max_length=500,
         allow_blank=True,
@@ -353,7 +505,8 @@ class FollowUpCompleteApi(ApiView):
         return Response(FollowUpSerializer(follow_up).data)
 
 
-class FollowUpMoveSerializer(serializers.Serializer):
+class FollowUpMoveSerializer(InputSerializer):
+    schema_rules = [{"properties": {"note": NON_BLANK}}]  # the service refuses a blank reason
     due_at = AwareDateTimeField(
         validators=[within_years(2)],
         help_text=gettext_lazy("The new moment, with its offset; it must be lawful for a call to the debtor."),

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from collections_crm import views
 from collections_crm.api.docs import ApiRedocView, ApiSwaggerView
+from collections_crm.api.views import NotFoundApi
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,6 +22,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", ApiRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Any other /api/ address: a JSON 404 in the API's error shape, never the HTML page.
+    re_path(r"^api/", NotFoundApi.as_view(), name="api-not-found"),
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon),
 ]

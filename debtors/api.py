@@ -1,14 +1,15 @@
 """API for debtors, their phones and debts, and file imports: the same scope and services as the pages."""
 
-import django_filters
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiRequest, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -16,10 +17,13 @@ from rest_framework.response import Response
 
 from collections_crm.api.exceptions import ErrorSerializer
 from collections_crm.api.fields import IdField, MoneyField
-from collections_crm.api.filters import IdFilter
-from collections_crm.api.views import ApiView, ListApiView
+from collections_crm.api.schema import NON_BLANK_TEXT, TEXT, one_of
+from collections_crm.api.filters import ApiFilterSet, BooleanFilter, DateFilter, IdFilter
+from collections_crm.api.serializers import InputSerializer, ReadModelSerializer
+from collections_crm.api.views import ApiView, ListApiView, query_data
 from collections_crm.permissions import debtor_scope
 from debtors import services
+from debtors.importing.mapping import FIELDS as IMPORT_FIELDS
 from debtors.models import HOLD_FIELDS, Debt, Debtor, ImportJob, ImportKind, Phone, Portfolio
 from debtors.selectors import (
     days_past_due,
@@ -37,7 +41,7 @@ ERRORS = {400: ErrorSerializer, 404: ErrorSerializer}
 # --- Serializers -------------------------------------------------------------------------------
 
 
-class PhoneSerializer(serializers.ModelSerializer):
+class PhoneSerializer(ReadModelSerializer):
     number = serializers.CharField(read_only=True, help_text=_("E.164, e.g. +51987654321."))
 
     class Meta:
@@ -50,7 +54,24 @@ class PhoneSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PhoneWriteSerializer(serializers.Serializer):
+def _consent_needs_source(channel: str) -> dict:
+    """`<channel>_consent: true` comes with a non-blank `<channel>_consent_source`."""
+    return {
+        "anyOf": [
+            {"not": {"required": [f"{channel}_consent"], "properties": {f"{channel}_consent": one_of([True])}}},
+            {
+                "required": [f"{channel}_consent_source"],
+                "properties": {f"{channel}_consent_source": {"pattern": NON_BLANK_TEXT}},
+            },
+        ]
+    }
+
+
+class PhoneWriteSerializer(InputSerializer):
+    """A consent is given with its source (a regulator asks for both), every time it is sent."""
+
+    schema_rules = [_consent_needs_source("sms"), _consent_needs_source("whatsapp")]
+
     kind = serializers.ChoiceField(choices=Phone.Kind.choices, required=False)
     relationship = serializers.ChoiceField(choices=Phone.Relationship.choices, required=False)
     contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -60,12 +81,32 @@ class PhoneWriteSerializer(serializers.Serializer):
     whatsapp_consent = serializers.BooleanField(required=False)
     whatsapp_consent_source = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
+    def validate(self, attrs):
+        missing = {
+            f"{channel}_consent_source": _("Say where the consent comes from (a call, a signed form…).")
+            for channel in ("sms", "whatsapp")
+            if attrs.get(f"{channel}_consent") is True and not attrs.get(f"{channel}_consent_source", "").strip()
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
+
+
+@extend_schema_field({"type": "string", "format": "phone", "minLength": 1, "maxLength": 40})
+class PhoneNumberField(serializers.CharField):
+    """A number as people write it. No pattern can say which numbers exist in which country
+    (libphonenumber knows): the schema names the format, "phone", and its description the rule."""
+
 
 class PhoneCreateSerializer(PhoneWriteSerializer):
-    number = serializers.CharField(max_length=40, help_text=_("As people write it; read in the portfolio's country."))
+    number = PhoneNumberField(
+        max_length=40,
+        help_text=_("As people write it, read in the portfolio's country; a number that cannot exist there is refused. "
+                    "E.164 (+51987654321) is always understood."),
+    )
 
 
-class DebtSerializer(serializers.ModelSerializer):
+class DebtSerializer(ReadModelSerializer):
     original_amount = MoneyField(read_only=True)
     balance = MoneyField(read_only=True)
     days_past_due = serializers.SerializerMethodField()
@@ -89,7 +130,7 @@ class DebtSerializer(serializers.ModelSerializer):
         return debt.aging_bucket(self._today(debt))
 
 
-class DebtorSerializer(serializers.ModelSerializer):
+class DebtorSerializer(ReadModelSerializer):
     portfolio_name = serializers.CharField(source="portfolio.name", read_only=True)
     creditor = serializers.CharField(source="portfolio.creditor.name", read_only=True)
     currency = serializers.CharField(source="portfolio.currency", read_only=True)
@@ -125,7 +166,7 @@ class DebtorDetailSerializer(DebtorSerializer):
 # Holds to set (true) or lift (false); holds not sent stay as they are.
 HoldsSerializer = type(
     "DebtorHoldsSerializer",
-    (serializers.Serializer,),
+    (InputSerializer,),
     {name: serializers.BooleanField(required=False) for name in HOLD_FIELDS},
 )
 
@@ -137,11 +178,11 @@ def _phones_prefetch():
     return Prefetch("phones", queryset=Phone.objects.order_by("pk"))
 
 
-class DebtorFilter(django_filters.FilterSet):
+class DebtorFilter(ApiFilterSet):
     portfolio = IdFilter(field_name="portfolio_id")
     assigned_to = IdFilter(field_name="assigned_to_id")
-    on_hold = django_filters.BooleanFilter(method="filter_on_hold", label=_("Has any hold"))
-    with_balance = django_filters.BooleanFilter(method="filter_with_balance", label=_("Has an open balance"))
+    on_hold = BooleanFilter(method="filter_on_hold", label=_("Has any hold"))
+    with_balance = BooleanFilter(method="filter_with_balance", label=_("Has an open balance"))
 
     class Meta:
         model = Debtor
@@ -174,7 +215,7 @@ class DebtorListApi(ListApiView):
     ordering_fields = ["full_name", "total_balance", "oldest_unpaid_due", "created_at", "external_id"]
 
     def get_queryset(self):
-        query = DebtorSearchSerializer(data=self.request.query_params)
+        query = DebtorSearchSerializer(data=query_data(self.request))
         query.is_valid(raise_exception=True)
         search = query.validated_data.get("search", "")
         return debtor_list_for_user(self.request.user, search=search).prefetch_related(_phones_prefetch())
@@ -205,13 +246,27 @@ class DebtorDetailApi(ApiView):
 
 
 class PhoneCreateApi(ApiView):
-    @extend_schema(tags=["debtors"], request=PhoneCreateSerializer, responses={201: PhoneSerializer, **ERRORS})
+    @extend_schema(
+        tags=["debtors"], request=PhoneCreateSerializer,
+        responses={
+            201: PhoneSerializer,
+            409: OpenApiResponse(ErrorSerializer, description=_("The debtor already has this number.")),
+            **ERRORS,
+        },
+    )
     def post(self, request, debtor_id: int):
-        """Add a number to a debtor (E.164 after reading it in the portfolio's country)."""
+        """Add a number to a debtor (E.164 after reading it in the portfolio's country); 409 when the debtor has it."""
         debtor = debtor_get_for_action(request.user, debtor_id)
         data = PhoneCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        phone = services.phone_add(debtor=debtor, by=request.user, **data.validated_data)
+        try:
+            phone = services.phone_add(debtor=debtor, by=request.user, **data.validated_data)
+        except DjangoValidationError as error:
+            taken = [e for e in getattr(error, "error_dict", {}).get("number", []) if e.code == "phone_exists"]
+            if not taken:
+                raise
+            # Not bad input: the number is fine, the debtor already has it.
+            return Response({"detail": taken[0].messages[0], "code": "phone_exists"}, status=status.HTTP_409_CONFLICT)
         return Response(PhoneSerializer(phone).data, status=status.HTTP_201_CREATED)
 
 
@@ -230,12 +285,12 @@ class PhoneUpdateApi(ApiView):
 # --- Debts -------------------------------------------------------------------------------------
 
 
-class DebtFilter(django_filters.FilterSet):
+class DebtFilter(ApiFilterSet):
     debtor = IdFilter(field_name="debtor_id")
     portfolio = IdFilter(field_name="debtor__portfolio_id")
-    recalled = django_filters.BooleanFilter(field_name="recalled_on", lookup_expr="isnull", exclude=True)
-    due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
-    due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
+    recalled = BooleanFilter(field_name="recalled_on", lookup_expr="isnull", exclude=True)
+    due_after = DateFilter(field_name="due_date", lookup_expr="gte")
+    due_before = DateFilter(field_name="due_date", lookup_expr="lte")
 
     class Meta:
         model = Debt
@@ -269,7 +324,7 @@ class DebtDetailApi(ApiView):
 # --- Imports (admins) ------------------------------------------------------------------------
 
 
-class ImportJobSerializer(serializers.ModelSerializer):
+class ImportJobSerializer(ReadModelSerializer):
     percent = serializers.IntegerField(read_only=True)
     seconds_left = serializers.IntegerField(read_only=True, allow_null=True, help_text=_("At the pace so far."))
     rejected_rows_url = serializers.SerializerMethodField(help_text=_("The rejected rows as CSV, once there are any."))
@@ -292,11 +347,44 @@ class ImportJobSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request is not None else url
 
 
-class ImportCreateSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text=_("CSV or Excel (.xlsx), as the creditor sent it."))
+# The schema of a mapping: the importer's field names, each with the header of its column.
+MAPPING_SCHEMA = {
+    "type": "object",
+    "properties": {name: {"type": "string", "pattern": TEXT} for name in IMPORT_FIELDS},
+    "additionalProperties": False,
+}
+
+
+@extend_schema_field(MAPPING_SCHEMA)
+class MappingField(serializers.JSONField):
+    def to_internal_value(self, data):
+        mapping = super().to_internal_value(data)
+        if not isinstance(mapping, dict) or not all(isinstance(value, str) for value in mapping.values()):
+            raise serializers.ValidationError(_("The mapping must be an object from field name to column header."))
+        unknown = sorted(set(mapping) - set(IMPORT_FIELDS))
+        if unknown:
+            raise serializers.ValidationError(
+                _("The mapping names a field the importer does not know: “%(field)s”. Known fields: %(known)s.")
+                % {"field": unknown[0], "known": ", ".join(IMPORT_FIELDS)}
+            )
+        for header in mapping.values():
+            try:
+                ProhibitNullCharactersValidator()(header)  # PostgreSQL cannot store them
+            except DjangoValidationError as error:
+                raise serializers.ValidationError(error.messages) from None
+        return mapping
+
+
+@extend_schema_field({"type": "string", "format": "binary", "minLength": 1})
+class UploadField(serializers.FileField):
+    """A file that is not empty (DRF refuses empty ones)."""
+
+
+class ImportCreateSerializer(InputSerializer):
+    file = UploadField(help_text=_("CSV or Excel (.xlsx), as the creditor sent it."))
     kind = serializers.ChoiceField(choices=ImportKind.choices, default=ImportKind.PORTFOLIO)
     portfolio = IdField()
-    mapping = serializers.JSONField(
+    mapping = MappingField(
         required=False, binary=True,
         help_text=_('{"field": "column header"}, as JSON; without it the columns are detected.'),
     )
@@ -306,7 +394,7 @@ class ImportCreateSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(default=False, help_text=_("Check the file and report; save nothing."))
 
 
-class ImportFilter(django_filters.FilterSet):
+class ImportFilter(ApiFilterSet):
     portfolio = IdFilter(field_name="portfolio_id")
 
     class Meta:
@@ -332,7 +420,22 @@ class ImportListCreateApi(ListApiView):
     @extend_schema(
         tags=["imports"],
         summary="Upload a file",
-        request={"multipart/form-data": ImportCreateSerializer},
+        request={
+            "multipart/form-data": OpenApiRequest(
+                ImportCreateSerializer,
+                encoding={
+                    # Named by its extension (.csv, .txt, .tsv or .xlsx) and not empty.
+                    "file": {
+                        "contentType": "text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        "headers": {
+                            "Content-Disposition": {
+                                "schema": {"type": "string", "example": 'form-data; name="file"; filename="cartera.csv"'}
+                            }
+                        },
+                    },
+                },
+            )
+        },
         responses={202: ImportJobSerializer, 403: ErrorSerializer, **ERRORS},
     )
     def post(self, request):

@@ -141,7 +141,9 @@ def _save_phone(phone: Phone) -> Phone:
         if "__all__" in getattr(error, "error_dict", {}) and Phone.objects.filter(
             debtor_id=phone.debtor_id, number=phone.number
         ).exclude(pk=phone.pk).exists():
-            raise ValidationError({"number": _("The debtor already has this number.")}) from None
+            raise ValidationError(
+                {"number": ValidationError(_("The debtor already has this number."), code="phone_exists")}
+            ) from None
         raise
     phone.save()
     return phone

@@ -6,7 +6,6 @@ payment reconciles the debtor's promises at once.
 
 from decimal import Decimal
 
-import django_filters
 from django.db.models import DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -18,8 +17,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from collections_crm.api.exceptions import ErrorSerializer
-from collections_crm.api.fields import AwareDateTimeField, IdField, MoneyField, within_years
-from collections_crm.api.filters import IdFilter
+from collections_crm.api.fields import AwareDateTimeField, IdField, IsoDateField, MoneyField, from_today, within_years
+from collections_crm.api.filters import ApiFilterSet, DateFilter, IdFilter
+from collections_crm.api.serializers import InputSerializer, ReadModelSerializer
 from collections_crm.api.views import ApiView, ListApiView
 from collections_crm.permissions import can_record_payments, debtor_scope
 from debtors.models import MONEY, Debt
@@ -33,7 +33,7 @@ ERRORS = {400: ErrorSerializer, 404: ErrorSerializer}
 # --- Promises ------------------------------------------------------------------------------------
 
 
-class PromiseSerializer(serializers.ModelSerializer):
+class PromiseSerializer(ReadModelSerializer):
     amount = MoneyField(read_only=True)
     paid = MoneyField(read_only=True, help_text=gettext_lazy("Payments allocated to this promise so far."))
     awaiting_approval = serializers.SerializerMethodField()
@@ -52,19 +52,22 @@ class PromiseSerializer(serializers.ModelSerializer):
         return arrangement is not None and arrangement.approval_status == ApprovalStatus.PENDING
 
 
-class PromiseInputSerializer(serializers.Serializer):
+class PromiseInputSerializer(InputSerializer):
     debtor = IdField()
     debt = IdField(required=False)
     amount = MoneyField(min_value=Decimal("0.01"))
-    due_date = serializers.DateField(validators=[within_years(10)])
+    due_date = IsoDateField(
+        validators=[from_today(10, too_early=gettext_lazy("The promised date is in the past for the debtor."))],
+        help_text=gettext_lazy("From the debtor's today, in their zone; the schema lists the days from today in UTC."),
+    )
 
 
-class PromiseFilter(django_filters.FilterSet):
+class PromiseFilter(ApiFilterSet):
     debtor = IdFilter(field_name="debtor_id")
     collector = IdFilter(field_name="collector_id")
     arrangement = IdFilter(field_name="arrangement_id")
-    due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
-    due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
+    due_after = DateFilter(field_name="due_date", lookup_expr="gte")
+    due_before = DateFilter(field_name="due_date", lookup_expr="lte")
 
     class Meta:
         model = Promise
@@ -111,7 +114,7 @@ class PromiseListCreateApi(ListApiView):
         return Response(PromiseSerializer(promises_for_user(request.user).get(pk=promise.pk)).data, status=status.HTTP_201_CREATED)
 
 
-class PromiseCancelSerializer(serializers.Serializer):
+class PromiseCancelSerializer(InputSerializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
@@ -138,15 +141,18 @@ class PromiseCancelApi(ApiView):
 # --- Payments ----------------------------------------------------------------------------------
 
 
-class PaymentInputSerializer(serializers.Serializer):
+class PaymentInputSerializer(InputSerializer):
     debtor = IdField()
     debt = IdField(required=False)
     amount = MoneyField(min_value=Decimal("0.01"))
-    paid_at = AwareDateTimeField(validators=[within_years(20)])
+    paid_at = AwareDateTimeField(
+        validators=[within_years(20, schema_latest=0)],
+        help_text=gettext_lazy("A moment already past; the schema lists the days up to today."),
+    )
     reference = serializers.CharField(max_length=100, help_text=gettext_lazy("The bank's or receipt's number; unique per source."))
 
 
-class PaymentOutputSerializer(serializers.ModelSerializer):
+class PaymentOutputSerializer(ReadModelSerializer):
     amount = MoneyField(read_only=True)
 
     class Meta:

@@ -1,9 +1,14 @@
 import zoneinfo
 
 from django.conf import settings
+from django.http import HttpResponsePermanentRedirect
+from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, generics
 from rest_framework.exceptions import ErrorDetail
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from collections_crm.lib.unstorable import unstorable_fields, unstorable_message
@@ -29,22 +34,41 @@ class UserLocaleMixin:
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 pass
         refuse_unstorable_input(request)
+        reject_repeated_parameters(request)
 
     def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400 and isinstance(getattr(response, "data", None), dict):
+            # Errors are JSON whatever the client asked for (a CSV download that is not there).
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
         response = super().finalize_response(request, response, *args, **kwargs)
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
 
 
 def refuse_unstorable_input(request) -> None:
-    """400 in the API's error shape when a query parameter or a field of the body (at any depth
-    of a JSON object, keys included) holds a NUL or an unpaired surrogate: PostgreSQL can store
-    neither, and DRF's own field checks do not reach JSON fields, filters read by hand or
-    ordering. Checked once the user is known, so the message is in their language."""
-    fields = dict.fromkeys([*unstorable_fields(request.query_params), *unstorable_fields(request.data)])
+    """400 in the API's error shape when a query parameter holds a NUL or an unpaired surrogate:
+    PostgreSQL can store neither, and filters read by hand or ordering do not check. Checked
+    once the user is known, so the message is in their language. Bodies are checked field by
+    field by InputSerializer (only the fields we read)."""
+    fields = dict.fromkeys(unstorable_fields(request.query_params))
     if fields:
         message = unstorable_message()
         raise exceptions.ValidationError({name: [ErrorDetail(message, code="unstorable_characters")] for name in fields})
+
+
+def reject_repeated_parameters(request) -> None:
+    """No parameter of this API is a list: `?debtor=1&debtor=2` would silently read as 2."""
+    repeated = sorted(name for name, values in request.query_params.lists() if len(values) > 1)
+    if repeated:
+        raise exceptions.ValidationError(
+            {name: [_("Give this parameter once.")] for name in repeated}, code="repeated_parameter"
+        )
+
+
+def query_data(request) -> dict[str, str]:
+    """The query string as plain data for a serializer, so that `?at=` is an empty value to
+    judge rather than, as DRF reads form-like input, a parameter left out."""
+    return {name: request.query_params[name] for name in request.query_params}
 
 
 class ApiView(UserLocaleMixin, APIView):
@@ -53,3 +77,43 @@ class ApiView(UserLocaleMixin, APIView):
 
 class ListApiView(UserLocaleMixin, generics.ListAPIView):
     pass
+
+
+class NotFoundApi(ApiView):
+    """Any /api/ address that names no operation: the API's 404, in JSON, never the HTML page.
+
+    Ids outside the database's range miss every route on purpose (collections_crm.api.converters).
+    GET and HEAD without the final slash are redirected to the address with it, as
+    CommonMiddleware does for pages (it cannot here: this view matches every address).
+    """
+
+    permission_classes = [AllowAny]
+    schema = None  # not an operation of the published schema
+
+    def dispatch(self, request, *args, **kwargs):
+        self.args, self.kwargs, self.request = args, kwargs, request
+        self.headers = self.default_response_headers
+        redirect = self._with_slash(request)
+        if redirect is not None:
+            return redirect
+        request = self.initialize_request(request, *args, **kwargs)
+        self.request = request
+        try:
+            self.initial(request, *args, **kwargs)
+            raise exceptions.NotFound()
+        except Exception as exc:
+            response = self.handle_exception(exc)
+        self.response = self.finalize_response(request, response, *args, **kwargs)
+        return self.response
+
+    @staticmethod
+    def _with_slash(request):
+        if request.method not in ("GET", "HEAD") or not settings.APPEND_SLASH or request.path_info.endswith("/"):
+            return None
+        try:
+            match = resolve(f"{request.path_info}/")
+        except Resolver404:
+            return None
+        if getattr(match.func, "view_class", None) is NotFoundApi:
+            return None
+        return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))

@@ -62,6 +62,14 @@ def _json_text_unstorable(value) -> bool:
     return next(unstorable_fields(parsed), None) is not None
 
 
+def holds_unstorable(value) -> bool:
+    """Whether a value read from a request (text, JSON text, or a JSON object or list at any
+    depth, keys included) holds an unstorable character."""
+    if isinstance(value, str):
+        return has_unstorable(value) or _json_text_unstorable(value)
+    return next(unstorable_fields(value), None) is not None
+
+
 def unstorable_message() -> str:
     return _(
         "This text contains a character that cannot be stored (a NUL character or half of a "
