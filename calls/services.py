@@ -274,31 +274,10 @@ def _schedule_callbacks(now: datetime, result: ScheduleResult) -> None:
         .order_by()
         .values_list("pk", "debtor_id", "callback_at", "collector_id")
     )
-    if not callbacks:
-        return
-    debtors = _debtors_by_id({debtor_id for _pk, debtor_id, _at, _c in callbacks})
     # At the agreed time if that is lawful (the debtor asked), else the next lawful moment.
-    moments = next_lawful_moments(
-        [(debtors[debtor_id], max(callback_at, now)) for _pk, debtor_id, callback_at, _c in callbacks], "voice"
+    result.callbacks += _follow_calls_up(
+        callbacks, FollowUp.Reason.CALLBACK, now, result, earliest=lambda debtor, callback_at: max(callback_at, now)
     )
-    rows = []
-    for (call_id, debtor_id, _callback_at, collector_id), due_at in zip(callbacks, moments):
-        if due_at is None:
-            result.no_lawful_moment += 1
-            continue
-        rows.append(
-            _row(
-                debtor_id=debtor_id,
-                assigned_to_id=debtors[debtor_id].assigned_to_id or collector_id,
-                due_at=due_at,
-                reason=FollowUp.Reason.CALLBACK,
-                subject_key=f"call:{call_id}",
-                call_id=call_id,
-                created_by_job=SCHEDULER,
-                created_at=now,
-            )
-        )
-    result.callbacks += _insert_follow_ups(rows)
 
 
 def day_start(day: date, time_zone: str) -> datetime:
@@ -323,18 +302,26 @@ def _schedule_commitments(now: datetime, result: ScheduleResult) -> None:
         .order_by()
         .values_list("pk", "debtor_id", "follow_up_on", "collector_id")
     )
-    if not commitments:
-        return
-    debtors = _debtors_by_id({debtor_id for _pk, debtor_id, _on, _c in commitments})
+    result.commitments += _follow_calls_up(
+        commitments,
+        FollowUp.Reason.COMMITMENT,
+        now,
+        result,
+        earliest=lambda debtor, day: max(day_start(day, debtor.time_zone), now),
+    )
+
+
+def _follow_calls_up(calls, reason: str, now: datetime, result: ScheduleResult, *, earliest) -> int:
+    """One follow-up per (call id, debtor id, agreed when, collector id) at the debtor's next
+    lawful moment on or after `earliest(debtor, agreed when)`; the number inserted."""
+    if not calls:
+        return 0
+    debtors = _debtors_by_id({debtor_id for _pk, debtor_id, _when, _c in calls})
     moments = next_lawful_moments(
-        [
-            (debtors[debtor_id], max(day_start(day, debtors[debtor_id].time_zone), now))
-            for _pk, debtor_id, day, _c in commitments
-        ],
-        "voice",
+        [(debtors[debtor_id], earliest(debtors[debtor_id], when)) for _pk, debtor_id, when, _c in calls], "voice"
     )
     rows = []
-    for (call_id, debtor_id, _day, collector_id), due_at in zip(commitments, moments):
+    for (call_id, debtor_id, _when, collector_id), due_at in zip(calls, moments):
         if due_at is None:
             result.no_lawful_moment += 1
             continue
@@ -343,14 +330,14 @@ def _schedule_commitments(now: datetime, result: ScheduleResult) -> None:
                 debtor_id=debtor_id,
                 assigned_to_id=debtors[debtor_id].assigned_to_id or collector_id,
                 due_at=due_at,
-                reason=FollowUp.Reason.COMMITMENT,
+                reason=reason,
                 subject_key=f"call:{call_id}",
                 call_id=call_id,
                 created_by_job=SCHEDULER,
                 created_at=now,
             )
         )
-    result.commitments += _insert_follow_ups(rows)
+    return _insert_follow_ups(rows)
 
 
 def _schedule_retries(now: datetime, result: ScheduleResult) -> None:
