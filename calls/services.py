@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from calls.models import Call, CallOutcome, DebtorChannelAuthorisation, FollowUp, FollowUpEvent, PolicyDecision
 from calls.policy import HOLD_FIELDS, Verdict, check_contact, next_lawful_moments, zone_for
+from collections_crm.lib.checked_save import save_checked
 
 
 class ContactBlocked(ValidationError):
@@ -104,8 +105,7 @@ def call_attempt_record(
         override_reason=override_reason,
         **fields,
     )
-    call.full_clean()
-    call.save()
+    save_checked(call)
     return call
 
 

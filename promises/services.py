@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from calls.models import Call
+from collections_crm.lib.checked_save import save_checked
 from collections_crm.permissions import debtor_scope
 from debtors.models import Debt, Debtor
 from debtors.services import debtor_queue_figures_refresh
@@ -115,8 +116,7 @@ def promise_create(
         status=PENDING,
         created_at=at,
     )
-    promise.full_clean()
-    promise.save()
+    save_checked(promise)
     PromiseEvent.objects.create(
         promise=promise,
         from_status="",
@@ -159,8 +159,7 @@ def arrangement_create(
         currency=debt.currency if debt is not None else debtor.portfolio.currency,
         created_by=created_by or collector,
     )
-    arrangement.full_clean()
-    arrangement.save()
+    save_checked(arrangement)
     for number, (due, amount) in enumerate(schedule, start=1):
         promise_create(
             debtor=debtor,

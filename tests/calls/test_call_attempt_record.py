@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from calls.models import Call, PolicyDecision
@@ -107,3 +109,26 @@ def test_admin_preset_page_shows_rules_with_citations(client, ana, db):
     response = client.get(reverse("admin:calls_contactpolicy_change", args=[policy.pk]))
     assert response.status_code == 200
     assert "21.320" in response.content.decode()
+
+
+def test_a_row_the_database_refuses_is_a_message_and_the_transaction_goes_on(diego, carla):
+    """The database's constraints are the last guard: a callback without its time is refused
+    with the constraint's message, not an IntegrityError, and later writes still work."""
+    with transaction.atomic():
+        with pytest.raises(ValidationError) as error:
+            call_attempt_record(
+                debtor=diego, collector=carla, channel="voice", outcome=Call.Outcome.RIGHT_PARTY, started_at=MONDAY,
+                commitment=Call.Commitment.CALLBACK,
+            )
+        assert "call_callback_has_a_time" in error.value.messages[0]
+        call_attempt_record(debtor=diego, collector=carla, channel="voice", outcome=Call.Outcome.NO_ANSWER, started_at=MONDAY)
+    assert list(Call.objects.values_list("outcome", flat=True)) == [Call.Outcome.NO_ANSWER]
+
+
+def test_recording_an_attempt_does_not_re_check_the_databases_rules_with_queries(diego, carla):
+    """full_clean() spent a SELECT per check constraint and per foreign key (31 statements for
+    a plain call); the INSERT enforces them anyway."""
+    with CaptureQueriesContext(connection) as queries:
+        call_attempt_record(debtor=diego, collector=carla, channel="voice", outcome=Call.Outcome.NO_ANSWER, started_at=MONDAY)
+    checks = [q["sql"] for q in queries.captured_queries if '"_check"' in q["sql"] or 'SELECT 1 AS "a"' in q["sql"]]
+    assert checks == []
