@@ -146,7 +146,9 @@ class SourceFile:
             records = iter(sheet)
         elif is_old_xls(head):
             raise ImportFileError(_("Old Excel files (.xls) cannot be read: save the sheet as .xlsx or CSV and send it again."))
-        elif b"\x00" in head:
+        elif head.count(b"\x00") * 100 > len(head):
+            # Binary data or UTF-16 is NULs all through; a few NULs in a text file refuse
+            # only their rows (reading.check_row).
             raise ImportFileError(_("This is not a CSV file: it holds binary data."))
         else:
             fmt = sniff_csv(head)
@@ -600,8 +602,8 @@ def _check_every_row_counted(source, result) -> None:
     counted = result.created + result.updated + result.unchanged + result.rejected
     if counted != source.rows_read:
         raise ImportFileError(
-            _("%(read)s rows were read from the file but %(counted)s were accounted for; nothing was saved. "
-              "Tell your administrator.") % {"read": source.rows_read, "counted": counted}
+            _("%(read)s rows were read from the file but %(counted)s were counted as created, updated, unchanged "
+              "or rejected; nothing was saved. Tell your administrator.") % {"read": source.rows_read, "counted": counted}
         )
 
 

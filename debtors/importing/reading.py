@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import BinaryIO
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from debtors.importing.mapping import contains_words, known_header_spellings, normalise_header
@@ -48,6 +49,11 @@ SHOWN_CHARS = 200
 csv.field_size_limit(max(csv.field_size_limit(), MAX_ROW_CHARS + 1))
 
 
+def _n(value: int) -> str:
+    """A count for a message, grouped as the reader's language writes it (1,048,576)."""
+    return number_format(value, force_grouping=True)
+
+
 def clip(value: str, limit: int = SHOWN_CHARS) -> str:
     """A value short enough for a page or a report: its start and an ellipsis."""
     return value if len(value) <= limit else value[:limit] + "…"
@@ -73,7 +79,7 @@ def check_row(cells: list[str]) -> list[str]:
     if len(cells) > MAX_COLUMNS:
         if any(cell.strip() for cell in cells[MAX_COLUMNS:]):
             return RefusedRow(cells, ValueProblem(
-                "too_wide", _("The row has more than %(limit)s columns; the row was refused."), {"limit": MAX_COLUMNS}))
+                "too_wide", _("The row has more than %(limit)s columns; the row was refused."), {"limit": _n(MAX_COLUMNS)}))
         cells = cells[:MAX_COLUMNS]
     total = 0
     for index, cell in enumerate(cells):
@@ -83,7 +89,7 @@ def check_row(cells: list[str]) -> list[str]:
             return RefusedRow(cells, ValueProblem(
                 "cell_too_long",
                 _("The cell holds %(length)s characters, more than Excel's own limit of %(limit)s; the row was refused."),
-                {"length": length, "limit": MAX_CELL_CHARS},
+                {"length": _n(length), "limit": _n(MAX_CELL_CHARS)},
             ), index)
         if "\x00" in cell:
             return RefusedRow(cells, ValueProblem(
@@ -91,7 +97,7 @@ def check_row(cells: list[str]) -> list[str]:
                 index)
     if total > MAX_ROW_CHARS:
         return RefusedRow(cells, ValueProblem(
-            "row_too_long", _("The row holds more than %(limit)s characters; the row was refused."), {"limit": MAX_ROW_CHARS}))
+            "row_too_long", _("The row holds more than %(limit)s characters; the row was refused."), {"limit": _n(MAX_ROW_CHARS)}))
     return cells
 
 # UTF-8 read as Windows-1252: "Ã±" for "ñ", "Ã©" for "é", "Ã‘" for "Ñ", "â€œ" for "“".
@@ -248,11 +254,11 @@ def iter_csv_rows(stream: BinaryIO, fmt: CsvFormat, *, skip_blank: bool = True) 
                         "record_too_long",
                         _("The record that starts near line %(line)s holds more than %(limit)s characters "
                           "across several lines; the whole file was refused."),
-                        {"line": reader.line_num - lines.record_lines + 2, "limit": MAX_ROW_CHARS},
+                        {"line": reader.line_num - lines.record_lines + 2, "limit": _n(MAX_ROW_CHARS)},
                     ) from None
                 row = RefusedRow([lines.start], ValueProblem(
                     "row_too_long", _("The row holds more than %(limit)s characters; the row was refused."),
-                    {"limit": MAX_ROW_CHARS}))
+                    {"limit": _n(MAX_ROW_CHARS)}))
             lines.record_chars = lines.record_lines = 0
             if skip_blank and not any(map(str.strip, row)):
                 continue
@@ -383,7 +389,7 @@ def _too_big(part: str, size: int, limit: int) -> ValueProblem:
         "xlsx_too_big",
         _("The Excel file unpacks to more than is read safely: its part “%(part)s” takes %(size)s MB, "
           "at most %(limit)s MB are read. The whole file was refused; save the sheet as CSV (UTF-8) and send it again."),
-        {"part": part, "size": -(-size // (1 << 20)), "limit": limit >> 20},
+        {"part": part, "size": _n(-(-size // (1 << 20))), "limit": _n(limit >> 20)},
     )
 
 
@@ -392,7 +398,7 @@ def _long_text(part: str) -> ValueProblem:
         "xlsx_cell_too_long",
         _("The Excel file holds a cell of more than %(limit)s characters (part “%(part)s”), beyond Excel's own limit "
           "of %(cell)s. The whole file was refused."),
-        {"limit": MAX_XML_TEXT_BYTES, "part": part, "cell": MAX_CELL_CHARS},
+        {"limit": _n(MAX_XML_TEXT_BYTES), "part": part, "cell": _n(MAX_CELL_CHARS)},
     )
 
 
@@ -535,7 +541,7 @@ class XlsxRows:
                 raise ValueProblem(
                     "rows_lost",
                     _("The Excel sheet holds %(held)s rows but %(read)s were read; the whole file was refused."),
-                    {"held": guard.rows, "read": parsed},
+                    {"held": _n(guard.rows), "read": _n(parsed)},
                 )
         finally:
             workbook.close()
