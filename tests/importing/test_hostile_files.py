@@ -310,3 +310,65 @@ def test_a_refused_csv_leaves_no_exception_ignored_behind(ana, lima, tmp_path, m
     gc.collect()
     assert job.status == ImportJob.Status.FAILED
     assert [str(item.exc_value) for item in unraisable] == []
+
+
+# --- The huge text in the shared strings, as Excel writes a workbook ------------------------
+
+
+def with_shared_string(text: str) -> bytes:
+    """A workbook whose row 3 name is a shared string (openpyxl writes inline ones)."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(xlsx([HEADER, *rows(1, 3)])))
+    edits = {
+        "[Content_Types].xml": lambda xml: xml.replace(b"</Types>", (
+            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+            b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')),
+        "xl/_rels/workbook.xml.rels": lambda xml: xml.replace(b"</Relationships>", (
+            b'<Relationship Id="rIdSS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            b'sharedStrings" Target="sharedStrings.xml"/></Relationships>')),
+        "xl/worksheets/sheet1.xml": lambda xml: xml.replace(
+            '<c r="B3" t="inlineStr"><is><t>Cliente Número 2</t></is></c>'.encode(), b'<c r="B3" t="s"><v>0</v></c>'),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            target.writestr(info.filename, edits.get(info.filename, lambda xml: xml)(data))
+        target.writestr("xl/sharedStrings.xml", (
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+            f"<si><t>{text}</t></si></sst>").encode())
+    return buffer.getvalue()
+
+
+def test_shared_strings_are_read_and_a_huge_one_refuses_the_file_before_openpyxl_holds_it(lima):
+    result = portfolio_import(file=io.BytesIO(with_shared_string("Ríos Ana")), portfolio=lima)
+    assert result.created == 3 and Debtor.objects.get(external_id="C-002").full_name == "Ríos Ana"
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(ImportFileError) as refused:
+            portfolio_import(file=io.BytesIO(with_shared_string("A" * 20_000_000)), portfolio=lima)
+        _size, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "(parte «xl/sharedStrings.xml»)" in refused.value.message
+    assert peak < 60 << 20, peak  # the test's own 20 MB text and its zip; never the parsed cell
+
+
+def test_a_shared_string_over_excels_limit_refuses_only_its_row(lima):
+    result = portfolio_import(file=io.BytesIO(with_shared_string("B" * 100_000)), portfolio=lima)
+    assert (result.created, result.rejected) == (2, 1)
+    assert result.problems[0].row == 3 and result.problems[0].reason.startswith(f"La celda tiene 100{NB}000 caracteres")
+
+
+def test_the_hostile_files_benchmark_runs_in_its_smoke_mode():
+    import json
+    import subprocess
+
+    script = Path(__file__).resolve().parent.parent.parent / "bench" / "bench_hostile_files.py"
+    out = subprocess.run([sys.executable, str(script), "--smoke"], capture_output=True, text=True, check=True)
+    results = json.loads(out.stdout)
+    assert [read["mode"] for read in results["reads"]] == ["preview", "import"]
+    assert all(read["refused"] for read in results["reads"])
+    assert results["guard"]["rows"] == 500
