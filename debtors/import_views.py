@@ -98,7 +98,8 @@ def import_mapping(request, token: str):
     try:
         with default_storage.open(pending["path"], "rb") as stream:
             source = SourceFile(stream, file_kind=kind, deadline=time.monotonic() + PREVIEW_SECONDS)
-            source.on_refused = lambda number, column, value, reason: refused.append(
+            # The first few refused rows are enough to show; the import's report lists them all.
+            source.on_refused = lambda number, column, value, reason: len(refused) < PREVIEW_ROWS and refused.append(
                 {"row": number, "column": column, "value": clip(value), "reason": reason}
             )
             rows = list(itertools.islice(source.rows(), PREVIEW_ROWS))

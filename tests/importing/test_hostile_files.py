@@ -372,3 +372,26 @@ def test_the_hostile_files_benchmark_runs_in_its_smoke_mode():
     assert [read["mode"] for read in results["reads"]] == ["preview", "import"]
     assert all(read["refused"] for read in results["reads"])
     assert results["guard"]["rows"] == 500
+
+
+def test_the_preview_lists_a_few_refused_rows_however_many_there_are(client, ana, lima):
+    body = csv_rows(1, 40)
+    for row in body[:30]:
+        row[1] = "x" * (reading.MAX_CELL_CHARS + 1)
+    client.force_login(ana)
+    _url, page = mapping_page(client, lima, csv_text([HEADER, *body]).encode(), "cartera.csv")
+    assert len(page.context["refused"]) == import_views.PREVIEW_ROWS
+    assert [number for number, _cells in page.context["preview"]][:2] == [32, 33]
+
+
+def test_a_payments_file_reports_its_refused_rows_and_loads_the_others(lima):
+    from promises.importing import payments_import
+    from promises.models import Payment
+
+    portfolio_import(file=io.BytesIO(csv_text([HEADER, *csv_rows(1, 2)]).encode()), portfolio=lima)
+    payments = "Referencia;Código de cliente;Monto pagado;Fecha de pago\r\nOP-1;C-001;10,00;01/11/2026\r\n"
+    payments += "OP-2;C-0\x0002;10,00;01/11/2026\r\nOP-3;C-002;10,00;01/11/2026\r\n"
+    result = payments_import(file=io.BytesIO(payments.encode()), portfolio=lima)
+    assert (result.created, result.rejected) == (2, 1)
+    assert result.problems[0].row == 3 and "carácter NUL" in result.problems[0].reason
+    assert sorted(Payment.objects.values_list("reference", flat=True)) == ["OP-1", "OP-3"]
