@@ -11,12 +11,12 @@ import csv
 import io
 import re
 import zipfile
-from zlib import error as zlib_error
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import BinaryIO
+from zlib import error as zlib_error
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
@@ -60,11 +60,11 @@ def clip(value: str, limit: int = SHOWN_CHARS) -> str:
 
 
 class RefusedRow(list):
-    """A record that is not read: its cells (clipped) and the problem. `column` is the index of
-    the cell at fault, or None when the whole row is (too long, too wide)."""
+    """A record that is not read: its cells (each cut at MAX_CELL_CHARS) and the problem.
+    `column` is the index of the cell at fault, or None when the whole row is (too long, too wide)."""
 
     def __init__(self, cells, problem: ValueProblem, column: int | None = None):
-        super().__init__(clip(cell) for cell in cells[:MAX_COLUMNS])
+        super().__init__(clip(cell, MAX_CELL_CHARS) for cell in cells[:MAX_COLUMNS])
         self.problem = problem
         self.column = column
 
@@ -437,7 +437,7 @@ class _XmlGuard:
                 raise ValueProblem(
                     "xlsx_row_too_big",
                     _("A row of the Excel sheet takes more than %(limit)s MB; the whole file was refused."),
-                    {"limit": MAX_ROW_XML_BYTES >> 20},
+                    {"limit": _n(MAX_ROW_XML_BYTES >> 20)},
                 )
         return data
 
@@ -543,6 +543,9 @@ class XlsxRows:
                     _("The Excel sheet holds %(held)s rows but %(read)s were read; the whole file was refused."),
                     {"held": _n(guard.rows), "read": _n(parsed)},
                 )
+        except (zipfile.BadZipFile, EOFError, zlib_error, SyntaxError) as error:  # ParseError is a SyntaxError
+            # A sheet damaged past its first rows: said as such, never an "unexpected error".
+            raise ValueProblem("bad_xlsx", _("The Excel file cannot be opened: %(error)s"), {"error": error}) from None
         finally:
             workbook.close()
 

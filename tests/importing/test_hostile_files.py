@@ -395,3 +395,12 @@ def test_a_payments_file_reports_its_refused_rows_and_loads_the_others(lima):
     assert (result.created, result.rejected) == (2, 1)
     assert result.problems[0].row == 3 and "carácter NUL" in result.problems[0].reason
     assert sorted(Payment.objects.values_list("reference", flat=True)) == ["OP-1", "OP-3"]
+
+
+def test_a_sheet_whose_xml_breaks_after_its_first_rows_is_refused_with_a_message(lima):
+    content = rewrite_part(xlsx([HEADER, *rows(1, 3)]), "xl/worksheets/sheet1.xml",
+                           lambda xml: xml.replace(b"</sheetData>", b"<row r='9'><c></sheetData>"))
+    with pytest.raises(ImportFileError) as refused:
+        portfolio_import(file=io.BytesIO(content), portfolio=lima)
+    assert refused.value.message.startswith("No se puede abrir el archivo de Excel: ")
+    assert not Debtor.objects.exists()
