@@ -9,6 +9,7 @@ import csv
 import functools
 import itertools
 import secrets
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -26,9 +27,12 @@ from debtors import selectors, services
 from debtors.forms import AssignmentForm, ImportUploadForm, MappingForm
 from debtors.importing.loading import ImportFileError, SourceFile, portfolio_get_or_create
 from debtors.importing.mapping import PAYMENTS, fields_for
+from debtors.importing.reading import clip
 from debtors.models import Portfolio
 
 PREVIEW_ROWS = 10
+# The preview is read in the request: it stops after this long, showing the rows read by then.
+PREVIEW_SECONDS = 5
 _SESSION_KEY = "pending_imports"
 
 
@@ -90,10 +94,16 @@ def import_mapping(request, token: str):
     pending = _pending(request, token)
     portfolio = get_object_or_404(Portfolio.objects.select_related("creditor"), pk=pending["portfolio"])
     kind = pending["kind"]
+    refused = []
     try:
         with default_storage.open(pending["path"], "rb") as stream:
-            source = SourceFile(stream, file_kind=kind)
+            source = SourceFile(stream, file_kind=kind, deadline=time.monotonic() + PREVIEW_SECONDS)
+            # The first few refused rows are enough to show; the import's report lists them all.
+            source.on_refused = lambda number, column, value, reason: len(refused) < PREVIEW_ROWS and refused.append(
+                {"row": number, "column": column, "value": clip(value), "reason": reason}
+            )
             rows = list(itertools.islice(source.rows(), PREVIEW_ROWS))
+            source.close()
     except ImportFileError as error:
         default_storage.delete(pending["path"])
         return render(
@@ -122,12 +132,14 @@ def import_mapping(request, token: str):
             request.session[_SESSION_KEY] = {key: value for key, value in request.session[_SESSION_KEY].items() if key != token}
             return redirect("debtors:import_detail", pk=job.pk)
     columns = [(header, next((form[name].label for name, chosen in initial.items() if chosen == header and name in form.fields), "")) for header in source.headers]
-    preview = [(number, (cells + [""] * len(source.headers))[: len(source.headers)]) for number, cells in rows]
+    # Cells are clipped: the page stays small whatever the file holds.
+    preview = [(number, [clip(cell) for cell in (cells + [""] * len(source.headers))[: len(source.headers)]]) for number, cells in rows]
     return render(
         request,
         "debtors/import_mapping.html",
         {
             "form": form, "pending": pending, "portfolio": portfolio, "columns": columns, "preview": preview,
+            "refused": refused, "cut_short": source.cut_short, "preview_seconds": PREVIEW_SECONDS,
             "saved": bool(saved), "active_nav": "imports",
         },
     )
@@ -160,11 +172,13 @@ def import_run_again(request, pk: int):
 
 
 def _report_lines(job, *, limit: int) -> list[dict]:
+    """The report's first lines, each value clipped for the page (the file keeps more)."""
     try:
         with open(job.report.path, encoding="utf-8-sig", newline="") as file:
-            return list(itertools.islice(csv.DictReader(file), limit))
-    except (OSError, ValueError):
+            lines = list(itertools.islice(csv.DictReader(file), limit))
+    except (OSError, ValueError, csv.Error):
         return []
+    return [{key: clip(value) if isinstance(value, str) else value for key, value in line.items()} for line in lines]
 
 
 @admin_required

@@ -51,6 +51,12 @@ def payments_import(
             raise ImportFileError(_("A payments file needs the customer code or the account reference of each payment."))
         report = RejectReport(f"payments-{portfolio.pk}")
         result.report_path = report.path
+
+        def refused(number, column, value, reason):  # a row over the reading's caps
+            report.add(number, column, value, reason)
+            result.rejected += 1
+
+        source.on_refused = refused
         try:
             try:
                 # Only a dry run holds one transaction (to roll back): a real load commits

@@ -46,7 +46,11 @@ from debtors.importing.phones import normalise_phone, split_phones
 from debtors.importing.reading import (
     HEADER_SEARCH_ROWS,
     SNIFF_BYTES,
+    MAX_CELL_CHARS,
+    RefusedRow,
     XlsxRows,
+    check_row,
+    clip,
     count_csv_records,
     find_header,
     is_old_xls,
@@ -70,6 +74,7 @@ CHUNK_ROWS = 50_000
 # read, and the last one is merged after the reading has ended, each time on one core alone.
 EDGE_CHUNK_ROWS = 10_000
 REQUIRED_FIELDS = ("external_id", "full_name", "balance", "due_date")
+HEADER_CHARS = 200
 _CURRENCIES = {code for code, _label in CURRENCY_CHOICES}
 _DEBTOR_FIELDS = ("full_name", "national_id", "email", "time_zone")
 
@@ -116,7 +121,15 @@ class SourceFile:
     row number Excel shows). `rows_total` estimates the records, for a progress bar.
     """
 
-    def __init__(self, stream: BinaryIO, *, mapping=None, file_kind: str = PORTFOLIO, required=()):
+    def __init__(self, stream: BinaryIO, *, mapping=None, file_kind: str = PORTFOLIO, required=(), deadline=None):
+        # A row refused by the caps (reading.check_row) goes to on_refused(number, column,
+        # value, reason), set by the caller; rows_read counts every non-blank data row met,
+        # refused ones included. A `deadline` (time.monotonic()) ends the reading early, as
+        # a page's preview needs: cut_short then says so.
+        self.on_refused = None
+        self.rows_read = 0
+        self.cut_short = False
+        self._deadline = deadline
         try:
             head = stream.read(SNIFF_BYTES)
         except OSError as error:
@@ -133,17 +146,28 @@ class SourceFile:
             records = iter(sheet)
         elif is_old_xls(head):
             raise ImportFileError(_("Old Excel files (.xls) cannot be read: save the sheet as .xlsx or CSV and send it again."))
-        elif b"\x00" in head:
+        elif head.count(b"\x00") * 100 > len(head):
+            # Binary data or UTF-16 is NULs all through; a few NULs in a text file refuse
+            # only their rows (reading.check_row).
             raise ImportFileError(_("This is not a CSV file: it holds binary data."))
         else:
             fmt = sniff_csv(head)
             self.rows_total = count_csv_records(stream) if stream.seekable() else None
             records = iter_csv_rows(stream, fmt, skip_blank=False)
+        self._source = records
         self._records = enumerate(records, start=1)
+        try:
+            self._find_columns(mapping, file_kind, required)
+        except ImportFileError:
+            self.close()
+            raise
+
+    def _find_columns(self, mapping, file_kind, required) -> None:
         first = list(itertools.islice(self._guarded(self._records), HEADER_SEARCH_ROWS))
         try:
-            header_index = find_header([cells for _number, cells in first])
-            self.headers = [cell.strip() for cell in first[header_index][1]]
+            header_index = find_header([[] if isinstance(cells, RefusedRow) else cells for _number, cells in first])
+            # A header is a few words; clipped, a hostile one cannot swell the mapping page.
+            self.headers = [clip(cell.strip(), HEADER_CHARS) for cell in first[header_index][1]]
             self.mapping = (
                 suggest_mapping(self.headers, file_kind=file_kind)
                 if mapping is None
@@ -167,8 +191,14 @@ class SourceFile:
         self._pending = first[header_index + 1 :]
 
     def _guarded(self, records) -> Iterator[tuple[int, list[str]]]:
+        if self.cut_short:
+            return
         try:
-            yield from records
+            for number, cells in records:
+                yield number, check_row(cells)
+                if self._deadline is not None and time.monotonic() > self._deadline:
+                    self.cut_short = True
+                    return
         except ValueProblem as problem:
             raise ImportFileError(str(problem)) from None
         except csv.Error as error:
@@ -177,7 +207,26 @@ class SourceFile:
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         for number, cells in itertools.chain(self._pending, self._guarded(self._records)):
             if "".join(cells).strip():  # blank lines (";;;;" below a table) are skipped
-                yield number, cells
+                self.rows_read += 1
+                if isinstance(cells, RefusedRow):
+                    self._refuse(number, cells)
+                else:
+                    yield number, cells
+
+    def _refuse(self, number: int, row: RefusedRow) -> None:
+        column = ""
+        if row.column is not None:
+            column = self.headers[row.column] if row.column < len(self.headers) else str(row.column + 1)
+        value = row[row.column] if row.column is not None else next((cell for cell in row if cell.strip()), "")
+        if self.on_refused is not None:
+            self.on_refused(number, column, value, row.problem)
+
+    def close(self) -> None:
+        """Ends the reading now: the reader lets go of the stream while it is still open (left
+        to the garbage collector, it would touch a stream its caller has closed)."""
+        close = getattr(self._source, "close", None)
+        if close is not None:
+            close()
 
     def header_of(self, field_name: str) -> str:
         return self.headers[self.mapping[field_name]]
@@ -213,7 +262,8 @@ class RejectReport:
         self.problems: list[RejectedCell] = []
 
     def add(self, row: int, column: str, value: str, reason) -> None:
-        cell = RejectedCell(row=row, column=column, value=value, reason=str(reason))
+        # A value past Excel's cell limit was refused for that; its start is enough to find it.
+        cell = RejectedCell(row=row, column=column, value=clip(value, MAX_CELL_CHARS), reason=str(reason))
         self._writer.writerow([cell.row, cell.column, cell.value, cell.reason])
         if len(self.problems) < 1000:  # enough to show on a page; the file has them all
             self.problems.append(cell)
@@ -437,6 +487,12 @@ def portfolio_import(
         source = SourceFile(stream, mapping=mapping, required=REQUIRED_FIELDS)
         report = RejectReport(f"portfolio-{portfolio.pk}")
         result.report_path = report.path
+
+        def refused(number, column, value, reason):
+            report.add(number, column, value, reason)
+            result.rejected += 1
+
+        source.on_refused = refused
         try:
             # The wrapper itself, not the per-thread `connection` proxy: the merge thread
             # shares this thread's connection and transaction.
@@ -473,6 +529,7 @@ def _load_all_at_once(source, portfolio, staging, report, result, progress, now,
         chunk = staging.merge_chunk(portfolio=portfolio, now=now, today=today)
         _count(chunk, result, report, source)
         staging.end()
+        _check_every_row_counted(source, result)
         if whole_portfolio:
             result.recalled = staging.recall_absent(portfolio=portfolio, now=now, today=today)
         if dry_run:
@@ -526,6 +583,7 @@ def _load_pipelined(source, portfolio, staging, report, result, progress, now, t
             if chunk is not None:
                 _count(chunk, result, report, source)
             staging.end()
+            _check_every_row_counted(source, result)
             if whole_portfolio:
                 result.recalled = staging.recall_absent(portfolio=portfolio, now=now, today=today)
             if dry_run:
@@ -536,6 +594,17 @@ def _load_pipelined(source, portfolio, staging, report, result, progress, now, t
     finally:
         if relay is not None:
             relay.close()
+
+
+def _check_every_row_counted(source, result) -> None:
+    """Every row read is created, updated, unchanged or rejected: an import that lost some on
+    the way must not be reported as done (raised inside the transaction: nothing is saved)."""
+    counted = result.created + result.updated + result.unchanged + result.rejected
+    if counted != source.rows_read:
+        raise ImportFileError(
+            _("%(read)s rows were read from the file but %(counted)s were counted as created, updated, unchanged "
+              "or rejected; nothing was saved. Tell your administrator.") % {"read": source.rows_read, "counted": counted}
+        )
 
 
 def _count(chunk, result, report, source) -> None:

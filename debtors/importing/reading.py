@@ -10,12 +10,15 @@ import codecs
 import csv
 import io
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import BinaryIO
+from zlib import error as zlib_error
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from debtors.importing.mapping import contains_words, known_header_spellings, normalise_header
@@ -31,6 +34,71 @@ DELIMITERS = (",", ";", "\t", "|")
 SNIFF_BYTES = 256 * 1024
 SNIFF_ROWS = 50
 HEADER_SEARCH_ROWS = 30
+
+# Caps on what one file may hold, so that a small hostile file cannot exhaust the server (a
+# 409 KB workbook holding one 400 MB cell once took a web process to 4.1 GB). Each is far
+# above what a creditor's file needs; each refusal says which cap and whether the row or the
+# whole file was refused.
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+MAX_ROW_CHARS = 1 << 20  # a row of 1,048,576 characters: thirty full Excel cells
+MAX_COLUMNS = 1_000
+# How much of a refused value a report or a page shows.
+SHOWN_CHARS = 200
+# The csv module refuses fields over 131,072 characters by raising mid-file; rows are bounded
+# by MAX_ROW_CHARS before the csv module sees them, so its own limit only needs to be above.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_ROW_CHARS + 1))
+
+
+def _n(value: int) -> str:
+    """A count for a message, grouped as the reader's language writes it (1,048,576)."""
+    return number_format(value, force_grouping=True)
+
+
+def clip(value: str, limit: int = SHOWN_CHARS) -> str:
+    """A value short enough for a page or a report: its start and an ellipsis."""
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+class RefusedRow(list):
+    """A record that is not read: its cells (each cut at MAX_CELL_CHARS) and the problem.
+    `column` is the index of the cell at fault, or None when the whole row is (too long, too wide)."""
+
+    def __init__(self, cells, problem: ValueProblem, column: int | None = None):
+        super().__init__(clip(cell, MAX_CELL_CHARS) for cell in cells[:MAX_COLUMNS])
+        self.problem = problem
+        self.column = column
+
+
+def check_row(cells: list[str]) -> list[str]:
+    """The record as it is, or a RefusedRow saying which cap it breaks.
+
+    Trailing empty cells beyond MAX_COLUMNS (Excel's ";;;;") are dropped; a filled one there
+    refuses the row, as does a cell over MAX_CELL_CHARS, a row over MAX_ROW_CHARS in all, or
+    a NUL character (no text holds one, and PostgreSQL cannot store it).
+    """
+    if len(cells) > MAX_COLUMNS:
+        if any(cell.strip() for cell in cells[MAX_COLUMNS:]):
+            return RefusedRow(cells, ValueProblem(
+                "too_wide", _("The row has more than %(limit)s columns; the row was refused."), {"limit": _n(MAX_COLUMNS)}))
+        cells = cells[:MAX_COLUMNS]
+    total = 0
+    for index, cell in enumerate(cells):
+        length = len(cell)
+        total += length
+        if length > MAX_CELL_CHARS:
+            return RefusedRow(cells, ValueProblem(
+                "cell_too_long",
+                _("The cell holds %(length)s characters, more than Excel's own limit of %(limit)s; the row was refused."),
+                {"length": _n(length), "limit": _n(MAX_CELL_CHARS)},
+            ), index)
+        if "\x00" in cell:
+            return RefusedRow(cells, ValueProblem(
+                "nul", _("The cell holds a NUL character, which no text holds (a damaged file?); the row was refused.")),
+                index)
+    if total > MAX_ROW_CHARS:
+        return RefusedRow(cells, ValueProblem(
+            "row_too_long", _("The row holds more than %(limit)s characters; the row was refused."), {"limit": _n(MAX_ROW_CHARS)}))
+    return cells
 
 # UTF-8 read as Windows-1252: "Ã±" for "ñ", "Ã©" for "é", "Ã‘" for "Ñ", "â€œ" for "“".
 _MOJIBAKE = re.compile("[ÂÃ][\u00a0-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|â€[\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]")
@@ -90,8 +158,7 @@ def _decide_encoding(sample: bytes) -> tuple[str, str, str]:
 def _decide_delimiter(text: str) -> str:
     best_delimiter, best_score = DELIMITERS[0], (0, 0)
     for delimiter in DELIMITERS:
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-        widths = [len(row) for _index, row in zip(range(SNIFF_ROWS), reader) if any(row)]
+        widths = _record_widths(text, delimiter)
         split_rows = Counter(width for width in widths if width > 1)
         if not split_rows:
             continue
@@ -99,6 +166,68 @@ def _decide_delimiter(text: str) -> str:
         if (rows, width) > best_score:
             best_delimiter, best_score = delimiter, (rows, width)
     return best_delimiter
+
+
+def _record_widths(text: str, delimiter: str) -> list[int]:
+    """The widths of the sample's first SNIFF_ROWS non-blank records under one delimiter.
+
+    newline="" lets the csv module see line ends as they are, as iter_csv_rows does, so a CR
+    inside a quoted cell stays in its cell. Under a wrong delimiter that CR can land in an
+    unquoted field and the csv module raises: that record counts for nothing, the next one
+    is read (the reader starts afresh after an error).
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    widths = []
+    for _attempt in range(SNIFF_ROWS * 2):
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            continue
+        if any(row):
+            widths.append(len(row))
+            if len(widths) == SNIFF_ROWS:
+                break
+    return widths
+
+
+class _RecordTooLong(Exception):
+    pass
+
+
+class _BoundedLines:
+    """The text's lines for csv.reader, never more than MAX_ROW_CHARS for one record.
+
+    A longer record would be held whole in memory by the csv module (and refused by it past
+    131,072 characters per field, ending the file). Here its line is read to its end in small
+    pieces and dropped, and _RecordTooLong raised: csv.reader passes it on and starts afresh
+    on the next line, so the rows after it are still read. The caller sets `record_chars` and
+    `record_lines` back to 0 after each record.
+    """
+
+    def __init__(self, text: io.TextIOBase):
+        self.text = text
+        self.record_chars = 0
+        self.record_lines = 0
+        self.start = ""
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = self.text.readline(MAX_ROW_CHARS + 1 - self.record_chars)
+        if not line:
+            raise StopIteration
+        if self.record_lines == 0:
+            self.start = line[:SHOWN_CHARS]
+        self.record_lines += 1
+        self.record_chars += len(line)
+        if self.record_chars > MAX_ROW_CHARS:
+            while line and not line.endswith(("\n", "\r")):
+                line = self.text.readline(1 << 16)
+            raise _RecordTooLong
+        return line
 
 
 def iter_csv_rows(stream: BinaryIO, fmt: CsvFormat, *, skip_blank: bool = True) -> Iterator[list[str]]:
@@ -109,9 +238,28 @@ def iter_csv_rows(stream: BinaryIO, fmt: CsvFormat, *, skip_blank: bool = True) 
     ("undecodable") with the record it was met in.
     """
     text = io.TextIOWrapper(stream, encoding=fmt.encoding, errors=fmt.errors, newline="")
-    reader = csv.reader(text, delimiter=fmt.delimiter)
+    lines = _BoundedLines(text)
+    reader = csv.reader(lines, delimiter=fmt.delimiter)
     try:
-        for row in reader:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except _RecordTooLong:
+                if lines.record_lines > 1:
+                    # Inside a quoted cell that spans lines, the next line is not the start
+                    # of a record: reading on would make rows out of the cell's text.
+                    raise ValueProblem(
+                        "record_too_long",
+                        _("The record that starts near line %(line)s holds more than %(limit)s characters "
+                          "across several lines; the whole file was refused."),
+                        {"line": reader.line_num - lines.record_lines + 2, "limit": _n(MAX_ROW_CHARS)},
+                    ) from None
+                row = RefusedRow([lines.start], ValueProblem(
+                    "row_too_long", _("The row holds more than %(limit)s characters; the row was refused."),
+                    {"limit": _n(MAX_ROW_CHARS)}))
+            lines.record_chars = lines.record_lines = 0
             if skip_blank and not any(map(str.strip, row)):
                 continue
             yield row
@@ -122,8 +270,12 @@ def iter_csv_rows(stream: BinaryIO, fmt: CsvFormat, *, skip_blank: bool = True) 
             {"encoding": fmt.encoding, "line": reader.line_num + 1},
         ) from None
     finally:
-        # The wrapper would close the caller's stream when it is garbage-collected.
-        text.detach()
+        # The wrapper would close the caller's stream when it is garbage-collected. When the
+        # caller closed the stream first (a refused file), there is nothing left to protect.
+        try:
+            text.detach()
+        except ValueError:
+            pass
 
 
 def find_header(rows: list[list[str]], known_headers: Iterable[str] | None = None) -> int:
@@ -217,20 +369,132 @@ def xlsx_cell_text(value) -> str:
     return str(value)
 
 
+# Uncompressed sizes the parts of an .xlsx may declare; zip checks what it unpacks against
+# them, so they bound what a zip bomb can unpack (409 KB once unpacked to 400 MB).
+MAX_SHEET_XML_BYTES = 1 << 30  # a sheet at Excel's row limit with 15 columns takes ≈ 700 MB
+MAX_SHARED_STRINGS_BYTES = 100 << 20  # openpyxl reads the shared texts whole, even read-only
+MAX_OTHER_PART_BYTES = 32 << 20  # styles, workbook, relations, pictures
+# The longest run of XML between two "<": a cell within MAX_CELL_CHARS takes at most ≈ 330 KB
+# (32,767 characters written as "&#x1F600;"), so a longer run is a cell over the cap.
+MAX_XML_TEXT_BYTES = MAX_ROW_CHARS
+# One row element of the sheet (and what follows the last one) in XML.
+MAX_ROW_XML_BYTES = 16 << 20
+
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_LONG_TEXT = re.compile(rb"(?<![^<])[^<]{%d}" % (MAX_XML_TEXT_BYTES + 1))
+
+
+def _too_big(part: str, size: int, limit: int) -> ValueProblem:
+    return ValueProblem(
+        "xlsx_too_big",
+        _("The Excel file unpacks to more than is read safely: its part “%(part)s” takes %(size)s MB, "
+          "at most %(limit)s MB are read. The whole file was refused; save the sheet as CSV (UTF-8) and send it again."),
+        {"part": part, "size": _n(-(-size // (1 << 20))), "limit": _n(limit >> 20)},
+    )
+
+
+def _long_text(part: str) -> ValueProblem:
+    return ValueProblem(
+        "xlsx_cell_too_long",
+        _("The Excel file holds a cell of more than %(limit)s characters (part “%(part)s”), beyond Excel's own limit "
+          "of %(cell)s. The whole file was refused."),
+        {"limit": _n(MAX_XML_TEXT_BYTES), "part": part, "cell": _n(MAX_CELL_CHARS)},
+    )
+
+
+class _XmlGuard:
+    """A part of the .xlsx as openpyxl's parser reads it, checked on the way.
+
+    The parser reads 16 KB at a time; a run of text longer than MAX_XML_TEXT_BYTES (one
+    hostile cell) or a row longer than MAX_ROW_XML_BYTES stops it before the text is held in
+    memory. It also counts the row tags, so that the rows read can be checked against the
+    rows the sheet holds.
+    """
+
+    def __init__(self, raw: BinaryIO, part: str, *, sheet: bool):
+        self.raw = raw
+        self.part = part
+        self.sheet = sheet
+        self.tail = b""  # from the last "<" read: a tag or a text not finished yet
+        self.rows = 0
+        self.since_row = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size if size and size > 0 else 1 << 16)
+        buffer = self.tail + data
+        cut = buffer.rfind(b"<") if data else len(buffer)
+        if cut == -1:
+            cut = 0
+        body, self.tail = buffer[:cut], buffer[cut:]
+        if len(self.tail) > MAX_XML_TEXT_BYTES or _LONG_TEXT.search(body):
+            raise _long_text(self.part)
+        if self.sheet:
+            last = None
+            for last in _ROW_TAG.finditer(body):
+                self.rows += 1
+            self.since_row = len(body) - last.start() if last else self.since_row + len(body)
+            if self.since_row > MAX_ROW_XML_BYTES:
+                raise ValueProblem(
+                    "xlsx_row_too_big",
+                    _("A row of the Excel sheet takes more than %(limit)s MB; the whole file was refused."),
+                    {"limit": _n(MAX_ROW_XML_BYTES >> 20)},
+                )
+        return data
+
+    def drain(self) -> None:
+        while self.read(1 << 16):
+            pass
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def _check_xlsx_parts(stream: BinaryIO) -> None:
+    """Before openpyxl opens the file: every part within its cap, and the parts openpyxl reads
+    whole (shared texts, styles, the workbook) free of an over-long text."""
+    try:
+        archive = zipfile.ZipFile(stream)
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ValueProblem("bad_xlsx", _("The Excel file cannot be opened: %(error)s"), {"error": error}) from None
+    with archive:
+        for info in archive.infolist():
+            name = info.filename
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                limit = MAX_SHEET_XML_BYTES
+            elif name.lower().endswith("sharedstrings.xml"):
+                limit = MAX_SHARED_STRINGS_BYTES
+            else:
+                limit = MAX_OTHER_PART_BYTES
+            if info.file_size > limit:
+                raise _too_big(name, info.file_size, limit)
+        for info in archive.infolist():
+            name = info.filename
+            if name.endswith((".xml", ".rels")) and not name.startswith("xl/worksheets/"):
+                try:
+                    with archive.open(info) as part:
+                        _XmlGuard(part, name, sheet=False).drain()
+                except (zipfile.BadZipFile, OSError, EOFError, zlib_error) as error:
+                    raise ValueProblem("bad_xlsx", _("The Excel file cannot be opened: %(error)s"), {"error": error}) from None
+    stream.seek(0)
+
+
 class XlsxRows:
     """An .xlsx file's first worksheet, row by row, as lists of strings.
 
     openpyxl's read-only mode parses the sheet's XML as it goes, so memory stays flat however
     long the sheet is (python-calamine is ten times faster but holds the whole sheet in
-    memory: ≈240 MB at 100,000 rows; see PERF-NOTES). Row numbers are Excel's: empty rows
-    in between are yielded as empty lists, so a rejected row's number is the one Excel shows.
+    memory: ≈240 MB at 100,000 rows). Row numbers are Excel's: empty rows in between are
+    yielded as empty lists, so a rejected row's number is the one Excel shows.
+
+    Every row is read whatever the sheet's <dimension> tag says: other tools write it wrong,
+    and openpyxl stops at the rows and columns it claims. After the last row, the rows read
+    are checked against the row tags in the sheet's XML; a difference ends the read.
     """
 
     def __init__(self, stream: BinaryIO):
-        import zipfile
-
         from openpyxl import load_workbook
 
+        _check_xlsx_parts(stream)
         try:
             self.workbook = load_workbook(stream, read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
@@ -239,20 +503,51 @@ class XlsxRows:
         if not sheets:
             raise ValueProblem("empty", _("The file is empty."))
         self.sheet = sheets[0]
-
-    @property
-    def rows_total(self) -> int | None:
+        # What the tag claims stays as the progress bar's estimate, nothing more.
         try:
-            return self.sheet.max_row
+            self.rows_total = self.sheet.max_row
         except Exception:  # a sheet without its dimension tag: openpyxl cannot tell
-            return None
+            self.rows_total = None
+        self.sheet.reset_dimensions()
 
     def __iter__(self) -> Iterator[list[str]]:
+        from openpyxl.worksheet._reader import WorkSheetParser
+
+        workbook, sheet = self.workbook, self.sheet
         try:
-            for values in self.sheet.iter_rows(values_only=True):
-                yield [xlsx_cell_text(value) for value in values]
+            guard = _XmlGuard(workbook._archive.open(sheet._worksheet_path), sheet._worksheet_path, sheet=True)
+            parser = WorkSheetParser(
+                guard, sheet._shared_strings, data_only=True, epoch=workbook.epoch, date_formats=workbook._date_formats,
+                timedelta_formats=workbook._timedelta_formats,
+            )
+            # openpyxl's own iter_rows drops a row whose number is not above the last one's;
+            # here such a row is read as the next row.
+            number, parsed = 0, 0
+            for index, cells in parser.parse():
+                parsed += 1
+                while number + 1 < index:
+                    number += 1
+                    yield []
+                number += 1
+                if not cells:
+                    yield []
+                    continue
+                values = [""] * max(cell["column"] for cell in cells)
+                for cell in cells:
+                    values[cell["column"] - 1] = xlsx_cell_text(cell["value"])
+                yield values
+            guard.read()  # the last bytes, and their row tags
+            if parsed != guard.rows:
+                raise ValueProblem(
+                    "rows_lost",
+                    _("The Excel sheet holds %(held)s rows but %(read)s were read; the whole file was refused."),
+                    {"held": _n(guard.rows), "read": _n(parsed)},
+                )
+        except (zipfile.BadZipFile, EOFError, zlib_error, SyntaxError) as error:  # ParseError is a SyntaxError
+            # A sheet damaged past its first rows: said as such, never an "unexpected error".
+            raise ValueProblem("bad_xlsx", _("The Excel file cannot be opened: %(error)s"), {"error": error}) from None
         finally:
-            self.workbook.close()
+            workbook.close()
 
 
 def count_csv_records(stream: BinaryIO) -> int:
