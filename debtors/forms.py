@@ -56,7 +56,9 @@ class MappingForm(forms.Form):
             )
 
     def mapping(self) -> dict:
-        return {name: header for name, header in self.cleaned_data.items() if header}
+        """Every field, None for those not in the file: the importer detects only fields a
+        mapping leaves unnamed, and a person's "not in this file" must stay so."""
+        return {name: header or None for name, header in self.cleaned_data.items()}
 
 
 class AssignmentForm(forms.Form):

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from debtors import selectors, services
 from debtors.forms import AssignmentForm, ImportUploadForm, MappingForm
 from debtors.importing.loading import ImportFileError, SourceFile, portfolio_get_or_create
-from debtors.importing.mapping import PAYMENTS, fields_for
+from debtors.importing.mapping import fields_for, missing_fields
 from debtors.models import Portfolio
 
 PREVIEW_ROWS = 10
@@ -101,15 +101,13 @@ def import_mapping(request, token: str):
         )
     detected = {name: source.headers[column] for name, column in source.mapping.items()}
     saved = selectors.import_mapping_for(portfolio.creditor, kind) or {}
-    # The creditor's saved choice wins where its header is in this file.
-    initial = {**detected, **{name: header for name, header in saved.items() if header in source.headers}}
+    # The creditor's saved choice wins where its header is in this file, and so does a
+    # saved "not in this file" (None).
+    initial = {**detected, **{name: header or "" for name, header in saved.items() if not header or header in source.headers}}
     form = MappingForm(request.POST or None, headers=source.headers, kind=kind, initial_mapping=initial)
     if request.method == "POST" and form.is_valid():
         mapping = form.mapping()
-        required = ("reference", "amount", "paid_at") if kind == PAYMENTS else ("external_id", "balance", "due_date")
-        missing = [fields_for(kind)[name].label for name in required if name not in mapping]
-        if kind != PAYMENTS and "full_name" not in mapping and "first_name" not in mapping:
-            missing.append(fields_for(kind)["full_name"].label)
+        missing = [fields_for(kind)[name].label for name in missing_fields({n for n, h in mapping.items() if h}, kind)]
         if missing:
             form.add_error(None, _("Choose a column for: %(fields)s.") % {"fields": ", ".join(map(str, missing))})
         else:
@@ -160,10 +158,12 @@ def import_run_again(request, pk: int):
 
 
 def _report_lines(job, *, limit: int) -> list[dict]:
+    # The report's first two columns are the row's number and the reason (RejectReport).
     try:
         with open(job.report.path, encoding="utf-8-sig", newline="") as file:
-            return list(itertools.islice(csv.DictReader(file), limit))
-    except (OSError, ValueError):
+            lines = itertools.islice(csv.reader(file), 1, limit + 1)
+            return [{"row": line[0], "reason": line[1]} for line in lines if len(line) >= 2]
+    except (OSError, ValueError, csv.Error):
         return []
 
 

@@ -30,8 +30,6 @@ from debtors.models import Debt, Debtor, Portfolio
 from promises.models import Payment
 from promises.services import payment_record
 
-REQUIRED_FIELDS = ("reference", "amount", "paid_at")
-
 
 def payments_import(
     *, file, portfolio: Portfolio, mapping=None, recorded_by=None, dry_run: bool = False, progress=None
@@ -46,10 +44,10 @@ def payments_import(
     stream, opened = _open(file)
     result = ImportResult()
     try:
-        source = SourceFile(stream, mapping=mapping, file_kind=PAYMENTS, required=REQUIRED_FIELDS)
+        source = SourceFile(stream, mapping=mapping, file_kind=PAYMENTS, required=True)
         if "external_id" not in source.mapping and "account_reference" not in source.mapping:
             raise ImportFileError(_("A payments file needs the customer code or the account reference of each payment."))
-        report = RejectReport(f"payments-{portfolio.pk}")
+        report = RejectReport(f"payments-{portfolio.pk}", source.headers)
         result.report_path = report.path
         try:
             try:
@@ -129,8 +127,7 @@ def _load_row(source, number, cells, debtors, debts, report, result, day_first, 
         problems.append((source.header_of(name), value, _("No debtor in this portfolio has “%(text)s”.") % {"text": value}))
     if problems:
         result.rejected += 1
-        for column, value, reason in problems:
-            report.add(number, column, value, reason)
+        report.add(number, cells, problems)
         return
     zone = zoneinfo.ZoneInfo(debtor.time_zone)
     paid_at = min(timezone.make_aware(datetime.combine(paid_on, time(23, 59, 59)), zone), timezone.now())
@@ -141,8 +138,7 @@ def _load_row(source, number, cells, debtors, debts, report, result, day_first, 
         )
     except ValidationError as error:
         result.rejected += 1
-        for message in error.messages:
-            report.add(number, source.header_of("reference"), reference, message)
+        report.add(number, cells, [(source.header_of("reference"), reference, message) for message in error.messages])
         return
     if outcome.created:
         result.created += 1
