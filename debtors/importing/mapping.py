@@ -369,12 +369,18 @@ def _read_mapping(obj, headers: list[str]) -> tuple[dict[str, int], set[str]]:
                 ),
                 {"field": field_name, "header": header, "headers": ", ".join(h for h in headers if h.strip()) or "—"},
             )
-        if column in field_of_column:
+        if column in field_of_column and not _may_share(field_of_column[column], field_name):
             raise ValueProblem(
                 "header_used_twice",
                 _("The column “%(header)s” is mapped to both “%(first)s” and “%(second)s”."),
                 {"header": headers[column], "first": field_of_column[column], "second": field_name},
             )
-        field_of_column[column] = field_name
+        field_of_column.setdefault(column, field_name)
         mapping[field_name] = column
     return {name: mapping[name] for name in FIELDS if name in mapping}, absent
+
+
+def _may_share(first: str, second: str) -> bool:
+    # The customer code may be read from the column that also gives the document or the
+    # account ("RFC" as both): that is what a file without a customer code does anyway.
+    return {first, second} in ({"external_id", "national_id"}, {"external_id", "account_reference"})

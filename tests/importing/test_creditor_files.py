@@ -258,3 +258,11 @@ def test_the_reports_own_headers_are_known_in_every_language(settings):
         with translation.override(language):
             assert report_own_columns([translation.gettext("Row"), translation.gettext("Reason"), "Saldo"]) == 2
     assert report_own_columns(["Código", "Saldo"]) == 0
+
+
+def test_a_mapping_may_read_the_customer_code_from_the_document_column(madrid):
+    lines = [("RFC", "Nombre", "Saldo", "Vencimiento"), ("GOMA800101AB1", "María", "10,00", "31/08/2026")]
+    mapping = {"external_id": "RFC", "national_id": "RFC"}
+    portfolio_import(file=io.BytesIO(csv_bytes(lines, delimiter=";", encoding="utf-8")), portfolio=madrid, mapping=mapping)
+
+    assert Debtor.objects.values_list("external_id", "national_id").get() == ("GOMA800101AB1", "GOMA800101AB1")
