@@ -13,6 +13,8 @@ from openpyxl import Workbook
 from debtors.importing.loading import ImportFileError, portfolio_get_or_create, portfolio_import
 from debtors.importing.mapping import suggest_mapping
 from debtors.models import Debt, Debtor, Phone
+from promises.importing import payments_import
+from promises.models import Payment
 
 pytestmark = pytest.mark.django_db
 
@@ -266,3 +268,35 @@ def test_a_mapping_may_read_the_customer_code_from_the_document_column(madrid):
     portfolio_import(file=io.BytesIO(csv_bytes(lines, delimiter=";", encoding="utf-8")), portfolio=madrid, mapping=mapping)
 
     assert Debtor.objects.values_list("external_id", "national_id").get() == ("GOMA800101AB1", "GOMA800101AB1")
+
+
+# --- Payments of customers keyed by their document ---------------------------------------
+
+
+def test_payments_keyed_by_rfc_find_the_debtors_the_portfolio_keyed_by_rfc(cdmx):
+    portfolio_import(file=io.BytesIO(xlsx_bytes(MEXICAN)), portfolio=cdmx)
+    lines = [("RFC", "Referencia", "Importe", "Fecha de pago"),
+             ("PERJ751231XY9", "PAGO-1", "200.00", "01/11/2026"),
+             ("XXXX000000XX0", "PAGO-2", "10.00", "01/11/2026")]
+
+    with translation.override("en"):
+        result = payments_import(file=io.BytesIO(csv_bytes(lines, delimiter=",", encoding="utf-8")), portfolio=cdmx)
+
+    assert (result.created, result.rejected) == (1, 1)
+    assert Payment.objects.get().debtor.full_name == "JUAN PÉREZ"
+    assert read_report(result)[1][:2] == ["3", "RFC: No debtor in this portfolio has “XXXX000000XX0”."]
+
+
+def test_a_document_two_debtors_share_does_not_pick_one_of_them(madrid):
+    lines = [("Código de cliente", "DNI", "Nombre", "Saldo", "Vencimiento"),
+             ("C-1", "111", "Ana", "10,00", "31/08/2026"), ("C-2", "111", "Ana R.", "10,00", "31/08/2026")]
+    portfolio_import(file=io.BytesIO(csv_bytes(lines, delimiter=";", encoding="utf-8")), portfolio=madrid)
+    payments = [("DNI", "Referencia", "Importe", "Fecha de pago"), ("111", "P-1", "5,00", "01/11/2026")]
+
+    with translation.override("en"):
+        result = payments_import(file=io.BytesIO(csv_bytes(payments, delimiter=";", encoding="utf-8")), portfolio=madrid)
+
+    assert (result.created, result.rejected) == (0, 1)
+    assert read_report(result)[1][1] == (
+        "DNI: Several debtors in this portfolio have the document “111”: name the customer code or the account."
+    )
