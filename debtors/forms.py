@@ -54,6 +54,11 @@ class MappingForm(forms.Form):
             self.fields[name] = forms.ChoiceField(
                 label=field.label, choices=choices, required=False, initial=initial_mapping.get(name, "")
             )
+        if kind == ImportKind.PORTFOLIO:
+            self.fields["external_id"].help_text = _(
+                "A file without one is keyed by the national id (RFC, DNI...); failing that, each account is a "
+                "customer of its own."
+            )
 
     def mapping(self) -> dict:
         """Every field, None for those not in the file: the importer detects only fields a

@@ -299,7 +299,9 @@ def test_a_file_keyed_by_rfc_goes_through_the_pages_as_detected(client, ana, wor
     cdmx = portfolio_get_or_create(portfolio="Créditos", creditor="Financiera del Valle", country="MX")
     client.force_login(ana)
     url = upload(client, cdmx, content=RFC_CSV)
-    form = client.get(url).context["form"]
+    page = client.get(url)
+    assert "Un archivo sin él identifica a cada cliente por su documento (RFC, DNI...)" in page.content.decode()
+    form = page.context["form"]
     choices = {name: form[name].initial or "" for name in form.fields}
     assert (choices["external_id"], choices["national_id"]) == ("", "RFC")
 
