@@ -1091,7 +1091,7 @@ def render_call_summary(*, call, channel: str, promises=None) -> tuple[str, str]
     with translation.override(debtor.language), timezone.override(zone_for(debtor.time_zone)):
         context = {
             "call": call,
-            "first_name": debtor.full_name.split()[0] if debtor.full_name else "",
+            "first_name": debtor.spoken_name.split()[0] if debtor.full_name else "",
             "creditor": debtor.portfolio.creditor.name,
             "code": debtor.external_id,
             "promises": [

@@ -487,12 +487,12 @@ class ImportRejectedRowsApi(ApiView):
         tags=["imports"],
         summary="Rejected rows of an import",
         responses={
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description=_("Row, column, value and reason.")),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description=_("The row's number and the reason, then the row's own cells under the file's headers.")),
             (404, "application/json"): ErrorSerializer,
         },
     )
     def get(self, request, job_id: int):
-        """The rejected rows as CSV (row number, column, value, reason); 404 while there are none."""
+        """The rejected rows as CSV (row number, reason, the row's cells); 404 while there are none."""
         job = import_job_get_for_user(request.user, job_id)
         if not job.report:
             raise Http404

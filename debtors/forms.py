@@ -54,9 +54,16 @@ class MappingForm(forms.Form):
             self.fields[name] = forms.ChoiceField(
                 label=field.label, choices=choices, required=False, initial=initial_mapping.get(name, "")
             )
+        if kind == ImportKind.PORTFOLIO:
+            self.fields["external_id"].help_text = _(
+                "A file without one is keyed by the national id (RFC, DNI...); failing that, each account is a "
+                "customer of its own."
+            )
 
     def mapping(self) -> dict:
-        return {name: header for name, header in self.cleaned_data.items() if header}
+        """Every field, None for those not in the file: the importer detects only fields a
+        mapping leaves unnamed, and a person's "not in this file" must stay so."""
+        return {name: header or None for name, header in self.cleaned_data.items()}
 
 
 class AssignmentForm(forms.Form):

@@ -12,7 +12,6 @@ import secrets
 import time
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,7 +25,7 @@ from django.views.decorators.http import require_POST
 from debtors import selectors, services
 from debtors.forms import AssignmentForm, ImportUploadForm, MappingForm
 from debtors.importing.loading import ImportFileError, SourceFile, portfolio_get_or_create
-from debtors.importing.mapping import PAYMENTS, fields_for
+from debtors.importing.mapping import fields_for, missing_fields
 from debtors.importing.reading import clip
 from debtors.models import Portfolio
 
@@ -99,7 +98,7 @@ def import_mapping(request, token: str):
         with default_storage.open(pending["path"], "rb") as stream:
             source = SourceFile(stream, file_kind=kind, deadline=time.monotonic() + PREVIEW_SECONDS)
             # The first few refused rows are enough to show; the import's report lists them all.
-            source.on_refused = lambda number, column, value, reason: len(refused) < PREVIEW_ROWS and refused.append(
+            source.on_refused = lambda number, _cells, column, value, reason: len(refused) < PREVIEW_ROWS and refused.append(
                 {"row": number, "column": column, "value": clip(value), "reason": reason}
             )
             rows = list(itertools.islice(source.rows(), PREVIEW_ROWS))
@@ -111,15 +110,13 @@ def import_mapping(request, token: str):
         )
     detected = {name: source.headers[column] for name, column in source.mapping.items()}
     saved = selectors.import_mapping_for(portfolio.creditor, kind) or {}
-    # The creditor's saved choice wins where its header is in this file.
-    initial = {**detected, **{name: header for name, header in saved.items() if header in source.headers}}
+    # The creditor's saved choice wins where its header is in this file, and so does a
+    # saved "not in this file" (None).
+    initial = {**detected, **{name: header or "" for name, header in saved.items() if not header or header in source.headers}}
     form = MappingForm(request.POST or None, headers=source.headers, kind=kind, initial_mapping=initial)
     if request.method == "POST" and form.is_valid():
         mapping = form.mapping()
-        required = ("reference", "amount", "paid_at") if kind == PAYMENTS else ("external_id", "balance", "due_date")
-        missing = [fields_for(kind)[name].label for name in required if name not in mapping]
-        if kind != PAYMENTS and "full_name" not in mapping and "first_name" not in mapping:
-            missing.append(fields_for(kind)["full_name"].label)
+        missing = [fields_for(kind)[name].label for name in missing_fields({n for n, h in mapping.items() if h}, kind)]
         if missing:
             form.add_error(None, _("Choose a column for: %(fields)s.") % {"fields": ", ".join(map(str, missing))})
         else:
@@ -172,13 +169,19 @@ def import_run_again(request, pk: int):
 
 
 def _report_lines(job, *, limit: int) -> list[dict]:
-    """The report's first lines, each value clipped for the page (the file keeps more)."""
+    """The report's first lines: the row's number and the reason (RejectReport's first two
+    columns), clipped for the page (the file keeps every cell). Reports written before rows
+    were given back whole read "row, column, value, reason"."""
     try:
         with open(job.report.path, encoding="utf-8-sig", newline="") as file:
-            lines = list(itertools.islice(csv.DictReader(file), limit))
+            reader = csv.reader(file)
+            header = next(reader, [])
+            lines = itertools.islice(reader, limit)
+            if header == ["row", "column", "value", "reason"]:
+                return [{"row": line[0], "reason": clip(f"{line[1]}: {line[3]}")} for line in lines if len(line) >= 4]
+            return [{"row": line[0], "reason": clip(line[1])} for line in lines if len(line) >= 2]
     except (OSError, ValueError, csv.Error):
         return []
-    return [{key: clip(value) if isinstance(value, str) else value for key, value in line.items()} for line in lines]
 
 
 @admin_required

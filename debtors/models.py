@@ -104,6 +104,31 @@ HOLD_FIELDS = (
 )
 
 
+# Words after a comma that make a company, not given names: "Inversiones Andinas, SAC".
+_LEGAL_FORMS = frozenset({
+    "sa", "saa", "sac", "sas", "srl", "sl", "slu", "sll", "eirl", "ltda", "ltd", "llc", "inc", "corp", "plc", "gmbh",
+    "spa", "cv", "rl", "sderl", "sc", "ac", "sociedad", "compania", "compañia", "compañía", "company", "limitada", "anonima", "anónima",
+})
+
+
+def name_as_spoken(full_name: str) -> str:
+    """A name written surname first ("Apaza Ñahui, Nelly", as files with an "Apellidos y
+    nombres" column have it) in the order people say it ("Nelly Apaza Ñahui").
+
+    Only the "surnames, given names" shape is turned: one comma with words on both sides,
+    no digits, and no legal form after it ("Andina, S.A.C." is a company). A name without
+    a comma cannot be split safely (two surnames or one?) and stays as written.
+    """
+    family, comma, given = full_name.partition(",")
+    family, given = family.strip(), given.strip()
+    if not comma or not family or not given or "," in given or any(char.isdigit() for char in full_name):
+        return full_name
+    words = [word.replace(".", "").lower() for word in given.split()]
+    if "".join(words) in _LEGAL_FORMS or any(word in _LEGAL_FORMS for word in words):
+        return full_name
+    return f"{given} {family}"
+
+
 class Debtor(models.Model):
     portfolio = models.ForeignKey(
         Portfolio,
@@ -182,6 +207,11 @@ class Debtor(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    @property
+    def spoken_name(self) -> str:
+        """The name as the collector says it: "Nelly Apaza Ñahui" for "Apaza Ñahui, Nelly"."""
+        return name_as_spoken(self.full_name)
 
     @property
     def active_holds(self) -> list[str]:

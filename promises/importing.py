@@ -30,8 +30,6 @@ from debtors.models import Debt, Debtor, Portfolio
 from promises.models import Payment
 from promises.services import payment_record
 
-REQUIRED_FIELDS = ("reference", "amount", "paid_at")
-
 
 def payments_import(
     *, file, portfolio: Portfolio, mapping=None, recorded_by=None, dry_run: bool = False, progress=None
@@ -46,14 +44,16 @@ def payments_import(
     stream, opened = _open(file)
     result = ImportResult()
     try:
-        source = SourceFile(stream, mapping=mapping, file_kind=PAYMENTS, required=REQUIRED_FIELDS)
-        if "external_id" not in source.mapping and "account_reference" not in source.mapping:
-            raise ImportFileError(_("A payments file needs the customer code or the account reference of each payment."))
-        report = RejectReport(f"payments-{portfolio.pk}")
+        source = SourceFile(stream, mapping=mapping, file_kind=PAYMENTS, required=True)
+        if not {"external_id", "national_id", "account_reference"} & set(source.mapping):
+            raise ImportFileError(
+                _("A payments file needs the customer code, the document or the account reference of each payment.")
+            )
+        report = RejectReport(f"payments-{portfolio.pk}", source.headers)
         result.report_path = report.path
 
-        def refused(number, column, value, reason):  # a row over the reading's caps
-            report.add(number, column, value, reason)
+        def refused(number, cells, column, value, reason):  # a row over the reading's caps
+            report.add(number, cells, [(column, value, reason)])
             result.rejected += 1
 
         source.on_refused = refused
@@ -90,12 +90,13 @@ def _load(source: SourceFile, portfolio: Portfolio, report: RejectReport, result
         done += len(batch)
         if index == 0:
             hint = decimal_style_of([source.cell(cells, "amount") for _number, cells in batch])
-        external_ids = {source.cell(cells, "external_id") for _n, cells in batch} - {None, ""}
+        key = _debtor_key(source)
+        keys = {source.cell(cells, key) for _n, cells in batch} - {None, ""}
+        debtors = {}
+        for debtor in Debtor.objects.filter(portfolio=portfolio, **{f"{key}__in": keys}).select_related("portfolio"):
+            # Two debtors with one document (a portfolio keyed by customer code): neither.
+            debtors[getattr(debtor, key)] = None if getattr(debtor, key) in debtors else debtor
         references = {source.cell(cells, "account_reference") for _n, cells in batch} - {None, ""}
-        debtors = {
-            debtor.external_id: debtor
-            for debtor in Debtor.objects.filter(portfolio=portfolio, external_id__in=external_ids).select_related("portfolio")
-        }
         debts = {
             debt.account_reference: debt
             for debt in Debt.objects.filter(debtor__portfolio=portfolio, account_reference__in=references).select_related(
@@ -104,6 +105,13 @@ def _load(source: SourceFile, portfolio: Portfolio, report: RejectReport, result
         }
         for number, cells in batch:
             _load_row(source, number, cells, debtors, debts, report, result, day_first, hint, recorded_by)
+
+
+def _debtor_key(source: SourceFile) -> str:
+    """The Debtor field a payment's customer is found by: the customer code, or failing
+    that the debtor's document (RFC, DNI...), which keyed the portfolio's file if it had
+    no customer code either."""
+    return "national_id" if "external_id" not in source.mapping and "national_id" in source.mapping else "external_id"
 
 
 def _load_row(source, number, cells, debtors, debts, report, result, day_first, hint, recorded_by) -> None:
@@ -125,18 +133,22 @@ def _load_row(source, number, cells, debtors, debts, report, result, day_first, 
     reference = read("reference", reference_of)
     amount = read("amount", lambda text: parse_amount(text, decimal_hint=hint))
     paid_on = read("paid_at", lambda text: parse_date(text, day_first=day_first))
+    key = _debtor_key(source)
     debt = debts.get(source.cell(cells, "account_reference") or "")
-    debtor = debtors.get(source.cell(cells, "external_id") or "") or (debt.debtor if debt else None)
+    debtor = debtors.get(source.cell(cells, key) or "") or (debt.debtor if debt else None)
     if debt is not None and debtor is not None and debt.debtor_id != debtor.pk:
         debt = None
     if debtor is None:
-        name = "external_id" if "external_id" in source.mapping else "account_reference"
+        name = key if key in source.mapping else "account_reference"
         value = source.cell(cells, name) or ""
-        problems.append((source.header_of(name), value, _("No debtor in this portfolio has “%(text)s”.") % {"text": value}))
+        if name == "national_id" and value in debtors:
+            reason = _("Several debtors in this portfolio have the document “%(text)s”: name the customer code or the account.")
+        else:
+            reason = _("No debtor in this portfolio has “%(text)s”.")
+        problems.append((source.header_of(name), value, reason % {"text": value}))
     if problems:
         result.rejected += 1
-        for column, value, reason in problems:
-            report.add(number, column, value, reason)
+        report.add(number, cells, problems)
         return
     zone = zoneinfo.ZoneInfo(debtor.time_zone)
     paid_at = min(timezone.make_aware(datetime.combine(paid_on, time(23, 59, 59)), zone), timezone.now())
@@ -147,8 +159,7 @@ def _load_row(source, number, cells, debtors, debts, report, result, day_first, 
         )
     except ValidationError as error:
         result.rejected += 1
-        for message in error.messages:
-            report.add(number, source.header_of("reference"), reference, message)
+        report.add(number, cells, [(source.header_of("reference"), reference, message) for message in error.messages])
         return
     if outcome.created:
         result.created += 1

@@ -29,7 +29,7 @@ import time
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
@@ -41,12 +41,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collections_crm.lib.downloads import SafeCsvWriter
-from debtors.importing.mapping import PHONE_FIELDS, PORTFOLIO, mapping_from_json, suggest_mapping
+from debtors.importing.mapping import (
+    FIELDS,
+    PHONE_FIELDS,
+    PORTFOLIO,
+    customer_key_field,
+    missing_fields,
+    report_own_columns,
+    resolve_mapping,
+    suggest_mapping,
+)
 from debtors.importing.phones import normalise_phone, split_phones
 from debtors.importing.reading import (
     HEADER_SEARCH_ROWS,
     SNIFF_BYTES,
-    MAX_CELL_CHARS,
     RefusedRow,
     XlsxRows,
     check_row,
@@ -73,7 +81,6 @@ CHUNK_ROWS = 50_000
 # The first chunk and the last are smaller: the merge thread waits for the first one to be
 # read, and the last one is merged after the reading has ended, each time on one core alone.
 EDGE_CHUNK_ROWS = 10_000
-REQUIRED_FIELDS = ("external_id", "full_name", "balance", "due_date")
 HEADER_CHARS = 200
 _CURRENCIES = {code for code, _label in CURRENCY_CHOICES}
 _DEBTOR_FIELDS = ("full_name", "national_id", "email", "time_zone")
@@ -119,11 +126,14 @@ class SourceFile:
     `rows()` yields (record number, cells); record numbers count from 1 at the file's
     first record, so the header of a file with two title lines is record 3 (for Excel, the
     row number Excel shows). `rows_total` estimates the records, for a progress bar.
+    `mapping` is what was detected or given (field -> column); `columns` is what the rows
+    are read with: in a portfolio file without a customer code, "external_id" reads the
+    debtor's document, or failing that the account reference (customer_key_field).
     """
 
-    def __init__(self, stream: BinaryIO, *, mapping=None, file_kind: str = PORTFOLIO, required=(), deadline=None):
-        # A row refused by the caps (reading.check_row) goes to on_refused(number, column,
-        # value, reason), set by the caller; rows_read counts every non-blank data row met,
+    def __init__(self, stream: BinaryIO, *, mapping=None, file_kind: str = PORTFOLIO, required: bool = False, deadline=None):
+        # A row refused by the caps (reading.check_row) goes to on_refused(number, cells,
+        # column, value, reason), set by the caller; rows_read counts every non-blank data row met,
         # refused ones included. A `deadline` (time.monotonic()) ends the reading early, as
         # a page's preview needs: cut_short then says so.
         self.on_refused = None
@@ -171,19 +181,22 @@ class SourceFile:
             self.mapping = (
                 suggest_mapping(self.headers, file_kind=file_kind)
                 if mapping is None
-                else mapping_from_json(mapping, self.headers)
+                else resolve_mapping(mapping, self.headers, file_kind=file_kind)
             )
         except ValueProblem as problem:
             raise ImportFileError(str(problem)) from None
-        missing = [
-            name
-            for name in required
-            if name not in self.mapping and not (name == "full_name" and "first_name" in self.mapping)
-        ]
+        self.columns = dict(self.mapping)
+        key = customer_key_field(self.mapping) if file_kind == PORTFOLIO else None
+        if key is not None:
+            self.columns["external_id"] = self.mapping[key]
+        missing = missing_fields(self.mapping, file_kind) if required else []
         if missing:
             raise ImportFileError(
                 _("No column was found for: %(fields)s. Columns in the file: %(headers)s.")
-                % {"fields": ", ".join(missing), "headers": ", ".join(h for h in self.headers if h) or "—"}
+                % {
+                    "fields": ", ".join(str(FIELDS[name].label) for name in missing),
+                    "headers": ", ".join(h for h in self.headers if h) or "—",
+                }
             )
         self.header_row = first[header_index][0]
         if self.rows_total is not None:
@@ -219,7 +232,7 @@ class SourceFile:
             column = self.headers[row.column] if row.column < len(self.headers) else str(row.column + 1)
         value = row[row.column] if row.column is not None else next((cell for cell in row if cell.strip()), "")
         if self.on_refused is not None:
-            self.on_refused(number, column, value, row.problem)
+            self.on_refused(number, list(row), column, value, row.problem)
 
     def close(self) -> None:
         """Ends the reading now: the reader lets go of the stream while it is still open (left
@@ -229,10 +242,10 @@ class SourceFile:
             close()
 
     def header_of(self, field_name: str) -> str:
-        return self.headers[self.mapping[field_name]]
+        return self.headers[self.columns[field_name]]
 
     def cell(self, cells: list[str], field_name: str) -> str | None:
-        column = self.mapping.get(field_name)
+        column = self.columns.get(field_name)
         if column is None:
             return None
         return cells[column].strip() if column < len(cells) else ""
@@ -249,27 +262,50 @@ def batches(iterable, size: int | None = None):
 
 
 class RejectReport:
-    """A CSV under MEDIA_ROOT/imports/: row, column, value, reason (in the active language)."""
+    """A CSV under MEDIA_ROOT/imports/ that can be corrected and loaded again.
 
-    def __init__(self, prefix: str):
+    Its first two columns are its own (the row's number in the file, and why), headed in
+    the active language, which is that of the person who started the import; then every
+    column of the file under its original header, with the row's original cells. The
+    importer ignores the two first columns, so the corrected report loads as the file did.
+    `problems` keeps the first cells at fault, one by one, for a page to show.
+    """
+
+    def __init__(self, prefix: str, headers: list[str]):
         folder = Path(settings.MEDIA_ROOT) / "imports"
         folder.mkdir(parents=True, exist_ok=True)
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
         self.path = folder / f"{prefix}-{stamp}-rejected.csv"
+        # A corrected report loaded again: its old row numbers and reasons give way to new ones.
+        self.skip = report_own_columns(headers)
+        self.width = len(headers)
         self._file = self.path.open("w", encoding="utf-8-sig", newline="")
         self._writer = SafeCsvWriter(self._file)
-        self._writer.writerow(["row", "column", "value", "reason"])
+        self._writer.writerow([str(_("Row")), str(_("Reason")), *headers[self.skip :]])
         self.problems: list[RejectedCell] = []
 
-    def add(self, row: int, column: str, value: str, reason) -> None:
-        # A value past Excel's cell limit was refused for that; its start is enough to find it.
-        cell = RejectedCell(row=row, column=column, value=clip(value, MAX_CELL_CHARS), reason=str(reason))
-        self._writer.writerow([cell.row, cell.column, cell.value, cell.reason])
-        if len(self.problems) < 1000:  # enough to show on a page; the file has them all
-            self.problems.append(cell)
+    def add(self, row: int, cells: list[str], problems, *, loaded: bool = False) -> None:
+        """One line for the row: `problems` are (column header, value, reason) triples;
+        `loaded` says the row was loaded without the cells at fault."""
+        pattern = _("%(column)s (left out; the rest of the row was loaded): %(reason)s") if loaded else _("%(column)s: %(reason)s")
+        reasons = []
+        for column, value, reason in problems:
+            reasons.append(str(pattern) % {"column": column, "reason": reason})
+            if len(self.problems) < 1000:  # enough to show on a page; the file has them all
+                self.problems.append(RejectedCell(row=row, column=column, value=value, reason=str(reason)))
+        # Stripped as the importer reads them: "\n=1+2" becomes "=1+2", which the safe writer quotes.
+        cells = [cell.strip() for cell in cells[self.skip : self.width]] + [""] * (self.width - max(len(cells), self.skip))
+        self._writer.writerow([row, " ".join(reasons), *cells])
 
     def close(self) -> None:
         self._file.close()
+
+
+def unquote_cell(text: str) -> str:
+    """A cell as it was before a report made it spreadsheet-safe ("'+51 987..." → "+51 987...")."""
+    if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
+        return text[1:]
+    return text
 
 
 @functools.cache
@@ -288,6 +324,7 @@ class ParsedRow:
     debtor: dict
     debt: dict
     phones: list[str]
+    cells: list[str]  # as read, for the report should the row turn out a duplicate
 
 
 class _RowParser:
@@ -300,19 +337,19 @@ class _RowParser:
         self.report = report
         self.day_first = portfolio.country != "US"
         self.decimal_hints: dict[str, str | None] = {}
-        mapping = source.mapping
-        self.width = max(mapping.values(), default=-1) + 1
-        self.col = {name: mapping.get(name) for name in (
+        columns = source.columns
+        self.width = max(columns.values(), default=-1) + 1
+        self.col = {name: columns.get(name) for name in (
             "external_id", "full_name", "first_name", "last_name", "balance", "due_date", "original_amount",
             "national_id", "email", "time_zone", "product", "currency", "account_reference",
         )}
-        self.phone_cols = [(mapping[name], source.header_of(name)) for name in PHONE_FIELDS if name in mapping]
-        self.names_in_one = "full_name" in mapping
+        self.phone_cols = [(columns[name], source.header_of(name)) for name in PHONE_FIELDS if name in columns]
+        self.names_in_one = "full_name" in columns
 
     def learn_decimal_style(self, rows) -> None:
         for name in ("balance", "original_amount"):
-            samples = [self.source.cell(cells, name) or "" for _number, cells in rows]
-            self.decimal_hints[name] = decimal_style_of(samples) if name in self.source.mapping else None
+            samples = [unquote_cell(self.source.cell(cells, name) or "") for _number, cells in rows]
+            self.decimal_hints[name] = decimal_style_of(samples) if name in self.source.columns else None
 
     def _text(self, cells, name, limit, problems) -> str | None:
         value = cells[self.col[name]].strip()
@@ -326,11 +363,17 @@ class _RowParser:
         return value
 
     def parse(self, number: int, cells: list[str]) -> ParsedRow | None:
-        """The row's values, or None after reporting why the row is rejected."""
+        """The row's values, or None after reporting why the row is rejected.
+
+        `problems` reject the row; `left_out` are cells the row loads without (a phone
+        that is no number, an unknown currency), reported on the row's one report line.
+        """
+        original = cells
         if len(cells) < self.width:
             cells = cells + [""] * (self.width - len(cells))
         col = self.col
         problems: list[tuple[str, str, object]] = []
+        left_out: list[tuple[str, str, object]] = []
 
         external_id = self._text(cells, "external_id", 64, problems)
         if self.names_in_one:
@@ -339,7 +382,7 @@ class _RowParser:
             full_name = self._text(cells, "first_name", 200, problems)
             if full_name and col["last_name"] is not None and (last := cells[col["last_name"]].strip()):
                 full_name = f"{full_name} {last}"[:200]
-        balance_text = cells[col["balance"]].strip()
+        balance_text = unquote_cell(cells[col["balance"]].strip())
         try:
             balance = parse_amount(balance_text, decimal_hint=self.decimal_hints.get("balance"))
             if balance < 0:
@@ -355,21 +398,20 @@ class _RowParser:
             due_date = None
 
         original_amount = None
-        if col["original_amount"] is not None and (text := cells[col["original_amount"]].strip()):
+        if col["original_amount"] is not None and (text := unquote_cell(cells[col["original_amount"]].strip())):
             try:
                 original_amount = parse_amount(text, decimal_hint=self.decimal_hints.get("original_amount"))
                 if original_amount <= 0:
                     raise ValueProblem("not_positive", _("The original amount must be above zero."))
             except ValueProblem as problem:
-                self.report.add(number, self.source.header_of("original_amount"), text, problem)
+                left_out.append((self.source.header_of("original_amount"), text, problem))
                 original_amount = None
         if balance is not None and balance == 0 and original_amount is None:
             problems.append(
                 (self.source.header_of("balance"), balance_text, _("A debt with a zero balance needs its original amount."))
             )
         if problems:
-            for column, value, reason in problems:
-                self.report.add(number, column, value, reason)
+            self.report.add(number, original, problems + left_out)
             return None
 
         debtor = {"full_name": full_name}
@@ -382,12 +424,12 @@ class _RowParser:
                     validate_email(email)
                 debtor["email"] = email
             except ValidationError:
-                self.report.add(number, self.source.header_of("email"), email, _("“%(text)s” is not an e-mail address.") % {"text": email})
+                left_out.append((self.source.header_of("email"), email, _("“%(text)s” is not an e-mail address.") % {"text": email}))
         if col["time_zone"] is not None and (time_zone := cells[col["time_zone"]].strip()):
             if time_zone in _time_zones():
                 debtor["time_zone"] = time_zone
             else:
-                self.report.add(number, self.source.header_of("time_zone"), time_zone, _("“%(text)s” is not a time zone.") % {"text": time_zone})
+                left_out.append((self.source.header_of("time_zone"), time_zone, _("“%(text)s” is not a time zone.") % {"text": time_zone}))
 
         debt = {"balance": balance, "due_date": due_date, "original_amount": original_amount}
         if col["product"] is not None:
@@ -396,7 +438,7 @@ class _RowParser:
         if col["currency"] is not None and (written := cells[col["currency"]].strip()):
             currency = written.upper()
             if currency not in _CURRENCIES:
-                self.report.add(number, self.source.header_of("currency"), written, _("“%(text)s” is not a currency we handle.") % {"text": written})
+                left_out.append((self.source.header_of("currency"), written, _("“%(text)s” is not a currency we handle.") % {"text": written}))
                 currency = ""
         debt["currency"] = currency or self.portfolio.currency
 
@@ -407,18 +449,20 @@ class _RowParser:
         phones = []
         country = self.portfolio.country
         for column, header in self.phone_cols:
-            text = cells[column].strip()
+            text = unquote_cell(cells[column].strip())
             if not text:
                 continue
             for piece in split_phones(text):
                 try:
                     number_e164 = normalise_phone(piece, country)
                 except ValueProblem as problem:
-                    self.report.add(number, header, piece, problem)
+                    left_out.append((header, piece, problem))
                     continue
                 if number_e164 not in phones:
                     phones.append(number_e164)
-        return ParsedRow(number, external_id, account_reference, debtor, debt, phones)
+        if left_out:
+            self.report.add(number, original, left_out, loaded=True)
+        return ParsedRow(number, external_id, account_reference, debtor, debt, phones, original)
 
 
 # --- The service ---------------------------------------------------------------------------
@@ -484,12 +528,12 @@ def portfolio_import(
     stream, opened = _open(file)
     result = ImportResult()
     try:
-        source = SourceFile(stream, mapping=mapping, required=REQUIRED_FIELDS)
-        report = RejectReport(f"portfolio-{portfolio.pk}")
+        source = SourceFile(stream, mapping=mapping, required=True)
+        report = RejectReport(f"portfolio-{portfolio.pk}", source.headers)
         result.report_path = report.path
 
-        def refused(number, column, value, reason):
-            report.add(number, column, value, reason)
+        def refused(number, cells, column, value, reason):
+            report.add(number, cells, [(column, value, reason)])
             result.rejected += 1
 
         source.on_refused = refused
@@ -613,16 +657,16 @@ def _count(chunk, result, report, source) -> None:
     result.unchanged += chunk.unchanged
     for row, external_id, first_row in chunk.duplicates:
         result.rejected += 1
-        _report_duplicate(report, source, row, external_id, first_row)
+        # A repeat more than CHUNK_ROWS rows after the first is found by the merge, when
+        # the row's cells are gone: its report line carries the key alone.
+        cells = [""] * len(source.headers)
+        cells[source.columns["external_id"]] = external_id
+        _report_duplicate(report, source, row, cells, external_id, first_row)
 
 
-def _report_duplicate(report, source, row: int, external_id: str, first_row: int) -> None:
-    report.add(
-        row,
-        source.header_of("external_id"),
-        external_id,
-        _("Row %(row)s already has this customer code and account; this row was skipped.") % {"row": first_row},
-    )
+def _report_duplicate(report, source, row: int, cells: list[str], external_id: str, first_row: int) -> None:
+    reason = _("Row %(row)s already has this customer code and account; this row was skipped.") % {"row": first_row}
+    report.add(row, cells, [(source.header_of("external_id"), external_id, reason)])
 
 
 class _RecentKeys:
@@ -642,7 +686,7 @@ class _RecentKeys:
         key = (row.external_id, row.account_reference)
         first_row = self.first_rows.get(key)
         if first_row is not None:
-            _report_duplicate(self.report, self.source, row.number, row.external_id, first_row)
+            _report_duplicate(self.report, self.source, row.number, row.cells, row.external_id, first_row)
             return False
         if len(self.first_rows) >= CHUNK_ROWS:
             self.first_rows.clear()

@@ -3,7 +3,8 @@
 A creditor's file names its columns however its bank's system does ("Apellidos y nombres",
 "Nro. de crédito", "F. Venc."). `suggest_mapping` proposes which column feeds which field;
 a person confirms it, and the confirmed mapping is saved per creditor (see Creditor) and read
-back with `mapping_from_json`.
+back with `mapping_from_json`. A mapping file may name only the columns it changes:
+`resolve_mapping` detects the rest.
 """
 
 import json
@@ -26,6 +27,9 @@ class ImportField:
     label: object  # a lazy translation
     spellings: tuple[str, ...]
     files: frozenset = frozenset({PORTFOLIO})
+    # Spellings that name this field in a portfolio file only: there "Referencia" or "Nº de
+    # operación" is the account, in a payments file it is the payment's own reference.
+    portfolio_spellings: tuple[str, ...] = ()
 
 
 _PHONE_WORDS = ("telefono", "teléfono", "tel.", "telf.", "fono", "celular", "cel.", "móvil", "movil", "phone", "mobile", "cell", "whatsapp")
@@ -85,8 +89,12 @@ FIELDS = {
             _("account reference"),
             ("número de crédito", "nro. de crédito", "crédito", "número de cuenta", "cuenta", "nro. de cuenta",
              "operación", "número de préstamo", "préstamo", "contrato", "número de contrato", "pagaré",
-             "número de tarjeta", "account", "account number", "account reference", "loan number", "loan id"),
+             "número de tarjeta", "código de crédito", "id crédito", "obligación", "número de obligación", "póliza",
+             "número de póliza", "expediente", "número de expediente", "folio", "account", "account number",
+             "account reference", "loan number", "loan id", "contract", "policy number"),
             BOTH,
+            portfolio_spellings=("referencia", "número de referencia", "número de operación", "código de operación",
+                                 "reference", "reference number"),
         ),
         ImportField("product", _("product"), ("producto", "tipo de producto", "tipo de crédito", "product", "product type")),
         ImportField(
@@ -141,8 +149,20 @@ PHONE_FIELDS = ("phone", "phone_2", "phone_3")
 
 # Headers that contain a field's words but are not that field: "Tipo de documento" is not the
 # document number, "Tipo de teléfono" not a phone.
+# The rejected-rows report's own two first columns, in each language (the report is
+# corrected and loaded again: they are not the file's).
+REPORT_OWN_HEADERS = (("fila", "row"), ("motivo", "reason"))
 _NOT_A_FIELD = ("tipo de documento", "tipo documento", "tipo doc.", "tipo de teléfono", "tipo teléfono",
-                "tipo de cliente", "tipo de persona")
+                "tipo de cliente", "tipo de persona", *(header for pair in REPORT_OWN_HEADERS for header in pair))
+
+
+def report_own_columns(headers: list[str]) -> int:
+    """How many of the first headers are a rejected-rows report's own (0 in a creditor's file)."""
+    if len(headers) >= 2 and all(
+        normalise_header(header) in spellings for header, spellings in zip(headers, REPORT_OWN_HEADERS)
+    ):
+        return 2
+    return 0
 
 # Abbreviations that mean the same word, so that "Nro. de crédito", "Nº crédito" and
 # "Número de crédito" are one spelling; small words that carry no meaning in a header.
@@ -154,12 +174,15 @@ _SYNONYMS = {
 }
 _SMALL_WORDS = {"de", "del", "la", "el", "los", "las", "y", "of", "the"}
 _WORDS = re.compile(r"[^\W\d_]+|\d+")
+# "Nº", "N.º" and "N°" all abbreviate "número"; unicode would turn "º" into a letter "o"
+# ("N.º operación" into "n o operacion", "Nºoperación" into one word), so it is a space first.
+_ORDINALS = str.maketrans({"º": " ", "ª": " ", "°": " "})
 
 
 def normalise_header(text: str) -> str:
     """A header reduced to what it says: no case, accents, punctuation or small words."""
     without_accents = "".join(
-        char for char in unicodedata.normalize("NFKD", str(text)) if not unicodedata.combining(char)
+        char for char in unicodedata.normalize("NFKD", str(text).translate(_ORDINALS)) if not unicodedata.combining(char)
     )
     words = (_SYNONYMS.get(word, word) for word in _WORDS.findall(without_accents.lower()))
     return " ".join(word for word in words if word not in _SMALL_WORDS)
@@ -169,18 +192,45 @@ def fields_for(file_kind: str) -> dict:
     return {name: field for name, field in FIELDS.items() if file_kind in field.files}
 
 
+def _spellings(field: ImportField, file_kind: str | None) -> tuple[str, ...]:
+    if file_kind == PAYMENTS:
+        return field.spellings
+    return field.spellings + field.portfolio_spellings
+
+
 def known_header_spellings(file_kind: str | None = None) -> frozenset:
     """Every normalised spelling of every field (of one kind of file, if given)."""
     fields = FIELDS.values() if file_kind is None else fields_for(file_kind).values()
-    return frozenset(normalise_header(spelling) for field in fields for spelling in field.spellings)
+    return frozenset(normalise_header(spelling) for field in fields for spelling in _spellings(field, file_kind))
 
 
 def _spelling_index(file_kind: str) -> dict:
     index = {}
     for field in fields_for(file_kind).values():
-        for spelling in field.spellings:
+        for spelling in _spellings(field, file_kind):
             index.setdefault(normalise_header(spelling), field.name)
     return index
+
+
+# Columns that can stand for the creditor's customer code when a portfolio file has none,
+# best first: the debtor's document (RFC, DNI, RUT...) identifies the person across accounts;
+# failing that each account is its own customer.
+CUSTOMER_KEY_FIELDS = ("external_id", "national_id", "account_reference")
+
+
+def customer_key_field(mapped) -> str | None:
+    """The field whose column keys the debtors of a portfolio file with these fields mapped."""
+    return next((name for name in CUSTOMER_KEY_FIELDS if name in mapped), None)
+
+
+def missing_fields(mapped, file_kind: str = PORTFOLIO) -> list[str]:
+    """The fields a file of this kind cannot load without, given the fields that are mapped."""
+    if file_kind == PAYMENTS:
+        return [name for name in ("reference", "amount", "paid_at") if name not in mapped]
+    missing = [] if customer_key_field(mapped) else ["external_id"]
+    if "full_name" not in mapped and "first_name" not in mapped:
+        missing.append("full_name")
+    return missing + [name for name in ("balance", "due_date") if name not in mapped]
 
 
 def contains_words(header: str, spelling: str) -> bool:
@@ -252,15 +302,40 @@ def mapping_from_json(obj, headers: list[str]) -> dict[str, int]:
     """Read a saved mapping {"field name": "header text"} against this file's headers.
 
     Headers are found exactly first, then as their normalised spelling (a file re-exported
-    with "TELÉFONO" for "Teléfono" still maps). Raises ValueProblem with code
-    "invalid_mapping", "unknown_field", "missing_header" or "header_used_twice".
+    with "TELÉFONO" for "Teléfono" still maps). A field given null or "" is not in the file.
+    Raises ValueProblem with code "invalid_mapping", "unknown_field", "missing_header" or
+    "header_used_twice".
     """
+    mapping, _absent = _read_mapping(obj, headers)
+    return mapping
+
+
+def resolve_mapping(obj, headers: list[str], *, file_kind: str = PORTFOLIO) -> dict[str, int]:
+    """A mapping that names only the columns it changes, completed by detection.
+
+    The fields it names take the columns it says (null or "" for a field the file lacks);
+    every other field takes the column suggest_mapping finds for it, unless the mapping
+    gave that column to another field.
+    """
+    given, absent = _read_mapping(obj, headers)
+    taken = set(given.values())
+    detected = suggest_mapping(headers, file_kind=file_kind)
+    mapping = {
+        name: column
+        for name, column in detected.items()
+        if name not in given and name not in absent and column not in taken
+    }
+    mapping.update(given)
+    return {name: mapping[name] for name in FIELDS if name in mapping}
+
+
+def _read_mapping(obj, headers: list[str]) -> tuple[dict[str, int], set[str]]:
     if isinstance(obj, (str, bytes)):
         try:
             obj = json.loads(obj)
         except ValueError:
             obj = None
-    if not isinstance(obj, dict) or not all(isinstance(value, str) for value in obj.values()):
+    if not isinstance(obj, dict) or not all(value is None or isinstance(value, str) for value in obj.values()):
         raise ValueProblem(
             "invalid_mapping", _("A mapping file must pair field names with column headers, as a JSON object.")
         )
@@ -270,6 +345,7 @@ def mapping_from_json(obj, headers: list[str]) -> dict[str, int]:
         exact.setdefault(header.strip(), column)
         by_spelling.setdefault(normalise_header(header), column)
     mapping: dict[str, int] = {}
+    absent: set[str] = set()
     field_of_column: dict[int, str] = {}
     for field_name, header in obj.items():
         if field_name not in FIELDS:
@@ -278,21 +354,33 @@ def mapping_from_json(obj, headers: list[str]) -> dict[str, int]:
                 _("The mapping names a field the importer does not know: “%(field)s”. Known fields: %(known)s."),
                 {"field": field_name, "known": ", ".join(FIELDS)},
             )
+        if header is None or not header.strip():
+            absent.add(field_name)
+            continue
         column = exact.get(header.strip())
         if column is None:
             column = by_spelling.get(normalise_header(header))
         if column is None:
             raise ValueProblem(
                 "missing_header",
-                _("The mapping takes “%(field)s” from the column “%(header)s”, which this file does not have."),
-                {"field": field_name, "header": header},
+                _(
+                    "The mapping takes “%(field)s” from the column “%(header)s”, which this file does not have. "
+                    "Columns in the file: %(headers)s."
+                ),
+                {"field": field_name, "header": header, "headers": ", ".join(h for h in headers if h.strip()) or "—"},
             )
-        if column in field_of_column:
+        if column in field_of_column and not _may_share(field_of_column[column], field_name):
             raise ValueProblem(
                 "header_used_twice",
                 _("The column “%(header)s” is mapped to both “%(first)s” and “%(second)s”."),
                 {"header": headers[column], "first": field_of_column[column], "second": field_name},
             )
-        field_of_column[column] = field_name
+        field_of_column.setdefault(column, field_name)
         mapping[field_name] = column
-    return {name: mapping[name] for name in FIELDS if name in mapping}
+    return {name: mapping[name] for name in FIELDS if name in mapping}, absent
+
+
+def _may_share(first: str, second: str) -> bool:
+    # The customer code may be read from the column that also gives the document or the
+    # account ("RFC" as both): that is what a file without a customer code does anyway.
+    return {first, second} in ({"external_id", "national_id"}, {"external_id", "account_reference"})

@@ -51,7 +51,10 @@ def test_an_admin_uploads_follows_and_downloads_the_rejected_rows(client_for, an
     rejected = api.get(f"/api/v1/imports/{job['id']}/rejected/", HTTP_ACCEPT="text/csv")
     text = b"".join(rejected.streaming_content).decode("utf-8-sig")
     assert rejected.status_code == 200 and rejected["Content-Type"].startswith("text/csv")
-    assert text.splitlines()[:2] == ["row,column,value,reason", "4,Saldo deudor,no sé,«no sé» no es un número."]
+    assert text.splitlines()[:2] == [
+        "Fila,Motivo,Código de cliente,Apellidos y nombres,Teléfono,Saldo deudor,Fecha de vencimiento",
+        '4,Saldo deudor: «no sé» no es un número.,C-003,"Quispe, Rosa",12,no sé,01/10/2026',
+    ]
     assert api.get("/api/v1/imports/").json()["count"] == 1
 
 

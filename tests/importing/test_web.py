@@ -45,6 +45,11 @@ def worker():
         yield delay
 
 
+def rejected_rows(client, job):
+    download = client.get(reverse("debtors:import_rejected", args=[job.pk]))
+    return list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode("utf-8-sig"))))
+
+
 def upload(client, portfolio, content=CSV, name="cartera.csv", **extra):
     data = {"kind": "portfolio", "portfolio": portfolio.pk, "file": SimpleUploadedFile(name, content), **extra}
     response = client.post(reverse("debtors:import_new"), data)
@@ -78,14 +83,16 @@ def test_upload_preview_confirm_run_and_result(client, ana, lima, worker, django
         result = client.get(response["Location"])
     html = result.content.decode()
     assert 'id="count-created">2<' in html and 'id="count-rejected">1<' in html
-    assert "<td>6</td><td>Saldo deudor</td><td>no sé</td>" in html
+    assert "<td>6</td><td>Saldo deudor: «no sé» no es un número.</td>" in html
 
-    download = client.get(reverse("debtors:import_rejected", args=[job.pk]))
-    rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode("utf-8-sig"))))
-    assert rows[0] == ["row", "column", "value", "reason"]
-    assert rows[1][:3] == ["6", "Saldo deudor", "no sé"]
-    assert rows[1][3]  # the reason, in the language the admin used (job.language)
+    # The whole row as the file had it, under its headers; the report's own two columns in
+    # the language the admin used (job.language).
+    rows = rejected_rows(client, job)
     assert job.language == "es"
+    assert rows == [
+        ["Fila", "Motivo", "Código de cliente", "Apellidos y nombres", "Teléfono", "Saldo deudor", "Fecha de vencimiento"],
+        ["6", "Saldo deudor: «no sé» no es un número.", "C-003", "Quispe, Rosa", "912345000", "no sé", "01/10/2026"],
+    ]
 
     # Mapping saved for the creditor and offered on the next file.
     assert ImportMapping.objects.get(creditor=lima.creditor).mapping["balance"] == "Saldo deudor"
@@ -265,3 +272,41 @@ def test_round_robin_deals_one_each_in_turn_and_leaves_assigned_debtors_alone(an
     assert Debtor.objects.get(pk=kept.pk).assigned_to == cris
     counts = sorted(Debtor.objects.filter(assigned_to__in=[carla, carlos]).values_list("assigned_to", flat=True))
     assert counts.count(carla.pk) == 3 and counts.count(carlos.pk) == 2
+
+
+def test_a_column_the_admin_leaves_out_stays_out(client, ana, lima, worker, django_capture_on_commit_callbacks):
+    client.force_login(ana)
+    url = upload(client, lima)
+    form = client.get(url).context["form"]
+    assert form["phone"].initial == "Teléfono"  # detected...
+    choices = {name: form[name].initial or "" for name in form.fields}
+    choices["phone"] = ""  # ...and left out by the admin
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, choices)
+
+    assert ImportJob.objects.get().created_count == 2
+    assert Debtor.objects.count() == 2 and not Debtor.objects.filter(phones__isnull=False).exists()
+
+
+RFC_CSV = (
+    "RFC,Nombre,Número de crédito,Saldo,Fecha de vencimiento\r\n"
+    "GOMA800101AB1,MARIA GOMEZ,CRED-1,100.00,15/09/2026\r\n"
+).encode("utf-8-sig")
+
+
+def test_a_file_keyed_by_rfc_goes_through_the_pages_as_detected(client, ana, worker, django_capture_on_commit_callbacks):
+    cdmx = portfolio_get_or_create(portfolio="Créditos", creditor="Financiera del Valle", country="MX")
+    client.force_login(ana)
+    url = upload(client, cdmx, content=RFC_CSV)
+    page = client.get(url)
+    assert "Un archivo sin él identifica a cada cliente por su documento (RFC, DNI...)" in page.content.decode()
+    form = page.context["form"]
+    choices = {name: form[name].initial or "" for name in form.fields}
+    assert (choices["external_id"], choices["national_id"]) == ("", "RFC")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, choices)
+
+    assert response.status_code == 302
+    assert Debtor.objects.values_list("external_id", "national_id").get() == ("GOMA800101AB1", "GOMA800101AB1")

@@ -45,7 +45,10 @@ class Command(BaseCommand):
         parser.add_argument("--creditor", required=True)
         parser.add_argument("--country", required=True)
         parser.add_argument("--currency")
-        parser.add_argument("--mapping")
+        parser.add_argument(
+            "--mapping",
+            help='JSON {"field": "column header"} naming only the columns detection gets wrong; null leaves a column out.',
+        )
         parser.add_argument("--whole-portfolio", action="store_true")
         parser.add_argument("--dry-run", action="store_true")
 
