@@ -495,3 +495,25 @@ class ImportJob(models.Model):
         elapsed = (timezone.now() - self.started_at).total_seconds()
         left = max(self.rows_total - self.rows_done, 0)
         return int(elapsed * left / self.rows_done)
+
+
+class ImportUndo(models.Model):
+    """One row that an unfinished import wrote, and how to put it back.
+
+    On SQLite an import commits a chunk at a time, so that the desk's writes can run between
+    its chunks (one writer at a time: one long transaction made them wait past the busy
+    timeout). These rows keep "a failed or killed import leaves nothing" true: each chunk
+    records, in its own transaction, the rows it created (before is null) and the first
+    state of the rows it changed; a failed import undoes them at once, a killed one is
+    undone by the stalled-job sweep. A finished import forgets them. Kind "run" is the
+    import's own line: its last sign of life and whether it finished."""
+
+    run = models.CharField(_("import run"), max_length=32)
+    kind = models.CharField(_("kind"), max_length=16)
+    row_id = models.BigIntegerField(_("row"))
+    before = models.JSONField(_("before"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import undo row")
+        verbose_name_plural = _("import undo rows")
+        constraints = [models.UniqueConstraint(fields=["run", "kind", "row_id"], name="import_undo_once_per_row")]

@@ -371,6 +371,7 @@ def import_jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
        PENDING_UPLOAD_MAX_AGE are deleted.
     Returns the count of each.
     """
+    from debtors.importing.undo import import_undo_sweep
     from debtors.tasks import run_import_job
 
     now = now or timezone.now()
@@ -390,6 +391,8 @@ def import_jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
                     " saved. Load it again: the file is kept."
                 )),
             )
+    # What killed imports had committed (SQLite commits chunk by chunk) is undone.
+    import_undo_sweep(now=now, silent_for=IMPORT_STALLED_AFTER)
     waiting = list(
         ImportJob.objects.filter(status=ImportJob.Status.PENDING, created_at__lt=stalled_before).values_list("pk", flat=True)
     )
