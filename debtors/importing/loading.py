@@ -74,6 +74,10 @@ CHUNK_ROWS = 50_000
 # The first chunk and the last are smaller: the merge thread waits for the first one to be
 # read, and the last one is merged after the reading has ended, each time on one core alone.
 EDGE_CHUNK_ROWS = 10_000
+# SQLite: the least time between two of an import's write transactions. A writer waiting for
+# the lock (a call being logged) polls it at most every 100 ms (SQLite's busy handler), so a
+# gap this long always lets it in; reading a batch usually takes longer anyway.
+WRITE_GAP_SECONDS = 0.1
 REQUIRED_FIELDS = ("external_id", "full_name", "balance", "due_date")
 _CURRENCIES = {code for code, _label in CURRENCY_CHOICES}
 _DEBTOR_FIELDS = ("full_name", "national_id", "email", "time_zone")
@@ -534,17 +538,24 @@ def _load_in_short_transactions(source, portfolio, staging, report, result, prog
     """
     parser = _RowParser(source, portfolio, report)
     undo = UndoLog()
-    longest = 0.0
+    longest, committed_at = 0.0, 0.0
+
+    def let_others_in() -> None:
+        pause = WRITE_GAP_SECONDS - (time.perf_counter() - committed_at)
+        if pause > 0:
+            time.sleep(pause)
 
     def merge() -> None:
-        nonlocal longest
+        nonlocal longest, committed_at
+        let_others_in()
         started = time.perf_counter()
         with transaction.atomic():
             if portfolio.pk is None:
                 _portfolio_save(portfolio, undo)
             chunk = staging.merge_chunk(portfolio=portfolio, now=now, today=today, undo_run=undo.run)
             undo.alive()
-        longest = max(longest, time.perf_counter() - started)
+        committed_at = time.perf_counter()
+        longest = max(longest, committed_at - started)
         _count(chunk, result, report, source)
 
     try:
@@ -561,6 +572,7 @@ def _load_in_short_transactions(source, portfolio, staging, report, result, prog
         _progress_saving(progress, result, parser)
         if not merged:
             merge()
+        let_others_in()
         with transaction.atomic():
             if whole_portfolio:
                 result.recalled = staging.recall_absent(portfolio=portfolio, now=now, today=today, undo_run=undo.run)

@@ -76,8 +76,11 @@ class UndoLog:
 def import_undo_forget(run: str) -> None:
     """A finished import's undo rows are deleted, a batch per transaction."""
     rows = ImportUndo.objects.filter(run=run).exclude(kind=_RUN)
-    while ids := list(rows.values_list("pk", flat=True)[: UNDO_BATCH * 5]):
+    batch = UNDO_BATCH * 5  # deleting is cheaper than undoing
+    while ids := list(rows.values_list("pk", flat=True)[:batch]):
         ImportUndo.objects.filter(pk__in=ids).delete()
+        if len(ids) == batch:
+            _let_others_write()
     ImportUndo.objects.filter(run=run).delete()
 
 
