@@ -54,14 +54,19 @@ def import_new(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        portfolio = data["portfolio"]
+        portfolio, new_portfolio = data["portfolio"], None
         if portfolio is None:
             try:
+                # A new portfolio for debtors is created by the import with its first rows (an
+                # upload never loaded leaves none empty); payments need one that exists.
                 portfolio = portfolio_get_or_create(
-                    portfolio=data["new_portfolio"], creditor=data["new_creditor"], country=data["new_country"]
+                    portfolio=data["new_portfolio"], creditor=data["new_creditor"], country=data["new_country"],
+                    save=data["kind"] == PAYMENTS,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
+            if portfolio is not None and portfolio.pk is None:
+                new_portfolio = {"portfolio": portfolio.name, "creditor": portfolio.creditor.name, "country": portfolio.country}
         if portfolio is not None:
             upload = data["file"]
             token = secrets.token_urlsafe(12)
@@ -69,7 +74,7 @@ def import_new(request):
             path = default_storage.save(f"imports/pending/{token}-{Path(upload.name).name}", upload)
             pending = request.session.get(_SESSION_KEY, {})
             pending[token] = {
-                "path": path, "name": upload.name, "kind": data["kind"], "portfolio": portfolio.pk,
+                "path": path, "name": upload.name, "kind": data["kind"], "portfolio": portfolio.pk, "new_portfolio": new_portfolio,
                 "whole_portfolio": data["whole_portfolio"], "dry_run": data["dry_run"],
             }
             request.session[_SESSION_KEY] = pending
@@ -88,7 +93,10 @@ def _pending(request, token: str) -> dict:
 def import_mapping(request, token: str):
     """The first rows of the file under the detected (or the creditor's saved) mapping."""
     pending = _pending(request, token)
-    portfolio = get_object_or_404(Portfolio.objects.select_related("creditor"), pk=pending["portfolio"])
+    if pending.get("new_portfolio"):
+        portfolio = portfolio_get_or_create(**pending["new_portfolio"], save=False)  # saved by the import
+    else:
+        portfolio = get_object_or_404(Portfolio.objects.select_related("creditor"), pk=pending["portfolio"])
     kind = pending["kind"]
     try:
         with default_storage.open(pending["path"], "rb") as stream:
@@ -100,7 +108,7 @@ def import_mapping(request, token: str):
             request, "debtors/import_unreadable.html", {"message": error.message, "name": pending["name"], "active_nav": "imports"}
         )
     detected = {name: source.headers[column] for name, column in source.mapping.items()}
-    saved = selectors.import_mapping_for(portfolio.creditor, kind) or {}
+    saved = (selectors.import_mapping_for(portfolio.creditor, kind) if portfolio.creditor.pk else None) or {}
     # The creditor's saved choice wins where its header is in this file.
     initial = {**detected, **{name: header for name, header in saved.items() if header in source.headers}}
     form = MappingForm(request.POST or None, headers=source.headers, kind=kind, initial_mapping=initial)

@@ -411,9 +411,13 @@ class ImportJob(models.Model):
         FAILED = "failed", _("Failed")
 
     kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices)
+    # Empty while the portfolio is `new_portfolio`, one the import is to create.
     portfolio = models.ForeignKey(
-        Portfolio, verbose_name=_("portfolio"), on_delete=models.PROTECT, related_name="import_jobs"
+        Portfolio, verbose_name=_("portfolio"), on_delete=models.PROTECT, related_name="import_jobs", null=True, blank=True
     )
+    # {"portfolio", "creditor", "country", "currency"} of a portfolio that does not exist yet:
+    # the import saves it with its first rows, so a job that loads nothing leaves none empty.
+    new_portfolio = models.JSONField(_("new portfolio"), null=True, blank=True)
     file = models.FileField(_("file"), upload_to=_import_upload_to, max_length=300)
     original_name = models.CharField(_("file name"), max_length=255, blank=True)
     mapping = models.JSONField(_("mapping"), null=True, blank=True, help_text=_("{field: header}; empty to detect."))
@@ -465,6 +469,12 @@ class ImportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def portfolio_label(self) -> str:
+        if self.portfolio is not None or not self.new_portfolio:
+            return str(self.portfolio or "")
+        return f"{self.new_portfolio['portfolio']} ({self.new_portfolio['creditor']})"
 
     @property
     def can_run_again(self) -> bool:
