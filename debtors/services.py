@@ -338,9 +338,8 @@ def import_job_run(*, job_id: int) -> ImportJob:
 
 # A worker writes a running job's heartbeat this often (_ImportHeartbeat, the only writer)...
 IMPORT_HEARTBEAT_SECONDS = 30
-# ...so a running job silent for this long lost its worker. On PostgreSQL the heartbeat
-# commits on its own connection through the longest merge; on SQLite (one writer) neither it
-# nor the sweep can write while a merge holds the lock, and the job's final update wins.
+# ...so a running job silent for this long lost its worker. The heartbeat commits on its own
+# connection: on PostgreSQL through the longest merge, on SQLite between two chunks.
 IMPORT_STALLED_AFTER = timedelta(minutes=10)
 # Uploads waiting for their mapping to be confirmed (imports/pending/) are kept this long.
 PENDING_UPLOAD_MAX_AGE = timedelta(days=1)
@@ -383,8 +382,9 @@ def import_jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """Every few minutes (debtors.tasks.sweep_import_jobs), three kinds of leftovers:
 
     1. running jobs whose worker stopped (no heartbeat for IMPORT_STALLED_AFTER) are marked
-       failed with a message saying so; nothing of theirs was saved (one transaction), and
-       the admin can load the same file again from the job's page;
+       failed with a message saying so, and the admin can load the same file again from the
+       job's page; nothing of theirs stays saved (one transaction on PostgreSQL; on SQLite the
+       chunks they committed are undone here, undo.import_undo_sweep);
     2. pending jobs that waited as long (their message was lost, e.g. a broker restarted
        without persistence) are queued again; a job already started ignores it;
     3. uploads whose mapping was never confirmed (imports/pending/) older than
