@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from debtors.models import BalanceChange, Creditor, Debt, DebtSnapshot, Debtor, ImportJob, ImportMapping, Phone, Portfolio
+from debtors.models import (
+    BalanceChange, Creditor, Debt, DebtSnapshot, Debtor, ImportJob, ImportMapping, ImportUndo, Phone, Portfolio,
+)
 
 
 @admin.register(Creditor)
@@ -93,6 +95,24 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_filter = ("kind", "status")
     search_fields = ("original_name", "portfolio__name", "portfolio__creditor__name")
     readonly_fields = [field.name for field in ImportJob._meta.fields]
+
+
+@admin.register(ImportUndo)
+class ImportUndoAdmin(admin.ModelAdmin):
+    """Read only: written and removed by imports and the stalled-job sweep alone."""
+
+    list_display = ("run", "kind", "row_id")
+    list_filter = ("kind",)
+    search_fields = ("run",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ImportMapping)

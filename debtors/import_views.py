@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from debtors import selectors, services
 from debtors.forms import AssignmentForm, ImportUploadForm, MappingForm
 from debtors.importing.loading import ImportFileError, SourceFile, portfolio_get_or_create
-from debtors.importing.mapping import fields_for, missing_fields
+from debtors.importing.mapping import PAYMENTS, fields_for, missing_fields
 from debtors.importing.reading import clip
 from debtors.models import Portfolio
 
@@ -57,14 +57,19 @@ def import_new(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        portfolio = data["portfolio"]
+        portfolio, new_portfolio = data["portfolio"], None
         if portfolio is None:
             try:
+                # A new portfolio for debtors is created by the import with its first rows (an
+                # upload never loaded leaves none empty); payments need one that exists.
                 portfolio = portfolio_get_or_create(
-                    portfolio=data["new_portfolio"], creditor=data["new_creditor"], country=data["new_country"]
+                    portfolio=data["new_portfolio"], creditor=data["new_creditor"], country=data["new_country"],
+                    save=data["kind"] == PAYMENTS,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
+            if portfolio is not None and portfolio.pk is None:
+                new_portfolio = {"portfolio": portfolio.name, "creditor": portfolio.creditor.name, "country": portfolio.country}
         if portfolio is not None:
             upload = data["file"]
             token = secrets.token_urlsafe(12)
@@ -72,7 +77,7 @@ def import_new(request):
             path = default_storage.save(f"imports/pending/{token}-{Path(upload.name).name}", upload)
             pending = request.session.get(_SESSION_KEY, {})
             pending[token] = {
-                "path": path, "name": upload.name, "kind": data["kind"], "portfolio": portfolio.pk,
+                "path": path, "name": upload.name, "kind": data["kind"], "portfolio": portfolio.pk, "new_portfolio": new_portfolio,
                 "whole_portfolio": data["whole_portfolio"], "dry_run": data["dry_run"],
             }
             request.session[_SESSION_KEY] = pending
@@ -91,7 +96,10 @@ def _pending(request, token: str) -> dict:
 def import_mapping(request, token: str):
     """The first rows of the file under the detected (or the creditor's saved) mapping."""
     pending = _pending(request, token)
-    portfolio = get_object_or_404(Portfolio.objects.select_related("creditor"), pk=pending["portfolio"])
+    if pending.get("new_portfolio"):
+        portfolio = portfolio_get_or_create(**pending["new_portfolio"], save=False)  # saved by the import
+    else:
+        portfolio = get_object_or_404(Portfolio.objects.select_related("creditor"), pk=pending["portfolio"])
     kind = pending["kind"]
     refused = []
     try:
@@ -109,7 +117,7 @@ def import_mapping(request, token: str):
             request, "debtors/import_unreadable.html", {"message": error.message, "name": pending["name"], "active_nav": "imports"}
         )
     detected = {name: source.headers[column] for name, column in source.mapping.items()}
-    saved = selectors.import_mapping_for(portfolio.creditor, kind) or {}
+    saved = (selectors.import_mapping_for(portfolio.creditor, kind) if portfolio.creditor.pk else None) or {}
     # The creditor's saved choice wins where its header is in this file, and so does a
     # saved "not in this file" (None).
     initial = {**detected, **{name: header or "" for name, header in saved.items() if not header or header in source.headers}}

@@ -441,9 +441,13 @@ class ImportJob(models.Model):
         FAILED = "failed", _("Failed")
 
     kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices)
+    # Empty while the portfolio is `new_portfolio`, one the import is to create.
     portfolio = models.ForeignKey(
-        Portfolio, verbose_name=_("portfolio"), on_delete=models.PROTECT, related_name="import_jobs"
+        Portfolio, verbose_name=_("portfolio"), on_delete=models.PROTECT, related_name="import_jobs", null=True, blank=True
     )
+    # {"portfolio", "creditor", "country", "currency"} of a portfolio that does not exist yet:
+    # the import saves it with its first rows, so a job that loads nothing leaves none empty.
+    new_portfolio = models.JSONField(_("new portfolio"), null=True, blank=True)
     file = models.FileField(_("file"), upload_to=_import_upload_to, max_length=300)
     original_name = models.CharField(_("file name"), max_length=255, blank=True)
     mapping = models.JSONField(_("mapping"), null=True, blank=True, help_text=_("{field: header}; empty to detect."))
@@ -497,6 +501,12 @@ class ImportJob(models.Model):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
     @property
+    def portfolio_label(self) -> str:
+        if self.portfolio is not None or not self.new_portfolio:
+            return str(self.portfolio or "")
+        return f"{self.new_portfolio['portfolio']} ({self.new_portfolio['creditor']})"
+
+    @property
     def can_run_again(self) -> bool:
         """A failed job whose file is still stored can be queued again as it was."""
         return self.status == self.Status.FAILED and bool(self.file)
@@ -525,3 +535,25 @@ class ImportJob(models.Model):
         elapsed = (timezone.now() - self.started_at).total_seconds()
         left = max(self.rows_total - self.rows_done, 0)
         return int(elapsed * left / self.rows_done)
+
+
+class ImportUndo(models.Model):
+    """One row that an unfinished import wrote, and how to put it back.
+
+    On SQLite an import commits a chunk at a time, so that the desk's writes can run between
+    its chunks (one writer at a time: one long transaction made them wait past the busy
+    timeout). These rows keep "a failed or killed import leaves nothing" true: each chunk
+    records, in its own transaction, the rows it created (before is null) and the first
+    state of the rows it changed; a failed import undoes them at once, a killed one is
+    undone by the stalled-job sweep. A finished import forgets them. Kind "run" is the
+    import's own line: its last sign of life and whether it finished."""
+
+    run = models.CharField(_("import run"), max_length=32)
+    kind = models.CharField(_("kind"), max_length=16)
+    row_id = models.BigIntegerField(_("row"))
+    before = models.JSONField(_("before"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import undo row")
+        verbose_name_plural = _("import undo rows")
+        constraints = [models.UniqueConstraint(fields=["run", "kind", "row_id"], name="import_undo_once_per_row")]

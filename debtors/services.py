@@ -211,8 +211,10 @@ def import_job_create(
 ) -> ImportJob:
     """Store an uploaded file as an ImportJob and queue it for a worker (after commit).
 
-    `file` is a Django File or UploadedFile (CSV or XLSX). `mapping` ({field: header}) is
-    the confirmed mapping; without it the worker detects the columns. A confirmed mapping is
+    `file` is a Django File or UploadedFile (CSV or XLSX). `portfolio` may be a new one, not
+    saved (portfolio_get_or_create with save=False): the import creates it with its first
+    rows. `mapping` ({field: header}) is the confirmed mapping; without it the worker detects
+    the columns. A confirmed mapping is
     saved for the portfolio's creditor unless `save_mapping` is false. Raises
     PermissionDenied for anyone but an admin and ValidationError for a file we cannot take.
     """
@@ -229,9 +231,18 @@ def import_job_create(
         raise ValidationError({"file": _("The file is empty.")})
     if mapping is not None and not isinstance(mapping, dict):
         raise ValidationError({"mapping": _("The mapping must be an object from field name to column header.")})
+    new_portfolio = None
+    if portfolio.pk is None:
+        if kind != ImportKind.PORTFOLIO:
+            raise ValidationError({"portfolio": _("Payments are loaded into a portfolio that exists.")})
+        new_portfolio = {
+            "portfolio": portfolio.name, "creditor": portfolio.creditor.name,
+            "country": portfolio.country, "currency": portfolio.currency,
+        }
     job = ImportJob(
         kind=kind,
-        portfolio=portfolio,
+        portfolio=portfolio if new_portfolio is None else None,
+        new_portfolio=new_portfolio,
         original_name=name[:255],
         mapping=mapping or None,
         whole_portfolio=whole_portfolio and kind == ImportKind.PORTFOLIO,
@@ -241,7 +252,7 @@ def import_job_create(
     )
     job.file.save(name, file, save=False)
     job.save()
-    if mapping and save_mapping and not dry_run:
+    if mapping and save_mapping and not dry_run and new_portfolio is None:  # a new creditor's: once loaded
         import_mapping_save(creditor=portfolio.creditor, kind=kind, mapping=mapping)
     transaction.on_commit(lambda: run_import_job.delay(job.pk))
     return job
@@ -254,7 +265,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
     delivery of the task does nothing. Not wrapped in a transaction on purpose: progress
     updates must commit while the import's own transaction is still open.
     """
-    from debtors.importing.loading import ImportFileError, portfolio_import
+    from debtors.importing.loading import ImportFileError, portfolio_get_or_create, portfolio_import
     from promises.importing import payments_import
 
     now = timezone.now()
@@ -264,6 +275,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
     job = ImportJob.objects.select_related("portfolio", "created_by").get(pk=job_id)
     if not started:
         return job
+    portfolio = job.portfolio
 
     def progress(done: int, total: int | None) -> None:
         ImportJob.objects.filter(pk=job_id).update(rows_done=done, rows_total=total)
@@ -271,9 +283,11 @@ def import_job_run(*, job_id: int) -> ImportJob:
     try:
         with translation.override(job.language), _ImportHeartbeat(job_id), job.file.open("rb") as stream:
             if job.kind == ImportKind.PORTFOLIO:
+                if portfolio is None:  # saved by the import with its first rows
+                    portfolio = portfolio_get_or_create(**job.new_portfolio, save=False)
                 result = portfolio_import(
                     file=stream,
-                    portfolio=job.portfolio,
+                    portfolio=portfolio,
                     mapping=job.mapping,
                     whole_portfolio=job.whole_portfolio,
                     dry_run=job.dry_run,
@@ -300,7 +314,13 @@ def import_job_run(*, job_id: int) -> ImportJob:
         if result.report_path:
             report = Path(result.report_path).relative_to(settings.MEDIA_ROOT).as_posix()
         rows = result.created + result.updated + result.unchanged + result.rejected
+        created_portfolio = {}
+        if job.portfolio is None and not job.dry_run:  # a dry run's new portfolio was rolled back
+            created_portfolio = {"portfolio_id": portfolio.pk}
+            if job.mapping:
+                import_mapping_save(creditor=portfolio.creditor, kind=job.kind, mapping=job.mapping)
         ImportJob.objects.filter(pk=job_id).update(
+            **created_portfolio,
             status=ImportJob.Status.DONE,
             rows_done=rows,
             rows_total=rows,
@@ -318,9 +338,8 @@ def import_job_run(*, job_id: int) -> ImportJob:
 
 # A worker writes a running job's heartbeat this often (_ImportHeartbeat, the only writer)...
 IMPORT_HEARTBEAT_SECONDS = 30
-# ...so a running job silent for this long lost its worker. On PostgreSQL the heartbeat
-# commits on its own connection through the longest merge; on SQLite (one writer) neither it
-# nor the sweep can write while a merge holds the lock, and the job's final update wins.
+# ...so a running job silent for this long lost its worker. The heartbeat commits on its own
+# connection: on PostgreSQL through the longest merge, on SQLite between two chunks.
 IMPORT_STALLED_AFTER = timedelta(minutes=10)
 # Uploads waiting for their mapping to be confirmed (imports/pending/) are kept this long.
 PENDING_UPLOAD_MAX_AGE = timedelta(days=1)
@@ -363,14 +382,16 @@ def import_jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """Every few minutes (debtors.tasks.sweep_import_jobs), three kinds of leftovers:
 
     1. running jobs whose worker stopped (no heartbeat for IMPORT_STALLED_AFTER) are marked
-       failed with a message saying so; nothing of theirs was saved (one transaction), and
-       the admin can load the same file again from the job's page;
+       failed with a message saying so, and the admin can load the same file again from the
+       job's page; nothing of theirs stays saved (one transaction on PostgreSQL; on SQLite the
+       chunks they committed are undone here, undo.import_undo_sweep);
     2. pending jobs that waited as long (their message was lost, e.g. a broker restarted
        without persistence) are queued again; a job already started ignores it;
     3. uploads whose mapping was never confirmed (imports/pending/) older than
        PENDING_UPLOAD_MAX_AGE are deleted.
     Returns the count of each.
     """
+    from debtors.importing.undo import import_undo_sweep
     from debtors.tasks import run_import_job
 
     now = now or timezone.now()
@@ -390,6 +411,8 @@ def import_jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
                     " saved. Load it again: the file is kept."
                 )),
             )
+    # What killed imports had committed (SQLite commits chunk by chunk) is undone.
+    import_undo_sweep(now=now, silent_for=IMPORT_STALLED_AFTER)
     waiting = list(
         ImportJob.objects.filter(status=ImportJob.Status.PENDING, created_at__lt=stalled_before).values_list("pk", flat=True)
     )

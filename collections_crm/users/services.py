@@ -1,12 +1,15 @@
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from collections_crm.users.models import ApiToken, Role, Team, User
+
+logger = logging.getLogger(__name__)
 
 
 def user_set_language(*, user: User, language: str) -> None:
@@ -91,11 +94,19 @@ def api_token_revoke(*, token: ApiToken, by: User | None = None, at: datetime | 
 
 
 def api_token_touch(*, token: ApiToken, at: datetime | None = None) -> None:
-    """Record that the token was used, at most once per interval (compare-and-set, no lock)."""
+    """Record that the token was used, at most once per interval (compare-and-set, no lock).
+
+    A bookkeeping write on a read: when the database cannot take it (SQLite busy with another
+    writer past its timeout), the request goes on and the next request records the use."""
     at = at or timezone.now()
     if token.last_used_at is not None and at - token.last_used_at < API_TOKEN_TOUCH_INTERVAL:
         return
-    ApiToken.objects.filter(pk=token.pk).filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lt=at - API_TOKEN_TOUCH_INTERVAL)
-    ).update(last_used_at=at)
+    try:
+        # Requests run in autocommit (no ATOMIC_REQUESTS): a failed write here spoils nothing else.
+        ApiToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=at - API_TOKEN_TOUCH_INTERVAL)
+        ).update(last_used_at=at)
+    except DatabaseError:
+        logger.warning("could not record the use of API token %s; the next request will", token.prefix, exc_info=True)
+        return
     token.last_used_at = at

@@ -259,14 +259,19 @@ class Staging:
                 cursor.execute("SET LOCAL session_replication_role = origin")
             self.checks_references = False
 
-    def merge_chunk(self, *, portfolio, now: datetime, today: date) -> ChunkResult:
-        """Write the staged rows into the real tables and empty the staging tables."""
+    def merge_chunk(self, *, portfolio, now: datetime, today: date, undo_run: str | None = None) -> ChunkResult:
+        """Write the staged rows into the real tables and empty the staging tables.
+
+        `undo_run` (SQLite, chunks committed one by one): what the chunk creates and the first
+        state of what it changes are recorded as ImportUndo rows of that run, in the same
+        transaction, so that an import that does not finish can be undone."""
         ops = self.connection.ops
         params = {
             "portfolio": portfolio.pk,
             "now": ops.adapt_datetimefield_value(now),
             "today": ops.adapt_datefield_value(today),
             "zone": portfolio.default_time_zone,
+            "run": undo_run,
         }
         result = ChunkResult()
         self._analyze("import_stage_row", "import_stage_phone")
@@ -383,6 +388,9 @@ class Staging:
                         WHERE d.portfolio_id = %(portfolio)s AND d.external_id = import_stage_debtor.external_id)
                     WHERE is_new = 1"""
                 )
+            if undo_run:
+                run(_UNDO_CREATED.format(kind="debtor", ids="SELECT debtor_id AS row_id FROM import_stage_debtor WHERE is_new = 1"))
+                run(_UNDO_DEBTOR_BEFORE.format(ids="SELECT debtor_id FROM import_stage_debtor WHERE is_new = 0 AND changed = 1"))
             run(
                 """UPDATE debtors_debtor SET full_name = i.full_name,
                        national_id = COALESCE(i.national_id, debtors_debtor.national_id),
@@ -452,6 +460,11 @@ class Staging:
                         SELECT debtor_id FROM import_stage_new_phone WHERE is_new = 0)
                     FOR KEY SHARE"""
                 )
+            if undo_run:
+                # Their queue figures are written again in step 9.
+                run(_UNDO_DEBTOR_BEFORE.format(
+                    ids="SELECT debtor_id FROM import_stage_debt WHERE is_new = 0 AND (changed = 1 OR debt_id IS NULL)"))
+                run(_UNDO_DEBT_BEFORE.format(ids="SELECT debt_id FROM import_stage_debt WHERE changed = 1"))
             # 7. The debts, then their balance changes (the debts they refer to are locked by
             #    the UPDATE by then).
             run(
@@ -485,6 +498,15 @@ class Staging:
                 self.connection,
             )
             run(f"INSERT INTO debtors_debt ({columns}) SELECT {values} FROM import_stage_debt WHERE debt_id IS NULL", insert_params)
+            if undo_run:
+                # A new debtor's debts and phones go with the debtor; a stored debtor's new ones
+                # are recorded one by one.
+                run(_UNDO_CREATED.format(kind="balancechange", ids="""SELECT b.id AS row_id FROM debtors_balancechange b
+                    JOIN import_stage_debt sd ON b.debt_id = sd.debt_id
+                    WHERE sd.old_balance <> sd.balance AND b.at = %(now)s"""))
+                run(_UNDO_CREATED.format(kind="debt", ids="""SELECT t.id AS row_id FROM debtors_debt t
+                    JOIN import_stage_debt sd ON t.debtor_id = sd.debtor_id AND t.account_reference = sd.account_reference
+                    WHERE sd.is_new = 0 AND sd.debt_id IS NULL"""))
 
             # 8. New phones (the same number twice in a chunk is added once: grouped above; no
             #    ON CONFLICT needed under the lock, and a plain INSERT is cheaper), in number
@@ -496,6 +518,10 @@ class Staging:
                 f"INSERT INTO debtors_phone ({columns}) SELECT {values} FROM import_stage_new_phone ORDER BY number{self.bytewise}",
                 insert_params,
             )
+            if undo_run:
+                run(_UNDO_CREATED.format(kind="phone", ids="""SELECT p.id AS row_id FROM debtors_phone p
+                    JOIN import_stage_new_phone n ON p.debtor_id = n.debtor_id AND p.number = n.number
+                    WHERE n.is_new = 0"""))
 
             # 9. Customers who were there before this chunk and whose debts changed: their
             #    queue figures again, from all their debts (a file need not list every account).
@@ -515,13 +541,21 @@ class Staging:
                 cursor.execute("DELETE FROM import_stage_phone")
         return result
 
-    def recall_absent(self, *, portfolio, now: datetime, today: date) -> int:
+    def recall_absent(self, *, portfolio, now: datetime, today: date, undo_run: str | None = None) -> int:
         """"The whole portfolio": debts of customers absent from the file are recalled (after
-        the last chunk). Returns the number of debts recalled."""
+        the last chunk). Returns the number of debts recalled. `undo_run`: as merge_chunk's."""
         ops = self.connection.ops
-        params = {"portfolio": portfolio.pk, "now": ops.adapt_datetimefield_value(now), "today": ops.adapt_datefield_value(today)}
+        params = {
+            "portfolio": portfolio.pk, "now": ops.adapt_datetimefield_value(now), "today": ops.adapt_datefield_value(today),
+            "run": undo_run,
+        }
         absent = f"NOT EXISTS (SELECT 1 FROM import_seen i WHERE i.external_id = d.external_id{self.bytewise})"
         with self.connection.cursor() as cursor:
+            if undo_run:
+                absent_ids = f"SELECT d.id FROM debtors_debtor d WHERE d.portfolio_id = %(portfolio)s AND {absent}"
+                cursor.execute(_UNDO_DEBTOR_BEFORE.format(ids=absent_ids), params)
+                cursor.execute(_UNDO_DEBT_BEFORE.format(
+                    ids=f"SELECT id FROM debtors_debt WHERE recalled_on IS NULL AND debtor_id IN ({absent_ids})"), params)
             cursor.execute(
                 f"""UPDATE debtors_debt SET recalled_on = %(today)s, updated_at = %(now)s
                 WHERE recalled_on IS NULL AND debtor_id IN (
@@ -606,6 +640,22 @@ class PipelinedMerge:
             self.result = self.staging.merge_chunk(**self.merge_arguments)
         except BaseException as error:  # handed to the caller's thread by wait()
             self.error = error
+
+
+# What a chunk records for undoing it (SQLite only: see debtors.models.ImportUndo). The first
+# record of a row wins (ON CONFLICT DO NOTHING): its state before the import's first change.
+_UNDO_CREATED = """INSERT INTO debtors_importundo (run, kind, row_id, before)
+    SELECT %(run)s, '{kind}', created.row_id, NULL FROM ({ids}) created WHERE 1 = 1 ON CONFLICT DO NOTHING"""
+_UNDO_DEBTOR_BEFORE = """INSERT INTO debtors_importundo (run, kind, row_id, before)
+    SELECT %(run)s, 'debtor', d.id, json_object('full_name', d.full_name, 'national_id', d.national_id, 'email', d.email,
+        'time_zone', d.time_zone, 'open_balance', d.open_balance, 'arrears_since', d.arrears_since,
+        'updated_at', d.updated_at)
+    FROM debtors_debtor d WHERE d.id IN ({ids}) ON CONFLICT DO NOTHING"""
+_UNDO_DEBT_BEFORE = """INSERT INTO debtors_importundo (run, kind, row_id, before)
+    SELECT %(run)s, 'debt', t.id, json_object('balance', t.balance, 'due_date', t.due_date, 'currency', t.currency,
+        'original_amount', t.original_amount, 'product', t.product, 'recalled_on', t.recalled_on,
+        'updated_at', t.updated_at)
+    FROM debtors_debt t WHERE t.id IN ({ids}) ON CONFLICT DO NOTHING"""
 
 
 def csv_text(values) -> str:

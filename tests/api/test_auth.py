@@ -141,3 +141,26 @@ def test_each_user_has_their_own_request_limit(throttled, carla, carlos):
     assert carlos_api.get("/api/v1/follow-ups/").status_code == 200
     limited = carla_api.get("/api/v1/follow-ups/")
     assert limited.json()["code"] == "throttled" and int(limited.headers["Retry-After"]) > 0
+
+
+def test_a_read_is_answered_even_when_the_last_used_write_cannot_be_made(carla, diego, monkeypatch, caplog):
+    # SQLite answers "database is locked" to a writer that waited past its busy timeout.
+    from django.db import OperationalError
+    from django.db.models import QuerySet
+
+    token, key = api_token_issue(user=carla, name="Dialer")
+
+    def locked(self, **values):
+        if self.model is ApiToken:
+            raise OperationalError("database is locked")
+        return real_update(self, **values)
+
+    real_update = QuerySet.update
+    monkeypatch.setattr(QuerySet, "update", locked)
+    response = bearer(key).get("/api/v1/debtors/")
+
+    assert response.status_code == 200 and response.json()["count"] == 1
+    assert "could not record the use of API token" in caplog.text
+    monkeypatch.setattr(QuerySet, "update", real_update)
+    token.refresh_from_db()
+    assert token.last_used_at is None  # recorded by the next request instead

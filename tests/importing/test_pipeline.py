@@ -168,13 +168,25 @@ def test_a_debtor_getting_new_rows_cannot_be_deleted_until_the_import_ends(lima,
         finally:
             own_connection.close()
 
-    def end_after_a_delete_is_tried(self):
+    def try_a_delete():
         other = threading.Thread(target=delete_from_elsewhere)
         other.start()
         other.join()
+
+    def end_after_a_delete_is_tried(self):
+        try_a_delete()
         real_end(self)
 
-    monkeypatch.setattr(Staging, "end", end_after_a_delete_is_tried)
+    def merge_then_try_a_delete(self, **arguments):
+        result = real_merge(self, **arguments)
+        try_a_delete()  # still inside the chunk's own transaction
+        return result
+
+    real_merge = Staging.merge_chunk
+    if connection.vendor == "postgresql":
+        monkeypatch.setattr(Staging, "end", end_after_a_delete_is_tried)
+    else:  # SQLite commits chunk by chunk: the delete is tried inside the chunk's transaction
+        monkeypatch.setattr(Staging, "merge_chunk", merge_then_try_a_delete)
     # Only a new phone: the debtor's own row is not written, so only a lock protects it.
     result = portfolio_import(file=xlsx([row("C-1", "Ana", "CR-1", 100, phone=912345678)]), portfolio=lima)
 

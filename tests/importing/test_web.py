@@ -140,16 +140,29 @@ def test_the_upload_refuses_other_kinds_of_files(client, ana, lima):
     assert response.status_code == 200 and not ImportJob.objects.exists()
 
 
-def test_an_upload_can_create_the_portfolio(client, ana):
+def test_an_upload_into_a_new_portfolio_creates_it_with_its_rows(client, ana, worker, django_capture_on_commit_callbacks):
+    from debtors.models import Creditor, Portfolio
+
     client.force_login(ana)
     data = {"kind": "portfolio", "new_creditor": "Caja Sur", "new_portfolio": "Consumo", "new_country": "PE",
             "file": SimpleUploadedFile("c.csv", CSV)}
     response = client.post(reverse("debtors:import_new"), data)
     assert response.status_code == 302
-    assert Debtor.objects.count() == 0
-    from debtors.models import Portfolio
+    # Nothing yet: an upload whose mapping is never confirmed leaves no empty portfolio.
+    assert not Portfolio.objects.exists() and not Creditor.objects.exists()
 
-    assert Portfolio.objects.get(name="Consumo").creditor.name == "Caja Sur"
+    page = client.get(response["Location"])
+    assert "Consumo (Caja Sur)" in page.content.decode()
+    choices = {name: page.context["form"][name].initial or "" for name in page.context["form"].fields}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response["Location"], choices)
+
+    job = ImportJob.objects.get()
+    consumo = Portfolio.objects.get(name="Consumo")
+    assert consumo.creditor.name == "Caja Sur" and job.portfolio == consumo and job.status == ImportJob.Status.DONE
+    assert Debtor.objects.filter(portfolio=consumo).count() == 2
+    assert ImportMapping.objects.get(creditor=consumo.creditor).mapping["balance"] == "Saldo deudor"
+    assert "Consumo (Caja Sur)" in client.get(reverse("debtors:imports")).content.decode()
 
 
 def test_the_progress_fragment_polls_until_done(client, ana, lima):

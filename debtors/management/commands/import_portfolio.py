@@ -11,7 +11,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from debtors.importing.loading import ImportFileError, portfolio_get_or_create, portfolio_import
-from debtors.models import Portfolio
 
 
 def read_mapping(path):
@@ -55,20 +54,17 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with translation.override(settings.LANGUAGE_CODE):
             mapping = read_mapping(options["mapping"])
-            portfolio = None
-            existed = Portfolio.objects.filter(
-                name=options["portfolio"].strip(), creditor__name=options["creditor"].strip()
-            ).exists()
             try:
-                # A dry run creates its portfolio inside the import's transaction, rolled back
-                # with the rest. A real run leaves portfolio_import outside any transaction, so
-                # that on PostgreSQL it can merge beside the reading (see staging.py).
+                # A new portfolio (and creditor) is saved by the import with its first rows,
+                # inside what it writes: a file that cannot be read, or an import killed
+                # half-way, leaves no empty portfolio behind. A dry run rolls back everything.
                 with transaction.atomic() if options["dry_run"] else nullcontext():
                     portfolio = portfolio_get_or_create(
                         portfolio=options["portfolio"],
                         creditor=options["creditor"],
                         country=options["country"],
                         currency=options["currency"],
+                        save=False,
                     )
                     result = portfolio_import(
                         file=options["file"],
@@ -80,8 +76,6 @@ class Command(BaseCommand):
                     if options["dry_run"]:
                         transaction.set_rollback(True)
             except (ImportFileError, ValidationError) as error:
-                if portfolio is not None and not existed and not options["dry_run"] and not portfolio.debtors.exists():
-                    portfolio.delete()  # a file that could not be read leaves no empty portfolio behind
                 message = error.message if isinstance(error, ImportFileError) else " ".join(error.messages)
                 raise CommandError(str(message)) from None
             print_counts(self, result, dry_run=options["dry_run"])
