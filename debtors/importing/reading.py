@@ -389,7 +389,7 @@ def _too_big(part: str, size: int, limit: int) -> ValueProblem:
         "xlsx_too_big",
         _("The Excel file unpacks to more than is read safely: its part “%(part)s” takes %(size)s MB, "
           "at most %(limit)s MB are read. The whole file was refused; save the sheet as CSV (UTF-8) and send it again."),
-        {"part": part, "size": _n(-(-size // (1 << 20))), "limit": _n(limit >> 20)},
+        {"part": clip(part, 100), "size": _n(-(-size // (1 << 20))), "limit": _n(limit >> 20)},
     )
 
 
@@ -398,7 +398,7 @@ def _long_text(part: str) -> ValueProblem:
         "xlsx_cell_too_long",
         _("The Excel file holds a cell of more than %(limit)s characters (part “%(part)s”), beyond Excel's own limit "
           "of %(cell)s. The whole file was refused."),
-        {"limit": _n(MAX_XML_TEXT_BYTES), "part": part, "cell": _n(MAX_CELL_CHARS)},
+        {"limit": _n(MAX_XML_TEXT_BYTES), "part": clip(part, 100), "cell": _n(MAX_CELL_CHARS)},
     )
 
 
