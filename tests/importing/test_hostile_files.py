@@ -404,3 +404,16 @@ def test_a_sheet_whose_xml_breaks_after_its_first_rows_is_refused_with_a_message
         portfolio_import(file=io.BytesIO(content), portfolio=lima)
     assert refused.value.message.startswith("No se puede abrir el archivo de Excel: ")
     assert not Debtor.objects.exists()
+
+
+def test_the_job_given_the_hostile_workbook_fails_with_the_message_and_writes_no_report(ana, lima, settings):
+    from django.core.files.base import ContentFile
+
+    from debtors import services
+
+    content = (DATA / "xlsx-huge-cell.xlsx").read_bytes()
+    job = services.import_job_create(user=ana, kind="portfolio", file=ContentFile(content, name="c.xlsx"), portfolio=lima)
+    job = services.import_job_run(job_id=job.pk)
+    assert job.status == ImportJob.Status.FAILED
+    assert job.error_message.startswith("El archivo Excel contiene una celda de más de 1")
+    assert not list((Path(settings.MEDIA_ROOT) / "imports").glob("*-rejected.csv"))
