@@ -406,3 +406,84 @@ def test_a_sheet_whose_xml_breaks_after_its_first_rows_is_refused_with_a_message
         portfolio_import(file=io.BytesIO(content), portfolio=lima)
     assert refused.value.message.startswith("No se puede abrir el archivo de Excel: ")
     assert not Debtor.objects.exists()
+
+
+def test_the_job_given_the_hostile_workbook_fails_with_the_message_and_writes_no_report(ana, lima, settings):
+    from django.core.files.base import ContentFile
+
+    from debtors import services
+
+    content = (DATA / "xlsx-huge-cell.xlsx").read_bytes()
+    job = services.import_job_create(user=ana, kind="portfolio", file=ContentFile(content, name="c.xlsx"), portfolio=lima)
+    job = services.import_job_run(job_id=job.pk)
+    assert job.status == ImportJob.Status.FAILED
+    assert job.error_message.startswith("El archivo Excel contiene una celda de más de 1")
+    assert not list((Path(settings.MEDIA_ROOT) / "imports").glob("*-rejected.csv"))
+
+
+def with_shared_strings(texts: list[str], names: list[int], *, filler: int = 0) -> bytes:
+    """A workbook whose three debtors' names are shared texts `names` (indices into `texts`),
+    the table of texts followed by `filler` one-letter texts."""
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(xlsx([HEADER, *rows(1, 3)])))
+
+    def sheet(xml: bytes) -> bytes:
+        for row, index in zip((2, 3, 4), names):
+            xml = re.sub(rf'<c r="B{row}" t="inlineStr"><is><t>[^<]*</t></is></c>'.encode(),
+                         f'<c r="B{row}" t="s"><v>{index}</v></c>'.encode(), xml)
+        return xml
+
+    edits = {
+        "[Content_Types].xml": lambda xml: xml.replace(b"</Types>", (
+            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+            b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')),
+        "xl/_rels/workbook.xml.rels": lambda xml: xml.replace(b"</Relationships>", (
+            b'<Relationship Id="rIdSS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            b'sharedStrings" Target="sharedStrings.xml"/></Relationships>')),
+        "xl/worksheets/sheet1.xml": sheet,
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, edits.get(info.filename, lambda xml: xml)(source.read(info)))
+        table = "".join(f"<si><t>{text}</t></si>" for text in texts) + "<si><t>x</t></si>" * filler
+        target.writestr("xl/sharedStrings.xml", (
+            f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{table}</sst>').encode())
+    return buffer.getvalue()
+
+
+def test_shared_texts_are_read_as_far_as_the_rows_need_them(lima):
+    content = with_shared_strings(["Ríos Ana", "Paz Luis", "Soto Eva"], [2, 0, 1])
+    result = portfolio_import(file=io.BytesIO(content), portfolio=lima)
+    assert result.created == 3
+    assert dict(Debtor.objects.values_list("external_id", "full_name")) == {
+        "C-001": "Soto Eva", "C-002": "Ríos Ana", "C-003": "Paz Luis"}
+
+
+def test_a_table_of_millions_of_tiny_texts_does_not_hold_up_the_preview(client, ana, lima):
+    # 3,000,000 one-letter texts after the three names (≈ 50 MB of XML in a 60 KB file):
+    # openpyxl alone parsed them all before the first row, in minutes and hundreds of MB.
+    content = with_shared_strings(["Ríos Ana", "Paz Luis", "Soto Eva"], [0, 1, 2], filler=3_000_000)
+    client.force_login(ana)
+    tracemalloc.start()
+    try:
+        _url, page = mapping_page(client, lima, content, "cartera.xlsx")
+        _size, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [cells[1] for _number, cells in page.context["preview"]] == ["Ríos Ana", "Paz Luis", "Soto Eva"]
+    assert peak < 30 << 20, peak
+
+
+def test_a_workbook_past_the_cap_on_distinct_texts_is_refused(lima, monkeypatch):
+    monkeypatch.setattr(reading, "MAX_SHARED_STRINGS", 1000)
+    content = with_shared_strings(["Ríos Ana", "Paz Luis", "Soto Eva"], [0, 1, 1500], filler=2000)
+    with pytest.raises(ImportFileError) as refused:
+        portfolio_import(file=io.BytesIO(content), portfolio=lima)
+    assert refused.value.message.startswith(f"El archivo Excel contiene más de 1{NB}000 textos distintos")
+    content = with_shared_strings(["Ríos Ana", "Paz Luis", "Soto Eva"], [0, 1, 9], filler=2)  # past the table's end
+    with pytest.raises(ImportFileError) as refused:
+        portfolio_import(file=io.BytesIO(content), portfolio=lima)
+    assert refused.value.message.startswith("No se puede abrir el archivo de Excel: ")
