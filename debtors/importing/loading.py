@@ -481,6 +481,12 @@ def portfolio_import(
     result = ImportResult()
     try:
         source = SourceFile(stream, mapping=mapping, required=True)
+        if whole_portfolio and report_own_columns(source.headers):
+            # Its rows are the few a file turned away: as "the whole portfolio" it would
+            # recall every other debt.
+            raise ImportFileError(
+                _("This is a rejected-rows report: load it again without “This file is the whole portfolio”.")
+            )
         report = RejectReport(f"portfolio-{portfolio.pk}", source.headers)
         result.report_path = report.path
         try:
