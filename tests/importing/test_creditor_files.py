@@ -333,3 +333,21 @@ def test_a_report_is_never_loaded_as_the_whole_portfolio(madrid):
     with translation.override("en"):
         assert "This is a rejected-rows report" in str(error.value.message)
     assert not Debt.objects.filter(recalled_on__isnull=False).exists()
+
+
+def test_a_repeat_far_from_its_first_row_is_reported_whole(madrid, monkeypatch):
+    from debtors.importing import loading
+
+    monkeypatch.setattr(loading, "CHUNK_ROWS", 3)  # the reader forgets keys after three rows
+    lines = [("Código de cliente", "Nombre", "Teléfono", "Saldo", "Vencimiento")]
+    lines += [(f"C-{n}", f"Cliente {n}", f"61234567{n}", "10,00", "31/08/2026") for n in range(1, 7)]
+    lines.append(("C-1", "Otra Persona", "699999999", "99,00", "30/09/2026"))  # row 8 repeats row 2's key
+    with translation.override("en"):
+        result = portfolio_import(file=io.BytesIO(csv_bytes(lines, delimiter=";", encoding="cp1252")), portfolio=madrid)
+
+    assert (result.created, result.rejected) == (6, 1)
+    assert read_report(result)[1:] == [[
+        "8", "Código de cliente: Row 2 already has this customer code and account; this row was skipped.",
+        "C-1", "Otra Persona", "699999999", "99,00", "30/09/2026",
+    ]]
+    assert Debt.objects.get(debtor__external_id="C-1").balance == Decimal("10.00")
