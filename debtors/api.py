@@ -350,7 +350,8 @@ class ImportJobSerializer(ReadModelSerializer):
 # The schema of a mapping: the importer's field names, each with the header of its column.
 MAPPING_SCHEMA = {
     "type": "object",
-    "properties": {name: {"type": "string", "pattern": TEXT} for name in IMPORT_FIELDS},
+    # null: the file has no column for that field (one detection would otherwise find).
+    "properties": {name: {"type": "string", "pattern": TEXT, "nullable": True} for name in IMPORT_FIELDS},
     "additionalProperties": False,
 }
 
@@ -359,7 +360,7 @@ MAPPING_SCHEMA = {
 class MappingField(serializers.JSONField):
     def to_internal_value(self, data):
         mapping = super().to_internal_value(data)
-        if not isinstance(mapping, dict) or not all(isinstance(value, str) for value in mapping.values()):
+        if not isinstance(mapping, dict) or not all(value is None or isinstance(value, str) for value in mapping.values()):
             raise serializers.ValidationError(_("The mapping must be an object from field name to column header."))
         unknown = sorted(set(mapping) - set(IMPORT_FIELDS))
         if unknown:
@@ -367,7 +368,7 @@ class MappingField(serializers.JSONField):
                 _("The mapping names a field the importer does not know: “%(field)s”. Known fields: %(known)s.")
                 % {"field": unknown[0], "known": ", ".join(IMPORT_FIELDS)}
             )
-        for header in mapping.values():
+        for header in filter(None, mapping.values()):
             try:
                 ProhibitNullCharactersValidator()(header)  # PostgreSQL cannot store them
             except DjangoValidationError as error:
@@ -386,7 +387,10 @@ class ImportCreateSerializer(InputSerializer):
     portfolio = IdField()
     mapping = MappingField(
         required=False, binary=True,
-        help_text=_('{"field": "column header"}, as JSON; without it the columns are detected.'),
+        help_text=_(
+            '{"field": "column header"}, as JSON, naming only the columns detection would get wrong (null: not in '
+            "the file); the others are detected."
+        ),
     )
     whole_portfolio = serializers.BooleanField(
         default=False, help_text=_("Accounts missing from the file are marked recalled (nothing is deleted).")

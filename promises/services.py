@@ -486,7 +486,7 @@ def render_reminder(*, promise: Promise, channel: str) -> tuple[str, str]:
     debtor = promise.debtor
     with translation.override(debtor.language):
         context = {
-            "first_name": debtor.full_name.split()[0] if debtor.full_name else "",
+            "first_name": debtor.spoken_name.split()[0] if debtor.full_name else "",
             "creditor": debtor.portfolio.creditor.name,
             "amount": money(promise.amount, promise.currency),
             "due_date": formats.date_format(promise.due_date, "SHORT_DATE_FORMAT"),

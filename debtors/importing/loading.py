@@ -288,6 +288,7 @@ class RejectReport:
         # A corrected report loaded again: its old row numbers and reasons give way to new ones.
         self.skip = report_own_columns(headers)
         self.width = len(headers)
+        self.late_duplicates: list[tuple[int, str, int]] = []  # (row, key, first row): see _count
         self._file = self.path.open("w", encoding="utf-8-sig", newline="")
         self._writer = SafeCsvWriter(self._file)
         self._writer.writerow([str(_("Row")), str(_("Reason")), *headers[self.skip :]])
@@ -575,6 +576,12 @@ def portfolio_import(
     result = ImportResult()
     try:
         source = SourceFile(stream, mapping=mapping, required=True)
+        if whole_portfolio and report_own_columns(source.headers):
+            # Its rows are the few a file turned away: as "the whole portfolio" it would
+            # recall every other debt.
+            raise ImportFileError(
+                _("This is a rejected-rows report: load it again without “This file is the whole portfolio”.")
+            )
         report = RejectReport(f"portfolio-{portfolio.pk or 'new'}", source.headers)
         result.report_path = report.path
 
@@ -597,6 +604,7 @@ def portfolio_import(
                         _load_all_at_once(source, portfolio, staging, report, result, progress, now, today, whole_portfolio, dry_run)
                 except _Rollback:
                     pass
+            _report_late_duplicates(stream, mapping, source, report)
         finally:
             report.close()
             result.problems = report.problems
@@ -762,12 +770,35 @@ def _count(chunk, result, report, source) -> None:
     result.created += chunk.created
     result.updated += chunk.updated
     result.unchanged += chunk.unchanged
-    for row, external_id, first_row in chunk.duplicates:
+    for duplicate in chunk.duplicates:
         result.rejected += 1
         # A repeat more than CHUNK_ROWS rows after the first is found by the merge, when
-        # the row's cells are gone: its report line carries the key alone.
-        cells = [""] * len(source.headers)
-        cells[source.columns["external_id"]] = external_id
+        # the row's cells are gone: reported once the file has been read again for them.
+        report.late_duplicates.append(duplicate)
+
+
+def _report_late_duplicates(stream, mapping, source: SourceFile, report: RejectReport) -> None:
+    """Report the repeats the merge found, each row whole: the file is read a second time
+    for their cells, only when there are any (rare: a repeat far from its first row)."""
+    wanted = {row: (external_id, first_row) for row, external_id, first_row in report.late_duplicates}
+    if not wanted:
+        return
+    found: dict[int, list[str]] = {}
+    try:
+        stream.seek(0)
+        again = SourceFile(stream, mapping=mapping)
+        for number, cells in again.rows():
+            if number in wanted:
+                found[number] = cells
+                if len(found) == len(wanted):
+                    break
+    except (ImportFileError, OSError, ValueError):
+        pass  # a stream that cannot be read twice: the key alone says which row it was
+    for row, (external_id, first_row) in sorted(wanted.items()):
+        cells = found.get(row)
+        if cells is None:
+            cells = [""] * len(source.headers)
+            cells[source.columns["external_id"]] = external_id
         _report_duplicate(report, source, row, cells, external_id, first_row)
 
 

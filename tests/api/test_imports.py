@@ -1,12 +1,13 @@
 """Imports by API: an admin uploads a file, follows its progress, fetches the rejected rows."""
 
+import json
 from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from debtors.importing.loading import portfolio_get_or_create
-from debtors.models import Debtor, ImportJob
+from debtors.models import Debtor, ImportJob, Phone
 from debtors.tasks import run_import_job
 
 CSV = (
@@ -84,3 +85,14 @@ def test_only_admins_upload_or_see_imports(persona, request, client_for, ana, li
 
 def test_anonymous_callers_cannot_upload(client_for, lima):
     assert upload(client_for(None), lima).status_code == 401
+
+
+def test_a_mapping_names_only_what_it_changes_and_null_leaves_a_column_out(client_for, ana, lima, django_capture_on_commit_callbacks):
+    api = client_for(ana)
+    with mock.patch.object(run_import_job, "delay", side_effect=lambda pk: run_import_job(pk)):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = upload(api, lima, mapping=json.dumps({"phone": None}))
+    assert response.status_code == 202, response.json()
+    job = ImportJob.objects.get()
+    assert (job.status, job.created_count) == ("done", 2)  # the other columns were detected
+    assert not Phone.objects.exists()

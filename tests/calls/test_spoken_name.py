@@ -82,3 +82,12 @@ def test_an_apellidos_y_nombres_column_keeps_the_name_as_written(db, tmp_path, s
 
     nelly = Debtor.objects.get()
     assert (nelly.full_name, nelly.spoken_name) == ("Apaza Ñahui, Nelly", "Nelly Apaza Ñahui")
+
+
+def test_a_payment_reminder_greets_the_debtor_by_the_given_name(carla, nelly):
+    from promises.services import render_reminder
+
+    promise = factories.make_promise(debtor=nelly, collector=carla)
+    _subject, body = render_reminder(promise=promise, channel="sms")
+
+    assert body.startswith("Hello Nelly, a reminder from")

@@ -300,3 +300,54 @@ def test_a_document_two_debtors_share_does_not_pick_one_of_them(madrid):
     assert read_report(result)[1][1] == (
         "DNI: Several debtors in this portfolio have the document “111”: name the customer code or the account."
     )
+
+
+def test_the_report_of_an_excel_file_loads_again_once_corrected(madrid):
+    from datetime import datetime
+
+    book = [
+        ("Código de cliente", "Apellidos y nombres", "Teléfono", "Saldo deudor", "Fecha de vencimiento"),
+        ("C-1", "Núñez, María", 612345678, 1234.5, datetime(2026, 8, 31)),
+        ("C-2", "Ibáñez, Íñigo", 612000111, "mucho", datetime(2026, 9, 15)),
+    ]
+    first = portfolio_import(file=io.BytesIO(xlsx_bytes(book)), portfolio=madrid)
+    header, row = read_report(first)
+    assert row == ["3", row[1], "C-2", "Ibáñez, Íñigo", "612000111", "mucho", "2026-09-15"]
+    row[5] = "99,90"
+
+    again = portfolio_import(file=io.BytesIO(csv_bytes([header, row], delimiter=";", encoding="utf-8-sig")), portfolio=madrid)
+
+    assert (again.created, again.rejected) == (1, 0), read_report(again)
+    debt = Debt.objects.get(debtor__external_id="C-2")
+    assert (debt.balance, debt.due_date.isoformat()) == (Decimal("99.90"), "2026-09-15")
+    assert Phone.objects.filter(debtor=debt.debtor).exists()
+
+
+def test_a_report_is_never_loaded_as_the_whole_portfolio(madrid):
+    content = csv_bytes(WITH_BAD_ROWS, delimiter=";", encoding="cp1252")
+    first = portfolio_import(file=io.BytesIO(content), portfolio=madrid)
+    report = csv_bytes(read_report(first), delimiter=";", encoding="utf-8")
+
+    with translation.override("en"), pytest.raises(ImportFileError) as error:
+        portfolio_import(file=io.BytesIO(report), portfolio=madrid, whole_portfolio=True)
+    with translation.override("en"):
+        assert "This is a rejected-rows report" in str(error.value.message)
+    assert not Debt.objects.filter(recalled_on__isnull=False).exists()
+
+
+def test_a_repeat_far_from_its_first_row_is_reported_whole(madrid, monkeypatch):
+    from debtors.importing import loading
+
+    monkeypatch.setattr(loading, "CHUNK_ROWS", 3)  # the reader forgets keys after three rows
+    lines = [("Código de cliente", "Nombre", "Teléfono", "Saldo", "Vencimiento")]
+    lines += [(f"C-{n}", f"Cliente {n}", f"61234567{n}", "10,00", "31/08/2026") for n in range(1, 7)]
+    lines.append(("C-1", "Otra Persona", "699999999", "99,00", "30/09/2026"))  # row 8 repeats row 2's key
+    with translation.override("en"):
+        result = portfolio_import(file=io.BytesIO(csv_bytes(lines, delimiter=";", encoding="cp1252")), portfolio=madrid)
+
+    assert (result.created, result.rejected) == (6, 1)
+    assert read_report(result)[1:] == [[
+        "8", "Código de cliente: Row 2 already has this customer code and account; this row was skipped.",
+        "C-1", "Otra Persona", "699999999", "99,00", "30/09/2026",
+    ]]
+    assert Debt.objects.get(debtor__external_id="C-1").balance == Decimal("10.00")

@@ -323,3 +323,25 @@ def test_a_file_keyed_by_rfc_goes_through_the_pages_as_detected(client, ana, wor
 
     assert response.status_code == 302
     assert Debtor.objects.values_list("external_id", "national_id").get() == ("GOMA800101AB1", "GOMA800101AB1")
+
+
+def test_the_admin_corrects_the_downloaded_report_and_loads_it_again(client, ana, lima, worker, django_capture_on_commit_callbacks):
+    client.force_login(ana)
+
+    def load(content, name):
+        url = upload(client, lima, content=content, name=name)
+        form = client.get(url).context["form"]
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url, {name: form[name].initial or "" for name in form.fields})
+        return ImportJob.objects.latest("pk")
+
+    first = load(CSV, "cartera.csv")
+    header, row = rejected_rows(client, first)
+    row[header.index("Saldo deudor")] = "750,00"  # the admin fixes the cell the reason names
+    corrected = io.StringIO()
+    csv.writer(corrected).writerows([header, row])
+
+    again = load(corrected.getvalue().encode("utf-8-sig"), "rechazadas.csv")
+
+    assert (again.created_count, again.rejected_count) == (1, 0)
+    assert Debt.objects.get(debtor__external_id="C-003").balance == Decimal("750.00")
