@@ -60,11 +60,23 @@ class UndoLog:
     def created(self, kind: str, pk: int) -> None:
         ImportUndo.objects.get_or_create(run=self.run, kind=kind, row_id=pk, defaults={"before": None})
 
-    def alive(self, *, done: bool = False) -> None:
+    def alive(self, *, portfolio_id: int, done: bool = False) -> None:
         """Called inside each chunk's transaction: the run's last sign of life."""
         ImportUndo.objects.update_or_create(
-            run=self.run, kind=_RUN, row_id=0, defaults={"before": {"alive_at": timezone.now().isoformat(), "done": done}}
+            run=self.run, kind=_RUN, row_id=0,
+            defaults={"before": {"alive_at": timezone.now().isoformat(), "done": done, "portfolio": portfolio_id}},
         )
+
+    def others_loading(self, portfolio_id: int, *, now: datetime, silent_for: timedelta) -> bool:
+        """Whether another unfinished run, alive, writes into the portfolio. Asked inside the
+        first chunk's transaction (SQLite: one writer), so two imports never both start: their
+        chunks would interleave, and undoing one could take the other's rows with it."""
+        for marker in ImportUndo.objects.filter(kind=_RUN, row_id=0).exclude(run=self.run):
+            state = marker.before or {}
+            alive_at = parse_datetime(state.get("alive_at") or "")
+            if state.get("portfolio") == portfolio_id and not state.get("done") and alive_at and alive_at >= now - silent_for:
+                return True
+        return False
 
     def forget(self) -> None:
         import_undo_forget(self.run)

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -135,11 +136,14 @@ def test_a_worker_killed_mid_import_leaves_no_rows_nor_new_portfolio_and_the_job
         cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "DEBUG": "1"},
     )
+    never_hang = threading.Timer(120, worker.kill)  # a worker that never gets there fails the test
+    never_hang.start()
     try:
         said = worker.stdout.readline()
         assert said == "merged\n", worker.stderr.read()
         os.kill(worker.pid, signal.SIGKILL)
     finally:
+        never_hang.cancel()
         worker.kill()
         worker.wait()
         worker.stdout.close()
@@ -157,3 +161,21 @@ def test_a_worker_killed_mid_import_leaves_no_rows_nor_new_portfolio_and_the_job
     assert not Portfolio.objects.exists() and not Creditor.objects.exists()
     assert not ImportUndo.objects.exists()
     assert job.can_run_again  # the file and the new portfolio's details are kept
+
+
+def test_a_second_import_into_a_portfolio_being_loaded_waits_its_turn(tmp_path):
+    lima = portfolio_get_or_create(portfolio="Tarjetas", creditor="Banco Andino", country="PE")
+    # Another worker is loading a file into it (its last chunk committed a moment ago).
+    ImportUndo.objects.create(
+        run="a" * 32, kind="run", row_id=0,
+        before={"alive_at": timezone.now().isoformat(), "done": False, "portfolio": lima.pk},
+    )
+    path = tmp_path / "otra.csv"
+    path.write_bytes(csv_file([("C-1", "Ana", "987654321", "CR-1", "100,00", "31/08/2026")]))
+    if connection.vendor == "sqlite":  # chunks of two imports would interleave: the second is refused
+        with pytest.raises(ImportFileError, match="Another file is being loaded into this portfolio"):
+            portfolio_import(file=path, portfolio=lima)
+        assert not Debtor.objects.exists()
+    else:  # one transaction each, queued on the portfolio's advisory lock
+        assert portfolio_import(file=path, portfolio=lima).created == 1
+    assert list(ImportUndo.objects.values_list("run", flat=True)) == ["a" * 32]
