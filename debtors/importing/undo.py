@@ -27,8 +27,11 @@ from debtors.models import BalanceChange, Creditor, Debt, Debtor, ImportUndo, Ph
 
 logger = logging.getLogger(__name__)
 
-# Rows undone or forgotten per transaction: a fraction of a second of SQLite's write lock.
-UNDO_BATCH = 2000
+# Rows undone per transaction: deleting 2,000 new debtors with their debts held SQLite's write
+# lock 3.5 s on these machines under load; 500 keep it under a second.
+UNDO_BATCH = 500
+# Undo rows of a finished import deleted per transaction (a plain delete by key: tens of ms).
+FORGET_BATCH = 10_000
 _RUN = "run"
 # Created rows are removed children first; changed rows are then put back.
 _CREATED = (
@@ -57,11 +60,23 @@ class UndoLog:
     def created(self, kind: str, pk: int) -> None:
         ImportUndo.objects.get_or_create(run=self.run, kind=kind, row_id=pk, defaults={"before": None})
 
-    def alive(self, *, done: bool = False) -> None:
+    def alive(self, *, portfolio_id: int, done: bool = False) -> None:
         """Called inside each chunk's transaction: the run's last sign of life."""
         ImportUndo.objects.update_or_create(
-            run=self.run, kind=_RUN, row_id=0, defaults={"before": {"alive_at": timezone.now().isoformat(), "done": done}}
+            run=self.run, kind=_RUN, row_id=0,
+            defaults={"before": {"alive_at": timezone.now().isoformat(), "done": done, "portfolio": portfolio_id}},
         )
+
+    def others_loading(self, portfolio_id: int, *, now: datetime, silent_for: timedelta) -> bool:
+        """Whether another unfinished run, alive, writes into the portfolio. Asked inside the
+        first chunk's transaction (SQLite: one writer), so two imports never both start: their
+        chunks would interleave, and undoing one could take the other's rows with it."""
+        for marker in ImportUndo.objects.filter(kind=_RUN, row_id=0).exclude(run=self.run):
+            state = marker.before or {}
+            alive_at = parse_datetime(state.get("alive_at") or "")
+            if state.get("portfolio") == portfolio_id and not state.get("done") and alive_at and alive_at >= now - silent_for:
+                return True
+        return False
 
     def forget(self) -> None:
         import_undo_forget(self.run)
@@ -76,10 +91,9 @@ class UndoLog:
 def import_undo_forget(run: str) -> None:
     """A finished import's undo rows are deleted, a batch per transaction."""
     rows = ImportUndo.objects.filter(run=run).exclude(kind=_RUN)
-    batch = UNDO_BATCH * 5  # deleting is cheaper than undoing
-    while ids := list(rows.values_list("pk", flat=True)[:batch]):
+    while ids := list(rows.values_list("pk", flat=True)[:FORGET_BATCH]):
         ImportUndo.objects.filter(pk__in=ids).delete()
-        if len(ids) == batch:
+        if len(ids) == FORGET_BATCH:
             _let_others_write()
     ImportUndo.objects.filter(run=run).delete()
 

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from debtors import services
 from debtors.importing import loading
@@ -126,20 +127,24 @@ services.import_job_run(job_id=int(sys.argv[3]))
 def test_a_worker_killed_mid_import_leaves_no_rows_nor_new_portfolio_and_the_job_failed(ana, monkeypatch, settings):
     rows = [(f"C-{n:03d}", f"Cliente {n}", "987654321", f"CR-{n:03d}", "100,00", "31/08/2026") for n in range(1, 201)]
     monkeypatch.setattr(run_import_job, "delay", lambda job_id: None)  # the worker below takes it
-    job = services.import_job_create(
-        user=ana, kind="portfolio", file=ContentFile(csv_file(rows), name="cartera.csv"),
-        portfolio=portfolio_get_or_create(portfolio="Consumo", creditor="Caja Sur", country="PE", save=False),
-    )
+    with translation.override("en"):  # the job's messages are in the language it was started in
+        job = services.import_job_create(
+            user=ana, kind="portfolio", file=ContentFile(csv_file(rows), name="cartera.csv"),
+            portfolio=portfolio_get_or_create(portfolio="Consumo", creditor="Caja Sur", country="PE", save=False),
+        )
     worker = subprocess.Popen(
         [sys.executable, "-c", WORKER, str(connection.settings_dict["NAME"]), str(settings.MEDIA_ROOT), str(job.pk)],
         cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "DEBUG": "1"},
     )
+    never_hang = threading.Timer(120, worker.kill)  # a worker that never gets there fails the test
+    never_hang.start()
     try:
         said = worker.stdout.readline()
         assert said == "merged\n", worker.stderr.read()
         os.kill(worker.pid, signal.SIGKILL)
     finally:
+        never_hang.cancel()
         worker.kill()
         worker.wait()
         worker.stdout.close()
@@ -152,8 +157,26 @@ def test_a_worker_killed_mid_import_leaves_no_rows_nor_new_portfolio_and_the_job
     services.import_jobs_sweep(now=timezone.now() + services.IMPORT_STALLED_AFTER + timedelta(minutes=1))
 
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.FAILED and "no se guardó nada" in job.error_message  # ana's language
+    assert job.status == ImportJob.Status.FAILED and "nothing was saved" in job.error_message
     assert not Debtor.objects.exists() and not Debt.objects.exists() and not Phone.objects.exists()
     assert not Portfolio.objects.exists() and not Creditor.objects.exists()
     assert not ImportUndo.objects.exists()
     assert job.can_run_again  # the file and the new portfolio's details are kept
+
+
+def test_a_second_import_into_a_portfolio_being_loaded_waits_its_turn(tmp_path):
+    lima = portfolio_get_or_create(portfolio="Tarjetas", creditor="Banco Andino", country="PE")
+    # Another worker is loading a file into it (its last chunk committed a moment ago).
+    ImportUndo.objects.create(
+        run="a" * 32, kind="run", row_id=0,
+        before={"alive_at": timezone.now().isoformat(), "done": False, "portfolio": lima.pk},
+    )
+    path = tmp_path / "otra.csv"
+    path.write_bytes(csv_file([("C-1", "Ana", "987654321", "CR-1", "100,00", "31/08/2026")]))
+    if connection.vendor == "sqlite":  # chunks of two imports would interleave: the second is refused
+        with translation.override("en"), pytest.raises(ImportFileError, match="Another file is being loaded into this portfolio"):
+            portfolio_import(file=path, portfolio=lima)
+        assert not Debtor.objects.exists()
+    else:  # one transaction each, queued on the portfolio's advisory lock
+        assert portfolio_import(file=path, portfolio=lima).created == 1
+    assert list(ImportUndo.objects.values_list("run", flat=True)) == ["a" * 32]
