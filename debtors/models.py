@@ -140,7 +140,8 @@ class Debtor(models.Model):
     hold_deceased = models.BooleanField(_("deceased"), default=False)
     # What the collector's queue ranks by, stored because ranking a 5,000-account book from
     # live sums over its debts cost 40–50 ms a view (bench/bench_desk.py). Kept by
-    # debtors.services.debtor_queue_figures_refresh wherever debts change; pages show live sums.
+    # debtors.services.debtor_queue_figures_refresh wherever debts change; a debtor's own page
+    # shows live sums, the portfolio overview adds these up.
     open_balance = models.DecimalField(_("open balance"), default=0, editable=False, **MONEY)
     arrears_since = models.DateField(_("in arrears since"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -178,6 +179,9 @@ class Debtor(models.Model):
                 condition=Q(open_balance__gt=0, assigned_to__isnull=False),
                 name="debtor_queue_rank_idx",
             ),
+            # The admin's portfolio overview (count, unassigned, open balance per portfolio)
+            # read from this index alone: a pass over a million narrow entries, not the table.
+            models.Index(fields=["portfolio", "assigned_to", "open_balance"], name="debtor_portfolio_figures_idx"),
         ]
 
     def __str__(self) -> str:
