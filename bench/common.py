@@ -41,6 +41,9 @@ def throwaway_database():
     otherwise drop the database under the tests' feet."""
     if connection.vendor == "postgresql":
         connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{connection.settings_dict['NAME']}_{os.getpid()}"
+    elif connection.vendor == "sqlite":  # not the suite's var/test-db.sqlite3 either
+        folder = Path(connection.settings_dict["NAME"]).parent
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = str(folder / f"bench-{os.getpid()}.sqlite3")
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         yield connection

@@ -7,6 +7,7 @@ Anything outside that scope is answered with 404, never 403, so that ids of othe
 collectors' debtors are not even confirmed to exist.
 """
 
+from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Case, Q, Value, When
 
 
@@ -22,7 +23,11 @@ def debtor_scope(user, via: str = "") -> Q:
     if user.is_crm_admin:
         return Q()
     if user.is_supervisor:
-        return Q(**{f"{prefix}assigned_to__team__supervisor": user}) | Q(**{f"{prefix}assigned_to": user})
+        # Their people's ids first (a few dozen), then the debtors by assigned_to: an index
+        # lookup per collector. The join-and-OR spelling of the same rule read every debtor
+        # (3 s a page for a team of 250,000 debtors among a million).
+        people = get_user_model().objects.filter(Q(team__supervisor=user) | Q(pk=user.pk)).values("pk")
+        return Q(**{f"{prefix}assigned_to__in": people})
     return Q(**{f"{prefix}assigned_to": user})
 
 
