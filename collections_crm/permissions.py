@@ -11,6 +11,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Case, Q, Value, When
 
 
+def _supervised(user):
+    """The ids of a supervisor's teams' collectors and their own, as a subquery."""
+    return get_user_model().objects.filter(Q(team__supervisor=user) | Q(pk=user.pk)).values("pk")
+
+
 def debtor_scope(user, via: str = "") -> Q:
     """A filter selecting the debtors `user` may reach.
 
@@ -26,8 +31,7 @@ def debtor_scope(user, via: str = "") -> Q:
         # Their people's ids first (a few dozen), then the debtors by assigned_to: an index
         # lookup per collector. The join-and-OR spelling of the same rule read every debtor
         # (3 s a page for a team of 250,000 debtors among a million).
-        people = get_user_model().objects.filter(Q(team__supervisor=user) | Q(pk=user.pk)).values("pk")
-        return Q(**{f"{prefix}assigned_to__in": people})
+        return Q(**{f"{prefix}assigned_to__in": _supervised(user)})
     return Q(**{f"{prefix}assigned_to": user})
 
 
@@ -92,5 +96,5 @@ def collector_scope(user, via: str) -> Q:
     if user.is_crm_admin:
         return Q()
     if user.is_supervisor:
-        return Q(**{f"{via}__team__supervisor": user}) | Q(**{via: user})
+        return Q(**{f"{via}__in": _supervised(user)})  # ids, not a join per row (see debtor_scope)
     return Q(**{via: user})

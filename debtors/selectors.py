@@ -21,7 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from collections_crm.permissions import can_manage_portfolios, debtor_scope
-from debtors.models import Creditor, Debt, Debtor, ImportJob, ImportMapping, Portfolio
+from debtors.models import Creditor, Debt, Debtor, ImportJob, ImportMapping, Phone, Portfolio
 from debtors.models import MONEY as _MONEY
 
 ZERO_MONEY = Value(0, output_field=DecimalField(**_MONEY))
@@ -81,12 +81,14 @@ def debtor_list_for_user(user, *, search: str = "") -> QuerySet[Debtor]:
     queryset = debtors_for_user(user).select_related("portfolio__creditor", "assigned_to")
     search = search.strip()
     if search:
+        # The phone as a subquery, not a join: a join needed DISTINCT over every match (6 s for
+        # a common surname among a million debtors on PostgreSQL).
         queryset = queryset.filter(
             Q(full_name__icontains=search)
             | Q(external_id__iexact=search)
             | Q(national_id__iexact=search)
-            | Q(phones__number=search)
-        ).distinct()
+            | Q(pk__in=Phone.objects.filter(number=search).values("debtor_id"))
+        )
     return with_account_figures(queryset).order_by("full_name", "pk")
 
 
