@@ -52,3 +52,17 @@ def test_a_list_longer_than_the_cap_says_so_in_the_page(client, ana, portfolio, 
     assert "Página 1 de más de 1" in page
     monkeypatch.setattr(paging, "COUNT_CAP", 10_000)
     assert "Página 1 de 1" in client.get(reverse("debtors:list")).content.decode()
+
+
+def test_a_search_by_phone_finds_the_debtor_once_without_distinct(client, ana, portfolio):
+    debtor = factories.make_debtor(portfolio=portfolio, full_name="Rosa Ríos")
+    factories.make_phone(debtor=debtor, number="+51911122233")
+    factories.make_phone(debtor=debtor, number="+51911122244")
+    factories.make_debtor(portfolio=portfolio, full_name="Otra Persona")
+    client.force_login(ana)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("debtors:list"), {"q": "+51911122233"}).content.decode()
+
+    assert page.count("Rosa Ríos") == 1 and "Otra Persona" not in page
+    assert not any("DISTINCT" in query["sql"] for query in queries.captured_queries)
