@@ -6,7 +6,7 @@ payment reconciles the debtor's promises at once.
 
 from decimal import Decimal
 
-from django.db.models import DecimalField, Sum, Value
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -24,7 +24,7 @@ from collections_crm.api.views import ApiView, ListApiView
 from collections_crm.permissions import can_record_payments, debtor_scope
 from debtors.models import MONEY, Debt
 from debtors.selectors import debtor_get_for_action
-from promises.models import ApprovalStatus, Payment, Promise
+from promises.models import ApprovalStatus, Payment, PaymentAllocation, Promise
 from promises.services import payment_record, promise_cancel, promise_propose
 
 ERRORS = {400: ErrorSerializer, 404: ErrorSerializer}
@@ -75,7 +75,12 @@ class PromiseFilter(ApiFilterSet):
 
 
 def promises_for_user(user):
-    paid = Sum("allocations__amount")
+    # A subquery per row listed, not a join grouped over every promise in scope before the
+    # sort (3 s for an admin's page at 500,000 promises).
+    paid = Subquery(
+        PaymentAllocation.objects.filter(promise=OuterRef("pk")).order_by().values("promise").annotate(total=Sum("amount")).values("total"),
+        output_field=DecimalField(**MONEY),
+    )
     return (
         Promise.objects.filter(debtor_scope(user, via="debtor"))
         .select_related("arrangement")
