@@ -8,7 +8,8 @@ collectors' debtors are not even confirmed to exist.
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Case, Q, Value, When
+from django.db.models import BooleanField, Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 
 
 def _supervised(user):
@@ -98,3 +99,25 @@ def collector_scope(user, via: str) -> Q:
     if user.is_supervisor:
         return Q(**{f"{via}__in": _supervised(user)})  # ids, not a join per row (see debtor_scope)
     return Q(**{via: user})
+
+
+def scope_ordering(user, *fields: str) -> list:
+    """`order_by` arguments for a list filtered by `user`'s scope.
+
+    An admin's list is read down an index in the list's order, 50 rows at a time. A collector's
+    or supervisor's is not: walking the same index while checking each row's debtor can read
+    most of the table before it finds 50 of theirs (7 s for a collector's promises at a million
+    debtors), so their rows are found first and then sorted (COALESCE(x, x) is x, but no index
+    matches it).
+    """
+    if user.is_crm_admin:
+        return list(fields)
+    ordering = []
+    for field in fields:
+        name = field.lstrip("-")
+        if name in ("pk", "id"):
+            ordering.append(field)
+            continue
+        expression = Coalesce(F(name), F(name))
+        ordering.append(expression.desc() if field.startswith("-") else expression.asc())
+    return ordering

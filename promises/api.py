@@ -21,7 +21,7 @@ from collections_crm.api.fields import AwareDateTimeField, IdField, IsoDateField
 from collections_crm.api.filters import ApiFilterSet, DateFilter, IdFilter
 from collections_crm.api.serializers import InputSerializer, ReadModelSerializer
 from collections_crm.api.views import ApiView, ListApiView
-from collections_crm.permissions import can_record_payments, debtor_scope
+from collections_crm.permissions import can_record_payments, debtor_scope, scope_ordering
 from debtors.models import MONEY, Debt
 from debtors.selectors import debtor_get_for_action
 from promises.models import ApprovalStatus, Payment, PaymentAllocation, Promise
@@ -95,7 +95,7 @@ class PromiseListCreateApi(ListApiView):
     ordering_fields = ["due_date", "amount", "created_at", "lapses_at"]
 
     def get_queryset(self):
-        return promises_for_user(self.request.user).order_by("due_date", "pk")
+        return promises_for_user(self.request.user).order_by(*scope_ordering(self.request.user, "due_date", "pk"))
 
     @extend_schema(tags=["promises"], summary="List promises")
     def get(self, request, *args, **kwargs):

@@ -29,3 +29,20 @@ def test_the_promise_list_gives_what_was_paid_without_grouping_every_promise(sof
 
     assert [(row["id"], row["paid"]) for row in rows] == [(paid.pk, "70.00"), (unpaid.pk, "0.00")]
     assert not any("GROUP BY" in q["sql"] and "promises_promise" in q["sql"].split("FROM", 1)[1][:40] for q in queries.captured_queries)
+
+
+def test_scoped_lists_keep_their_order_but_are_not_read_down_an_index(ana, carla):
+    from collections_crm.permissions import scope_ordering
+    from promises.models import Promise
+
+    assert scope_ordering(ana, "due_date", "pk") == ["due_date", "pk"]  # an admin's: down the index
+    ordering = scope_ordering(carla, "-started_at", "-pk")
+    assert ordering[1] == "-pk" and "COALESCE" in str(Promise.objects.order_by(*scope_ordering(carla, "due_date", "pk")).query)
+
+
+def test_a_collectors_promises_come_oldest_due_first(client_for, carla, diego):
+    with time_machine.travel(WEDNESDAY, tick=False):
+        later = factories.make_promise(debtor=diego, collector=carla, due_date=WEDNESDAY.date().replace(month=12))
+        sooner = factories.make_promise(debtor=diego, collector=carla, due_date=WEDNESDAY.date())
+        rows = client_for(carla).get("/api/v1/promises/").json()["results"]
+    assert [row["id"] for row in rows] == [sooner.pk, later.pk]
