@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import BASE_DIR, machine_line, throwaway_database, write_section  # noqa: E402
+from common import BASE_DIR, SMOKE, machine_line, require_postgresql, throwaway_database, write_section  # noqa: E402
 
 import httpx  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -44,6 +44,8 @@ from django.db import connection  # noqa: E402
 SECTION = "## API load"
 COLLECTORS = 5
 DEBTORS = 2000
+if SMOKE:
+    DEBTORS = 50
 # Zones to try, so that the run finds a debtor zone where it is a weekday between 09:00 and 18:00.
 ZONES = ["America/Lima", "America/Mexico_City", "Europe/Madrid", "Asia/Tokyo", "Pacific/Auckland", "Asia/Kolkata",
          "Europe/Moscow", "Asia/Dubai", "America/New_York", "Pacific/Honolulu", "Asia/Singapore", "Atlantic/Azores"]
@@ -193,9 +195,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--smoke", action="store_true", help="2 clients, 1 worker, 1 s; exits non-zero on any error")
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        raise SystemExit("Set DATABASE_URL to a PostgreSQL server: the load test needs concurrent writers.")
+    if args.smoke:
+        args.seconds, args.clients, args.workers, args.write = 1.5, 2, 1, False
+    require_postgresql()  # the load test needs concurrent writers
 
     load_average = os.getloadavg()[0]
     with throwaway_database():
@@ -229,6 +233,8 @@ def main() -> None:
     p50_ratio = load["p50"] / baseline["p50"]
     throughput_ratio = baseline["throughput"] / load["throughput"]
     print(f"calls logged {logged}, promises made {promised}; p50 ×{p50_ratio:.1f} and throughput ÷{throughput_ratio:.1f} vs baseline")
+    if args.smoke and (load["errors"] or baseline["errors"] or not logged):
+        sys.exit(f"smoke: errors {load['statuses']} {baseline['statuses']}, {logged} calls logged")
     if not args.write:
         return
     table = "\n".join(

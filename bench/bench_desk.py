@@ -26,7 +26,15 @@ from contextlib import ExitStack
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from common import bench_collectors_and_portfolios, debtors_insert_generated, machine_line, throwaway_database, write_section
+from common import (
+    SMOKE,
+    bench_collectors_and_portfolios,
+    debtors_insert_generated,
+    machine_line,
+    require_postgresql,
+    throwaway_database,
+    write_section,
+)
 
 from django.db import connection  # noqa: E402
 from calls.views import QUEUE_PAGE_SIZE  # noqa: E402
@@ -44,6 +52,9 @@ WARM_UP = 5
 TARGET_MS = 150
 CALL_LOG_DEBTORS = 200  # calls logged each way
 CALL_LOG_TARGET_MS = 8
+if SMOKE:
+    DEBTORS, PROMISES, CALLS, FOLLOW_UPS, REQUESTS, WARM_UP = 2_000, 2_000, 2_000, 20, 2, 1
+    CALL_LOG_DEBTORS = 10
 QUEUE_ROWS = 2 * FOLLOW_UPS  # follow-ups due now, then as many accounts (calls.selectors.QUEUE_LIMIT)
 # A Wednesday morning in Lima: most debtors are callable, Spain's are in their afternoon.
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("America/Lima"))
@@ -243,8 +254,7 @@ def profile(client, urls: list[str]) -> None:
 
 
 def main() -> None:
-    if connection.vendor != "postgresql":
-        sys.exit("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
+    require_postgresql()
     import time_machine
     from django.conf import settings
     from django.test import Client
@@ -338,7 +348,7 @@ def main() -> None:
             "",
         ]
     )
-    if "--write" in sys.argv:
+    if "--write" in sys.argv and not SMOKE:
         write_section(HEADING, section)
         print("written to docs/benchmarks.md")
 

@@ -53,12 +53,12 @@ if "--child" in sys.argv:  # the import itself, in a process of its own so its R
     print(json.dumps({"seconds": time.perf_counter() - started}), file=sys.stderr)
     sys.exit(0)
 
-from common import machine_line, throwaway_database, write_section  # noqa: E402
+from common import SMOKE, machine_line, require_postgresql, throwaway_database, write_section  # noqa: E402
 
 from django.db import connection, transaction  # noqa: E402
 
 HEADING = "## Portfolio import"
-BASELINE_ROWS = 10_000
+BASELINE_ROWS = 200 if SMOKE else 10_000
 FIRST_NAMES = ["José", "María", "Ana", "Luis", "Rosa", "Jorge", "Lucía", "Carlos", "Elena", "Óscar", "Nuria", "Iñigo"]
 LAST_NAMES = ["Muñoz", "Pérez", "Quispe", "Ríos", "Torres", "Ñuñez", "García", "Mamani", "Huamán", "Flores"]
 
@@ -244,11 +244,13 @@ def main() -> None:
         "--no-baseline", action="store_true", help="skip django-import-export (minutes); for trying changes, not with --write"
     )
     parser.add_argument("--only-ours", action="store_true", help="time the import alone; for trying changes, not with --write")
+    parser.add_argument("--smoke", action="store_true", help="1,000 rows, every path once; writes nothing")
     args = parser.parse_args()
+    if args.smoke:
+        args.rows, args.write = 1_000, False
     if args.write and (args.no_baseline or args.only_ours):
         parser.error("--write records all three figures: drop --no-baseline and --only-ours")
-    if connection.vendor != "postgresql":
-        sys.exit("This benchmark needs PostgreSQL: set DATABASE_URL.")
+    require_postgresql()
 
     with tempfile.TemporaryDirectory() as folder, throwaway_database():
         from debtors.importing.loading import portfolio_get_or_create

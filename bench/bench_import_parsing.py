@@ -127,7 +127,12 @@ def disagreements(cells) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000)
-    count = parser.parse_args().count
+    parser.add_argument("--smoke", action="store_true", help="1,000 numbers, one round: proves it runs")
+    args = parser.parse_args()
+    count = 1_000 if args.smoke else args.count
+    if args.smoke:
+        global ROUNDS
+        ROUNDS = 1
     rng = random.Random(20261031)
     cells = generate_numbers(count, rng)
 

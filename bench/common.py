@@ -18,6 +18,20 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
+# --smoke: tiny data and few repetitions, seconds not minutes; proves that the benchmark still
+# runs (tests/foundation/test_benchmarks.py runs every one so) and writes nothing.
+SMOKE = "--smoke" in sys.argv
+
+
+def require_postgresql() -> None:
+    """Stop unless on PostgreSQL; a smoke run elsewhere says so and succeeds (nothing to prove)."""
+    if connection.vendor == "postgresql":
+        return
+    if SMOKE:
+        print(f"smoke: this benchmark needs PostgreSQL (DATABASE_URL=postgres://…); nothing run on {connection.vendor}")
+        sys.exit(0)
+    sys.exit("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://…")
+
 
 @contextmanager
 def throwaway_database():
@@ -27,6 +41,9 @@ def throwaway_database():
     otherwise drop the database under the tests' feet."""
     if connection.vendor == "postgresql":
         connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{connection.settings_dict['NAME']}_{os.getpid()}"
+    elif connection.vendor == "sqlite":  # not the suite's var/test-db.sqlite3 either
+        folder = Path(connection.settings_dict["NAME"]).parent
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = str(folder / f"bench-{os.getpid()}.sqlite3")
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         yield connection

@@ -33,7 +33,7 @@ from collections_crm.api.filters import ApiFilterSet, IdFilter, MomentFilter
 from collections_crm.api.schema import BLANK_TEXT, NON_BLANK_TEXT, forbidden, one_of
 from collections_crm.api.serializers import InputSerializer, ReadModelSerializer
 from collections_crm.api.views import ApiView, ListApiView, query_data
-from collections_crm.permissions import debtor_scope
+from collections_crm.permissions import debtor_scope, scope_ordering
 from debtors.models import Debt, Phone
 from debtors.selectors import debtor_get_for_action
 
@@ -334,7 +334,8 @@ class CallListCreateApi(ListApiView):
     ordering_fields = ["started_at", "created_at"]
 
     def get_queryset(self):
-        return Call.objects.filter(debtor_scope(self.request.user, via="debtor")).order_by("-started_at", "-pk")
+        user = self.request.user
+        return Call.objects.filter(debtor_scope(user, via="debtor")).order_by(*scope_ordering(user, "-started_at", "-pk"))
 
     @extend_schema(tags=["calls"], summary="List calls")
     def get(self, request, *args, **kwargs):

@@ -223,6 +223,10 @@ class Call(models.Model):
             models.Index(
                 fields=["-started_at"], condition=Q(override_by__isnull=False), name="call_overrides_idx"
             ),
+            # Call review and the calls API, newest first 50 at a time, for an admin (every call)
+            # or a supervisor (their teams'): without it each page sorted every call (3.5 s at a
+            # million).
+            models.Index(fields=["-started_at", "-id"], name="call_started_idx"),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from calls import review
+from collections_crm.lib.paging import CappedPaginator
 from collections_crm.lib.downloads import csv_response, ranged_file_response
 from calls.models import Call, CallReview
 
@@ -58,7 +59,7 @@ def review_list(request):
     calls = review.calls_for_review(request.user, collector=collector, reviewed=reviewed)
     if request.GET.get("format") == "csv":
         return _review_list_csv(calls)
-    page = Paginator(calls, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(calls, 50).get_page(request.GET.get("page"))
     # The collector chosen (from the dashboard's QA score) stays on the tabs, pages and CSV.
     chosen = {"collector": collector} if collector is not None else {}
     context = {

@@ -7,7 +7,14 @@ Anything outside that scope is answered with 404, never 403, so that ids of othe
 collectors' debtors are not even confirmed to exist.
 """
 
-from django.db.models import BooleanField, Case, Q, Value, When
+from django.contrib.auth import get_user_model
+from django.db.models import BooleanField, Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
+
+
+def _supervised(user):
+    """The ids of a supervisor's teams' collectors and their own, as a subquery."""
+    return get_user_model().objects.filter(Q(team__supervisor=user) | Q(pk=user.pk)).values("pk")
 
 
 def debtor_scope(user, via: str = "") -> Q:
@@ -22,7 +29,10 @@ def debtor_scope(user, via: str = "") -> Q:
     if user.is_crm_admin:
         return Q()
     if user.is_supervisor:
-        return Q(**{f"{prefix}assigned_to__team__supervisor": user}) | Q(**{f"{prefix}assigned_to": user})
+        # Their people's ids first (a few dozen), then the debtors by assigned_to: an index
+        # lookup per collector. The join-and-OR spelling of the same rule read every debtor
+        # (3 s a page for a team of 250,000 debtors among a million).
+        return Q(**{f"{prefix}assigned_to__in": _supervised(user)})
     return Q(**{f"{prefix}assigned_to": user})
 
 
@@ -87,5 +97,27 @@ def collector_scope(user, via: str) -> Q:
     if user.is_crm_admin:
         return Q()
     if user.is_supervisor:
-        return Q(**{f"{via}__team__supervisor": user}) | Q(**{via: user})
+        return Q(**{f"{via}__in": _supervised(user)})  # ids, not a join per row (see debtor_scope)
     return Q(**{via: user})
+
+
+def scope_ordering(user, *fields: str) -> list:
+    """`order_by` arguments for a list filtered by `user`'s scope.
+
+    An admin's list is read down an index in the list's order, 50 rows at a time. A collector's
+    or supervisor's is not: walking the same index while checking each row's debtor can read
+    most of the table before it finds 50 of theirs (7 s for a collector's promises at a million
+    debtors), so their rows are found first and then sorted (COALESCE(x, x) is x, but no index
+    matches it).
+    """
+    if user.is_crm_admin:
+        return list(fields)
+    ordering = []
+    for field in fields:
+        name = field.lstrip("-")
+        if name in ("pk", "id"):
+            ordering.append(field)
+            continue
+        expression = Coalesce(F(name), F(name))
+        ordering.append(expression.desc() if field.startswith("-") else expression.asc())
+    return ordering

@@ -21,7 +21,7 @@ from collections_crm.api.schema import NON_BLANK_TEXT, TEXT, one_of
 from collections_crm.api.filters import ApiFilterSet, BooleanFilter, DateFilter, IdFilter
 from collections_crm.api.serializers import InputSerializer, ReadModelSerializer
 from collections_crm.api.views import ApiView, ListApiView, query_data
-from collections_crm.permissions import debtor_scope
+from collections_crm.permissions import debtor_scope, scope_ordering
 from debtors import services
 from debtors.importing.mapping import FIELDS as IMPORT_FIELDS
 from debtors.models import HOLD_FIELDS, Debt, Debtor, ImportJob, ImportKind, Phone, Portfolio
@@ -311,7 +311,7 @@ class DebtListApi(ListApiView):
     ordering_fields = ["due_date", "balance", "created_at", "account_reference"]
 
     def get_queryset(self):
-        return debts_for_user(self.request.user).order_by("due_date", "pk")
+        return debts_for_user(self.request.user).order_by(*scope_ordering(self.request.user, "due_date", "pk"))
 
 
 class DebtDetailApi(ApiView):

@@ -2,6 +2,7 @@
 
 import zoneinfo
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.db.models import (
     Count,
@@ -20,7 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from collections_crm.permissions import can_manage_portfolios, debtor_scope
-from debtors.models import Creditor, Debt, Debtor, ImportJob, ImportMapping, Portfolio
+from debtors.models import Creditor, Debt, Debtor, ImportJob, ImportMapping, Phone, Portfolio
 from debtors.models import MONEY as _MONEY
 
 ZERO_MONEY = Value(0, output_field=DecimalField(**_MONEY))
@@ -80,12 +81,14 @@ def debtor_list_for_user(user, *, search: str = "") -> QuerySet[Debtor]:
     queryset = debtors_for_user(user).select_related("portfolio__creditor", "assigned_to")
     search = search.strip()
     if search:
+        # The phone as a subquery, not a join: a join needed DISTINCT over every match (6 s for
+        # a common surname among a million debtors on PostgreSQL).
         queryset = queryset.filter(
             Q(full_name__icontains=search)
             | Q(external_id__iexact=search)
             | Q(national_id__iexact=search)
-            | Q(phones__number=search)
-        ).distinct()
+            | Q(pk__in=Phone.objects.filter(number=search).values("debtor_id"))
+        )
     return with_account_figures(queryset).order_by("full_name", "pk")
 
 
@@ -118,25 +121,30 @@ def days_past_due(oldest_unpaid_due: date | None, today: date) -> int:
     return (today - oldest_unpaid_due).days
 
 
-def portfolio_overview() -> QuerySet[Portfolio]:
-    """Every portfolio with its size, open balance and unassigned debtors (admin home)."""
-    open_balance = Subquery(
-        Debt.objects.filter(debtor__portfolio=OuterRef("pk"), recalled_on__isnull=True)
-        .order_by()
-        .values("debtor__portfolio")
-        .annotate(total=Sum("balance"))
-        .values("total"),
-        output_field=DecimalField(**_MONEY),
-    )
-    return (
-        Portfolio.objects.select_related("creditor")
-        .annotate(
-            debtor_count=Count("debtors"),
-            unassigned_count=Count("debtors", filter=Q(debtors__assigned_to__isnull=True)),
-            open_balance=Coalesce(open_balance, ZERO_MONEY),
-        )
-        .order_by("creditor__name", "name")
-    )
+def portfolio_overview() -> list[Portfolio]:
+    """Every portfolio with its size, open balance and unassigned debtors (admin home).
+
+    1. One pass over the debtors, grouped by portfolio, reading only the covering index
+       debtor_portfolio_figures_idx (portfolio, assigned_to, open_balance): no debt is read.
+       The open balance is each debtor's stored one, kept with its debts by every writer and
+       repaired nightly; a live sum over the debts joined per debtor ran once per debtor and
+       did not answer in 5 minutes at 150,000 debtors on SQLite.
+    2. The portfolios themselves, each given its figures (zeros for an empty one).
+    """
+    figures = {
+        row["portfolio"]: row
+        for row in Debtor.objects.order_by()
+        .values("portfolio")
+        # Unassigned = all − assigned: COUNT(assigned_to) needs no filter the index cannot answer.
+        .annotate(debtors=Count("*"), assigned=Count("assigned_to"), balance=Sum("open_balance"))
+    }
+    portfolios = list(Portfolio.objects.select_related("creditor").order_by("creditor__name", "name"))
+    for portfolio in portfolios:
+        row = figures.get(portfolio.pk, {})
+        portfolio.debtor_count = row.get("debtors", 0)
+        portfolio.unassigned_count = portfolio.debtor_count - row.get("assigned", 0)
+        portfolio.open_balance = row.get("balance") or Decimal("0")
+    return portfolios
 
 
 def import_jobs_for_user(user) -> QuerySet[ImportJob]:

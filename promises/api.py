@@ -6,7 +6,7 @@ payment reconciles the debtor's promises at once.
 
 from decimal import Decimal
 
-from django.db.models import DecimalField, Sum, Value
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -21,10 +21,10 @@ from collections_crm.api.fields import AwareDateTimeField, IdField, IsoDateField
 from collections_crm.api.filters import ApiFilterSet, DateFilter, IdFilter
 from collections_crm.api.serializers import InputSerializer, ReadModelSerializer
 from collections_crm.api.views import ApiView, ListApiView
-from collections_crm.permissions import can_record_payments, debtor_scope
+from collections_crm.permissions import can_record_payments, debtor_scope, scope_ordering
 from debtors.models import MONEY, Debt
 from debtors.selectors import debtor_get_for_action
-from promises.models import ApprovalStatus, Payment, Promise
+from promises.models import ApprovalStatus, Payment, PaymentAllocation, Promise
 from promises.services import payment_record, promise_cancel, promise_propose
 
 ERRORS = {400: ErrorSerializer, 404: ErrorSerializer}
@@ -75,7 +75,12 @@ class PromiseFilter(ApiFilterSet):
 
 
 def promises_for_user(user):
-    paid = Sum("allocations__amount")
+    # A subquery per row listed, not a join grouped over every promise in scope before the
+    # sort (3 s for an admin's page at 500,000 promises).
+    paid = Subquery(
+        PaymentAllocation.objects.filter(promise=OuterRef("pk")).order_by().values("promise").annotate(total=Sum("amount")).values("total"),
+        output_field=DecimalField(**MONEY),
+    )
     return (
         Promise.objects.filter(debtor_scope(user, via="debtor"))
         .select_related("arrangement")
@@ -90,7 +95,7 @@ class PromiseListCreateApi(ListApiView):
     ordering_fields = ["due_date", "amount", "created_at", "lapses_at"]
 
     def get_queryset(self):
-        return promises_for_user(self.request.user).order_by("due_date", "pk")
+        return promises_for_user(self.request.user).order_by(*scope_ordering(self.request.user, "due_date", "pk"))
 
     @extend_schema(tags=["promises"], summary="List promises")
     def get(self, request, *args, **kwargs):

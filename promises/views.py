@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from collections_crm.lib.downloads import csv_response
+from collections_crm.lib.paging import CappedPaginator
 from collections_crm.permissions import can_record_payments
 from debtors.selectors import debtor_get_for_user
 from promises import selectors, services
@@ -331,7 +331,7 @@ def promises_behind(request):
         )
         name = f"promises-{kind}-{status or 'all'}-{currency or 'all'}-{selection.period.start}-{selection.period.end}.csv"
         return csv_response(name, header, rows)
-    page = Paginator(promises, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(promises, 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "outside_scope": _any_outside(page),
@@ -378,7 +378,7 @@ def calls_behind(request):
             for c in calls.iterator(chunk_size=CSV_CHUNK)
         )
         return csv_response(f"calls-{selection.period.start}-{selection.period.end}.csv", header, rows)
-    page = Paginator(calls, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(calls, 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "outside_scope": _any_outside(page),
@@ -411,7 +411,7 @@ def payments_behind(request):
             for p in payments.iterator(chunk_size=CSV_CHUNK)
         )
         return csv_response(f"payments-{currency or 'all'}-{selection.period.start}-{selection.period.end}.csv", header, rows)
-    page = Paginator(payments, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(payments, 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "outside_scope": _any_outside(page),
@@ -508,7 +508,7 @@ def debts_behind(request):
             for d in debts.iterator(chunk_size=CSV_CHUNK)
         )
         return csv_response(f"debts-{bucket}-{currency or 'all'}-{today}.csv", header, rows)
-    page = Paginator(debts, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(debts, 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "bucket_label": BUCKET_LABELS[bucket],
