@@ -405,14 +405,13 @@ def main() -> int:
 
     results.sort(key=lambda r: -r[2]["p95"])
     over = [r for r in results if r[2]["p95"] > target]
-    load = open("/proc/loadavg").read().split()[:3] if sys.platform.startswith("linux") else ["?"] * 3
     rows = "\n".join(
         f"| {role} | `{url}` | {r['median']:.1f} ms | {r['p95']:.1f} ms | {r['queries']} |" for role, url, r in results
     )
     slowest = results[0] if results else None
     section = f"""{HEADING} ({vendor}, {debtors:,} debtors)
 
-Measured by `bench/bench_pages.py` on {machine_line()}; load average {" ".join(load)} at the end.
+Measured by `bench/bench_pages.py` on {machine_line()} at the end.
 Data: {counts["debtors_debtor"]:,} debtors, {counts["debtors_debt"]:,} debts, {counts["calls_call"]:,} calls,
 {counts["promises_promise"]:,} promises, {counts["promises_payment"]:,} payments, {counts["calls_followup"]:,} follow-ups;
 six portfolios (PEN, MXN, EUR), {TEAMS * PER_TEAM} collectors in {TEAMS} teams; built in {build_s:.0f} s.

@@ -62,9 +62,12 @@ def _os_name() -> str:
 
 
 def machine_line() -> str:
+    """Date, machine and the load average when the figures are written: these machines are
+    shared, so a figure means little without the load it was measured under."""
     return (
         f"{date.today().isoformat()}; machine: {os.cpu_count()} vCPU, {_os_name()} "
-        f"(CPython {platform.python_version()}, Django {django.get_version()}, {connection.vendor})"
+        f"(CPython {platform.python_version()}, Django {django.get_version()}, {connection.vendor}); "
+        f"load average {' '.join(f'{load:.2f}' for load in os.getloadavg())}"
     )
 
 
