@@ -93,6 +93,17 @@ def build() -> None:
             """,
             params,
         )
+        # A number to call for every debtor: a retry after an unanswered call needs a usable one.
+        cursor.execute(
+            """
+            INSERT INTO debtors_phone (debtor_id, number, kind, relationship, contact_name, status, sms_consent,
+                sms_consent_source, sms_consent_at, whatsapp_consent, whatsapp_consent_source, whatsapp_consent_at, created_at)
+            SELECT d.id, '+519' || lpad((10000000 + d.id)::text, 8, '0'), 'mobile', 'own', '', 'valid', false, '', NULL,
+                   false, '', NULL, %(now)s
+            FROM debtors_debtor d
+            """,
+            params,
+        )
         cursor.execute(
             """
             INSERT INTO calls_call (debtor_id, collector_id, channel, direction, started_at, outcome, stance, stance_reason,
