@@ -31,7 +31,7 @@ import time
 from datetime import datetime, timedelta, timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
-from common import machine_line, throwaway_database, write_section
+from common import kept_database, machine_line, throwaway_database, write_section
 
 from django.db import connection  # noqa: E402
 
@@ -258,6 +258,20 @@ def few_objects(params, admin, supervisors, collectors, portfolios) -> None:
     )
 
 
+def rebuilt() -> dict | None:
+    """The users of a kept database built by an earlier run, or None when it is empty."""
+    from collections_crm.users.models import User
+
+    admin = User.objects.filter(username="bench-admin").first()
+    if admin is None:
+        return None
+    return {
+        "admin": admin,
+        "supervisor": User.objects.get(username="bench-sup0"),
+        "collector": User.objects.get(username="bench-c0-0"),
+    }
+
+
 # --- Requests ---------------------------------------------------------------------------------
 
 def urls(built: dict) -> list[str]:
@@ -351,6 +365,11 @@ def main() -> int:
     parser.add_argument("--write", action="store_true", help="record the figures in docs/benchmarks.md")
     parser.add_argument("--debtors", type=int, help="number of debtors (default: 1,000,000 on PostgreSQL, 200,000 on SQLite)")
     parser.add_argument("--only", help="measure only the URLs containing this text")
+    parser.add_argument(
+        "--keep", metavar="NAME",
+        help="build into database NAME and keep it; a later run with the same NAME migrates it and measures "
+        "at once (for working on one page without rebuilding a million debtors each time)",
+    )
     args = parser.parse_args()
 
     import signal
@@ -372,11 +391,17 @@ def main() -> int:
     settings.DEBUG = False  # no query log kept in memory while timing
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # 45 users, not 45 × 0.3 s
     errors, results, unreached = [], [], []
-    with throwaway_database(), time_machine.travel(NOW, tick=True):
+    database = kept_database(args.keep) if args.keep else throwaway_database()
+    with database, time_machine.travel(NOW, tick=True):
         started = time.perf_counter()
-        built = build(debtors)
-        build_s = time.perf_counter() - started
-        print(f"built {debtors:,} debtors in {build_s:.0f} s", flush=True)
+        built = rebuilt() if args.keep else None
+        if built is None:
+            built = build(debtors)
+            build_s = time.perf_counter() - started
+            print(f"built {debtors:,} debtors in {build_s:.0f} s", flush=True)
+        else:
+            build_s = 0
+            print(f"measuring the data kept in {connection.settings_dict['NAME']}", flush=True)
         with connection.cursor() as cursor:
             counts = {}
             for table in ("debtors_debtor", "debtors_debt", "calls_call", "promises_promise", "promises_payment", "calls_followup"):

@@ -51,6 +51,17 @@ def throwaway_database():
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
+@contextmanager
+def kept_database(name: str):
+    """Database `name` (a file beside the default one on SQLite), made and migrated if needed and
+    kept afterwards, so that a slow-to-build data set serves several runs."""
+    if connection.vendor == "sqlite":
+        name = str(Path(connection.settings_dict["NAME"]).parent / f"{name}.sqlite3")
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = name
+    connection.creation.create_test_db(verbosity=0, keepdb=True)
+    yield connection
+
+
 def _os_name() -> str:
     try:
         for line in Path("/etc/os-release").read_text().splitlines():
