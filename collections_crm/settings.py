@@ -2,7 +2,8 @@
 
 Development defaults are safe for a laptop (SQLite and an embedded Celery broker
 under ``var/``); production is switched on by ``DEBUG=0`` and then refuses to
-start without a real ``SECRET_KEY``. Every variable is listed in README.md.
+start without a real ``SECRET_KEY``. Every variable is listed in README.md
+(tests/foundation/test_environment_documented.py keeps the two in step).
 """
 
 from datetime import timedelta
