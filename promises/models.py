@@ -267,6 +267,7 @@ class Promise(models.Model):
         null=True,
         blank=True,
         related_name="promises",
+        db_index=False,  # promise_unique_instalment below serves it
     )
     instalment_number = models.PositiveSmallIntegerField(_("instalment"), null=True, blank=True)
     replaces = models.ForeignKey(
@@ -316,8 +317,12 @@ class Promise(models.Model):
                 | Q(arrangement__isnull=False, instalment_number__gte=1),
                 name="promise_instalment_numbered_in_arrangement",
             ),
+            # Partial: most promises stand alone, and every index a row is in costs the lapsing
+            # job an insertion when it judges that row (a status change is never a HOT update).
             models.UniqueConstraint(
-                fields=["arrangement", "instalment_number"], name="promise_unique_instalment"
+                fields=["arrangement", "instalment_number"],
+                condition=Q(arrangement__isnull=False),
+                name="promise_unique_instalment",
             ),
         ]
         indexes = [
@@ -364,6 +369,7 @@ class PromiseEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # promise_event_by_idx below: the jobs' events have no author
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
 
@@ -374,7 +380,10 @@ class PromiseEvent(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(from_status=models.F("to_status")), name="promise_event_changes_status"),
         ]
-        indexes = [models.Index(fields=["promise", "at"], name="promise_event_promise_at_idx")]
+        indexes = [
+            models.Index(fields=["promise", "at"], name="promise_event_promise_at_idx"),
+            models.Index(fields=["by"], condition=Q(by__isnull=False), name="promise_event_by_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.promise_id}: {self.from_status or '∅'} → {self.to_status}"

@@ -139,3 +139,17 @@ def test_lapse_moment_is_the_end_of_the_last_grace_day_in_the_debtors_zone():
     moment = factories.lapse_moment(date(2026, 12, 1), 3, "America/Lima")
     assert moment.isoformat() == "2026-12-05T00:00:00-05:00"
     assert moment - factories.lapse_moment(date(2026, 12, 1), 2, "America/Lima") == timedelta(days=1)
+
+
+def test_an_arrangement_numbers_each_instalment_once(diego, carla):
+    from promises.models import Arrangement
+
+    arrangement = Arrangement.objects.create(
+        debtor=diego, kind="instalments", status="active", total_amount=Decimal("600"), currency="PEN", created_by=carla
+    )
+    factories.make_promise(debtor=diego, collector=carla, arrangement=arrangement, instalment_number=1)
+    _violates(lambda: factories.make_promise(debtor=diego, collector=carla, arrangement=arrangement, instalment_number=1))
+    assert factories.make_promise(debtor=diego, collector=carla, arrangement=arrangement, instalment_number=2).pk
+    # Promises outside any arrangement are not numbered, and there may be any number of them.
+    assert factories.make_promise(debtor=diego, collector=carla).pk
+    assert factories.make_promise(debtor=diego, collector=carla).pk
