@@ -34,8 +34,7 @@ def _may_override(user) -> bool:
     return bool(user) and (user.is_supervisor or user.is_crm_admin)
 
 
-@transaction.atomic
-def call_attempt_record(
+def _attempt_record(
     *,
     debtor,
     collector,
@@ -50,7 +49,8 @@ def call_attempt_record(
     override_reason: str = "",
     **fields,
 ) -> Call:
-    """Record one contact attempt with the policy's verdict as evidence.
+    """Record one contact attempt with the policy's verdict as evidence; inside a transaction
+    that fails as a whole with it (call_log's, or call_attempt_record's savepoint).
 
     1. Lock the debtor row, so two collectors cannot both take the last attempt of a cap.
     2. Check the policy at `started_at` (outbound attempts only; an inbound call is the debtor's).
@@ -105,8 +105,12 @@ def call_attempt_record(
         override_reason=override_reason,
         **fields,
     )
-    save_checked(call)
+    save_checked(call, savepoint=False)
     return call
+
+
+# In a transaction of its own (a savepoint inside another): call_log runs the body in its own.
+call_attempt_record = transaction.atomic(_attempt_record)
 
 
 @transaction.atomic
@@ -688,7 +692,7 @@ def call_log(
     2. Validate everything before writing: a conversation with the debtor ends with a
        commitment or the reason there was none (a reason alone means "none"); a stance
        comes with a reason of its own kind; only the debtor can promise to pay.
-    3. Record the attempt through `call_attempt_record`: the debtor row is locked, the
+    3. Record the attempt as `call_attempt_record` does: the debtor row is locked, the
        contact policy is checked and its verdict stored; a blocked attempt is refused
        unless overridden in writing.
     4. In the same transaction: the phone's status from the outcome; the debtor's follow-ups
@@ -731,7 +735,7 @@ def call_log(
     if errors:
         raise ValidationError(errors)
 
-    call = call_attempt_record(
+    call = _attempt_record(
         debtor=debtor,
         collector=collector,
         channel="voice",
@@ -757,7 +761,7 @@ def call_log(
         Phone.objects.filter(pk=phone.pk).exclude(status=new_status).update(status=new_status)
         phone.status = new_status
     # Before the commitment's own follow-up is made, so that the new one stays open.
-    result.settled = _settle_follow_ups(call=call, by=collector, at=now)
+    result.settled, others_open = _settle_follow_ups(call=call, by=collector, at=now)
 
     if commitment == Call.Commitment.PROMISE:
         result.promise = promise_propose(
@@ -800,7 +804,9 @@ def call_log(
     result.awaiting_approval = (
         result.arrangement is not None and result.arrangement.approval_status == ApprovalStatus.PENDING
     )
-    result.retry_after_minutes = _retry_expected(call)
+    result.retry_after_minutes = _retry_expected(
+        call, other_follow_up_open=others_open or result.follow_up is not None, phone=phone
+    )
     return result
 
 
@@ -809,8 +815,9 @@ def call_log(
 # compare-and-set on its open status, so that two people (or a call and a click) close it once.
 
 
-def _settle_follow_ups(*, call: Call, by, at: datetime) -> list[FollowUp]:
-    """Close the debtor's open follow-ups that `call` worked; one event row each.
+def _settle_follow_ups(*, call: Call, by, at: datetime) -> tuple[list[FollowUp], bool]:
+    """Close the debtor's open follow-ups that `call` worked, one event row each; also say
+    whether any stays open.
 
     1. A conversation with the debtor, whatever it ended with (a lost call too), is the
        day's work on the debtor done: every follow-up due by the end of the debtor's day is
@@ -821,20 +828,22 @@ def _settle_follow_ups(*, call: Call, by, at: datetime) -> list[FollowUp]:
        asked for at 16:00 is not settled by an unanswered call at 11:00. The retry job
        schedules the next attempt on the portfolio's cadence once nothing else is open.
     3. The rows are locked, then closed: a click on "done" at the same moment waits and
-       finds them closed.
+       finds them closed. All the debtor's open rows are read in that one statement (a debtor
+       has a handful), so that the retry rule needs no second look.
     """
-    if call.outcome == CallOutcome.RIGHT_PARTY:
+    reached = call.outcome == CallOutcome.RIGHT_PARTY
+    if reached:
         local_day = call.started_at.astimezone(zone_for(call.debtor.time_zone)).date()
-        due_filter = {"due_at__lt": day_start(local_day + timedelta(days=1), call.debtor.time_zone)}
-    else:
-        due_filter = {"due_at__lte": call.started_at}
-    due = list(
+        day_end = day_start(local_day + timedelta(days=1), call.debtor.time_zone)
+    open_rows = list(
         FollowUp.objects.select_for_update()
-        .filter(debtor_id=call.debtor_id, status=FollowUp.Status.OPEN, **due_filter)
+        .filter(debtor_id=call.debtor_id, status=FollowUp.Status.OPEN)
         .order_by("due_at", "pk")
     )
+    due = [row for row in open_rows if (row.due_at < day_end if reached else row.due_at <= call.started_at)]
+    others_open = len(due) < len(open_rows)
     if not due:
-        return []
+        return [], others_open
     FollowUp.objects.filter(pk__in=[f.pk for f in due], status=FollowUp.Status.OPEN).update(
         status=FollowUp.Status.DONE, closed_at=at
     )
@@ -854,25 +863,27 @@ def _settle_follow_ups(*, call: Call, by, at: datetime) -> list[FollowUp]:
     )
     for follow_up in due:
         follow_up.status, follow_up.closed_at = FollowUp.Status.DONE, at
-    return due
+    return due, others_open
 
 
-def _retry_expected(call: Call) -> int | None:
+def _retry_expected(call: Call, *, other_follow_up_open: bool, phone) -> int | None:
     """Minutes after `call` at which the retry job will try again (at a lawful moment), or None.
 
     The job's own rule (`_schedule_retries`) for this one call: an attempt that did not
     reach the debtor, no callback agreed, a usable number left and no other open follow-up.
     """
     from debtors.models import Phone
-    from promises.selectors import promise_rules_for
+    from promises.selectors import promise_rules_by_portfolio
 
-    if call.outcome not in RETRY_OUTCOMES or call.commitment == Call.Commitment.CALLBACK:
+    if call.outcome not in RETRY_OUTCOMES or call.commitment == Call.Commitment.CALLBACK or other_follow_up_open:
         return None
-    if FollowUp.objects.filter(debtor_id=call.debtor_id, status=FollowUp.Status.OPEN).exists():
+    number_left = (phone is not None and phone.status in USABLE_PHONE_STATUSES) or Phone.objects.filter(
+        debtor_id=call.debtor_id, status__in=USABLE_PHONE_STATUSES
+    ).exists()
+    if not number_left:
         return None
-    if not Phone.objects.filter(debtor_id=call.debtor_id, status__in=USABLE_PHONE_STATUSES).exists():
-        return None
-    return promise_rules_for(call.debtor.portfolio).retry_after_minutes
+    portfolio_id = call.debtor.portfolio_id
+    return promise_rules_by_portfolio([portfolio_id])[portfolio_id].retry_after_minutes
 
 
 def _require_reason(note: str, missing: str) -> str:

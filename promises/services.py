@@ -58,8 +58,7 @@ def _local_today(debtor: Debtor, at: datetime) -> date:
     return timezone.localtime(at, zoneinfo.ZoneInfo(debtor.time_zone)).date()
 
 
-@transaction.atomic
-def promise_create(
+def _promise_create(
     *,
     debtor: Debtor,
     collector,
@@ -77,6 +76,7 @@ def promise_create(
     at: datetime | None = None,
 ) -> Promise:
     """Record a promise of payment; the portfolio's rules fill what the caller leaves out.
+    Inside a transaction that fails as a whole with it (no savepoint of its own).
 
     `grace_days`, `tolerance_percent` and `tolerance_amount` override the portfolio's rules
     for this promise only. The thresholds that judge it are computed now and stored, so a
@@ -116,7 +116,7 @@ def promise_create(
         status=PENDING,
         created_at=at,
     )
-    save_checked(promise)
+    save_checked(promise, savepoint=False)
     PromiseEvent.objects.create(
         promise=promise,
         from_status="",
@@ -126,6 +126,10 @@ def promise_create(
         by=created_by or collector,
     )
     return promise
+
+
+# In a transaction of its own (a savepoint inside another); promise_propose runs the body in its own.
+promise_create = transaction.atomic(_promise_create)
 
 
 @transaction.atomic
@@ -814,7 +818,7 @@ def promise_propose(
     schedule = [(due_date, Decimal(amount))]
     breaches = arrangement_limits_check(debtor=debtor, by=created_by or collector, schedule=schedule, debt=debt, at=at)
     if not breaches:
-        return promise_create(
+        return _promise_create(
             debtor=debtor, collector=collector, amount=amount, due_date=due_date, debt=debt, call=call,
             created_by=created_by, at=at,
         )

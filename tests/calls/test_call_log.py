@@ -383,3 +383,35 @@ def test_two_people_logging_calls_on_the_same_debtor_at_once_both_land(diego, ca
     assert errors == []
     assert Call.objects.filter(debtor=diego).count() == 2
     assert sorted(Promise.objects.filter(debtor=diego).values_list("amount", flat=True)) == [Decimal("100.00"), Decimal("200.00")]
+
+
+# --- Round trips: the collector waits for each one ------------------------------------------------
+
+
+def _statements_to_log(debtor, collector, phone, **fields) -> list[str]:
+    from django.test.utils import CaptureQueriesContext
+
+    from calls.policy import check_contact
+
+    check_contact(debtor, "voice", WEDNESDAY, phone=phone)  # the compiled policy cached, as on a working desk
+    with CaptureQueriesContext(connection) as queries:
+        log(debtor, collector, phone, **fields)
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def test_an_unanswered_call_is_logged_in_seven_statements(diego, carla, phone):
+    # Lock the debtor, read the contact ledger, insert the call, lock the open follow-ups, read
+    # the retry cadence; and the transaction's own two (a savepoint here, inside the test's).
+    statements = _statements_to_log(diego, carla, phone, outcome="no_answer")
+    assert len(statements) == 7, "\n".join(statements)
+    assert sum("SAVEPOINT" in sql and "RELEASE" not in sql for sql in statements) == 1
+
+
+def test_a_call_with_a_promise_has_no_savepoint_per_row(diego, carla, phone):
+    statements = _statements_to_log(
+        diego, carla, phone, outcome="right_party", commitment="promise", promise_amount=Decimal("150"),
+        promise_date=date(2026, 11, 25),
+    )
+    # call_log's transaction and promise_propose's (a savepoint inside another service's caller).
+    assert sum("SAVEPOINT" in sql and "RELEASE" not in sql for sql in statements) == 2, "\n".join(statements)
+    assert len(statements) <= 15, "\n".join(statements)
