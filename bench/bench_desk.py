@@ -198,7 +198,7 @@ def measure_call_log(data: dict) -> dict:
     from debtors.models import Debtor
     from promises import services as promise_services
 
-    def former_validation(instance) -> None:
+    def former_validation(instance, **_options) -> None:
         instance.full_clean()
         instance.save()
 
