@@ -41,7 +41,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 
 from debtors.models import BalanceChange, Debt, Debtor, Phone
 from debtors.services import QUEUE_FIGURES_SQL
@@ -95,9 +95,11 @@ class Staging:
         if self.postgres:
             # The keys of a million rows and the staged chunks live in temp tables, which use
             # the session's own buffers (8 MB by default): with more, they stay in memory.
-            # Settable only before the session's first temp table; then the default stays.
+            # Settable only before the session's first temp table; then the default stays. In
+            # a savepoint: inside a transaction the refusal would otherwise abort it (a worker's
+            # second import on the same connection).
             try:
-                with self.connection.cursor() as cursor:
+                with transaction.atomic(using=self.connection.alias), self.connection.cursor() as cursor:
                     cursor.execute("SET temp_buffers = '256MB'")
             except DatabaseError:
                 pass

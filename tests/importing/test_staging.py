@@ -88,3 +88,18 @@ def test_duplicates_are_found_across_batches(lima, monkeypatch):
     assert (result.created, result.rejected) == (5, 1)
     assert result.problems[-1].row == 7
     assert Debt.objects.get(account_reference="CR-0").balance == Decimal("10")
+
+
+def test_an_import_after_the_follow_up_job_on_the_same_connection_loads(lima):
+    # A worker keeps its database connection between jobs, and the follow-up job stages its rows
+    # in a temp table. PostgreSQL then refuses to resize the session's temp buffers; inside a
+    # transaction that refusal must not abort the import that asked.
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # what the follow-up job's staging leaves in the session
+        cursor.execute("CREATE TEMPORARY TABLE followup_staging_probe (debtor_id integer)")
+        cursor.execute("INSERT INTO followup_staging_probe VALUES (1)")
+    rows = [["C-1", "Nelly Apaza", "40000001", "987654321", "CR-1", "100,00", "31/08/2026"]]
+    result = portfolio_import(file=xlsx(rows), portfolio=lima)
+    assert result.created == 1
+    assert list(Debtor.objects.values_list("external_id", flat=True)) == ["C-1"]
