@@ -12,7 +12,7 @@ One command, from the project root (no database):
    libphonenumber alone on the same cells (parse + is_valid_number + format) as the
    baseline; print µs per number, the ratio and how many cells took the fast path.
 3. Time `parse_amount` on plain and formatted amounts.
-The machines are noisy (PERF-NOTES.md): each figure is the best of three rounds.
+The machines are noisy (a load average of 2–7 while others work): each figure is the best of three rounds.
 """
 
 import argparse

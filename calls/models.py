@@ -666,7 +666,7 @@ class CallRecordingVersion(models.Model):
 
 
 class CallReview(models.Model):
-    """A supervisor's QA scorecard for one call, on the steps of the call method (BRIEF.md)."""
+    """A supervisor's QA scorecard for one call, on the steps of the call method (README, "Supervisor dashboards and call review")."""
 
     # The scorecard's questions, in the order of the call: (field name, label).
     CRITERIA = (

@@ -252,7 +252,7 @@ class Promise(models.Model):
         db_index=False,  # never searched by call; calls are not deleted
     )
     # The collector credited with the promise when it was made; stored here, not read
-    # through the debtor, so dashboards and worklists need no join (PERF-NOTES.md).
+    # through the debtor, so dashboards and worklists need no join.
     collector = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("collector"),
@@ -552,7 +552,7 @@ class Message(models.Model):
 
 # --- Dashboard rollups ----------------------------------------------------------------------
 # The supervisor dashboard reads these, never the million-row tables: an aggregate joining
-# promises to debtors costs seconds at scale, a read of these milliseconds (PERF-NOTES.md).
+# promises to debtors costs seconds at scale, a read of these milliseconds.
 # promises.services.promise_rollups_refresh rebuilds the days touched since its last run,
 # every minute from Celery beat; RollupState says how fresh they are.
 

@@ -1,4 +1,4 @@
-"""Named personas (see STYLE.md): two teams, so that scope rules have something to cross.
+"""Named personas, one per role: two teams, so that scope rules have something to cross.
 
 - ana: admin; sofia: supervisor of team Lima (collectors carla and carlos);
 - pablo: supervisor of team Monterrey (collector cris);

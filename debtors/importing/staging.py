@@ -2,7 +2,7 @@
 handful of set-based statements move them into debtors, debts, phones and balance changes.
 
 Why a staging table: a million rows upserted in batches from Python cost a round trip and
-an index probe per batch and per row (217 s with bulk_create, see PERF-NOTES); staged with
+an index probe per batch and per row (217 s with bulk_create for a million rows on these machines); staged with
 PostgreSQL's COPY and merged with one INSERT … SELECT / UPDATE … FROM per table, the
 database does the joins. SQLite runs the same SQL (it has UPDATE … FROM and INSERT … ON
 CONFLICT since 3.33) and is filled with executemany instead of COPY.

@@ -5,7 +5,7 @@ before, `/debtors/?q=%00`, a rejection reason with a NUL and an import mapping w
 failed at the database. Every form of every role's pages is read from the page itself and sent
 back with the character in each of its fields in turn; every filter and body field the API's
 schema documents gets it too. Nothing may be written, and the answer says why in the user's
-language. Run on PostgreSQL (`source env.sh`) as well as SQLite.
+language. Run on PostgreSQL (`DATABASE_URL=postgres://…`) as well as SQLite.
 """
 
 import json
