@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.db.models import Q
 
 from debtors.models import (
     BalanceChange, Creditor, Debt, DebtSnapshot, Debtor, ImportJob, ImportMapping, ImportUndo, Phone, Portfolio,
 )
+from debtors.selectors import debtor_search_filter
 
 
 @admin.register(Creditor)
@@ -55,6 +57,19 @@ class DebtorAdmin(admin.ModelAdmin):
     autocomplete_fields = ("portfolio", "assigned_to")
     inlines = [PhoneInline, DebtInline]
     show_full_result_count = False  # a COUNT(*) over a million debtors on every page is waste
+
+    def get_search_results(self, request, queryset, search_term):
+        """The debtor list's search (name in part, customer code, national id or phone whole),
+        which indexes answer; the default one (icontains on five columns and a join to phones,
+        then DISTINCT) read every debtor and phone: 5-6 s among a million. An e-mail address
+        is matched whole too (it has no index: only a search with an @ asks for it)."""
+        search_term = search_term.strip()
+        if not search_term:
+            return queryset, False
+        matches = debtor_search_filter(search_term)
+        if "@" in search_term:
+            matches |= Q(email__iexact=search_term)
+        return queryset.filter(matches), False
 
 
 @admin.register(Phone)
