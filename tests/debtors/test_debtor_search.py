@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from collections_crm.lib import paging
 from debtors.models import Debtor
 from debtors.selectors import debtor_list_for_user
 from tests import factories
@@ -135,3 +136,17 @@ def test_the_api_pages_a_search_in_the_order_asked(client, carla, portfolio):
     body = client.get("/api/v1/debtors/", {"search": "quispe", "ordering": "-total_balance", "page_size": 2, "page": 2}).json()
 
     assert body["count"] == 3 and [row["full_name"] for row in body["results"]] == ["Quispe 0"]
+
+
+def test_the_admins_search_counts_up_to_the_cap_and_says_more_than(client, ana, portfolio, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 3)
+    for n in range(5):
+        factories.make_debtor(portfolio=portfolio, full_name=f"Quispe {n}")
+    client.force_login(ana)
+    url = reverse("admin:debtors_debtor_changelist")
+
+    searched = client.get(url, {"q": "quispe"}).content.decode()
+    everyone = client.get(url).content.decode()
+
+    assert "más de 3 resultados" in searched and "más de 3 deudores" in searched
+    assert "5 deudores" in everyone and "más de" not in everyone  # unsearched: the exact count
