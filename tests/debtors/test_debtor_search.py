@@ -150,3 +150,11 @@ def test_the_admins_search_counts_up_to_the_cap_and_says_more_than(client, ana, 
 
     assert "más de 3 resultados" in searched and "más de 3 deudores" in searched
     assert "5 deudores" in everyone and "más de" not in everyone  # unsearched: the exact count
+
+
+def test_a_search_that_finds_nobody_answers_an_empty_page_everywhere(client, ana, people):
+    client.force_login(ana)
+
+    assert client.get(reverse("debtors:list"), {"q": "Nadie Así"}).context["page"].paginator.count == 0
+    assert client.get("/api/v1/debtors/", {"search": "Nadie Así"}).json()["count"] == 0
+    assert client.get(reverse("admin:debtors_debtor_changelist"), {"q": "Nadie Así"}).status_code == 200
