@@ -18,6 +18,10 @@ def create_name_trigram_index(apps, schema_editor):
     schema_editor.execute(
         f"CREATE INDEX IF NOT EXISTS {TRIGRAM_INDEX} ON debtors_debtor USING gin (UPPER(full_name::text) gin_trgm_ops)"
     )
+    # Statistics on UPPER(full_name) exist only once the table is analysed with this index: till
+    # then the planner guessed a common surname rare and read its 250,000 rows through the
+    # trigram index (1.7 s) instead of walking the names in order (0.1 s).
+    schema_editor.execute("ANALYZE debtors_debtor")
 
 
 def drop_name_trigram_index(apps, schema_editor):
