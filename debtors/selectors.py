@@ -16,7 +16,8 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Upper
+from django.db.models.lookups import Exact
 from django.http import Http404
 from django.utils import timezone
 
@@ -77,18 +78,34 @@ def debtors_for_user(user) -> QuerySet[Debtor]:
     return Debtor.objects.filter(debtor_scope(user))
 
 
+def debtor_ids_by_identifier(search: str) -> list[int]:
+    """Debtors whose customer code or national id is `search` (any case) or who have it as a
+    phone number: a handful of ids, each branch read through its own index.
+
+    Asked apart from the name so that the list's filter is "name matches OR id in (these)":
+    both halves can then use an index (a trigram one for the name on PostgreSQL), where one OR
+    over four columns and a phone subquery made the planner read every debtor.
+    """
+    wanted = Upper(Value(search))
+    by_code = Debtor.objects.filter(Q(Exact(Upper("external_id"), wanted)) | Q(Exact(Upper("national_id"), wanted)))
+    by_phone = Phone.objects.filter(number=search)
+    return list(
+        by_code.order_by().values_list("pk", flat=True).union(by_phone.order_by().values_list("debtor_id", flat=True))
+    )
+
+
+def debtor_search_filter(search: str) -> Q:
+    """Debtors whose name contains `search` (any case) or whom it identifies whole."""
+    return Q(full_name__icontains=search) | Q(pk__in=debtor_ids_by_identifier(search))
+
+
 def debtor_list_for_user(user, *, search: str = "") -> QuerySet[Debtor]:
     queryset = debtors_for_user(user).select_related("portfolio__creditor", "assigned_to")
     search = search.strip()
     if search:
-        # The phone as a subquery, not a join: a join needed DISTINCT over every match (6 s for
-        # a common surname among a million debtors on PostgreSQL).
-        queryset = queryset.filter(
-            Q(full_name__icontains=search)
-            | Q(external_id__iexact=search)
-            | Q(national_id__iexact=search)
-            | Q(pk__in=Phone.objects.filter(number=search).values("debtor_id"))
-        )
+        # The phone as ids, not a join: a join needed DISTINCT over every match (6 s for a
+        # common surname among a million debtors on PostgreSQL).
+        queryset = queryset.filter(debtor_search_filter(search))
     return with_account_figures(queryset).order_by("full_name", "pk")
 
 

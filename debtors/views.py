@@ -7,7 +7,7 @@ import zoneinfo
 from django.utils import formats, timezone
 from collections_crm.lib.clock import Clock
 from collections_crm.lib.html import format_html
-from collections_crm.lib.paging import CappedPaginator
+from collections_crm.lib.paging import CappedIdsFirstPaginator
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 
@@ -25,7 +25,7 @@ from promises.selectors import promises_for_debtor
 @login_required
 def debtor_list(request):
     search = request.GET.get("q", "")
-    page = CappedPaginator(selectors.debtor_list_for_user(request.user, search=search), 50).get_page(
+    page = CappedIdsFirstPaginator(selectors.debtor_list_for_user(request.user, search=search), 50).get_page(
         request.GET.get("page")
     )
     for debtor in page:

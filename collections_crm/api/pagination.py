@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 
+from collections_crm.lib.paging import IdsFirstPaginator
+
 
 class ApiPagination(PageNumberPagination):
     """`?page=N&page_size=M`: 50 by default, 200 at most, with the total count.
@@ -55,3 +57,10 @@ class ApiPagination(PageNumberPagination):
                 "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
             },
         ]
+
+
+class IdsFirstApiPagination(ApiPagination):
+    """ApiPagination reading each page's ids first (collections_crm.lib.paging.IdsFirstMixin):
+    for lists whose order and filters an index answers alone (debtors by name)."""
+
+    django_paginator_class = IdsFirstPaginator
