@@ -106,3 +106,24 @@ def test_the_schema_documents_whether_the_count_is_exact(db):
     schema = APIClient().get("/api/schema/", {"format": "json"}).json()
     page = schema["components"]["schemas"]["PaginatedDebtList"]
     assert "count_exact" in page["required"] and page["properties"]["count_exact"]["type"] == "boolean"
+
+
+def test_a_supervisor_pages_through_the_teams_debts_in_order_and_no_one_elses(
+    client_for, sofia, carla, carlos, pablo, team_monterrey, portfolio
+):
+    from datetime import date
+
+    theirs = factories.make_debtor(portfolio=portfolio, assigned_to=pablo)
+    factories.make_debt(debtor=theirs, due_date=date(2026, 1, 1))
+    expected = []
+    for day, collector in zip(range(1, 8), [carla, carlos] * 4):
+        debtor = factories.make_debtor(portfolio=portfolio, assigned_to=collector)
+        expected.append(factories.make_debt(debtor=debtor, due_date=date(2026, 2, 8 - day)).pk)
+    expected.reverse()  # oldest due first
+
+    api, seen, url = client_for(sofia), [], "/api/v1/debts/?page_size=2"
+    while url:
+        body = api.get(url).json()
+        seen += [row["id"] for row in body["results"]]
+        url = body["next"]
+    assert seen == expected and body["count"] == 7  # pablo's debt, the oldest, is not theirs
