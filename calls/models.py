@@ -218,7 +218,9 @@ class Call(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["debtor", "-started_at"], name="call_debtor_started_idx"),
+            # The id last: a scoped list's page is then sorted from this index alone (its ids
+            # first, then the page's rows), not from every row of the scope's debtors.
+            models.Index(fields=["debtor", "-started_at", "-id"], name="call_debtor_started_idx"),
             models.Index(fields=["collector", "-started_at"], name="call_collector_started_idx"),
             models.Index(
                 fields=["-started_at"], condition=Q(override_by__isnull=False), name="call_overrides_idx"

@@ -155,7 +155,7 @@ class Debtor(models.Model):
         null=True,
         blank=True,
         related_name="assigned_debtors",
-        db_index=False,  # debtor_assigned_name_idx (assigned_to, full_name) starts with it
+        db_index=False,  # debtor_assigned_name_idx (assigned_to, full_name, id) starts with it
     )
     # Holds stop collection contact on every channel (see the contact-policy engine).
     hold_do_not_contact = models.BooleanField(_("do not contact"), default=False)
@@ -189,8 +189,11 @@ class Debtor(models.Model):
             # in no particular order (names, arrears dates) were the two most costly of its
             # writes. Every query on them names a collector (assigned_to = …), which implies
             # the condition.
+            # The id last: "the debtors of these collectors" is then read from this index alone
+            # (an index-only scan). A supervisor's debts, calls and promises are scoped through
+            # it; reading 100,000 debtors' rows from the table for that cost 0.8 s a page.
             models.Index(
-                fields=["assigned_to", "full_name"],
+                fields=["assigned_to", "full_name", "id"],
                 condition=Q(assigned_to__isnull=False),
                 name="debtor_assigned_name_idx",
             ),
@@ -337,7 +340,9 @@ class Debt(models.Model):
             models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="debt_currency_iso4217"),
         ]
         indexes = [
-            models.Index(fields=["debtor", "due_date"], name="debt_debtor_due_idx"),
+            # The id last: a scoped list's page is then sorted from this index alone (its ids
+            # first, then the page's rows), not from every row of the scope's debtors.
+            models.Index(fields=["debtor", "due_date", "id"], name="debt_debtor_due_idx"),
             # The admin's debts list (API), oldest due first, 50 at a time over a million debts.
             models.Index(fields=["due_date", "id"], name="debt_due_idx"),
         ]

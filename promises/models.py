@@ -326,12 +326,20 @@ class Promise(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["debtor", "-due_date"], name="promise_debtor_due_idx"),
+            # The id last: a scoped list's page is then sorted from this index alone (its ids
+            # first, then the page's rows), not from every row of the scope's debtors.
+            models.Index(fields=["debtor", "-due_date", "-id"], name="promise_debtor_due_idx"),
             # The collector's worklist of pending promises.
             models.Index(
                 fields=["collector", "due_date"], condition=Q(status="pending"), name="promise_pending_worklist_idx"
             ),
             models.Index(fields=["lapses_at"], condition=Q(status="pending"), name="promise_pending_lapses_idx"),
+            # The API's pending promises for an admin, oldest due first 50 at a time: down the
+            # due-date index they lie behind every resolved one (0.6–0.9 s at a million). With the
+            # debtor last, a supervisor's pending promises are found from this index alone.
+            models.Index(
+                fields=["due_date", "id", "debtor"], condition=Q(status="pending"), name="promise_pending_due_idx"
+            ),
             models.Index(fields=["collector", "created_at"], name="promise_collector_created_idx"),
             # The dashboard rollup recomputes single days, by due date and by day made.
             models.Index(fields=["due_date"], name="promise_due_date_idx"),

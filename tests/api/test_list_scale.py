@@ -46,3 +46,84 @@ def test_a_collectors_promises_come_oldest_due_first(client_for, carla, diego):
         sooner = factories.make_promise(debtor=diego, collector=carla, due_date=WEDNESDAY.date())
         rows = client_for(carla).get("/api/v1/promises/").json()["results"]
     assert [row["id"] for row in rows] == [sooner.pk, later.pk]
+
+
+@pytest.fixture
+def count_cap_of_3(monkeypatch):
+    from collections_crm.api.pagination import ApiPagination
+
+    monkeypatch.setattr(ApiPagination, "count_cap", 3)
+
+
+def _seven_debtors(carla, portfolio):
+    return [factories.make_debtor(portfolio=portfolio, assigned_to=carla, full_name=f"Deudor {n}") for n in range(7)]
+
+
+def test_a_list_within_the_cap_is_counted_exactly(client_for, carla, portfolio, count_cap_of_3):
+    for n in range(3):
+        factories.make_debtor(portfolio=portfolio, assigned_to=carla, full_name=f"Deudor {n}")
+    body = client_for(carla).get("/api/v1/debtors/", {"page_size": 2}).json()
+    assert (body["count"], body["count_exact"], len(body["results"])) == (3, True, 2)
+    assert body["next"].endswith("page=2&page_size=2")
+
+
+def test_a_list_past_the_cap_says_its_count_is_not_exact_and_pages_on_to_the_end(
+    client_for, carla, portfolio, count_cap_of_3
+):
+    debtors = _seven_debtors(carla, portfolio)
+    api = client_for(carla)
+    first = api.get("/api/v1/debtors/", {"page_size": 2}).json()
+    assert (first["count"], first["count_exact"]) == (3, False)  # more than 3
+
+    seen, url, pages = [], "/api/v1/debtors/?page_size=2", []
+    while url:
+        body = api.get(url).json()
+        pages.append((body["count"], body["count_exact"]))
+        seen += [row["id"] for row in body["results"]]
+        url = body["next"]
+    assert seen == [d.pk for d in debtors]  # every row once, in order, past the cap
+    # "More than" what has been seen so far; the last page reaches the end: the total is exact.
+    assert pages == [(3, False), (4, False), (6, False), (7, True)]
+    assert api.get("/api/v1/debtors/", {"page_size": 2, "page": 4}).json()["previous"].endswith("page=3&page_size=2")
+
+
+def test_a_page_past_the_end_is_a_404_within_and_past_the_cap(client_for, carla, portfolio, count_cap_of_3):
+    _seven_debtors(carla, portfolio)
+    api = client_for(carla)
+    assert api.get("/api/v1/debtors/", {"page_size": 2, "page": 5}).status_code == 404  # past the cap
+    assert api.get("/api/v1/debtors/", {"page_size": 5, "page": 2}).status_code == 200
+    assert api.get("/api/v1/debtors/", {"page_size": 7, "page": 2}).status_code == 404
+
+
+def test_an_empty_list_is_an_exact_zero(client_for, carla):
+    body = client_for(carla).get("/api/v1/debts/").json()
+    assert (body["count"], body["count_exact"], body["results"], body["next"]) == (0, True, [], None)
+
+
+def test_the_schema_documents_whether_the_count_is_exact(db):
+    from rest_framework.test import APIClient
+
+    schema = APIClient().get("/api/schema/", {"format": "json"}).json()
+    page = schema["components"]["schemas"]["PaginatedDebtList"]
+    assert "count_exact" in page["required"] and page["properties"]["count_exact"]["type"] == "boolean"
+
+
+def test_a_supervisor_pages_through_the_teams_debts_in_order_and_no_one_elses(
+    client_for, sofia, carla, carlos, pablo, team_monterrey, portfolio
+):
+    from datetime import date
+
+    theirs = factories.make_debtor(portfolio=portfolio, assigned_to=pablo)
+    factories.make_debt(debtor=theirs, due_date=date(2026, 1, 1))
+    expected = []
+    for day, collector in zip(range(1, 8), [carla, carlos] * 4):
+        debtor = factories.make_debtor(portfolio=portfolio, assigned_to=collector)
+        expected.append(factories.make_debt(debtor=debtor, due_date=date(2026, 2, 8 - day)).pk)
+    expected.reverse()  # oldest due first
+
+    api, seen, url = client_for(sofia), [], "/api/v1/debts/?page_size=2"
+    while url:
+        body = api.get(url).json()
+        seen += [row["id"] for row in body["results"]]
+        url = body["next"]
+    assert seen == expected and body["count"] == 7  # pablo's debt, the oldest, is not theirs
