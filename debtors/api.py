@@ -17,7 +17,6 @@ from rest_framework.response import Response
 
 from collections_crm.api.exceptions import ErrorSerializer
 from collections_crm.api.fields import IdField, MoneyField
-from collections_crm.api.pagination import IdsFirstApiPagination
 from collections_crm.api.schema import NON_BLANK_TEXT, TEXT, one_of
 from collections_crm.api.filters import ApiFilterSet, BooleanFilter, DateFilter, IdFilter
 from collections_crm.api.serializers import InputSerializer, ReadModelSerializer
@@ -213,7 +212,6 @@ class DebtorListApi(ListApiView):
 
     serializer_class = DebtorSerializer
     filterset_class = DebtorFilter
-    pagination_class = IdsFirstApiPagination
     ordering_fields = ["full_name", "total_balance", "oldest_unpaid_due", "created_at", "external_id"]
 
     def get_queryset(self):

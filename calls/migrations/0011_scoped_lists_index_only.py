@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('calls', '0010_call_started_index'),
-        ('debtors', '0014_scoped_lists_index_only'),
+        ('debtors', '0016_scoped_lists_index_only'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,8 +8,6 @@ from rest_framework.response import Response
 
 from collections_crm.lib.paging import COUNT_CAP
 
-from collections_crm.lib.paging import IdsFirstPaginator
-
 
 class ApiPagination(PageNumberPagination):
     """`?page=N&page_size=M`: 50 by default, 200 at most, with the total counted up to a cap.
@@ -144,9 +142,3 @@ class ApiPagination(PageNumberPagination):
             },
         ]
 
-
-class IdsFirstApiPagination(ApiPagination):
-    """ApiPagination reading each page's ids first (collections_crm.lib.paging.IdsFirstMixin):
-    for lists whose order and filters an index answers alone (debtors by name)."""
-
-    django_paginator_class = IdsFirstPaginator

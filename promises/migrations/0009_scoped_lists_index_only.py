@@ -8,8 +8,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('calls', '0011_scoped_lists_index_only'),
-        ('debtors', '0014_scoped_lists_index_only'),
-        ('promises', '0007_payment_reference_unique_per_debtor'),
+        ('debtors', '0016_scoped_lists_index_only'),
+        ('promises', '0008_lapsing_touches_fewer_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

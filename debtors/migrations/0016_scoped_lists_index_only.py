@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('debtors', '0013_list_order_indexes'),
+        ('debtors', '0015_name_index_covers_scope'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
