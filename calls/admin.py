@@ -15,27 +15,26 @@ from calls.models import (
     PortfolioContactSettings,
 )
 from calls.policy import policy_cache_clear
+from collections_crm.lib.admin_lists import BigTableAdmin, date_filter
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(BigTableAdmin, admin.ModelAdmin):
     list_display = ("started_at", "debtor", "collector", "channel", "outcome", "stance", "commitment")
-    list_filter = ("channel", "direction", "outcome", "stance", "stance_reason", "commitment", "collector")
+    list_filter = (
+        date_filter("started_at"), "channel", "direction", "outcome", "stance", "stance_reason", "commitment", "collector",
+    )
     search_fields = ("debtor__full_name", "debtor__external_id", "notes")
     list_select_related = ("debtor", "collector")
     raw_id_fields = ("debtor", "phone", "debt", "override_by")
-    date_hierarchy = "started_at"
-    show_full_result_count = False
 
 
 @admin.register(PolicyOverride)
-class PolicyOverrideAdmin(admin.ModelAdmin):
+class PolicyOverrideAdmin(BigTableAdmin, admin.ModelAdmin):
     list_display = ("started_at", "local_time", "debtor", "channel", "policy_code", "policy_version", "override_by", "override_reason")
-    list_filter = ("policy_code", "channel", "override_by", "collector")
+    list_filter = (date_filter("started_at"), "policy_code", "channel", "override_by", "collector")
     search_fields = ("debtor__full_name", "debtor__external_id", "override_reason")
     list_select_related = ("debtor", "override_by")
-    date_hierarchy = "started_at"
-    show_full_result_count = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(override_by__isnull=False)
@@ -84,7 +83,7 @@ class ContactRuleAdmin(admin.ModelAdmin):
     list_display = ("policy", "portfolio_settings", "kind", "channels", "mode", "confidence", "citation")
     list_filter = ("kind", "mode", "confidence", "policy__code")
     search_fields = ("citation", "policy__code")
-    list_select_related = ("policy", "portfolio_settings__portfolio")
+    list_select_related = ("policy", "portfolio_settings__portfolio__creditor")
     raw_id_fields = ("policy", "portfolio_settings")
 
 
@@ -92,12 +91,13 @@ class ContactRuleAdmin(admin.ModelAdmin):
 class PortfolioContactSettingsAdmin(PolicyCacheClearingAdmin):
     list_display = ("portfolio", "overlay_codes", "holiday_subdivision", "updated_at")
     search_fields = ("portfolio__name",)
+    list_select_related = ("portfolio__creditor",)
     raw_id_fields = ("portfolio",)
     inlines = [PortfolioContactRuleInline]
 
 
 @admin.register(DebtorChannelAuthorisation)
-class DebtorChannelAuthorisationAdmin(admin.ModelAdmin):
+class DebtorChannelAuthorisationAdmin(BigTableAdmin, admin.ModelAdmin):
     list_display = ("debtor", "channel", "source", "authorised_at", "revoked_at", "recorded_by")
     list_filter = ("channel",)
     search_fields = ("debtor__full_name", "debtor__external_id", "source")
@@ -122,29 +122,24 @@ class FollowUpEventInline(admin.TabularInline):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(BigTableAdmin, admin.ModelAdmin):
     list_display = ("due_at", "debtor", "assigned_to", "reason", "status", "created_by", "created_by_job")
-    list_filter = ("reason", "status", "assigned_to")
+    list_filter = (date_filter("due_at"), "reason", "status", "assigned_to")
     search_fields = ("debtor__full_name", "debtor__external_id", "subject_key")
     list_select_related = ("debtor", "assigned_to", "created_by")
     raw_id_fields = ("debtor", "promise", "call")
-    date_hierarchy = "due_at"
-    show_full_result_count = False
     inlines = [FollowUpEventInline]
 
 
-
 @admin.register(FollowUpEvent)
-class FollowUpEventAdmin(admin.ModelAdmin):
+class FollowUpEventAdmin(BigTableAdmin, admin.ModelAdmin):
     """Every change of a follow-up: who, when, why. A record: read, never written here."""
 
     list_display = ("at", "debtor", "kind", "from_due_at", "to_due_at", "by", "note")
-    list_filter = ("kind", "by")
+    list_filter = (date_filter("at"), "kind", "by")
     search_fields = ("debtor__full_name", "debtor__external_id", "note")
     list_select_related = ("debtor", "by")
     raw_id_fields = ("follow_up", "debtor", "call", "by")
-    date_hierarchy = "at"
-    show_full_result_count = False
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -175,7 +170,7 @@ class ReadOnlyAdminMixin:
 
 
 @admin.register(CallRecording)
-class CallRecordingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CallRecordingAdmin(BigTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("call", "original_name", "content_type", "size", "uploaded_by", "uploaded_at")
     list_select_related = ("call__debtor", "uploaded_by")
     search_fields = ("call__debtor__full_name", "original_name")
@@ -196,18 +191,18 @@ class CallRecordingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CallRecordingVersion)
-class CallRecordingVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CallRecordingVersionAdmin(BigTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("call", "original_name", "uploaded_by", "replaced_by", "replaced_at", "reason")
-    list_filter = ("replaced_by",)
+    list_filter = (date_filter("replaced_at"), "replaced_by")
     list_select_related = ("call__debtor", "uploaded_by", "replaced_by")
     search_fields = ("call__debtor__full_name", "original_name", "reason")
     readonly_fields = ("call", "file", "original_name", "content_type", "size", "uploaded_by", "uploaded_at", "replaced_by", "replaced_at", "reason")
-    date_hierarchy = "replaced_at"
 
 
 @admin.register(CallReview)
-class CallReviewAdmin(admin.ModelAdmin):
+class CallReviewAdmin(BigTableAdmin, admin.ModelAdmin):
     list_display = ("call", "collector", "reviewer", "score", "reviewed_at")
-    list_filter = ("collector", "reviewer")
+    list_filter = (date_filter("reviewed_at"), "collector", "reviewer")
     search_fields = ("collector__username", "call__debtor__full_name", "comments")
+    list_select_related = ("call__debtor", "collector", "reviewer")
     raw_id_fields = ("call",)

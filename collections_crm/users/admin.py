@@ -16,6 +16,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "first_name", "last_name", "role", "team", "is_active", "last_login")
     list_filter = ("role", "team", "is_active", "language")
     search_fields = ("username", "first_name", "last_name", "email")
+    list_select_related = ("team",)
     # Also the order of every user picker that goes through this admin (autocomplete, filters),
     # which show people by full name.
     ordering = ("first_name", "last_name", "username")
@@ -31,6 +32,7 @@ class UserAdmin(DjangoUserAdmin):
 class TeamAdmin(admin.ModelAdmin):
     list_display = ("name", "supervisor", "created_at")
     search_fields = ("name", "supervisor__username", "supervisor__last_name")
+    list_select_related = ("supervisor",)
     autocomplete_fields = ("supervisor",)
 
 
