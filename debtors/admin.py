@@ -70,7 +70,8 @@ class PhoneAdmin(BigTableAdmin, admin.ModelAdmin):
 @admin.register(Debt)
 class DebtAdmin(BigTableAdmin, admin.ModelAdmin):
     list_display = ("account_reference", "debtor", "product", "balance", "currency", "due_date", "recalled_on")
-    list_filter = ("currency", "product", date_filter("due_date"), "recalled_on")
+    # No filter by product: its choices were a DISTINCT over every debt (200 ms at 1.2 million).
+    list_filter = ("currency", date_filter("due_date"), "recalled_on")
     search_fields = ("account_reference", "debtor__full_name", "debtor__external_id")
     list_select_related = ("debtor",)
     raw_id_fields = ("debtor",)
