@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -36,7 +37,11 @@ class PolicyOverrideAdmin(BigTableAdmin, admin.ModelAdmin):
     list_display = ("started_at", "local_time", "debtor", "channel", "policy_code", "policy_version", "override_by", "override_reason")
     list_filter = (date_filter("started_at"), "policy_code", "channel", "override_by", "collector")
     search_fields = ("debtor__full_name", "debtor__external_id", "override_reason")
-    list_select_related = ("debtor", "override_by")
+    list_select_related = ("override_by",)
+    list_prefetch_related = ("debtor",)
+    # Newest first by primary key: ordered by time, SQLite walked every call's time index to
+    # find the few overrides (3 s at 200,000 calls).
+    ordering = ("-pk",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(override_by__isnull=False)
@@ -103,7 +108,9 @@ class DebtorChannelAuthorisationAdmin(BigTableAdmin, admin.ModelAdmin):
     list_display = ("debtor", "channel", "source", "authorised_at", "revoked_at", "recorded_by")
     list_filter = ("channel",)
     search_fields = ("debtor__full_name", "debtor__external_id", "source")
-    list_select_related = ("debtor", "recorded_by")
+    list_select_related = ("recorded_by",)
+    list_prefetch_related = ("debtor",)
+    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
     raw_id_fields = ("debtor", "recorded_by")
 
 
@@ -144,8 +151,10 @@ class FollowUpEventAdmin(BigTableAdmin, admin.ModelAdmin):
     list_display = ("at", "debtor", "kind", "from_due_at", "to_due_at", "by", "note")
     list_filter = (date_filter("at"), "kind", "by")
     search_fields = ("debtor__full_name", "debtor__external_id", "note")
-    list_select_related = ("debtor", "by")
+    list_select_related = ("by",)
+    list_prefetch_related = ("debtor",)
     raw_id_fields = ("follow_up", "debtor", "call", "by")
+    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -178,7 +187,9 @@ class ReadOnlyAdminMixin:
 @admin.register(CallRecording)
 class CallRecordingAdmin(BigTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("call", "original_name", "content_type", "size", "uploaded_by", "uploaded_at")
-    list_select_related = ("call__debtor", "uploaded_by")
+    list_select_related = ("uploaded_by",)
+    list_prefetch_related = (Prefetch("call", queryset=Call.objects.select_related("debtor")),)
+    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
     search_fields = ("call__debtor__full_name", "original_name")
     readonly_fields = ("call", "file", "original_name", "content_type", "size", "uploaded_by", "uploaded_at", "earlier_recordings")
 
@@ -200,7 +211,9 @@ class CallRecordingAdmin(BigTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
 class CallRecordingVersionAdmin(BigTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("call", "original_name", "uploaded_by", "replaced_by", "replaced_at", "reason")
     list_filter = (date_filter("replaced_at"), "replaced_by")
-    list_select_related = ("call__debtor", "uploaded_by", "replaced_by")
+    list_select_related = ("uploaded_by", "replaced_by")
+    list_prefetch_related = (Prefetch("call", queryset=Call.objects.select_related("debtor")),)
+    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
     search_fields = ("call__debtor__full_name", "original_name", "reason")
     readonly_fields = ("call", "file", "original_name", "content_type", "size", "uploaded_by", "uploaded_at", "replaced_by", "replaced_at", "reason")
 
@@ -210,6 +223,8 @@ class CallReviewAdmin(BigTableAdmin, admin.ModelAdmin):
     list_display = ("call", "collector", "reviewer", "score", "reviewed_at")
     list_filter = (date_filter("reviewed_at"), "collector", "reviewer")
     search_fields = ("collector__username", "call__debtor__full_name", "comments")
-    list_select_related = ("call__debtor", "collector", "reviewer")
+    list_select_related = ("collector", "reviewer")
+    list_prefetch_related = (Prefetch("call", queryset=Call.objects.select_related("debtor")),)
+    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
     raw_id_fields = ("call",)
     autocomplete_fields = ("collector", "reviewer")

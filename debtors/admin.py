@@ -82,7 +82,9 @@ class DebtSnapshotAdmin(BigTableAdmin, admin.ModelAdmin):
     list_display = ("taken_on", "debt", "days_past_due", "aging_bucket", "balance")
     list_filter = ("aging_bucket", date_filter("taken_on"))
     search_fields = ("debt__account_reference", "debt__debtor__full_name")
-    list_select_related = ("debt",)
+    list_select_related = ()
+    list_prefetch_related = ("debt",)
+    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
     raw_id_fields = ("debt",)
 
 
@@ -91,7 +93,9 @@ class BalanceChangeAdmin(BigTableAdmin, admin.ModelAdmin):
     list_display = ("debt", "old_balance", "new_balance", "at", "source")
     list_filter = ("source", date_filter("at"))
     search_fields = ("debt__account_reference", "debt__debtor__external_id", "debt__debtor__full_name")
-    list_select_related = ("debt",)
+    list_select_related = ()
+    list_prefetch_related = ("debt",)
+    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
     raw_id_fields = ("debt",)
 
 

@@ -41,7 +41,9 @@ class ArrangementAdmin(BigTableAdmin, admin.ModelAdmin):
     list_display = ("debtor", "kind", "status", "approval_status", "total_amount", "discount_amount", "currency", "created_at")
     list_filter = ("kind", "status", "approval_status", "currency")
     search_fields = ("debtor__full_name", "debtor__external_id")
-    list_select_related = ("debtor",)
+    list_select_related = ()
+    list_prefetch_related = ("debtor",)
+    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
     raw_id_fields = ("debtor", "debt")
     autocomplete_fields = ("created_by",)
     # Decisions go through arrangement_approve / arrangement_reject, which cancel promises and check scope.
@@ -59,7 +61,9 @@ class ArrangementLimitsAdmin(admin.ModelAdmin):
 class PromiseEventAdmin(BigTableAdmin, admin.ModelAdmin):
     list_display = ("promise", "from_status", "to_status", "at", "cause", "by")
     list_filter = (date_filter("at"), "to_status", "cause")
-    list_select_related = ("promise", "by")
+    list_select_related = ("by",)
+    list_prefetch_related = ("promise",)
+    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
     raw_id_fields = ("promise",)
     autocomplete_fields = ("by",)
 
@@ -74,7 +78,9 @@ class PaymentAllocationInline(admin.TabularInline):
 class PaymentAllocationAdmin(BigTableAdmin, admin.ModelAdmin):
     list_display = ("payment", "promise", "amount")
     search_fields = ("payment__reference", "promise__debtor__full_name")
-    list_select_related = ("payment", "promise")
+    list_select_related = ()
+    list_prefetch_related = ("payment", "promise")
+    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
     raw_id_fields = ("payment", "promise")
 
 
@@ -91,7 +97,9 @@ class MessageAdmin(BigTableAdmin, admin.ModelAdmin):
     list_display = ("created_at", "debtor", "channel", "purpose", "recipient", "status", "send_after", "sent_at", "attempts")
     list_filter = (date_filter("created_at"), "status", "channel", "purpose")
     search_fields = ("debtor__full_name", "recipient", "idempotency_key", "provider_message_id")
-    list_select_related = ("debtor",)
+    list_select_related = ()
+    list_prefetch_related = ("debtor",)
+    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
     raw_id_fields = ("debtor", "promise", "phone")
 
 

@@ -1,8 +1,14 @@
 """What every admin change list over a table that grows with the portfolio shares."""
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 
 from collections_crm.lib.paging import CappedPaginator
+
+
+class _ChangeList(ChangeList):
+    def apply_select_related(self, qs):
+        return super().apply_select_related(qs).prefetch_related(*self.model_admin.list_prefetch_related)
 
 
 class BigTableAdmin:
@@ -13,12 +19,20 @@ class BigTableAdmin:
     of any admin whose table grows with the debtors; pair it with raw_id_fields or
     autocomplete_fields for every foreign key to such a table and a date filter in place of
     date_hierarchy, whose year and month links read every row's date.
+
+    `list_prefetch_related` reads a page's debtors, debts or calls by id after the page, where
+    list_select_related would join them: SQLite's planner then may walk the million parents
+    to find a page of a small table (a page of no balance changes took a second).
     """
 
     show_full_result_count = False
+    list_prefetch_related = ()
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         return CappedPaginator(queryset, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page)
+
+    def get_changelist(self, request, **kwargs):
+        return _ChangeList
 
 
 def date_filter(field: str) -> tuple[str, type[admin.DateFieldListFilter]]:
