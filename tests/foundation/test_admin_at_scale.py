@@ -178,3 +178,17 @@ def test_no_admin_form_offers_a_drop_down_of_every_debtor_debt_or_user(client, a
             if len(listed) > 1:
                 offenders.append(f"{url}: {listed}")
     assert offenders == [], offenders
+
+
+def test_the_rows_tick_boxes_still_act_on_the_ticked_rows(client, ana, portfolio):
+    client.force_login(ana)
+    kept = factories.make_debtor(portfolio=portfolio, full_name="Kept Debtor")
+    ticked = factories.make_debtor(portfolio=portfolio, full_name="Ticked Debtor")
+    url = reverse("admin:debtors_debtor_changelist")
+
+    page = client.get(url).content.decode()
+    assert f'name="_selected_action" value="{ticked.pk}" class="action-select"' in page
+    assert "Seleccione este objeto para una acción - Ticked Debtor" in page
+    client.post(url, {"action": "delete_selected", "_selected_action": [ticked.pk], "post": "yes"})
+
+    assert list(Debtor.objects.all()) == [kept]
