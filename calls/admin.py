@@ -110,7 +110,8 @@ class DebtorChannelAuthorisationAdmin(BigTableAdmin, admin.ModelAdmin):
     search_fields = ("debtor__full_name", "debtor__external_id", "source")
     list_select_related = ("recorded_by",)
     list_prefetch_related = ("debtor",)
-    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
+    # Newest first by primary key: ordered by debtor, the list sorted by every debtor's name.
+    ordering = ("-pk",)
     raw_id_fields = ("debtor", "recorded_by")
 
 
@@ -154,7 +155,7 @@ class FollowUpEventAdmin(BigTableAdmin, admin.ModelAdmin):
     list_select_related = ("by",)
     list_prefetch_related = ("debtor",)
     raw_id_fields = ("follow_up", "debtor", "call", "by")
-    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
+    ordering = ("-pk",)  # newest first along the primary key: no index holds every row by date
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -189,7 +190,7 @@ class CallRecordingAdmin(BigTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("call", "original_name", "content_type", "size", "uploaded_by", "uploaded_at")
     list_select_related = ("uploaded_by",)
     list_prefetch_related = (Prefetch("call", queryset=Call.objects.select_related("debtor")),)
-    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
+    ordering = ("-pk",)
     search_fields = ("call__debtor__full_name", "original_name")
     readonly_fields = ("call", "file", "original_name", "content_type", "size", "uploaded_by", "uploaded_at", "earlier_recordings")
 
@@ -213,7 +214,7 @@ class CallRecordingVersionAdmin(BigTableAdmin, ReadOnlyAdminMixin, admin.ModelAd
     list_filter = (date_filter("replaced_at"), "replaced_by")
     list_select_related = ("uploaded_by", "replaced_by")
     list_prefetch_related = (Prefetch("call", queryset=Call.objects.select_related("debtor")),)
-    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
+    ordering = ("-pk",)  # newest first along the primary key: no index holds every row by date
     search_fields = ("call__debtor__full_name", "original_name", "reason")
     readonly_fields = ("call", "file", "original_name", "content_type", "size", "uploaded_by", "uploaded_at", "replaced_by", "replaced_at", "reason")
 
@@ -225,6 +226,6 @@ class CallReviewAdmin(BigTableAdmin, admin.ModelAdmin):
     search_fields = ("collector__username", "call__debtor__full_name", "comments")
     list_select_related = ("collector", "reviewer")
     list_prefetch_related = (Prefetch("call", queryset=Call.objects.select_related("debtor")),)
-    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
+    ordering = ("-pk",)  # newest first along the primary key: no index holds every row by date
     raw_id_fields = ("call",)
     autocomplete_fields = ("collector", "reviewer")

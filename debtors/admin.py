@@ -84,7 +84,7 @@ class DebtSnapshotAdmin(BigTableAdmin, admin.ModelAdmin):
     search_fields = ("debt__account_reference", "debt__debtor__full_name")
     list_select_related = ()
     list_prefetch_related = ("debt",)
-    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
+    ordering = ("-pk",)  # newest first along the primary key
     raw_id_fields = ("debt",)
 
 
@@ -95,7 +95,7 @@ class BalanceChangeAdmin(BigTableAdmin, admin.ModelAdmin):
     search_fields = ("debt__account_reference", "debt__debtor__external_id", "debt__debtor__full_name")
     list_select_related = ()
     list_prefetch_related = ("debt",)
-    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
+    ordering = ("-pk",)  # newest first along the primary key: no index holds every row by date
     raw_id_fields = ("debt",)
 
 

@@ -43,7 +43,7 @@ class ArrangementAdmin(BigTableAdmin, admin.ModelAdmin):
     search_fields = ("debtor__full_name", "debtor__external_id")
     list_select_related = ()
     list_prefetch_related = ("debtor",)
-    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
+    ordering = ("-pk",)  # newest first along the primary key: no index holds every row by date
     raw_id_fields = ("debtor", "debt")
     autocomplete_fields = ("created_by",)
     # Decisions go through arrangement_approve / arrangement_reject, which cancel promises and check scope.
@@ -63,7 +63,7 @@ class PromiseEventAdmin(BigTableAdmin, admin.ModelAdmin):
     list_filter = (date_filter("at"), "to_status", "cause")
     list_select_related = ("by",)
     list_prefetch_related = ("promise",)
-    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
+    ordering = ("-pk",)  # newest first along the primary key: no index holds every row by date
     raw_id_fields = ("promise",)
     autocomplete_fields = ("by",)
 
@@ -80,7 +80,7 @@ class PaymentAllocationAdmin(BigTableAdmin, admin.ModelAdmin):
     search_fields = ("payment__reference", "promise__debtor__full_name")
     list_select_related = ()
     list_prefetch_related = ("payment", "promise")
-    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
+    ordering = ("-pk",)  # newest first along the primary key
     raw_id_fields = ("payment", "promise")
 
 
@@ -99,7 +99,7 @@ class MessageAdmin(BigTableAdmin, admin.ModelAdmin):
     search_fields = ("debtor__full_name", "recipient", "idempotency_key", "provider_message_id")
     list_select_related = ()
     list_prefetch_related = ("debtor",)
-    ordering = ("-pk",)  # newest first: the primary key's index, where the date order had none
+    ordering = ("-pk",)  # newest first along the primary key: no index holds every row by date
     raw_id_fields = ("debtor", "promise", "phone")
 
 
