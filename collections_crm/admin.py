@@ -1,10 +1,11 @@
-from axes.admin import AccessAttemptAdmin
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.conf import settings as axes_settings
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from collections_crm.lib.admin_lists import BigTableAdmin
 from collections_crm.models import Heartbeat
 
 admin.site.site_header = _("Collections CRM administration")
@@ -16,12 +17,14 @@ class HeartbeatAdmin(admin.ModelAdmin):
     list_display = ("name", "at")
 
 
-class SignInAttemptAdmin(AccessAttemptAdmin):
+class SignInAttemptAdmin(BigTableAdmin, AccessAttemptAdmin):
     """django-axes' list of failed sign-ins, with its status and clean-up message translatable.
 
     Axes glues "3 " + "Attempt Remaining" and formats its message in an f-string before
     translating it, so neither can be translated as a sentence.
     """
+
+    date_hierarchy = None  # its year links read every attempt's date; the date filter stays
 
     @admin.display(description=_("Status"))
     def status(self, obj: AccessAttempt) -> str:
@@ -39,6 +42,22 @@ class SignInAttemptAdmin(AccessAttemptAdmin):
         )
 
 
+class SignInLogAdmin(BigTableAdmin, AccessLogAdmin):
+    """Every sign-in, one row each: no year links (they read every row's date) and no filter by
+    path (it lists the distinct paths of every row); the date filters stay."""
+
+    date_hierarchy = None
+    list_filter = ["attempt_time", "logout_time"]
+
+
+class SignInFailureLogAdmin(BigTableAdmin, AccessFailureLogAdmin):
+    date_hierarchy = None  # as SignInLogAdmin
+    list_filter = ["attempt_time", "locked_out"]
+
+
 if admin.site.is_registered(AccessAttempt):  # AXES_ENABLE_ADMIN
-    admin.site.unregister(AccessAttempt)
-    admin.site.register(AccessAttempt, SignInAttemptAdmin)
+    for model, model_admin in (
+        (AccessAttempt, SignInAttemptAdmin), (AccessLog, SignInLogAdmin), (AccessFailureLog, SignInFailureLogAdmin),
+    ):
+        admin.site.unregister(model)
+        admin.site.register(model, model_admin)
