@@ -389,6 +389,7 @@ MAX_SHARED_STRINGS = 3_000_000
 _ROW_TAG = re.compile(rb"<([A-Za-z_][\w.-]*:)?row[\s/>]")
 _SHEET_DATA_TAG = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData[\s/>]")
 _TEXT_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
 _LONG_TEXT = re.compile(rb"(?<![^<])[^<]{%d}" % (MAX_XML_TEXT_BYTES + 1))
 
 
@@ -438,6 +439,7 @@ class _XmlGuard:
         # Row tags in the sheet data's own namespace prefix, which a namespace-aware reader reads.
         self.own_prefix = None
         self.own_rows = 0
+        self.cells = 0
         # Counted when `texts`: the shared texts (<si> elements), refused past MAX_SHARED_STRINGS.
         self.texts = 0 if texts else None
 
@@ -462,6 +464,7 @@ class _XmlGuard:
                 self.rows += 1
                 if (last.group(1) or b"") == self.own_prefix:
                     self.own_rows += 1
+            self.cells += len(_CELL_TAG.findall(body))
             self.since_row = len(body) - last.start() if last else self.since_row + len(body)
             if self.since_row > MAX_ROW_XML_BYTES:
                 raise ValueProblem(
@@ -647,9 +650,13 @@ def _rows_lost(held: int, read: int) -> ValueProblem:
     )
 
 
-# A sheet whose XML unpacks to more than this is read by openpyxl, streamed: python-calamine
-# holds the whole sheet in memory (≈ MEASURED per 100,000 rows), openpyxl one row.
-MAX_CALAMINE_SHEET_XML_BYTES = 256 << 20
+# A sheet of more cells than this is read by openpyxl, streamed: python-calamine holds the
+# whole sheet in memory (≈ 60 MB for 100,000 rows of 8 cells), openpyxl one row.
+MAX_CALAMINE_CELLS = 2_000_000
+
+
+class _TooBigForCalamine(Exception):
+    pass
 
 
 def _worksheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
@@ -704,6 +711,8 @@ class CalamineXlsxRows:
                 texts = next((info.filename for info in archive.infolist() if _is_shared_strings(info.filename)), None)
                 if texts is not None:
                     _XmlGuard(archive.open(texts), texts, sheet=False, texts=True).drain()
+            if guard.cells > MAX_CALAMINE_CELLS:
+                raise _TooBigForCalamine
             if guard.own_rows != guard.rows:
                 # A row tag outside the sheet's namespace: openpyxl skipped such rows, calamine
                 # reads them by their local name. Either way the file is not what it says.
@@ -742,19 +751,14 @@ def open_xlsx(stream: BinaryIO, *, whole: bool) -> "XlsxRows | CalamineXlsxRows"
     openpyxl where calamine cannot serve:
     - a preview needs only the first rows within a time bound, and calamine parses the whole
       sheet before it returns one row (and cannot be stopped), where openpyxl streams;
-    - a sheet over MAX_CALAMINE_SHEET_XML_BYTES unpacked, whose rows calamine would all hold
-      in memory, where openpyxl's memory stays flat.
+    - a sheet of more than MAX_CALAMINE_CELLS cells, which calamine would all hold in
+      memory, where openpyxl's memory stays flat.
     """
     if whole:
         try:
-            with zipfile.ZipFile(stream) as archive:
-                sheets = _worksheet_parts(archive)
-                small = not sheets or archive.getinfo(sheets[0][1]).file_size <= MAX_CALAMINE_SHEET_XML_BYTES
-        except (zipfile.BadZipFile, KeyError, OSError, SyntaxError, ValueError):
-            small = True  # the reader says what is wrong with the file
-        stream.seek(0)
-        if small:
             return CalamineXlsxRows(stream)
+        except _TooBigForCalamine:
+            stream.seek(0)
     return XlsxRows(stream)
 
 
