@@ -58,7 +58,8 @@ def kept_database(name: str):
     if connection.vendor == "sqlite":
         name = str(Path(connection.settings_dict["NAME"]).parent / f"{name}.sqlite3")
     connection.settings_dict.setdefault("TEST", {})["NAME"] = name
-    connection.creation.create_test_db(verbosity=0, keepdb=True)
+    # serialize=False: no copy of a million rows in memory (that is for the test runner).
+    connection.creation.create_test_db(verbosity=0, keepdb=True, serialize=False)
     yield connection
 
 

@@ -450,7 +450,8 @@ class _XmlGuard:
         if cut == -1:
             cut = 0
         body, self.tail = buffer[:cut], buffer[cut:]
-        if len(self.tail) > MAX_XML_TEXT_BYTES or _LONG_TEXT.search(body):
+        # A run of text in the body is no longer than the body: only a long buffer needs the search.
+        if len(self.tail) > MAX_XML_TEXT_BYTES or (len(buffer) > MAX_XML_TEXT_BYTES and _LONG_TEXT.search(body)):
             raise _long_text(self.part)
         if self.texts is not None:
             self.texts += len(_TEXT_TAG.findall(body))
@@ -459,13 +460,24 @@ class _XmlGuard:
         if self.sheet:
             if self.own_prefix is None and (data_tag := _SHEET_DATA_TAG.search(body)):
                 self.own_prefix = data_tag.group(1) or b""
-            last = None
-            for last in _ROW_TAG.finditer(body):
-                self.rows += 1
-                if (last.group(1) or b"") == self.own_prefix:
-                    self.own_rows += 1
-            self.cells += len(_CELL_TAG.findall(body))
-            self.since_row = len(body) - last.start() if last else self.since_row + len(body)
+            # Counting bytes is several times as fast as the expression; it serves when every
+            # row tag here is a plain "<row " (no prefix, no line break, no <rowBreaks>).
+            plain = body.count(b"<row ")
+            if b":row" not in body and body.count(b"<row") == plain:
+                self.rows += plain
+                if self.own_prefix == b"":
+                    self.own_rows += plain
+                start = body.rfind(b"<row ")
+                self.cells += body.count(b"<c ")
+            else:
+                start = -1
+                for tag in _ROW_TAG.finditer(body):
+                    self.rows += 1
+                    if (tag.group(1) or b"") == self.own_prefix:
+                        self.own_rows += 1
+                    start = tag.start()
+                self.cells += len(_CELL_TAG.findall(body))
+            self.since_row = len(body) - start if start >= 0 else self.since_row + len(body)
             if self.since_row > MAX_ROW_XML_BYTES:
                 raise ValueProblem(
                     "xlsx_row_too_big",
