@@ -692,6 +692,17 @@ def _worksheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
     return sheets
 
 
+def _calamine_cell_text(value) -> str:
+    """xlsx_cell_text, its commonest cases first: calamine gives every number as a float and a
+    date cell at midnight as a date."""
+    kind = type(value)
+    if kind is float and value.is_integer() and -1e17 < value < 1e17:
+        return str(int(value))
+    if kind is date:
+        return value.isoformat()
+    return xlsx_cell_text(value)
+
+
 class CalamineXlsxRows:
     """An .xlsx file's first worksheet, row by row, as lists of strings, read by python-calamine.
 
@@ -745,7 +756,7 @@ class CalamineXlsxRows:
         pad = [""] * self._first_column
         try:
             for cells in self.sheet.iter_rows():
-                values = [value if type(value) is str else xlsx_cell_text(value) for value in cells]
+                values = [value if type(value) is str else _calamine_cell_text(value) for value in cells]
                 while values and not values[-1]:
                     values.pop()
                 yield pad + values if pad and values else values

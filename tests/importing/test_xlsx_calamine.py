@@ -144,3 +144,14 @@ def test_too_many_shared_texts_refuse_the_file_before_calamine_opens_it(lima):
         portfolio_import(file=io.BytesIO(content), portfolio=lima)
     assert refused.value.message.startswith("El archivo Excel contiene más de 0 textos distintos")
     assert not Debtor.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("spelling", [b"<row\n", b"<row\t"], ids=["newline", "tab"])
+def test_row_tags_written_with_a_line_break_are_all_counted_by_both_readers(lima, spelling):
+    from tests.data.make_files import rewrite_part
+
+    content = rewrite_part(xlsx([HEADER, *rows(1, 5)]), "xl/worksheets/sheet1.xml",
+                           lambda xml: xml.replace(b"<row ", spelling).replace(b"</sheetData>", b"<rowBreaks/></sheetData>"))
+    assert read(open_xlsx(io.BytesIO(content), whole=True)) == read(XlsxRows(io.BytesIO(content)))
+    assert portfolio_import(file=io.BytesIO(content), portfolio=lima).created == 5
