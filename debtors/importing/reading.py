@@ -592,8 +592,8 @@ class XlsxRows:
     """An .xlsx file's first worksheet, row by row, as lists of strings.
 
     openpyxl's read-only mode parses the sheet's XML as it goes, so memory stays flat however
-    long the sheet is (python-calamine is ten times faster but holds the whole sheet in
-    memory: ≈240 MB at 100,000 rows). Row numbers are Excel's: empty rows in between are
+    long the sheet is, and the first rows come at once: it reads the mapping preview and sheets
+    past MAX_CALAMINE_CELLS (open_xlsx; CalamineXlsxRows, ten times as fast, reads the rest). Row numbers are Excel's: empty rows in between are
     yielded as empty lists, so a rejected row's number is the one Excel shows.
 
     Every row is read whatever the sheet's <dimension> tag says: other tools write it wrong,
@@ -663,8 +663,9 @@ def _rows_lost(held: int, read: int) -> ValueProblem:
 
 
 # A sheet of more cells than this is read by openpyxl, streamed: python-calamine holds the
-# whole sheet in memory (≈ 60 MB for 100,000 rows of 8 cells), openpyxl one row.
-MAX_CALAMINE_CELLS = 2_000_000
+# whole sheet in memory (≈ 60 MB more than openpyxl for 100,000 rows of 8 cells, ≈ 75 bytes a
+# cell), openpyxl one row. At this cap calamine adds at most ≈ 75 MB to an import.
+MAX_CALAMINE_CELLS = 1_000_000
 
 
 class _TooBigForCalamine(Exception):
