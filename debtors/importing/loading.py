@@ -60,7 +60,6 @@ from debtors.importing.reading import (
     HEADER_SEARCH_ROWS,
     SNIFF_BYTES,
     RefusedRow,
-    XlsxRows,
     check_row,
     clip,
     count_csv_records,
@@ -68,6 +67,7 @@ from debtors.importing.reading import (
     is_old_xls,
     is_xlsx,
     iter_csv_rows,
+    open_xlsx,
     sniff_csv,
 )
 from debtors.importing.staging import PipelinedMerge, Staging, csv_text
@@ -159,7 +159,7 @@ class SourceFile:
         stream.seek(0)
         if is_xlsx(head):
             try:
-                sheet = XlsxRows(stream)
+                sheet = open_xlsx(stream, whole=deadline is None)
             except ValueProblem as problem:
                 raise ImportFileError(str(problem)) from None
             self.rows_total = sheet.rows_total

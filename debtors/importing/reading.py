@@ -386,7 +386,10 @@ MAX_ROW_XML_BYTES = 16 << 20
 # Distinct texts of a workbook: three text columns of a sheet at Excel's row limit.
 MAX_SHARED_STRINGS = 3_000_000
 
-_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_ROW_TAG = re.compile(rb"<([A-Za-z_][\w.-]*:)?row[\s/>]")
+_SHEET_DATA_TAG = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData[\s/>]")
+_TEXT_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
 _LONG_TEXT = re.compile(rb"(?<![^<])[^<]{%d}" % (MAX_XML_TEXT_BYTES + 1))
 
 
@@ -396,6 +399,15 @@ def _too_big(part: str, size: int, limit: int) -> ValueProblem:
         _("The Excel file unpacks to more than is read safely: its part “%(part)s” takes %(size)s MB, "
           "at most %(limit)s MB are read. The whole file was refused; save the sheet as CSV (UTF-8) and send it again."),
         {"part": clip(part, 100), "size": _n(-(-size // (1 << 20))), "limit": _n(limit >> 20)},
+    )
+
+
+def _too_many_texts() -> ValueProblem:
+    return ValueProblem(
+        "xlsx_too_many_texts",
+        _("The Excel file holds more than %(limit)s distinct texts; the whole file was refused. "
+          "Save the sheet as CSV (UTF-8) and send it again."),
+        {"limit": _n(MAX_SHARED_STRINGS)},
     )
 
 
@@ -417,13 +429,19 @@ class _XmlGuard:
     rows the sheet holds.
     """
 
-    def __init__(self, raw: BinaryIO, part: str, *, sheet: bool):
+    def __init__(self, raw: BinaryIO, part: str, *, sheet: bool, texts: bool = False):
         self.raw = raw
         self.part = part
         self.sheet = sheet
         self.tail = b""  # from the last "<" read: a tag or a text not finished yet
         self.rows = 0
         self.since_row = 0
+        # Row tags in the sheet data's own namespace prefix, which a namespace-aware reader reads.
+        self.own_prefix = None
+        self.own_rows = 0
+        self.cells = 0
+        # Counted when `texts`: the shared texts (<si> elements), refused past MAX_SHARED_STRINGS.
+        self.texts = 0 if texts else None
 
     def read(self, size: int = -1) -> bytes:
         data = self.raw.read(size if size and size > 0 else 1 << 16)
@@ -432,13 +450,34 @@ class _XmlGuard:
         if cut == -1:
             cut = 0
         body, self.tail = buffer[:cut], buffer[cut:]
-        if len(self.tail) > MAX_XML_TEXT_BYTES or _LONG_TEXT.search(body):
+        # A run of text in the body is no longer than the body: only a long buffer needs the search.
+        if len(self.tail) > MAX_XML_TEXT_BYTES or (len(buffer) > MAX_XML_TEXT_BYTES and _LONG_TEXT.search(body)):
             raise _long_text(self.part)
+        if self.texts is not None:
+            self.texts += len(_TEXT_TAG.findall(body))
+            if self.texts > MAX_SHARED_STRINGS:
+                raise _too_many_texts()
         if self.sheet:
-            last = None
-            for last in _ROW_TAG.finditer(body):
-                self.rows += 1
-            self.since_row = len(body) - last.start() if last else self.since_row + len(body)
+            if self.own_prefix is None and (data_tag := _SHEET_DATA_TAG.search(body)):
+                self.own_prefix = data_tag.group(1) or b""
+            # Counting bytes is several times as fast as the expression; it serves when every
+            # row tag here is a plain "<row " (no prefix, no line break, no <rowBreaks>).
+            plain = body.count(b"<row ")
+            if b":row" not in body and body.count(b"<row") == plain:
+                self.rows += plain
+                if self.own_prefix == b"":
+                    self.own_rows += plain
+                start = body.rfind(b"<row ")
+                self.cells += body.count(b"<c ")
+            else:
+                start = -1
+                for tag in _ROW_TAG.finditer(body):
+                    self.rows += 1
+                    if (tag.group(1) or b"") == self.own_prefix:
+                        self.own_rows += 1
+                    start = tag.start()
+                self.cells += len(_CELL_TAG.findall(body))
+            self.since_row = len(body) - start if start >= 0 else self.since_row + len(body)
             if self.since_row > MAX_ROW_XML_BYTES:
                 raise ValueProblem(
                     "xlsx_row_too_big",
@@ -498,12 +537,7 @@ class _SharedStrings:
                 self._texts.append(Text.from_tree(node).content.replace("x005F_", ""))
                 self._root.clear()  # parsed texts are kept as str only, not as elements
                 if len(self._texts) > MAX_SHARED_STRINGS:
-                    raise ValueProblem(
-                        "xlsx_too_many_texts",
-                        _("The Excel file holds more than %(limit)s distinct texts; the whole file was refused. "
-                          "Save the sheet as CSV (UTF-8) and send it again."),
-                        {"limit": _n(MAX_SHARED_STRINGS)},
-                    )
+                    raise _too_many_texts()
                 return True
         return False
 
@@ -558,8 +592,8 @@ class XlsxRows:
     """An .xlsx file's first worksheet, row by row, as lists of strings.
 
     openpyxl's read-only mode parses the sheet's XML as it goes, so memory stays flat however
-    long the sheet is (python-calamine is ten times faster but holds the whole sheet in
-    memory: ≈240 MB at 100,000 rows). Row numbers are Excel's: empty rows in between are
+    long the sheet is, and the first rows come at once: it reads the mapping preview and sheets
+    past MAX_CALAMINE_CELLS (open_xlsx; CalamineXlsxRows, ten times as fast, reads the rest). Row numbers are Excel's: empty rows in between are
     yielded as empty lists, so a rejected row's number is the one Excel shows.
 
     Every row is read whatever the sheet's <dimension> tag says: other tools write it wrong,
@@ -612,16 +646,144 @@ class XlsxRows:
                 yield values
             guard.read()  # the last bytes, and their row tags
             if parsed != guard.rows:
-                raise ValueProblem(
-                    "rows_lost",
-                    _("The Excel sheet holds %(held)s rows but %(read)s were read; the whole file was refused."),
-                    {"held": _n(guard.rows), "read": _n(parsed)},
-                )
+                raise _rows_lost(guard.rows, parsed)
         except (zipfile.BadZipFile, EOFError, zlib_error, SyntaxError, IndexError) as error:  # ParseError is a SyntaxError
             # A sheet damaged past its first rows: said as such, never an "unexpected error".
             raise ValueProblem("bad_xlsx", _("The Excel file cannot be opened: %(error)s"), {"error": error}) from None
         finally:
             workbook.close()
+
+
+def _rows_lost(held: int, read: int) -> ValueProblem:
+    return ValueProblem(
+        "rows_lost",
+        _("The Excel sheet holds %(held)s rows but %(read)s were read; the whole file was refused."),
+        {"held": _n(held), "read": _n(read)},
+    )
+
+
+# A sheet of more cells than this is read by openpyxl, streamed: python-calamine holds the
+# whole sheet in memory (≈ 60 MB more than openpyxl for 100,000 rows of 8 cells, ≈ 75 bytes a
+# cell), openpyxl one row. At this cap calamine adds at most ≈ 75 MB to an import.
+MAX_CALAMINE_CELLS = 1_000_000
+
+
+class _TooBigForCalamine(Exception):
+    pass
+
+
+def _worksheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(name, part) of each worksheet, in the workbook's order (chart sheets left out)."""
+    from xml.etree.ElementTree import fromstring
+
+    def local(tag: str) -> str:
+        return tag.rsplit("}", 1)[-1]
+
+    targets = {}
+    for node in fromstring(archive.read("xl/_rels/workbook.xml.rels")).iter():
+        if local(node.tag) == "Relationship" and node.get("Type", "").endswith("/worksheet"):
+            target = node.get("Target", "")
+            targets[node.get("Id")] = target[1:] if target.startswith("/") else f"xl/{target}"
+    sheets = []
+    for node in fromstring(archive.read("xl/workbook.xml")).iter():
+        if local(node.tag) == "sheet":
+            rel = next((value for key, value in node.attrib.items() if local(key) == "id"), None)
+            if rel in targets:
+                sheets.append((node.get("name", ""), targets[rel]))
+    return sheets
+
+
+def _calamine_cell_text(value) -> str:
+    """xlsx_cell_text, its commonest cases first: calamine gives every number as a float and a
+    date cell at midnight as a date."""
+    kind = type(value)
+    if kind is float and value.is_integer() and -1e17 < value < 1e17:
+        return str(int(value))
+    if kind is date:
+        return value.isoformat()
+    return xlsx_cell_text(value)
+
+
+class CalamineXlsxRows:
+    """An .xlsx file's first worksheet, row by row, as lists of strings, read by python-calamine.
+
+    Rust's calamine reads a sheet about ten times as fast as openpyxl, but holds all of it
+    (and all the shared texts) in memory once opened. So, before it opens the file:
+    1. every zip part is checked against its cap, the small parts read through the guard
+       (_check_xlsx_parts), as for openpyxl;
+    2. the sheet's XML and the shared texts are read once through the guard, unpacked in
+       64 KB pieces and never held: a hostile cell, row or count of texts refuses the file
+       here, and the sheet's row tags are counted;
+    3. calamine reads the sheet. It places cells by their own addresses, whatever the
+       <dimension> tag says; empty rows in between come back as empty lists, so row numbers
+       are Excel's, as with openpyxl.
+    """
+
+    def __init__(self, stream: BinaryIO):
+        from python_calamine import CalamineError, CalamineWorkbook
+
+        self.workbook = self.sheet = None
+        _check_xlsx_parts(stream)
+        try:
+            with zipfile.ZipFile(stream) as archive:
+                sheets = _worksheet_parts(archive)
+                if not sheets:
+                    raise ValueProblem("empty", _("The file is empty."))
+                name, part = sheets[0]
+                guard = _XmlGuard(archive.open(part), part, sheet=True)
+                guard.drain()
+                texts = next((info.filename for info in archive.infolist() if _is_shared_strings(info.filename)), None)
+                if texts is not None:
+                    _XmlGuard(archive.open(texts), texts, sheet=False, texts=True).drain()
+            if guard.cells > MAX_CALAMINE_CELLS:
+                raise _TooBigForCalamine
+            if guard.own_rows != guard.rows:
+                # A row tag outside the sheet's namespace: openpyxl skipped such rows, calamine
+                # reads them by their local name. Either way the file is not what it says.
+                raise _rows_lost(guard.rows, guard.own_rows)
+            stream.seek(0)
+            self.workbook = CalamineWorkbook.from_filelike(stream)
+            self.sheet = self.workbook.get_sheet_by_name(name)
+        except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib_error, SyntaxError, CalamineError) as error:
+            raise ValueProblem("bad_xlsx", _("The Excel file cannot be opened: %(error)s"), {"error": error}) from None
+        end = self.sheet.end
+        self.rows_total = None if end is None else end[0] + 1
+        self._first_column = 0 if end is None else self.sheet.start[1]
+
+    def __iter__(self) -> Iterator[list[str]]:
+        if self.rows_total is None:
+            return
+        # iter_rows counts rows from the sheet's row 1 but columns from the first one in use.
+        pad = [""] * self._first_column
+        try:
+            for cells in self.sheet.iter_rows():
+                values = [value if type(value) is str else _calamine_cell_text(value) for value in cells]
+                while values and not values[-1]:
+                    values.pop()
+                yield pad + values if pad and values else values
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.workbook is not None:
+            self.workbook.close()
+            self.workbook = self.sheet = None
+
+
+def open_xlsx(stream: BinaryIO, *, whole: bool) -> "XlsxRows | CalamineXlsxRows":
+    """The reader for an .xlsx: python-calamine when the whole sheet is read (an import),
+    openpyxl where calamine cannot serve:
+    - a preview needs only the first rows within a time bound, and calamine parses the whole
+      sheet before it returns one row (and cannot be stopped), where openpyxl streams;
+    - a sheet of more than MAX_CALAMINE_CELLS cells, which calamine would all hold in
+      memory, where openpyxl's memory stays flat.
+    """
+    if whole:
+        try:
+            return CalamineXlsxRows(stream)
+        except _TooBigForCalamine:
+            stream.seek(0)
+    return XlsxRows(stream)
 
 
 def count_csv_records(stream: BinaryIO) -> int:
