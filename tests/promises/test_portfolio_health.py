@@ -136,3 +136,58 @@ def test_roll_rates_export_as_csv(client, sofia, carla, portfolio):
     assert line[:3] == ["2026-09-30", "2026-10-31", "1–30 días"]
     assert line[5] == "1"  # into 31–60
     assert line[-2] == "1.0000"  # rolled forward
+
+
+# --- The aging table for every reader and filter --------------------------------------------
+
+
+@pytest.fixture
+def aging_book(carla, cris, portfolio):
+    """Debts in two portfolios of two creditors and currencies, for two teams and nobody."""
+    from debtors.models import Creditor
+
+    mexico = factories.make_portfolio(
+        name="Créditos Monterrey", creditor=Creditor.objects.create(name="Financiera Norte"), currency="MXN",
+        country="MX", time_zone="America/Monterrey", preset="mx",
+    )
+    mine = factories.make_debtor(portfolio=portfolio, assigned_to=carla)
+    factories.make_debt(debtor=mine, balance=Decimal("100"), due_date=TODAY)  # current
+    factories.make_debt(debtor=mine, balance=Decimal("200"), due_date=TODAY - timedelta(days=1))  # 1–30
+    factories.make_debt(debtor=mine, balance=Decimal("300"), due_date=TODAY - timedelta(days=61))  # 61–90
+    factories.make_debt(debtor=mine, balance=Decimal("50"), due_date=TODAY - timedelta(days=5), recalled_on=TODAY)
+    factories.make_debt(debtor=mine, balance=Decimal("0"), due_date=TODAY - timedelta(days=5))
+    nobodys = factories.make_debtor(portfolio=portfolio)
+    factories.make_debt(debtor=nobodys, balance=Decimal("400"), due_date=TODAY - timedelta(days=30))  # 1–30
+    carlas_mx = factories.make_debtor(portfolio=mexico, assigned_to=carla)
+    factories.make_debt(debtor=carlas_mx, balance=Decimal("500"), due_date=TODAY + timedelta(days=40))  # current
+    cris_mx = factories.make_debtor(portfolio=mexico, assigned_to=cris)
+    factories.make_debt(debtor=cris_mx, balance=Decimal("1000"), due_date=TODAY - timedelta(days=180))  # 91–180
+    factories.make_debt(debtor=cris_mx, balance=Decimal("2000"), due_date=TODAY - timedelta(days=181))  # 180+
+    return {"pen": portfolio, "mxn": mexico}
+
+
+def _aging(response) -> dict:
+    """{currency: {bucket: (debts, balance)}} without the empty buckets, as the page lists them."""
+    return {
+        row["currency"]: {cell["bucket"]: (cell["debts"], cell["balance"]) for cell in row["buckets"] if cell["debts"]}
+        for row in response.context["balances"]
+    }
+
+
+PEN_ALL = {"current": (1, Decimal("100")), "1-30": (2, Decimal("600")), "61-90": (1, Decimal("300"))}
+PEN_CARLA = {"current": (1, Decimal("100")), "1-30": (1, Decimal("200")), "61-90": (1, Decimal("300"))}
+MXN_ALL = {"current": (1, Decimal("500")), "91-180": (1, Decimal("1000")), "180+": (1, Decimal("2000"))}
+
+
+def test_the_aging_table_counts_each_readers_debts_under_each_filter(client, ana, sofia, pablo, carla, team_monterrey, aging_book):
+    creditor = aging_book["mxn"].creditor_id
+    assert _aging(_health(client, ana)) == {"MXN": MXN_ALL, "PEN": PEN_ALL}
+    assert _aging(_health(client, sofia)) == {"MXN": {"current": (1, Decimal("500"))}, "PEN": PEN_CARLA}
+    assert _aging(_health(client, pablo)) == {"MXN": {"91-180": (1, Decimal("1000")), "180+": (1, Decimal("2000"))}}
+    assert _aging(_health(client, ana, team=team_monterrey.pk)) == {
+        "MXN": {"91-180": (1, Decimal("1000")), "180+": (1, Decimal("2000"))}
+    }
+    assert _aging(_health(client, ana, collector=carla.pk)) == {"MXN": {"current": (1, Decimal("500"))}, "PEN": PEN_CARLA}
+    assert _aging(_health(client, ana, portfolio=aging_book["pen"].pk)) == {"PEN": PEN_ALL}
+    assert _aging(_health(client, ana, creditor=creditor)) == {"MXN": MXN_ALL}
+    assert _aging(_health(client, sofia, creditor=creditor)) == {"MXN": {"current": (1, Decimal("500"))}}
