@@ -236,11 +236,15 @@ def build(debtors: int) -> dict:
 def stored_figures_refresh() -> None:
     """The figures the periodic jobs store for the pages, as the jobs leave them (timed: the jobs'
     cost is what the pages no longer pay)."""
+    from debtors.services import portfolio_figures_refresh
     from promises.services import balance_rollups_refresh
 
     started = time.perf_counter()
     result = balance_rollups_refresh()
     print(f"balance rollups: {result.rows:,} rows in {(time.perf_counter() - started) * 1000:.0f} ms", flush=True)
+    started = time.perf_counter()
+    counted = portfolio_figures_refresh()
+    print(f"portfolio figures: {counted} portfolios in {(time.perf_counter() - started) * 1000:.0f} ms", flush=True)
 
 
 def few_objects(params, admin, supervisors, collectors, portfolios) -> None:
