@@ -24,7 +24,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from calls.models import Call, CallReview
-from collections_crm.permissions import collector_scope, debtor_scope, debtor_scope_flag
+from collections_crm.permissions import collector_scope, debtor_scope, debtor_scope_flag, scope_ordering
 from debtors.models import MONEY
 from promises.models import ApprovalStatus, Arrangement, Payment, Promise, PromiseEvent, PromiseRules
 
@@ -521,7 +521,7 @@ def promises_behind(
     return (
         promises.annotate(in_scope=debtor_scope_flag(user))
         .select_related("debtor__portfolio", "collector")
-        .order_by("due_date", "pk")
+        .order_by(*scope_ordering(user, "due_date", "pk"))
     )
 
 
