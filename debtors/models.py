@@ -235,10 +235,8 @@ class Debtor(models.Model):
             models.Index(fields=["portfolio", "assigned_to", "open_balance"], name="debtor_portfolio_figures_idx"),
             # The debtor lists of admins and supervisors, in name order 50 at a time: without it
             # every page sorted the whole scope (2–3 s for a 100,000-debtor team among a million).
-            # One more B-tree that an import's new names land in at random: the price of it. The
-            # assignee rides along so a supervisor's later pages (OFFSET over the team's rows in
-            # name order) test each entry's scope in the index, without a visit to the table.
-            models.Index(fields=["full_name", "id", "assigned_to"], name="debtor_name_assignee_idx"),
+            # One more B-tree that an import's new names land in at random: the price of it.
+            models.Index(fields=["full_name", "id"], name="debtor_name_idx"),
         ]
 
     def __str__(self) -> str:
