@@ -77,14 +77,8 @@ def debtors_for_user(user) -> QuerySet[Debtor]:
     return Debtor.objects.filter(debtor_scope(user))
 
 
-LIST_RELATED = ("portfolio__creditor", "assigned_to")
-LIST_ORDER = ("full_name", "pk")
-
-
-def debtor_list_for_user(user, *, search: str = "", figures: bool = True) -> QuerySet[Debtor]:
-    """The debtors `user` may see, by name, matching `search`; with their account figures unless
-    `figures` is False (a paged list adds them to its page with `with_page_figures`)."""
-    queryset = debtors_for_user(user).select_related(*LIST_RELATED)
+def debtor_list_for_user(user, *, search: str = "") -> QuerySet[Debtor]:
+    queryset = debtors_for_user(user).select_related("portfolio__creditor", "assigned_to")
     search = search.strip()
     if search:
         # The phone as a subquery, not a join: a join needed DISTINCT over every match (6 s for
@@ -95,16 +89,7 @@ def debtor_list_for_user(user, *, search: str = "", figures: bool = True) -> Que
             | Q(national_id__iexact=search)
             | Q(pk__in=Phone.objects.filter(number=search).values("debtor_id"))
         )
-    queryset = queryset.order_by(*LIST_ORDER)
-    return with_account_figures(queryset) if figures else queryset
-
-
-def with_page_figures(page_rows: QuerySet[Debtor]) -> QuerySet[Debtor]:
-    """One page of `debtor_list_for_user(…, figures=False)` (a sliced queryset) with its account
-    figures, still one query: the page's ids are a subquery. Annotating the whole list computed
-    the figures for every row its OFFSET skips too: 2,500 rows × 4 subqueries on page 50."""
-    ids = page_rows.values("pk")
-    return with_account_figures(Debtor.objects.filter(pk__in=ids).select_related(*LIST_RELATED)).order_by(*LIST_ORDER)
+    return with_account_figures(queryset).order_by("full_name", "pk")
 
 
 def debtor_get_for_user(user, pk: int) -> Debtor:

@@ -25,10 +25,9 @@ from promises.selectors import promises_for_debtor
 @login_required
 def debtor_list(request):
     search = request.GET.get("q", "")
-    page = CappedPaginator(selectors.debtor_list_for_user(request.user, search=search, figures=False), 50).get_page(
+    page = CappedPaginator(selectors.debtor_list_for_user(request.user, search=search), 50).get_page(
         request.GET.get("page")
     )
-    page.object_list = selectors.with_page_figures(page.object_list)
     for debtor in page:
         debtor.days_past_due = selectors.days_past_due(
             debtor.oldest_unpaid_due, selectors.debtor_local_today(debtor)

@@ -68,30 +68,6 @@ def test_a_search_by_phone_finds_the_debtor_once_without_distinct(client, ana, p
     assert not any("DISTINCT" in query["sql"] for query in queries.captured_queries)
 
 
-def test_a_later_page_computes_the_figures_of_its_own_rows_only(client, ana, carla, portfolio, monkeypatch):
-    from decimal import Decimal
-
-    from debtors import views
-
-    for n in range(7):
-        debtor = factories.make_debtor(portfolio=portfolio, assigned_to=carla, full_name=f"Deudor {n}")
-        factories.make_debt(debtor=debtor, balance=Decimal(100 * (n + 1)))
-    monkeypatch.setattr(views, "CappedPaginator", lambda rows, _per_page: CappedPaginator(rows, 3))
-    client.force_login(ana)
-
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("debtors:list"), {"page": 2})
-
-    page = response.context["page"]
-    assert [(d.full_name, d.total_balance) for d in page] == [
-        ("Deudor 3", Decimal("400")), ("Deudor 4", Decimal("500")), ("Deudor 5", Decimal("600"))
-    ]
-    # The OFFSET is taken on the debtors' ids alone; the balance subqueries run for the page's rows.
-    [rows] = [q["sql"] for q in queries.captured_queries if "SUM(" in q["sql"]]
-    outer, ids = rows.split("IN (SELECT", 1)
-    assert "OFFSET 3" in ids and "OFFSET" not in outer
-
-
 def test_a_supervisors_people_are_read_once_not_looked_up_per_debtor(sofia, carla, cris, portfolio):
     mine = factories.make_debtor(portfolio=portfolio, assigned_to=carla)
     factories.make_debtor(portfolio=portfolio, assigned_to=cris)
