@@ -8,13 +8,38 @@ collectors' debtors are not even confirmed to exist.
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Case, F, Q, Value, When
+from django.db.models import BooleanField, Case, F, Func, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 
 def _supervised(user):
     """The ids of a supervisor's teams' collectors and their own, as a subquery."""
     return get_user_model().objects.filter(Q(team__supervisor=user) | Q(pk=user.pk)).values("pk")
+
+
+class _AmongIds(Func):
+    """`column IN (ids subquery)`; on PostgreSQL `column = ANY(ARRAY(ids subquery))`.
+
+    The same rows. PostgreSQL turns IN into a semi-join that looks up the user and team of
+    every row it walks (a supervisor's page 50 of debtors by name: 30,000 lookups, 115 ms);
+    ARRAY() runs the subquery once and each row is tested against a few dozen ids (18 ms).
+    """
+
+    output_field = BooleanField()
+
+    def _parts(self, compiler):
+        column, ids = self.get_source_expressions()
+        column_sql, column_params = compiler.compile(column)
+        ids_sql, ids_params = compiler.compile(ids)  # "(SELECT …)"
+        return column_sql, ids_sql, (*column_params, *ids_params)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column_sql, ids_sql, params = self._parts(compiler)
+        return f"{column_sql} IN {ids_sql}", params
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        column_sql, ids_sql, params = self._parts(compiler)
+        return f"{column_sql} = ANY(ARRAY{ids_sql})", params
 
 
 def debtor_scope(user, via: str = "") -> Q:
@@ -32,7 +57,7 @@ def debtor_scope(user, via: str = "") -> Q:
         # Their people's ids first (a few dozen), then the debtors by assigned_to: an index
         # lookup per collector. The join-and-OR spelling of the same rule read every debtor
         # (3 s a page for a team of 250,000 debtors among a million).
-        return Q(**{f"{prefix}assigned_to__in": _supervised(user)})
+        return Q(_AmongIds(F(f"{prefix}assigned_to"), Subquery(_supervised(user))))
     return Q(**{f"{prefix}assigned_to": user})
 
 

@@ -396,6 +396,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "promises.tasks.refresh_dashboard_rollups",
         "schedule": float(env_int("DASHBOARD_ROLLUP_SECONDS", 60)),
     },
+    # Every 10 minutes: open balances recounted by due day for portfolio health (one pass over
+    # the debts; the page says how old its figures are).
+    "refresh-balance-rollups": {
+        "task": "promises.tasks.refresh_balance_rollups",
+        "schedule": float(env_int("BALANCE_ROLLUP_SECONDS", 600)),
+    },
+    # Every 5 minutes: each portfolio's size, unassigned debtors and open balance (admin home).
+    "refresh-portfolio-figures": {
+        "task": "debtors.tasks.refresh_portfolio_figures",
+        "schedule": float(env_int("PORTFOLIO_FIGURES_SECONDS", 300)),
+    },
     # Every 5 minutes: imports whose worker stopped, lost import messages, abandoned uploads.
     "sweep-import-jobs": {
         "task": "debtors.tasks.sweep_import_jobs",

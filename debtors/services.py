@@ -14,7 +14,17 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from collections_crm.permissions import can_manage_portfolios
-from debtors.models import HOLD_FIELDS, Creditor, Debtor, ImportJob, ImportKind, ImportMapping, Phone, Portfolio
+from debtors.models import (
+    HOLD_FIELDS,
+    Creditor,
+    Debtor,
+    ImportJob,
+    ImportKind,
+    ImportMapping,
+    Phone,
+    Portfolio,
+    PortfolioFigures,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +96,41 @@ def debtor_queue_figures_refresh(*, debtor_ids=None, where: str = "", params=Non
     with connection.cursor() as cursor:
         cursor.execute(f"{QUEUE_FIGURES_SQL} WHERE {where}", params or [])
         return cursor.rowcount
+
+
+@transaction.atomic
+def portfolio_figures_refresh(*, portfolio_ids=None, now: datetime | None = None) -> int:
+    """Count each portfolio's debtors, unassigned debtors and open balance, and store them.
+
+    Every portfolio (the job), or those of `portfolio_ids` (after an import or an assignment,
+    so the admin sees their own change at once). One grouped pass over the debtors' covering
+    index, then one upserted row per portfolio. Returns the number of portfolios counted.
+    """
+    from debtors.selectors import portfolio_counts
+
+    now = now or timezone.now()
+    portfolios = Portfolio.objects.all() if portfolio_ids is None else Portfolio.objects.filter(pk__in=portfolio_ids)
+    ids = list(portfolios.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    counted = portfolio_counts(None if portfolio_ids is None else ids)
+    rows = []
+    for pk in ids:
+        row = counted.get(pk, {})
+        debtors = row.get("debtors", 0)
+        rows.append(
+            PortfolioFigures(
+                portfolio_id=pk,
+                debtors=debtors,
+                unassigned=debtors - row.get("assigned", 0),
+                open_balance=row.get("balance") or Decimal("0"),
+                counted_at=now,
+            )
+        )
+    PortfolioFigures.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["portfolio"], update_fields=["debtors", "unassigned", "open_balance", "counted_at"]
+    )
+    return len(rows)
 
 
 # --- Holds and phones (the API; the same rules whoever calls) ------------------------------
@@ -314,6 +359,10 @@ def import_job_run(*, job_id: int) -> ImportJob:
         if result.report_path:
             report = Path(result.report_path).relative_to(settings.MEDIA_ROOT).as_posix()
         rows = result.created + result.updated + result.unchanged + result.rejected
+        if not job.dry_run and portfolio is not None and portfolio.pk:
+            # Recounted before the job shows "done": the admin's next look at their portfolios
+            # already includes what they loaded.
+            portfolio_figures_refresh(portfolio_ids=[portfolio.pk])
         created_portfolio = {}
         if job.portfolio is None and not job.dry_run:  # a dry run's new portfolio was rolled back
             created_portfolio = {"portfolio_id": portfolio.pk}
@@ -542,4 +591,6 @@ def debtors_assign_unassigned(*, user, portfolio: Portfolio, collectors, method:
                 FROM ({plan}) p WHERE debtors_debtor.id = p.id AND debtors_debtor.assigned_to_id IS NULL""",
             [connection.ops.adapt_datetimefield_value(timezone.now()), *params, portfolio.pk],
         )
-        return cursor.rowcount
+        assigned = cursor.rowcount
+    portfolio_figures_refresh(portfolio_ids=[portfolio.pk])
+    return assigned

@@ -23,3 +23,9 @@ def sweep_import_jobs() -> dict:
     """Every 5 minutes: imports whose worker stopped are marked failed (to be loaded again),
     lost ones queued again, abandoned uploads deleted."""
     return services.import_jobs_sweep()
+
+
+@shared_task(name="debtors.tasks.refresh_portfolio_figures")
+def refresh_portfolio_figures() -> int:
+    """Every 5 minutes: each portfolio's debtors, unassigned ones and open balance recounted."""
+    return services.portfolio_figures_refresh()

@@ -219,8 +219,11 @@ def _join(parts) -> str:
 def portfolio_list(request):
     if not can_manage_portfolios(request.user):
         raise Http404
+    portfolios = selectors.portfolio_overview()
     context = {
-        "portfolios": selectors.portfolio_overview(),
+        "portfolios": portfolios,
+        # The oldest count on the page: every figure is at least that fresh.
+        "counted_at": min((p.counted_at for p in portfolios if p.counted_at), default=None),
         "heartbeats": {beat.name: beat for beat in Heartbeat.objects.all()},
         "active_nav": "portfolios",
     }

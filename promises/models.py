@@ -341,6 +341,9 @@ class Promise(models.Model):
                 fields=["due_date", "id", "debtor"], condition=Q(status="pending"), name="promise_pending_due_idx"
             ),
             models.Index(fields=["collector", "created_at"], name="promise_collector_created_idx"),
+            # A supervisor's drill-down ("broken this month"): each team member's promises of one
+            # status due in the period, found per collector rather than among every promise due.
+            models.Index(fields=["collector", "status", "due_date"], name="promise_status_due_by_coll_idx"),
             # The dashboard rollup recomputes single days, by due date and by day made.
             models.Index(fields=["due_date"], name="promise_due_date_idx"),
             models.Index(fields=["created_at"], name="promise_created_idx"),
@@ -654,6 +657,38 @@ class CallRollup(models.Model):
         return f"{self.day} {self.collector_id}: {self.calls}"
 
 
+class BalanceRollup(models.Model):
+    """Open debts counted and summed per due day × assigned collector × portfolio × currency.
+
+    The health page ages them on the day it is read. Due dates that age alike until
+    `RollupState.aged_on` + AGING_HORIZON_DAYS share one row (see
+    promises.services.balance_rollups_refresh), so a few dozen days stand for a year of due dates.
+    """
+
+    day = models.DateField(_("due day"))
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned collector"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    portfolio = models.ForeignKey(
+        "debtors.Portfolio", verbose_name=_("portfolio"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    debts = models.PositiveIntegerField(_("debts"))
+    balance = models.DecimalField(_("balance"), **MONEY)
+
+    class Meta:
+        verbose_name = _("balance rollup")
+        verbose_name_plural = _("balance rollups")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.assigned_to_id}: {self.balance} {self.currency}"
+
+
 class RollupState(models.Model):
     """How far the rollups have read: the last event and payment ids, and when (one row)."""
 
@@ -667,6 +702,9 @@ class RollupState(models.Model):
     generation = models.CharField(_("generation"), max_length=32, blank=True)
     duration_ms = models.PositiveIntegerField(_("last refresh took (ms)"), default=0)
     days_refreshed = models.PositiveIntegerField(_("days refreshed last time"), default=0)
+    # The balance rollups: the day their due dates were folded from (they stay exact for
+    # AGING_HORIZON_DAYS after it).
+    aged_on = models.DateField(_("balances aged on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("rollup state")

@@ -10,7 +10,7 @@ from time import monotonic
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Sum, Value
+from django.db.models import Case, CharField, Count, DateField, Exists, F, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Greatest, TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -29,6 +29,7 @@ from promises.messaging import Outgoing, ProviderError, provider_for
 from promises.models import (
     ApprovalStatus,
     Arrangement,
+    BalanceRollup,
     ArrangementLimits,
     Message,
     Payment,
@@ -41,7 +42,7 @@ from promises.models import (
     Reassignment,
     RollupState,
 )
-from promises.selectors import promise_rules_for
+from promises.selectors import AGING_HORIZON_DAYS, BALANCE_ROLLUP_STATE, BUCKET_UPPER_DAYS, promise_rules_for
 
 PENDING = Promise.Status.PENDING
 # Bank files stamp payments with their own clocks; a few minutes ahead is not "the future".
@@ -1087,6 +1088,79 @@ def promise_rollups_refresh(*, full: bool = False, now: datetime | None = None) 
         call_days=call_days,
         duration_ms=duration_ms,
     )
+
+
+# --- Balance rollups (portfolio health) ---------------------------------------------------
+
+def _folded_due_day(on: date):
+    """A debt's due date, folded so that dates which age alike from `on` to `on + horizon` share one.
+
+    A debt's bucket on day t only asks whether due_date >= t − b for each bucket edge b (0, 30,
+    60, 90, 180 days). For t in [on, on + horizon] that answer can change only when the due date
+    lies in [on − b, on − b + horizon − 1]: those days are kept as they are. Every other date
+    gets the same answers as the last day of the gap it lies in (or `on + horizon` above the
+    newest edge, `on − 181` below the oldest), so it is stored as that day: about five days per
+    horizon day instead of one per due date, and exact on every day of the horizon.
+    """
+    horizon = AGING_HORIZON_DAYS
+    edges = [0, *(upper for _, upper in BUCKET_UPPER_DAYS)]
+    whens = [When(due_date__gte=on + timedelta(days=horizon), then=Value(on + timedelta(days=horizon)))]
+    for edge, older in zip(edges, [*edges[1:], None]):
+        whens.append(When(due_date__gte=on - timedelta(days=edge), then=F("due_date")))
+        if older is not None:
+            whens.append(
+                When(due_date__gte=on - timedelta(days=older - horizon), then=Value(on - timedelta(days=edge + 1)))
+            )
+    return Case(*whens, default=Value(on - timedelta(days=edges[-1] + 1)), output_field=DateField())
+
+
+@dataclass
+class BalanceRollupResult:
+    rows: int
+    duration_ms: int
+
+
+BALANCE_ROLLUP_COLUMNS = ["day", "assigned_to", "portfolio", "currency", "debts", "balance"]
+
+
+def _balance_rollup_rows(on: date):
+    return (
+        Debt.objects.filter(balance__gt=0, recalled_on__isnull=True)
+        .annotate(
+            rollup_day=_folded_due_day(on),
+            rollup_assigned=F("debtor__assigned_to_id"),
+            rollup_portfolio=F("debtor__portfolio_id"),
+        )
+        .values("rollup_day", "rollup_assigned", "rollup_portfolio", "currency")
+        .annotate(rollup_debts=Count("pk"), rollup_balance=Sum("balance"))
+        .order_by()
+    )
+
+
+@transaction.atomic
+def balance_rollups_refresh(*, now: datetime | None = None) -> BalanceRollupResult:
+    """Recount the open debts by folded due day, collector, portfolio and currency (portfolio health).
+
+    1. Lock the state row, so two runs never rebuild at once.
+    2. Delete every row and insert them again from one GROUP BY over the open debts: balances
+       change through payments, imports, recalls and reassignments alike, and one pass over the
+       debts costs less than following each of them. Readers see the old rows until the commit.
+    3. Stamp "as of" with the moment the run began and the day the due dates were folded from.
+    """
+    started = monotonic()
+    now = now or timezone.now()
+    on = timezone.localdate(now, timezone=reporting_zone())
+    RollupState.objects.get_or_create(name=BALANCE_ROLLUP_STATE)
+    state = RollupState.objects.select_for_update().get(name=BALANCE_ROLLUP_STATE)
+    BalanceRollup.objects.all().delete()
+    _insert_select(BalanceRollup, BALANCE_ROLLUP_COLUMNS, _balance_rollup_rows(on))
+    duration_ms = int((monotonic() - started) * 1000)
+    state.refreshed_at = now
+    state.aged_on = on
+    state.generation = uuid.uuid4().hex
+    state.duration_ms = duration_ms
+    state.save()
+    return BalanceRollupResult(rows=BalanceRollup.objects.count(), duration_ms=duration_ms)
 
 
 # --- Work management ------------------------------------------------------------------------

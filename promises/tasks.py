@@ -35,3 +35,9 @@ def snapshot_debt_aging() -> int:
 def refresh_dashboard_rollups() -> dict:
     result = services.promise_rollups_refresh()
     return result.__dict__
+
+
+@shared_task(name="promises.tasks.refresh_balance_rollups", **RETRY)
+def refresh_balance_rollups() -> dict:
+    result = services.balance_rollups_refresh()
+    return result.__dict__

@@ -434,7 +434,8 @@ def portfolio_health(request):
     _supervisor_or_admin(user)
     selection = _selection(request)
     today = timezone.localdate(timezone=selection.zone)
-    balances = selectors.balances_by_bucket(user, selection.filters, today)
+    state = selectors.balance_rollup_state(today)
+    balances = selectors.aging_figures(user, selection.filters, today, state)
     stances = selectors.stance_outcomes(user, selection.period, selection.filters, zone=selection.zone)
     table = request.GET.get("table")
     buckets = _labels(AgingBucket.choices)
@@ -468,6 +469,7 @@ def portfolio_health(request):
         "periods": PERIODS,
         "query": selection.query,
         "today": today,
+        "state": state,
         "balances": balances,
         "aging_chart": [
             {

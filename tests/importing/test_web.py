@@ -231,6 +231,21 @@ def test_an_excel_export_loads_through_the_pages(client, ana, lima, worker, djan
     assert str(debtor.debts.get().due_date) == "2026-08-31"
 
 
+def test_an_import_recounts_its_portfolio_for_the_admins_list(client, ana, lima, worker, django_capture_on_commit_callbacks):
+    from debtors.selectors import portfolio_overview
+    from debtors.services import portfolio_figures_refresh
+
+    portfolio_figures_refresh()  # counted empty by the job before the file arrives
+    client.force_login(ana)
+    url = upload(client, lima)
+    form = client.get(url).context["form"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {name: form[name].initial or "" for name in form.fields})
+    [row] = [p for p in portfolio_overview() if p.pk == lima.pk]
+    assert row.counted_at is not None  # the stored count, not a live one
+    assert (row.debtor_count, row.unassigned_count) == (Debtor.objects.filter(portfolio=lima).count(),) * 2 != (0, 0)
+
+
 def test_payments_can_be_uploaded_from_the_web(client, ana, lima, worker, django_capture_on_commit_callbacks, tmp_path):
     from debtors.importing.loading import portfolio_import
 
