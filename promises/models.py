@@ -341,9 +341,6 @@ class Promise(models.Model):
                 fields=["due_date", "id", "debtor"], condition=Q(status="pending"), name="promise_pending_due_idx"
             ),
             models.Index(fields=["collector", "created_at"], name="promise_collector_created_idx"),
-            # A supervisor's drill-down ("broken this month"): each team member's promises of one
-            # status due in the period, found per collector rather than among every promise due.
-            models.Index(fields=["collector", "status", "due_date"], name="promise_status_due_by_coll_idx"),
             # The dashboard rollup recomputes single days, by due date and by day made.
             models.Index(fields=["due_date"], name="promise_due_date_idx"),
             models.Index(fields=["created_at"], name="promise_created_idx"),

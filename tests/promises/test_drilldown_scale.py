@@ -55,7 +55,7 @@ def test_a_supervisors_broken_promises_are_found_per_collector_then_sorted_by_du
     page = client.get(reverse("promises:promises_behind"), {"status": "broken", "period": "month"}).context["page"]
     assert [(p.due_date.day, p.collector.username) for p in page] == [(1, "carla"), (3, "carla"), (3, "carlos"), (20, "carlos")]
     # Walking the due-date index in order would read every promise due in the month to find the
-    # team's: the team's are found by collector first (promise_status_due_by_coll_idx), then sorted.
+    # team's: the team's are found by collector first (promise_collector_created_idx), then sorted.
     mine = promises_behind(sofia, period=month, filters=DashboardFilters(), kind="due", status="broken")
     assert "ORDER BY COALESCE" in str(mine.query)
     everyone = promises_behind(ana, period=month, filters=DashboardFilters(), kind="due", status="broken")

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('debtors', '0013_list_order_indexes'),
+        ('debtors', '0016_scoped_lists_index_only'),
     ]
 
     operations = [

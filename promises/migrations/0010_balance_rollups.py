@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('debtors', '0013_list_order_indexes'),
-        ('promises', '0007_payment_reference_unique_per_debtor'),
+        ('debtors', '0017_portfolio_figures'),
+        ('promises', '0009_scoped_lists_index_only'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
