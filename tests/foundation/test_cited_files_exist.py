@@ -1,6 +1,6 @@
 """Comments and docs cite only files a reader of the repository can open.
 
-A comment that sends the reader to a file outside the repository ("see PERF-NOTES.md") leaves
+A comment that sends the reader to notes kept outside the repository leaves
 them with a claim they cannot check; cite the figure itself instead.
 """
 
