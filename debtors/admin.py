@@ -5,6 +5,7 @@ from collections_crm.lib.admin_lists import BigTableAdmin, date_filter
 from collections_crm.lib.paging import CappedIdsFirstPaginator
 from debtors.models import (
     BalanceChange, Creditor, Debt, DebtSnapshot, Debtor, ImportJob, ImportMapping, ImportUndo, Phone, Portfolio,
+    PortfolioFigures,
 )
 from debtors.selectors import debtor_search_filter
 
@@ -22,6 +23,21 @@ class PortfolioAdmin(admin.ModelAdmin):
     search_fields = ("name", "creditor__name")
     list_select_related = ("creditor",)
     autocomplete_fields = ("creditor",)
+
+
+@admin.register(PortfolioFigures)
+class PortfolioFiguresAdmin(admin.ModelAdmin):
+    """Counted by a job (debtors.services.portfolio_figures_refresh): shown, never edited."""
+
+    list_display = ("portfolio", "debtors", "unassigned", "open_balance", "counted_at")
+    list_filter = ("portfolio__country",)
+    list_select_related = ("portfolio__creditor",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class PhoneInline(admin.TabularInline):

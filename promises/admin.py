@@ -4,6 +4,7 @@ from collections_crm.lib.admin_lists import BigTableAdmin, date_filter
 from promises.models import (
     Arrangement,
     ArrangementLimits,
+    BalanceRollup,
     CallRollup,
     Message,
     Payment,
@@ -138,6 +139,13 @@ class PaymentRollupAdmin(BigTableAdmin, ReadOnlyAdmin):
     list_display = ("day", "collector", "portfolio", "currency", "count", "amount")
     list_filter = ("currency", date_filter("day"))
     list_select_related = ("collector", "portfolio__creditor")
+
+
+@admin.register(BalanceRollup)
+class BalanceRollupAdmin(BigTableAdmin, ReadOnlyAdmin):
+    list_display = ("day", "assigned_to", "portfolio", "currency", "debts", "balance")
+    list_filter = ("currency", date_filter("day"))
+    list_select_related = ("assigned_to", "portfolio__creditor")
 
 
 @admin.register(CallRollup)
