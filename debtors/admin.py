@@ -3,6 +3,7 @@ from django.contrib import admin
 from debtors.models import (
     BalanceChange, Creditor, Debt, DebtSnapshot, Debtor, ImportJob, ImportMapping, ImportUndo, Phone, Portfolio,
 )
+from debtors.services import debt_import_hashes_forget
 
 
 @admin.register(Creditor)
@@ -65,6 +66,22 @@ class PhoneAdmin(admin.ModelAdmin):
     list_select_related = ("debtor",)
     raw_id_fields = ("debtor",)
     show_full_result_count = False
+
+    # A number removed or changed by hand: the debtor's next file rows are applied again, so
+    # the file's numbers come back as an import always brought them.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "number" in form.changed_data:
+            debt_import_hashes_forget(debtor_ids=[obj.debtor_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        debt_import_hashes_forget(debtor_ids=[obj.debtor_id])
+
+    def delete_queryset(self, request, queryset):
+        debtor_ids = set(queryset.values_list("debtor_id", flat=True))
+        super().delete_queryset(request, queryset)
+        debt_import_hashes_forget(debtor_ids=debtor_ids)
 
 
 @admin.register(Debt)
