@@ -187,3 +187,25 @@ def test_a_customers_details_still_come_from_their_first_row_when_it_is_skipped(
     assert rosa.debts.get(account_reference="CR-4").balance == Decimal("250.00")
     # Her second row is not in step with her name: read again each time, never skipped.
     assert load(tmp_path, lima, changed, name="third.csv")[1] == (0, 0, 5, 0)
+
+
+def test_an_import_that_fails_leaves_the_row_hashes_as_they_were(tmp_path, lima, monkeypatch):
+    load(tmp_path, lima, FILE)
+    hashes = dict(Debt.objects.values_list("account_reference", "import_hash"))
+    changed = list(FILE)
+    changed[0] = "C-001;Muñoz Pérez, José;12345678;987 654 321;CR-1;1.000,00;31/08/2026"
+    real_recall = loading.Staging.recall_absent
+
+    def recall_then_fail(self, **arguments):  # the worker fails after every chunk was written
+        real_recall(self, **arguments)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(loading.Staging, "recall_absent", recall_then_fail)
+    with pytest.raises(OSError):
+        load(tmp_path, lima, changed, name="changed.csv", whole_portfolio=True)
+    assert dict(Debt.objects.values_list("account_reference", "import_hash")) == hashes
+    assert Debt.objects.get(account_reference="CR-1").balance == Decimal("1234.56")
+
+    monkeypatch.setattr(loading.Staging, "recall_absent", real_recall)
+    assert load(tmp_path, lima, changed, name="again.csv")[1] == (0, 1, 4, 0)
+    assert Debt.objects.get(account_reference="CR-1").balance == Decimal("1000.00")
