@@ -15,6 +15,12 @@ Decisions worth knowing:
 - A customer's details (name, document, e-mail, zone) come from their first row in the file.
 - Phones are only ever added; a number already on file is left as it is.
 - The rejected-rows report is written for a dry run too: it is how a file is checked.
+- A file loaded again costs little for its unchanged rows: each debt keeps the hash of the
+  row that last left it as it is (RowHasher, Debt.import_hash); a row whose hash is among the
+  portfolio's valid ones is counted unchanged without being parsed or staged (only its key
+  goes to the merge). Another mapping or portfolio setting makes other hashes; a debt
+  written since (a payment, an edit by hand), its debtor written since, or a phone removed
+  by hand makes the row be read and applied again.
 - A file that turns unreadable half-way, or an import killed half-way, loads nothing. On
   PostgreSQL everything is written in one transaction, and the merge of chunk k runs in a
   thread while chunk k+1 is read and checked (staging.PipelinedMerge): Python and PostgreSQL

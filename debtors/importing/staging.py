@@ -30,7 +30,11 @@ Semantics, the same whatever the chunks:
 - a debt whose balance changes leaves a BalanceChange; a recalled debt that comes back in a
   file is active again; phones are only ever added;
 - created = the row's debt is new; updated = its debt, its debtor or its phones changed;
-  unchanged = nothing to write (and nothing is written: rows are compared first).
+  unchanged = nothing to write (and nothing is written: rows are compared first), or a row
+  the reading thread matched by its stored hash and did not stage (import_stage_key holds
+  its key only);
+- a debt keeps the staged row's hash (import_hash) when the row is in step with its
+  debtor's details after the merge; see loading.RowHasher.
 """
 
 import csv
