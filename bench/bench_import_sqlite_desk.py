@@ -91,7 +91,7 @@ def main() -> None:
     connection.settings_dict.setdefault("TEST", {})["NAME"] = str(folder / "bench.sqlite3")
     lines = []
     with throwaway_database():
-        raw, _clean = bench_import.generate(folder, rows)
+        raw, _changed, _clean = bench_import.generate(folder, rows)
         desk_creditor = Creditor.objects.create(name="Desk").pk
         longest = longest_transactions()
         short = loading._load_in_short_transactions

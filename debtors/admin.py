@@ -8,6 +8,7 @@ from debtors.models import (
     PortfolioFigures,
 )
 from debtors.selectors import debtor_search_filter
+from debtors.services import debt_import_hashes_forget
 
 
 @admin.register(Creditor)
@@ -103,6 +104,22 @@ class PhoneAdmin(BigTableAdmin, admin.ModelAdmin):
     search_fields = ("number", "debtor__full_name", "debtor__external_id")
     list_select_related = ("debtor",)
     raw_id_fields = ("debtor",)
+
+    # A number removed or changed by hand: the debtor's next file rows are applied again, so
+    # the file's numbers come back as an import always brought them.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "number" in form.changed_data:
+            debt_import_hashes_forget(debtor_ids=[obj.debtor_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        debt_import_hashes_forget(debtor_ids=[obj.debtor_id])
+
+    def delete_queryset(self, request, queryset):
+        debtor_ids = set(queryset.values_list("debtor_id", flat=True))
+        super().delete_queryset(request, queryset)
+        debt_import_hashes_forget(debtor_ids=debtor_ids)
 
 
 @admin.register(Debt)

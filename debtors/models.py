@@ -352,6 +352,12 @@ class Debt(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # A 64-bit digest of the file row that last left this debt, its debtor and their phones as
+    # they are, with the settings that read it (see debtors.importing.loading.RowHasher): a
+    # re-import meeting the same row again counts it unchanged without reading it further.
+    # Valid while the debt is not recalled and its debtor not written since the debt was
+    # (updated_at); any other writer of the debt clears it (save(), payments).
+    import_hash = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("debt")
@@ -377,6 +383,10 @@ class Debt(models.Model):
         return f"{self.account_reference} ({self.product})" if self.product else self.account_reference
 
     def save(self, *args, **kwargs):
+        # Edited by hand (admin, API, tests): the next import applies its row again.
+        self.import_hash = None
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "import_hash"}
         super().save(*args, **kwargs)
         # One debt saved through the ORM (admin, API, tests): its debtor's queue figures
         # follow. Set-based writers (imports, payments) refresh them in bulk themselves.

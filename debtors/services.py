@@ -133,6 +133,15 @@ def portfolio_figures_refresh(*, portfolio_ids=None, now: datetime | None = None
     return len(rows)
 
 
+def debt_import_hashes_forget(*, debtor_ids) -> int:
+    """The next import applies these debtors' rows again instead of counting them unchanged
+    unread (Debt.import_hash): for writes the hash cannot notice by itself, such as a phone
+    removed or renumbered by hand (the import would add the file's number back)."""
+    from debtors.models import Debt
+
+    return Debt.objects.filter(debtor_id__in=list(debtor_ids), import_hash__isnull=False).update(import_hash=None)
+
+
 # --- Holds and phones (the API; the same rules whoever calls) ------------------------------
 
 PHONE_EDITABLE = ("kind", "relationship", "contact_name", "status")

@@ -334,7 +334,10 @@ def payment_record(
     if target is None:
         target = debtor.debts.filter(recalled_on__isnull=True, balance__gt=0).order_by("due_date", "pk").first()
     if target is not None:
-        Debt.objects.filter(pk=target.pk).update(balance=Greatest(F("balance") - amount, Decimal("0")), updated_at=at)
+        # import_hash cleared: the creditor's next file sets the balance again, not skipped as unchanged.
+        Debt.objects.filter(pk=target.pk).update(
+            balance=Greatest(F("balance") - amount, Decimal("0")), updated_at=at, import_hash=None
+        )
         debtor_queue_figures_refresh(debtor_ids=[target.debtor_id])
         if payment.debt_id is None:
             Payment.objects.filter(pk=payment.pk).update(debt=target)

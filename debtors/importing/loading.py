@@ -15,6 +15,12 @@ Decisions worth knowing:
 - A customer's details (name, document, e-mail, zone) come from their first row in the file.
 - Phones are only ever added; a number already on file is left as it is.
 - The rejected-rows report is written for a dry run too: it is how a file is checked.
+- A file loaded again costs little for its unchanged rows: each debt keeps the hash of the
+  row that last left it as it is (RowHasher, Debt.import_hash); a row whose hash is among the
+  portfolio's valid ones is counted unchanged without being parsed or staged (only its key
+  goes to the merge). Another mapping or portfolio setting makes other hashes; a debt
+  written since (a payment, an edit by hand), its debtor written since, or a phone removed
+  by hand makes the row be read and applied again.
 - A file that turns unreadable half-way, or an import killed half-way, loads nothing. On
   PostgreSQL everything is written in one transaction, and the merge of chunk k runs in a
   thread while chunk k+1 is read and checked (staging.PipelinedMerge): Python and PostgreSQL
@@ -26,11 +32,15 @@ Decisions worth knowing:
 
 import csv
 import functools
+import hashlib
 import itertools
 import logging
+import operator
 import threading
 import time
 import zoneinfo
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -94,6 +104,9 @@ HEADER_CHARS = 200
 WRITE_GAP_SECONDS = 0.1
 _CURRENCIES = {code for code, _label in CURRENCY_CHOICES}
 _DEBTOR_FIELDS = ("full_name", "national_id", "email", "time_zone")
+# Part of every row hash (Debt.import_hash): raise it when the reading of a cell changes (a
+# new date spelling, another phone rule), so that the next import reads every row again.
+PARSING_VERSION = 1
 
 
 class ImportFileError(Exception):
@@ -336,6 +349,51 @@ class ParsedRow:
     debt: dict
     phones: list[str]
     cells: list[str]  # as read, for the report should the row turn out a duplicate
+    # RowHasher's hash of the cells; None when a cell was left out (the row is read again
+    # next time, so that its report line is written again).
+    row_hash: int | None = None
+
+
+class _Batch(list):
+    """A batch of ParsedRow, with the keys (row, customer code, account) of the rows counted
+    unchanged by their hash and not parsed."""
+
+    skipped: list[tuple[int, str, str]] = []
+
+
+class RowHasher:
+    """A 64-bit hash of a row's mapped cells, as read, keyed by what else decides how they are
+    read: the mapping, the portfolio's country, currency and zone, the decimal style learnt
+    from the file, PARSING_VERSION.
+
+    A debt keeps the hash of the row that last left it, its debtor and their phones as they
+    are (staging, step 3). The same hash met again means the same cells read the same way:
+    the row would change nothing, so it is counted unchanged without being parsed or
+    staged (≈ 1 µs against ≈ 40 µs for parsing and staging it).
+    """
+
+    def __init__(self, source: SourceFile, portfolio: Portfolio, decimal_hints: dict):
+        self.positions = sorted(set(source.columns.values()))
+        self.width = self.positions[-1] + 1 if self.positions else 0
+        # itemgetter of two or more positions gives a tuple; the required fields make four.
+        self.pick = operator.itemgetter(*(self.positions * 2 if len(self.positions) == 1 else self.positions or [0, 0]))
+        settings_text = "\x1f".join([
+            str(PARSING_VERSION), portfolio.country, portfolio.currency, portfolio.default_time_zone,
+            repr(sorted(source.columns.items())), repr(sorted(decimal_hints.items())),
+        ])
+        self.key = hashlib.blake2b(settings_text.encode(), digest_size=32).digest()
+
+    def __call__(self, cells: list[str]) -> int:
+        if len(cells) < self.width:
+            cells = cells + [""] * (self.width - len(cells))
+        text = "\x1f".join(self.pick(cells))
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8, key=self.key).digest()
+        return int.from_bytes(digest, "big", signed=True)
+
+
+def _known(hashes: array, row_hash: int) -> bool:
+    index = bisect_left(hashes, row_hash)
+    return index < len(hashes) and hashes[index] == row_hash
 
 
 class _RowParser:
@@ -356,11 +414,23 @@ class _RowParser:
         )}
         self.phone_cols = [(columns[name], source.header_of(name)) for name in PHONE_FIELDS if name in columns]
         self.names_in_one = "full_name" in columns
+        self.hasher: RowHasher | None = None  # made when the decimal style is known
+        # Hashes of the rows the portfolio's debts are in step with (Staging.known_row_hashes), sorted.
+        self.known_hashes = array("q")
 
     def learn_decimal_style(self, rows) -> None:
         for name in ("balance", "original_amount"):
             samples = [unquote_cell(self.source.cell(cells, name) or "") for _number, cells in rows]
             self.decimal_hints[name] = decimal_style_of(samples) if name in self.source.columns else None
+        self.hasher = RowHasher(self.source, self.portfolio, self.decimal_hints)
+
+    def key_of(self, cells) -> tuple[str, str]:
+        """(customer code, account) of a row that passed the checks once, as parse() reads them."""
+        external_id = cells[self.col["external_id"]].strip()
+        column = self.col["account_reference"]
+        if column is None or column >= len(cells):
+            return external_id, external_id
+        return external_id, cells[column].strip()[:64] or external_id
 
     def _text(self, cells, name, limit, problems) -> str | None:
         value = cells[self.col[name]].strip()
@@ -373,7 +443,7 @@ class _RowParser:
             return None
         return value
 
-    def parse(self, number: int, cells: list[str]) -> ParsedRow | None:
+    def parse(self, number: int, cells: list[str], row_hash: int | None = None) -> ParsedRow | None:
         """The row's values, or None after reporting why the row is rejected.
 
         `problems` reject the row; `left_out` are cells the row loads without (a phone
@@ -473,7 +543,8 @@ class _RowParser:
                     phones.append(number_e164)
         if left_out:
             self.report.add(number, original, left_out, loaded=True)
-        return ParsedRow(number, external_id, account_reference, debtor, debt, phones, original)
+            row_hash = None
+        return ParsedRow(number, external_id, account_reference, debtor, debt, phones, original, row_hash)
 
 
 # --- The service ---------------------------------------------------------------------------
@@ -622,6 +693,8 @@ def _load_all_at_once(source, portfolio, staging, report, result, progress, now,
     is read (SQLite has one writer: an open write transaction would hold the progress back).
     """
     parser = _RowParser(source, portfolio, report)
+    if portfolio.pk is not None:
+        parser.known_hashes = staging.known_row_hashes(portfolio)
     for parsed in _parsed_batches(source, parser, result, progress):
         staging.add(parsed)
     _progress_saving(progress, result, parser)
@@ -678,8 +751,10 @@ def _load_in_short_transactions(source, portfolio, staging, report, result, prog
         # 4.6–14.7 s), so a call logged meanwhile waits about a second at worst, never the
         # busy timeout. Reading the next batch (longer than merging it) leaves the lock free.
         merged = False
+        if portfolio.pk is not None:
+            parser.known_hashes = staging.known_row_hashes(portfolio)
         for parsed in _parsed_batches(source, parser, result, progress):
-            if parsed:
+            if parsed or getattr(parsed, "skipped", ()):
                 staging.add(parsed)
                 merge()
                 merged = True
@@ -712,22 +787,26 @@ def _load_pipelined(source, portfolio, staging, report, result, progress, now, t
             if portfolio.pk is None:
                 _portfolio_save(portfolio)
             staging.begin(portfolio=portfolio, pipelined=True)
+            # Read under the portfolio's lock (begin), before any chunk is merged.
+            parser.known_hashes = staging.known_row_hashes(portfolio)
             pipeline = PipelinedMerge(staging, portfolio=portfolio, now=now, today=today)
             try:
-                rows_csv, phones_csv, staged, handed, tail_begun = [], [], 0, 0, False
+                rows_csv, phones_csv, keys_csv, staged, handed, tail_begun = [], [], [], 0, 0, False
 
                 def hand_over():
-                    nonlocal rows_csv, phones_csv, staged, handed
-                    chunk = pipeline.submit("".join(rows_csv), "".join(phones_csv))
-                    rows_csv, phones_csv, staged, handed = [], [], 0, handed + 1
+                    nonlocal rows_csv, phones_csv, keys_csv, staged, handed
+                    chunk = pipeline.submit("".join(rows_csv), "".join(phones_csv), "".join(keys_csv))
+                    rows_csv, phones_csv, keys_csv, staged, handed = [], [], [], 0, handed + 1
                     if chunk is not None:
                         _count(chunk, result, report, source)
 
                 for parsed in _parsed_batches(source, parser, result, relay):
                     row_values, phone_values = staging.encode(parsed)
+                    skipped = getattr(parsed, "skipped", ())
                     rows_csv.append(csv_text(row_values))
                     phones_csv.append(csv_text(phone_values))
-                    staged += len(parsed)
+                    keys_csv.append(csv_text(skipped))
+                    staged += len(parsed) + len(skipped)
                     # Rows still to read, when the file's size told us (an estimate).
                     left = None if source.rows_total is None else source.rows_total - parser.rows_read
                     if not tail_begun and left is not None and 0 < left <= EDGE_CHUNK_ROWS and staged and handed:
@@ -826,32 +905,49 @@ class _RecentKeys:
         self.first_rows: dict[tuple[str, str], int] = {}
 
     def admit(self, row: ParsedRow) -> bool:
-        key = (row.external_id, row.account_reference)
+        return self.admit_key(row.number, row.external_id, row.account_reference, row.cells)
+
+    def admit_key(self, number: int, external_id: str, account_reference: str, cells: list[str]) -> bool:
+        key = (external_id, account_reference)
         first_row = self.first_rows.get(key)
         if first_row is not None:
-            _report_duplicate(self.report, self.source, row.number, row.cells, row.external_id, first_row)
+            _report_duplicate(self.report, self.source, number, cells, external_id, first_row)
             return False
         if len(self.first_rows) >= CHUNK_ROWS:
             self.first_rows.clear()
-        self.first_rows[key] = row.number
+        self.first_rows[key] = number
         return True
 
 
 def _parsed_batches(source, parser, result, progress):
     """The file's rows that pass the per-cell checks, a batch at a time (the others are
-    reported and counted as rejected); progress is told after each batch."""
+    reported and counted as rejected); progress is told after each batch.
+
+    A row whose hash is among the portfolio's known ones (parser.known_hashes) is not parsed:
+    its key goes to the batch's `skipped`, and the merge counts it unchanged."""
     started, done = time.perf_counter(), 0
     recent = _RecentKeys(parser.report, source)
+    known = parser.known_hashes
     for index, raw_batch in enumerate(batches(source.rows())):
         if index == 0:
             parser.learn_decimal_style(raw_batch)
-        parsed = []
+        row_hash = parser.hasher
+        parsed, skipped = _Batch(), []
         for number, cells in raw_batch:
-            row = parser.parse(number, cells)
+            digest = row_hash(cells)
+            if known and _known(known, digest):
+                external_id, account_reference = parser.key_of(cells)
+                if recent.admit_key(number, external_id, account_reference, cells):
+                    skipped.append((number, external_id, account_reference))
+                else:
+                    result.rejected += 1
+                continue
+            row = parser.parse(number, cells, digest)
             if row is None or not recent.admit(row):
                 result.rejected += 1
             else:
                 parsed.append(row)
+        parsed.skipped = skipped
         done += len(raw_batch)
         parser.rows_read = done
         yield parsed

@@ -43,7 +43,10 @@ _CREATED = (
     ("creditor", Creditor),
 )
 _RESTORE = {
-    "debt": ("debtors_debt", ("balance", "due_date", "currency", "original_amount", "product", "recalled_on", "updated_at")),
+    "debt": (
+        "debtors_debt",
+        ("balance", "due_date", "currency", "original_amount", "product", "recalled_on", "updated_at", "import_hash"),
+    ),
     "debtor": (
         "debtors_debtor",
         ("full_name", "national_id", "email", "time_zone", "open_balance", "arrears_since", "updated_at"),
