@@ -18,7 +18,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Run a command silently; show its output only if it fails.
 quietly = out=$$($(1) 2>&1) || { printf '%s\n' "$$out"; exit 1; }
 
-.PHONY: help setup run test migrate translations vendor seed messages chromium
+.PHONY: help setup run test lint migrate translations vendor seed messages chromium
 
 help:
 	@echo "make run    set up, seed demo data and start web + worker + beat on http://$(HOST):$(PORT)"
@@ -66,6 +66,11 @@ chromium:
 
 test: setup chromium
 	@$(PY) -m pytest -q
+
+# House rules any editor can check: ruff's lint rules and formatting (pyproject.toml).
+lint: $(VENV)/.installed
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
 
 # For translators: refresh locale/*/LC_MESSAGES/django.po from the code (needs gettext).
 messages: $(VENV)/.installed

@@ -47,8 +47,20 @@ DEBTORS = 2000
 if SMOKE:
     DEBTORS = 50
 # Zones to try, so that the run finds a debtor zone where it is a weekday between 09:00 and 18:00.
-ZONES = ["America/Lima", "America/Mexico_City", "Europe/Madrid", "Asia/Tokyo", "Pacific/Auckland", "Asia/Kolkata",
-         "Europe/Moscow", "Asia/Dubai", "America/New_York", "Pacific/Honolulu", "Asia/Singapore", "Atlantic/Azores"]
+ZONES = [
+    "America/Lima",
+    "America/Mexico_City",
+    "Europe/Madrid",
+    "Asia/Tokyo",
+    "Pacific/Auckland",
+    "Asia/Kolkata",
+    "Europe/Moscow",
+    "Asia/Dubai",
+    "America/New_York",
+    "Pacific/Honolulu",
+    "Asia/Singapore",
+    "Atlantic/Azores",
+]
 
 
 def lawful_zone() -> str:
@@ -74,7 +86,11 @@ def build_data() -> list[dict]:
 
     creditor = Creditor.objects.create(name="Bench Bank")
     portfolio = Portfolio.objects.create(
-        name="Bench PE", creditor=creditor, country="PE", currency="PEN", default_time_zone="America/Lima",
+        name="Bench PE",
+        creditor=creditor,
+        country="PE",
+        currency="PEN",
+        default_time_zone="America/Lima",
         contact_policy_preset="pe",
     )
     zone = lawful_zone()
@@ -83,19 +99,28 @@ def build_data() -> list[dict]:
         collector = user_create(username=f"dialer{number}", password="bench-password-42", role=Role.COLLECTOR)
         _token, key = api_token_issue(user=collector, name="bench dialer")
         debtors = Debtor.objects.bulk_create(
-            Debtor(portfolio=portfolio, external_id=f"B{number}-{i:05d}", full_name=f"Deudor {number}-{i}",
-                   time_zone=zone, assigned_to=collector)
+            Debtor(
+                portfolio=portfolio,
+                external_id=f"B{number}-{i:05d}",
+                full_name=f"Deudor {number}-{i}",
+                time_zone=zone,
+                assigned_to=collector,
+            )
             for i in range(DEBTORS // COLLECTORS)
         )
         Debt.objects.bulk_create(
-            Debt(debtor=d, account_reference=f"A-{d.pk}", original_amount=1000, balance=1000, currency="PEN",
-                 due_date=datetime(2026, 6, 1).date())
+            Debt(
+                debtor=d,
+                account_reference=f"A-{d.pk}",
+                original_amount=1000,
+                balance=1000,
+                currency="PEN",
+                due_date=datetime(2026, 6, 1).date(),
+            )
             for d in debtors
         )
         debtor_queue_figures_refresh(debtor_ids=[d.pk for d in debtors])  # bulk_create skips save()
-        phones = Phone.objects.bulk_create(
-            Phone(debtor=d, number=f"+5198{d.pk % 10_000_000:07d}") for d in debtors
-        )
+        phones = Phone.objects.bulk_create(Phone(debtor=d, number=f"+5198{d.pk % 10_000_000:07d}") for d in debtors)
         work.append({"key": key, "targets": [(phone.debtor_id, phone.pk) for phone in phones]})
     return work, zone
 
@@ -120,9 +145,19 @@ def start_gunicorn(port: int, workers: int, database_name: str) -> subprocess.Po
         "PYTHONWARNINGS": "ignore::UserWarning",  # whitenoise: no collected static files (the API serves none)
     }
     process = subprocess.Popen(
-        [str(BASE_DIR / ".venv" / "bin" / "gunicorn"), "collections_crm.wsgi", "-b", f"127.0.0.1:{port}",
-         "-w", str(workers), "--log-level", "warning"],
-        cwd=BASE_DIR, env=env, start_new_session=True,
+        [
+            str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
+            "collections_crm.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -143,8 +178,13 @@ def call_body(debtor_id: int, phone_id: int, local_today) -> dict:
     if roll < 0.7:
         return {**body, "outcome": "busy"}
     if roll < 0.9:
-        return {**body, "outcome": "right_party", "commitment": "promise", "promise_amount": "150.00",
-                "promise_date": (local_today + timedelta(days=7)).isoformat()}
+        return {
+            **body,
+            "outcome": "right_party",
+            "commitment": "promise",
+            "promise_amount": "150.00",
+            "promise_date": (local_today + timedelta(days=7)).isoformat(),
+        }
     return {**body, "outcome": "right_party", "commitment": "none", "no_commitment_reason": "Will call back himself"}
 
 
@@ -155,7 +195,7 @@ async def run_clients(base: str, work: list[dict], clients: int, seconds: float,
 
     async def client(index: int) -> None:
         own = work[index % len(work)]
-        targets = own["targets"][index // len(work)::max(1, clients // len(work))] or own["targets"]
+        targets = own["targets"][index // len(work) :: max(1, clients // len(work))] or own["targets"]
         headers = {"Authorization": f"Bearer {own['key']}", "Accept-Language": "en"}
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
             turn = 0
@@ -228,11 +268,15 @@ def main() -> None:
     ]
     print(f"debtor zone {zone}; {args.clients} clients, gunicorn {args.workers} sync workers")
     for name, result in rows:
-        print(f"{name}: {result['requests']} requests, {result['throughput']:.1f} req/s, "
-              f"p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, errors {result['errors']} {result['statuses']}")
+        print(
+            f"{name}: {result['requests']} requests, {result['throughput']:.1f} req/s, "
+            f"p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, errors {result['errors']} {result['statuses']}"
+        )
     p50_ratio = load["p50"] / baseline["p50"]
     throughput_ratio = baseline["throughput"] / load["throughput"]
-    print(f"calls logged {logged}, promises made {promised}; p50 ×{p50_ratio:.1f} and throughput ÷{throughput_ratio:.1f} vs baseline")
+    print(
+        f"calls logged {logged}, promises made {promised}; p50 ×{p50_ratio:.1f} and throughput ÷{throughput_ratio:.1f} vs baseline"
+    )
     if args.smoke and (load["errors"] or baseline["errors"] or not logged):
         sys.exit(f"smoke: errors {load['statuses']} {baseline['statuses']}, {logged} calls logged")
     if not args.write:
@@ -257,9 +301,9 @@ the 2 cores with the server and the database.
 
 Logging a call costs {p50_ratio:.1f}× the baseline's median latency and {throughput_ratio:.1f}× its throughput
 ({logged:,} calls logged, {promised:,} promises made; answers other than 201 and failed connections count as
-errors: {load['errors']}). With 50 clients on {args.workers} workers the latencies are mostly waiting in line:
-a worker spends about {args.workers / load['throughput'] * 1000:.0f} ms on a call and
-{args.workers / baseline['throughput'] * 1000:.0f} ms on the baseline request. The machine's load average was
+errors: {load["errors"]}). With 50 clients on {args.workers} workers the latencies are mostly waiting in line:
+a worker spends about {args.workers / load["throughput"] * 1000:.0f} ms on a call and
+{args.workers / baseline["throughput"] * 1000:.0f} ms on the baseline request. The machine's load average was
 {load_average:.1f} when the run started (other people's work on the same 2 cores): read the ratios, not the times.
 """,
     )

@@ -50,8 +50,14 @@ def build_data():
     collector = user_create(username="bench", password="bench-password-42", role=Role.COLLECTOR)
     creditor = Creditor.objects.create(name="Bench Bank")
     portfolios = [
-        Portfolio.objects.create(name=f"Bench {preset}", creditor=creditor, country=country, currency=currency,
-                                 default_time_zone=zone, contact_policy_preset=preset)
+        Portfolio.objects.create(
+            name=f"Bench {preset}",
+            creditor=creditor,
+            country=country,
+            currency=currency,
+            default_time_zone=zone,
+            contact_policy_preset=preset,
+        )
         for preset, country, currency, zone in (
             ("us_regf", "US", "USD", "America/New_York"),
             ("cl", "CL", "CLP", "America/Santiago"),
@@ -64,18 +70,35 @@ def build_data():
     outcomes = ["no_answer", "no_answer", "voicemail", "busy", "right_party", "no_answer", "third_party"]
     for index in range(PAGE):
         portfolio = portfolios[index % len(portfolios)]
-        debtor = Debtor.objects.create(portfolio=portfolio, external_id=f"B-{index:05d}", full_name=f"Bench {index}",
-                                       time_zone=portfolio.default_time_zone)
+        debtor = Debtor.objects.create(
+            portfolio=portfolio,
+            external_id=f"B-{index:05d}",
+            full_name=f"Bench {index}",
+            time_zone=portfolio.default_time_zone,
+        )
         debtors.append(debtor)
-        debt = Debt.objects.create(debtor=debtor, account_reference=f"A-{index}", original_amount=1000, balance=900,
-                                   currency=portfolio.currency, due_date=date(2025, 12, 1))
+        debt = Debt.objects.create(
+            debtor=debtor,
+            account_reference=f"A-{index}",
+            original_amount=1000,
+            balance=900,
+            currency=portfolio.currency,
+            due_date=date(2025, 12, 1),
+        )
         Phone.objects.create(debtor=debtor, number=f"+1212555{index:04d}")
         Phone.objects.create(debtor=debtor, number=f"+1212556{index:04d}", relationship="relative")
         # A busy ledger: ~5 attempts a day over the last 9 days, and 120 older ones.
         for hours_back in list(range(2, 9 * 24, 5)) + list(range(10 * 24, 130 * 24, 24)):
-            calls.append(Call(debtor=debtor, collector=collector, debt=debt, channel="voice",
-                              started_at=at - timedelta(hours=hours_back),
-                              outcome=outcomes[(index + hours_back) % len(outcomes)]))
+            calls.append(
+                Call(
+                    debtor=debtor,
+                    collector=collector,
+                    debt=debt,
+                    channel="voice",
+                    started_at=at - timedelta(hours=hours_back),
+                    outcome=outcomes[(index + hours_back) % len(outcomes)],
+                )
+            )
     Call.objects.bulk_create(calls, batch_size=2000)
     return at, debtors, len(calls)
 
@@ -87,7 +110,9 @@ def naive_allowed(debtor, channel, at):
     from debtors.models import Phone, Portfolio
 
     portfolio = Portfolio.objects.get(pk=debtor.portfolio_id)
-    policy = ContactPolicy.objects.filter(code=portfolio.contact_policy_preset, is_active=True).order_by("-version").first()
+    policy = (
+        ContactPolicy.objects.filter(code=portfolio.contact_policy_preset, is_active=True).order_by("-version").first()
+    )
     zone = zoneinfo.ZoneInfo(debtor.time_zone)
     local = at.astimezone(zone)
     today = local.date()
@@ -100,12 +125,15 @@ def naive_allowed(debtor, channel, at):
         params = rule.params
         outbound = Call.objects.filter(debtor=debtor, direction="outbound", channel__in=channels)
         if rule.kind == "window":
-            windows.append(local.weekday() in params["weekdays"] and params["start"] <= local.strftime("%H:%M") < params["end"])
+            windows.append(
+                local.weekday() in params["weekdays"] and params["start"] <= local.strftime("%H:%M") < params["end"]
+            )
         elif rule.kind == "holidays" and today in holiday_calendar(params["country"], "", today.year):
             allowed = False
         elif rule.kind == "cap":
             start = {"day": midnight, "week": midnight - timedelta(days=today.weekday())}.get(
-                params["period"], midnight - timedelta(days=params.get("days", 7) - 1))
+                params["period"], midnight - timedelta(days=params.get("days", 7) - 1)
+            )
             counted = outbound.filter(started_at__gte=start, started_at__lt=midnight + timedelta(days=1))
             if params.get("counts") == "contact":
                 counted = counted.filter(outcome__in=["right_party", "third_party"])
@@ -120,9 +148,17 @@ def naive_allowed(debtor, channel, at):
             allowed &= not outbound.filter(started_at__gte=midnight - timedelta(days=params["days"] - 1)).exists()
         elif rule.kind == "single_channel_per_week":
             week = midnight - timedelta(days=today.weekday())
-            first = Call.objects.filter(debtor=debtor, outcome="right_party", started_at__gte=week).order_by("started_at").first()
+            first = (
+                Call.objects.filter(debtor=debtor, outcome="right_party", started_at__gte=week)
+                .order_by("started_at")
+                .first()
+            )
             if first:
-                allowed &= not Call.objects.filter(debtor=debtor, started_at__gte=first.started_at).exclude(channel=channel).exists()
+                allowed &= (
+                    not Call.objects.filter(debtor=debtor, started_at__gte=first.started_at)
+                    .exclude(channel=channel)
+                    .exists()
+                )
         elif rule.kind == "authorised_channels":
             allowed &= debtor.channel_authorisations.filter(channel=channel, revoked_at__isnull=True).exists()
     if channel in ("sms", "whatsapp"):
@@ -131,7 +167,17 @@ def naive_allowed(debtor, channel, at):
 
 
 def naive_verdict(debtor, channel, at):
-    if any(getattr(debtor, name) for name in ("hold_cease", "hold_dispute", "hold_lawsuit", "hold_insolvency", "hold_deceased", "hold_do_not_contact")):
+    if any(
+        getattr(debtor, name)
+        for name in (
+            "hold_cease",
+            "hold_dispute",
+            "hold_lawsuit",
+            "hold_insolvency",
+            "hold_deceased",
+            "hold_do_not_contact",
+        )
+    ):
         return False, None
     if naive_allowed(debtor, channel, at):
         return True, at
@@ -139,7 +185,9 @@ def naive_verdict(debtor, channel, at):
     day = at.astimezone(zone).date()
     for offset in range(1, 15):
         for start in ("07:00", "08:00", "09:00"):
-            candidate = datetime.combine(day + timedelta(days=offset), datetime.strptime(start, "%H:%M").time(), tzinfo=zone)
+            candidate = datetime.combine(
+                day + timedelta(days=offset), datetime.strptime(start, "%H:%M").time(), tzinfo=zone
+            )
             if naive_allowed(debtor, channel, candidate):
                 return False, candidate
     return False, None
@@ -181,7 +229,9 @@ def measure():
 
     naive_median, naive_min = timed(lambda: [naive_verdict(debtor, "voice", at) for debtor in debtors], 3)
     naive_queries = []
-    with connection.execute_wrapper(lambda execute, sql, params, many, context: naive_queries.append(sql) or execute(sql, params, many, context)):
+    with connection.execute_wrapper(
+        lambda execute, sql, params, many, context: naive_queries.append(sql) or execute(sql, params, many, context)
+    ):
         naive = [naive_verdict(debtor, "voice", at) for debtor in debtors]
 
     blocked = sum(1 for v in verdicts.values() if not v.allowed)
@@ -213,19 +263,19 @@ def report(figures) -> str:
     return f"""{SECTION}
 
 Measured by `bench/bench_contact_policy.py` on {date.today():%Y-%m-%d}; machine: 2 vCPU, Debian 12
-({platform.python_implementation()} {platform.python_version()}, Django {django.get_version()}, {figures['database']}).
-Data: {PAGE} debtors in four portfolios (us_regf, cl, co, pe), {figures['calls']:,} calls (≈5 a day over the
+({platform.python_implementation()} {platform.python_version()}, Django {django.get_version()}, {figures["database"]}).
+Data: {PAGE} debtors in four portfolios (us_regf, cl, co, pe), {figures["calls"]:,} calls (≈5 a day over the
 last 9 days per debtor, plus 120 older each); the policy cache is warm unless said otherwise.
 
 | measurement | median | best | queries |
 |---|---|---|---|
-| one verdict, `check_contact` (US debtor over the 7-in-7 cap, next_allowed_at searched: {figures['one_codes']}) | {figures['one_median']:.2f} ms | {figures['one_min']:.2f} ms | {figures['one_queries']} |
-| of which the rules alone, `evaluate` on snapshots ({figures['ledger_size']} attempts in the ledger, no database) | {figures['pure_median']:.3f} ms | {figures['pure_min']:.3f} ms | 0 |
-| 50-debtor queue page, `check_contact_many` (verdicts + next_allowed_at; {figures['blocked']} blocked) | {figures['page_median']:.2f} ms | {figures['page_min']:.2f} ms | {figures['page_queries']} ({figures['cold_queries']} with a cold policy cache) |
-| naive baseline, same page: per debtor, policy rows + one query per rule, each following day's openings re-checked (14 days) | {figures['naive_median']:.2f} ms | {figures['naive_min']:.2f} ms | {figures['naive_queries']} |
+| one verdict, `check_contact` (US debtor over the 7-in-7 cap, next_allowed_at searched: {figures["one_codes"]}) | {figures["one_median"]:.2f} ms | {figures["one_min"]:.2f} ms | {figures["one_queries"]} |
+| of which the rules alone, `evaluate` on snapshots ({figures["ledger_size"]} attempts in the ledger, no database) | {figures["pure_median"]:.3f} ms | {figures["pure_min"]:.3f} ms | 0 |
+| 50-debtor queue page, `check_contact_many` (verdicts + next_allowed_at; {figures["blocked"]} blocked) | {figures["page_median"]:.2f} ms | {figures["page_min"]:.2f} ms | {figures["page_queries"]} ({figures["cold_queries"]} with a cold policy cache) |
+| naive baseline, same page: per debtor, policy rows + one query per rule, each following day's openings re-checked (14 days) | {figures["naive_median"]:.2f} ms | {figures["naive_min"]:.2f} ms | {figures["naive_queries"]} |
 
-Queue page: **{figures['ratio']:.0f}× faster** than the naive baseline, with a constant number of queries
-(the baseline agrees on {figures['agree']}/{PAGE} allowed/blocked verdicts; it ignores per-debt scope and DST gaps).
+Queue page: **{figures["ratio"]:.0f}× faster** than the naive baseline, with a constant number of queries
+(the baseline agrees on {figures["agree"]}/{PAGE} allowed/blocked verdicts; it ignores per-debt scope and DST gaps).
 Target for one verdict: < 2 ms.
 """
 

@@ -70,15 +70,23 @@ def build() -> dict:
         country, currency, zone, preset = markets[n % 2]
         portfolios.append(
             Portfolio.objects.create(
-                name=f"Bench {n}", creditor=creditors[n % 5], country=country, currency=currency,
-                default_time_zone=zone, contact_policy_preset=preset,
+                name=f"Bench {n}",
+                creditor=creditors[n % 5],
+                country=country,
+                currency=currency,
+                default_time_zone=zone,
+                contact_policy_preset=preset,
             )
         )
     params = {
         "now": NOW,
-        "p0": portfolios[0].pk, "nportfolios": PORTFOLIOS,
-        "c0": collectors[0].pk, "ncollectors": len(collectors),
-        "debtors": DEBTORS, "promises": PROMISES, "calls": CALLS,
+        "p0": portfolios[0].pk,
+        "nportfolios": PORTFOLIOS,
+        "c0": collectors[0].pk,
+        "ncollectors": len(collectors),
+        "debtors": DEBTORS,
+        "promises": PROMISES,
+        "calls": CALLS,
     }
     with connection.cursor() as cursor:
         # Portfolio ids and collector ids are consecutive: made above in one go.
@@ -260,7 +268,9 @@ def main() -> None:
             a_minute_of_work(built["params"], run)
             result = promise_rollups_refresh()
             incremental.append(result)
-            print(f"incremental run {run + 1}: {result.duration_ms} ms ({result.made_days} made days, {result.due_days} due days, {result.payment_days} payment days, {result.call_days} call days)")
+            print(
+                f"incremental run {run + 1}: {result.duration_ms} ms ({result.made_days} made days, {result.due_days} due days, {result.payment_days} payment days, {result.call_days} call days)"
+            )
         incremental_ms = statistics.median(r.duration_ms for r in incremental)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
@@ -279,25 +289,41 @@ def main() -> None:
             for cold in (True, False):
                 timings, queries = page_timings(client, url, REQUESTS, cold=cold)
                 page_results[(label, cold)] = (timings, queries)
-                print(f"page {label}, {'cold' if cold else 'warm'}: median {statistics.median(timings):.1f} ms, p99 {percentile(timings, 0.99):.1f} ms, {queries} queries")
+                print(
+                    f"page {label}, {'cold' if cold else 'warm'}: median {statistics.median(timings):.1f} ms, p99 {percentile(timings, 0.99):.1f} ms, {queries} queries"
+                )
 
         # Like for like: the same figures for the admin over 90 days, naive and from the rollups.
         period = selectors.Period(today - timedelta(days=89), today)
         filters = selectors.DashboardFilters()
         with timezone.override(ZONE):
-            naive = timed_ms(lambda: (selectors.promise_figures(admin, period, filters), selectors.collector_table(admin, period)), BASELINE_RUNS)
+            naive = timed_ms(
+                lambda: (selectors.promise_figures(admin, period, filters), selectors.collector_table(admin, period)),
+                BASELINE_RUNS,
+            )
             rolled = timed_ms(
-                lambda: (selectors.dashboard_figures(admin, period, filters), selectors.collector_performance(admin, period, filters)),
+                lambda: (
+                    selectors.dashboard_figures(admin, period, filters),
+                    selectors.collector_performance(admin, period, filters),
+                ),
                 REQUESTS // 4,
             )
-            same = selectors.promise_figures(admin, period, filters) == selectors.dashboard_figures(admin, period, filters)
+            same = selectors.promise_figures(admin, period, filters) == selectors.dashboard_figures(
+                admin, period, filters
+            )
         naive_ms, rolled_ms = statistics.median(naive), statistics.median(rolled)
-        print(f"naive ORM aggregate: median {naive_ms:.0f} ms; rollup selectors: median {rolled_ms:.1f} ms; same figures: {same}")
+        print(
+            f"naive ORM aggregate: median {naive_ms:.0f} ms; rollup selectors: median {rolled_ms:.1f} ms; same figures: {same}"
+        )
 
     def page_row(label, cold, target=True):
         timings, queries = page_results[(label, cold)]
         median = statistics.median(timings)
-        kind = "rollups read on every request (cache emptied before each)" if cold else "figures cached until the next job run"
+        kind = (
+            "rollups read on every request (cache emptied before each)"
+            if cold
+            else "figures cached until the next job run"
+        )
         return (
             f"| dashboard page, {label}: {kind} | {median:.1f} ms | {percentile(timings, 0.99):.1f} ms | {queries} | "
             f"{naive_ms / median:.0f}× faster | {'< 100 ms median, < 250 ms p99' if target else ''} |"

@@ -64,7 +64,10 @@ def build() -> dict:
     params = {
         **bench_collectors_and_portfolios(COLLECTORS),
         "now": NOW,
-        "debtors": DEBTORS, "promises": PROMISES, "calls": CALLS, "follow_ups": FOLLOW_UPS,
+        "debtors": DEBTORS,
+        "promises": PROMISES,
+        "calls": CALLS,
+        "follow_ups": FOLLOW_UPS,
     }
     with connection.cursor() as cursor:
         params["d0"] = debtors_insert_generated(cursor, params)
@@ -203,8 +206,10 @@ def measure_call_log(data: dict) -> dict:
         instance.save()
 
     debtors = list(
-        Debtor.objects.filter(assigned_to_id=data["c0"], portfolio_id=data["p0"]).exclude(pk=data["story"])
-        .prefetch_related("phones").order_by("pk")[: 2 * CALL_LOG_DEBTORS]
+        Debtor.objects.filter(assigned_to_id=data["c0"], portfolio_id=data["p0"])
+        .exclude(pk=data["story"])
+        .prefetch_related("phones")
+        .order_by("pk")[: 2 * CALL_LOG_DEBTORS]
     )
     timings = {"ours": {"plain": [], "promise": []}, "former": {"plain": [], "promise": []}}
     statements = {}
@@ -213,7 +218,15 @@ def measure_call_log(data: dict) -> dict:
         phone = debtor.phones.all()[0]
         for kind, fields in (
             ("plain", {"outcome": "no_answer"}),
-            ("promise", {"outcome": "right_party", "commitment": "promise", "promise_amount": Decimal("150"), "promise_date": date(2026, 11, 25)}),
+            (
+                "promise",
+                {
+                    "outcome": "right_party",
+                    "commitment": "promise",
+                    "promise_amount": Decimal("150"),
+                    "promise_date": date(2026, 11, 25),
+                },
+            ),
         ):
             with ExitStack() as patches:
                 if way == "former":
@@ -235,7 +248,8 @@ def measure_call_log(data: dict) -> dict:
                     timings[way][kind].append(elapsed)
     return {
         (way, kind): {"median": statistics.median(values), "statements": statements[way, kind], "n": len(values)}
-        for way, kinds in timings.items() for kind, values in kinds.items()
+        for way, kinds in timings.items()
+        for kind, values in kinds.items()
     }
 
 
@@ -271,7 +285,9 @@ def main() -> None:
     with throwaway_database():
         started = time.perf_counter()
         data = build()
-        print(f"data built in {time.perf_counter() - started:.1f} s; {data['open_follow_ups']} follow-ups due for the collector")
+        print(
+            f"data built in {time.perf_counter() - started:.1f} s; {data['open_follow_ups']} follow-ups due for the collector"
+        )
         client = Client()
         client.force_login(data["collector"])
         # The clock stands still at NOW for verdicts and "due now"; it ticks so that timings are real.
@@ -337,7 +353,7 @@ def main() -> None:
             "How: the queue ranks accounts by the open balance and arrears date stored on each debtor",
             "(index `debtor_queue_rank_idx`, kept by the services that change debts, checked nightly), reading",
             "100 index entries instead of summing the collector's 5,000-account book; the rows' own figures are",
-            f"computed live. Every page ranks and judges the whole {QUEUE_ROWS}-row queue (its order is \"next debtor\"'s)",
+            f'computed live. Every page ranks and judges the whole {QUEUE_ROWS}-row queue (its order is "next debtor"\'s)',
             f"and renders its {QUEUE_PAGE_SIZE} rows from the template; history entries are built in Python,",
             "contact-policy windows are worked out once per policy, and the call form's radio groups are",
             "rendered once per context and language.",

@@ -91,16 +91,24 @@ def write_texts_workbook(path: Path, texts_mb: int) -> None:
         for info in source.infolist():
             data = source.read(info)
             if info.filename == "[Content_Types].xml":
-                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-                                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
             elif info.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdSS" Type="http://schemas.openxmlformats'
-                                    b'.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
-                                    b"</Relationships>")
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdSS" Type="http://schemas.openxmlformats'
+                    b'.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                    b"</Relationships>",
+                )
             elif info.filename == "xl/worksheets/sheet1.xml":
                 for n in (1, 2, 3):
-                    data = data.replace(f'<c r="B{n + 1}" t="inlineStr"><is><t>MARK{n}</t></is></c>'.encode(),
-                                        f'<c r="B{n + 1}" t="s"><v>{n - 1}</v></c>'.encode())
+                    data = data.replace(
+                        f'<c r="B{n + 1}" t="inlineStr"><is><t>MARK{n}</t></is></c>'.encode(),
+                        f'<c r="B{n + 1}" t="s"><v>{n - 1}</v></c>'.encode(),
+                    )
             target.writestr(info.filename, data)
         with target.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
             part.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
@@ -135,17 +143,30 @@ def child(mode: str, path: str) -> None:
             portfolio_import(file=path, portfolio=Portfolio(pk=0, country="PE", currency="PEN"))
     except ImportFileError as error:
         message = str(error.message)
-    print(json.dumps({
-        "mode": mode, "rss_before_mb": round(before, 1), "peak_rss_mb": round(_peak_rss_mb(), 1),
-        "seconds": round(time.perf_counter() - started, 2), "refused": message, "rows_shown": rows,
-    }))
+    print(
+        json.dumps(
+            {
+                "mode": mode,
+                "rss_before_mb": round(before, 1),
+                "peak_rss_mb": round(_peak_rss_mb(), 1),
+                "seconds": round(time.perf_counter() - started, 2),
+                "refused": message,
+                "rows_shown": rows,
+            }
+        )
+    )
 
 
 def measure_memory(path: Path, modes=("preview", "import")) -> list[dict]:
     results = []
     for mode in modes:
-        out = subprocess.run([sys.executable, __file__, "--child", mode, str(path)], capture_output=True, text=True,
-                             check=True, env={**os.environ, "LANGUAGE": "en"})
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", mode, str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "LANGUAGE": "en"},
+        )
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     return results
 
@@ -162,8 +183,16 @@ def measure_guard(rows: int, rounds: int = ROUNDS) -> dict:
     sheet = book.create_sheet()
     sheet.append(["Código de cliente", "Apellidos y nombres", "DNI", "Celular", "Saldo", "Fecha de vencimiento"])
     for n in range(rows):
-        sheet.append([f"C-{n}", f"Apellido{n % 997} Nombre{n % 991}", 10_000_000 + n, 987_000_000 + n, 100 + n / 7,
-                      datetime(2026, 8, 31)])
+        sheet.append(
+            [
+                f"C-{n}",
+                f"Apellido{n % 997} Nombre{n % 991}",
+                10_000_000 + n,
+                987_000_000 + n,
+                100 + n / 7,
+                datetime(2026, 8, 31),
+            ]
+        )
     buffer = io.BytesIO()
     book.save(buffer)
     content = buffer.getvalue()
@@ -212,8 +241,11 @@ def main(argv=None) -> dict:
         results = {"file_kb": round(path.stat().st_size / 1024), "cell_mb": args.cell_mb, "reads": measure_memory(path)}
         texts = Path(folder) / "texts.xlsx"
         write_texts_workbook(texts, args.texts_mb)
-        results["texts"] = {"file_kb": round(texts.stat().st_size / 1024), "texts_mb": args.texts_mb,
-                            "reads": measure_memory(texts, modes=("preview",))}
+        results["texts"] = {
+            "file_kb": round(texts.stat().st_size / 1024),
+            "texts_mb": args.texts_mb,
+            "reads": measure_memory(texts, modes=("preview",)),
+        }
     results["guard"] = measure_guard(args.rows, rounds=1 if args.smoke else ROUNDS)
     print(json.dumps(results, indent=2, ensure_ascii=False))
     for read in results["reads"]:

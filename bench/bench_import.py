@@ -70,7 +70,13 @@ def phone_spellings(rng: random.Random, n: int) -> tuple[str, str]:
         return rng.choice([f"(01) {local[:3]}-{local[3:]}", f"01 {local}", f"01{local}"]), f"+511{local}"
     mobile = f"9{rng.randrange(10_000_000, 99_999_999)}"
     written = rng.choice(
-        [mobile, f"{mobile[:3]} {mobile[3:6]} {mobile[6:]}", f"+51 {mobile}", f"51{mobile}", f"+51-{mobile[:3]}-{mobile[3:6]}-{mobile[6:]}"]
+        [
+            mobile,
+            f"{mobile[:3]} {mobile[3:6]} {mobile[6:]}",
+            f"+51 {mobile}",
+            f"51{mobile}",
+            f"+51-{mobile[:3]}-{mobile[3:6]}-{mobile[6:]}",
+        ]
     )
     return written, f"+51{mobile}"
 
@@ -86,8 +92,10 @@ def generate(folder: Path, rows: int) -> tuple[Path, Path, dict]:
 
     class Both:  # the two files, row for row, but for the changed balances
         def __init__(self, first, second):
-            self.first, self.second = csv.writer(first, delimiter=";", lineterminator="\r\n"), csv.writer(
-                second, delimiter=";", lineterminator="\r\n")
+            self.first, self.second = (
+                csv.writer(first, delimiter=";", lineterminator="\r\n"),
+                csv.writer(second, delimiter=";", lineterminator="\r\n"),
+            )
 
         def writerow(self, row, *, balance=None):
             self.first.writerow(row)
@@ -103,7 +111,18 @@ def generate(folder: Path, rows: int) -> tuple[Path, Path, dict]:
         for file in (out, out_changed):
             file.write("Cartera enviada por Banco Bench\r\nFecha de corte: 31/10/2026\r\n\r\n")
         writer = Both(out, out_changed)
-        writer.writerow(["Código de cliente", "Apellidos y nombres", "DNI", "Teléfono", "Celular", "Nro. de crédito", "Saldo deudor", "Fecha de vencimiento"])
+        writer.writerow(
+            [
+                "Código de cliente",
+                "Apellidos y nombres",
+                "DNI",
+                "Teléfono",
+                "Celular",
+                "Nro. de crédito",
+                "Saldo deudor",
+                "Fecha de vencimiento",
+            ]
+        )
         for n in range(1, rows + 1):
             name = f"{rng.choice(LAST_NAMES)} {rng.choice(LAST_NAMES)}, {rng.choice(FIRST_NAMES)}"
             dni = f"{rng.randrange(10_000_000, 99_999_999)}"
@@ -118,9 +137,13 @@ def generate(folder: Path, rows: int) -> tuple[Path, Path, dict]:
             if n % 1000 == 0:  # a bad row: no balance a person could read
                 writer.writerow([code, name, dni, phone1, phone2, account, "ver anexo", f"{due:%d/%m/%Y}"])
                 continue
-            writer.writerow([code, name, dni, phone1, phone2, account, written_balance, f"{due:%d/%m/%Y}"], balance=new_balance)
+            writer.writerow(
+                [code, name, dni, phone1, phone2, account, written_balance, f"{due:%d/%m/%Y}"], balance=new_balance
+            )
             if n % 1000 == 2:  # an earlier (valid) account sent twice
-                writer.writerow([f"C{n - 1:07d}", name, dni, phone1, phone2, f"CR-{n - 1:07d}", written_balance, f"{due:%d/%m/%Y}"])
+                writer.writerow(
+                    [f"C{n - 1:07d}", name, dni, phone1, phone2, f"CR-{n - 1:07d}", written_balance, f"{due:%d/%m/%Y}"]
+                )
             # One debt a debtor here: its balance and due date are the queue's stored figures.
             debtors.write(f"{n}\t{code}\t{dni}\t{name}\tAmerica/Lima\t{balance}\t{due.isoformat()}\n")
             debts.write(f"{n}\t{account}\t{balance}\t{balance}\tPEN\t{due.isoformat()}\n")
@@ -138,18 +161,46 @@ def measure_copy(clean: dict, portfolio_id: int) -> float:
         raw = cursor.cursor
         # Constant columns come from temporary defaults so the files stay the data itself.
         for table, defaults in (
-            ("debtors_debtor", {"portfolio_id": portfolio_id, "email": "", "language": "es", "hold_do_not_contact": False,
-                                "hold_cease": False, "hold_dispute": False, "hold_lawsuit": False, "hold_insolvency": False,
-                                "hold_deceased": False, "created_at": now, "updated_at": now}),
+            (
+                "debtors_debtor",
+                {
+                    "portfolio_id": portfolio_id,
+                    "email": "",
+                    "language": "es",
+                    "hold_do_not_contact": False,
+                    "hold_cease": False,
+                    "hold_dispute": False,
+                    "hold_lawsuit": False,
+                    "hold_insolvency": False,
+                    "hold_deceased": False,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            ),
             ("debtors_debt", {"product": "", "created_at": now, "updated_at": now}),
-            ("debtors_phone", {"kind": "mobile", "relationship": "own", "contact_name": "", "status": "unknown",
-                               "sms_consent": False, "sms_consent_source": "", "whatsapp_consent": False,
-                               "whatsapp_consent_source": "", "created_at": now}),
+            (
+                "debtors_phone",
+                {
+                    "kind": "mobile",
+                    "relationship": "own",
+                    "contact_name": "",
+                    "status": "unknown",
+                    "sms_consent": False,
+                    "sms_consent_source": "",
+                    "whatsapp_consent": False,
+                    "whatsapp_consent_source": "",
+                    "created_at": now,
+                },
+            ),
         ):
             for column, value in defaults.items():
                 cursor.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT %s", [value])
         for table, columns, name in (
-            ("debtors_debtor", "id, external_id, national_id, full_name, time_zone, open_balance, arrears_since", "debtor"),
+            (
+                "debtors_debtor",
+                "id, external_id, national_id, full_name, time_zone, open_balance, arrears_since",
+                "debtor",
+            ),
             ("debtors_debt", "debtor_id, account_reference, original_amount, balance, currency, due_date", "debt"),
             ("debtors_phone", "debtor_id, number", "phone"),
         ):
@@ -158,11 +209,37 @@ def measure_copy(clean: dict, portfolio_id: int) -> float:
     elapsed = time.perf_counter() - started
     with connection.cursor() as cursor:
         for table, columns in (
-            ("debtors_debtor", ("portfolio_id", "email", "language", "hold_do_not_contact", "hold_cease", "hold_dispute",
-                                "hold_lawsuit", "hold_insolvency", "hold_deceased", "created_at", "updated_at")),
+            (
+                "debtors_debtor",
+                (
+                    "portfolio_id",
+                    "email",
+                    "language",
+                    "hold_do_not_contact",
+                    "hold_cease",
+                    "hold_dispute",
+                    "hold_lawsuit",
+                    "hold_insolvency",
+                    "hold_deceased",
+                    "created_at",
+                    "updated_at",
+                ),
+            ),
             ("debtors_debt", ("product", "created_at", "updated_at")),
-            ("debtors_phone", ("kind", "relationship", "contact_name", "status", "sms_consent", "sms_consent_source",
-                               "whatsapp_consent", "whatsapp_consent_source", "created_at")),
+            (
+                "debtors_phone",
+                (
+                    "kind",
+                    "relationship",
+                    "contact_name",
+                    "status",
+                    "sms_consent",
+                    "sms_consent_source",
+                    "whatsapp_consent",
+                    "whatsapp_consent_source",
+                    "created_at",
+                ),
+            ),
         ):
             for column in columns:
                 cursor.execute(f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT")
@@ -177,13 +254,23 @@ def empty_tables() -> None:
 def measure_import(raw: Path, *, row_by_row: bool = False) -> tuple[float, float, str]:
     """The import command in a child process: (seconds, peak RSS in MB, its output)."""
     settings = connection.settings_dict
-    url = f"postgres://{settings['USER']}:{settings['PASSWORD']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+    url = (
+        f"postgres://{settings['USER']}:{settings['PASSWORD']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+    )
     env = {**os.environ, "DATABASE_URL": url}
     started = time.perf_counter()
     child = subprocess.run(
-        [sys.executable, str(Path(__file__)), "--child", str(raw), *(["--timings"] if "--timings" in sys.argv else []),
-         *(["--row-by-row"] if row_by_row else [])],
-        env=env, capture_output=True, text=True
+        [
+            sys.executable,
+            str(Path(__file__)),
+            "--child",
+            str(raw),
+            *(["--timings"] if "--timings" in sys.argv else []),
+            *(["--row-by-row"] if row_by_row else []),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     if child.returncode:
         sys.exit(f"import_portfolio failed:\n{child.stdout}\n{child.stderr}")
@@ -199,11 +286,17 @@ def measure_reimports(raw: Path, changed: Path, fresh_seconds: float) -> tuple[f
     """The same file loaded again into the tables it filled, then the file with 30 % of its
     balances changed: (seconds, seconds)."""
     unchanged_seconds, _peak, output = measure_import(raw)
-    print(f"import_portfolio, the same file again: {unchanged_seconds:.1f} s, "
-          f"{unchanged_seconds / fresh_seconds:.0%} of the fresh import (target ≤ 35 %)\n{output}", flush=True)
+    print(
+        f"import_portfolio, the same file again: {unchanged_seconds:.1f} s, "
+        f"{unchanged_seconds / fresh_seconds:.0%} of the fresh import (target ≤ 35 %)\n{output}",
+        flush=True,
+    )
     changed_seconds, _peak, output = measure_import(changed)
-    print(f"import_portfolio, 30 % of the balances changed: {changed_seconds:.1f} s, "
-          f"{changed_seconds / fresh_seconds:.0%} of the fresh import (target ≤ 60 %)\n{output}", flush=True)
+    print(
+        f"import_portfolio, 30 % of the balances changed: {changed_seconds:.1f} s, "
+        f"{changed_seconds / fresh_seconds:.0%} of the fresh import (target ≤ 60 %)\n{output}",
+        flush=True,
+    )
     return unchanged_seconds, changed_seconds
 
 
@@ -222,7 +315,9 @@ def measure_import_export(clean: dict, portfolio) -> float:
             use_bulk, batch_size = True, 1000
 
     class DebtResource(resources.ModelResource):
-        debtor = fields.Field(attribute="debtor", column_name="debtor", widget=widgets.ForeignKeyWidget(Debtor, "external_id"))
+        debtor = fields.Field(
+            attribute="debtor", column_name="debtor", widget=widgets.ForeignKeyWidget(Debtor, "external_id")
+        )
 
         class Meta:
             model = Debt
@@ -231,7 +326,9 @@ def measure_import_export(clean: dict, portfolio) -> float:
             use_bulk, batch_size = True, 1000
 
     class PhoneResource(resources.ModelResource):
-        debtor = fields.Field(attribute="debtor", column_name="debtor", widget=widgets.ForeignKeyWidget(Debtor, "external_id"))
+        debtor = fields.Field(
+            attribute="debtor", column_name="debtor", widget=widgets.ForeignKeyWidget(Debtor, "external_id")
+        )
 
         class Meta:
             model = Phone
@@ -250,7 +347,9 @@ def measure_import_export(clean: dict, portfolio) -> float:
     debtors = tablib.Dataset(headers=["portfolio", "external_id", "national_id", "full_name", "time_zone"])
     for _id, code, dni, name, zone, *_figures in first_lines("debtor", BASELINE_ROWS):
         debtors.append([portfolio.pk, code, dni, name, zone])
-    debts = tablib.Dataset(headers=["debtor", "account_reference", "original_amount", "balance", "currency", "due_date"])
+    debts = tablib.Dataset(
+        headers=["debtor", "account_reference", "original_amount", "balance", "currency", "due_date"]
+    )
     for debtor_id, account, original, balance, currency, due in first_lines("debt", BASELINE_ROWS):
         debts.append([f"C{int(debtor_id):07d}", account, original, balance, currency, due])
     phones = tablib.Dataset(headers=["debtor", "number"])
@@ -270,9 +369,13 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="record the figures in docs/benchmarks.md")
     parser.add_argument("--timings", action="store_true", help="log the import's phases and merge statements")
     parser.add_argument(
-        "--no-baseline", action="store_true", help="skip django-import-export (minutes); for trying changes, not with --write"
+        "--no-baseline",
+        action="store_true",
+        help="skip django-import-export (minutes); for trying changes, not with --write",
     )
-    parser.add_argument("--only-ours", action="store_true", help="time the import alone; for trying changes, not with --write")
+    parser.add_argument(
+        "--only-ours", action="store_true", help="time the import alone; for trying changes, not with --write"
+    )
     parser.add_argument("--smoke", action="store_true", help="1,000 rows, every path once; writes nothing")
     args = parser.parse_args()
     if args.smoke:
@@ -287,7 +390,9 @@ def main() -> None:
 
         with connection.cursor() as cursor:
             set_based = Staging.role_may_switch_off_row_checks(cursor)
-        print(f"Foreign keys: {'set-based by the import' if set_based else 'row by row (the role may not set session_replication_role)'}")
+        print(
+            f"Foreign keys: {'set-based by the import' if set_based else 'row by row (the role may not set session_replication_role)'}"
+        )
 
         print(f"Generating {args.rows:,} rows…", flush=True)
         raw, changed, clean = generate(Path(folder), args.rows)
@@ -313,7 +418,9 @@ def main() -> None:
         row_by_row_seconds = None
         if set_based:  # the same import for a role without the privilege, for comparison
             row_by_row_seconds, _peak, output = measure_import(raw, row_by_row=True)
-            print(f"import_portfolio, foreign keys checked row by row: {row_by_row_seconds:.1f} s\n{output}", flush=True)
+            print(
+                f"import_portfolio, foreign keys checked row by row: {row_by_row_seconds:.1f} s\n{output}", flush=True
+            )
             empty_tables()
 
         copy_after = measure_copy(clean, portfolio.pk)
@@ -326,7 +433,9 @@ def main() -> None:
             return
         baseline_seconds = measure_import_export(clean, portfolio)
         scaled = baseline_seconds * args.rows / BASELINE_ROWS
-        print(f"django-import-export on {BASELINE_ROWS:,} rows: {baseline_seconds:.1f} s (×{args.rows // BASELINE_ROWS} = {scaled / 60:.0f} min)")
+        print(
+            f"django-import-export on {BASELINE_ROWS:,} rows: {baseline_seconds:.1f} s (×{args.rows // BASELINE_ROWS} = {scaled / 60:.0f} min)"
+        )
 
     row_by_row_line = ""
     if row_by_row_seconds is not None:

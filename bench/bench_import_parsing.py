@@ -46,7 +46,12 @@ def generate_numbers(count: int, rng: random.Random) -> list[tuple[str, str]]:
     examples = {
         region: [
             phonenumbers.national_significant_number(example)
-            for number_type in (PhoneNumberType.MOBILE, PhoneNumberType.MOBILE, PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE)
+            for number_type in (
+                PhoneNumberType.MOBILE,
+                PhoneNumberType.MOBILE,
+                PhoneNumberType.MOBILE,
+                PhoneNumberType.FIXED_LINE,
+            )
             if (example := phonenumbers.example_number_for_type(region, number_type))
         ]
         for region in REGION_WEIGHTS
@@ -151,7 +156,15 @@ def main() -> None:
     print(f"  cells read differently from libphonenumber: {mismatches} (legacy Mexican spellings aside)")
 
     plain = [(f"{rng.randrange(10**7)}.{rng.randrange(100):02d}", None) for _ in range(count)]
-    formatted = [(f"S/ {rng.randrange(10**6):,}.{rng.randrange(100):02d}".replace(",", "X").replace(".", ",").replace("X", "."), None) for _ in range(count)]
+    formatted = [
+        (
+            f"S/ {rng.randrange(10**6):,}.{rng.randrange(100):02d}".replace(",", "X")
+            .replace(".", ",")
+            .replace("X", "."),
+            None,
+        )
+        for _ in range(count)
+    ]
     for label, values in (("plain (1234567.89)", plain), ("formatted (S/ 1.234.567,89)", formatted)):
         elapsed = best_time(lambda text, _region: parse_amount(text), values)
         print(f"Amounts, {label}: {elapsed / count * 1e6:.2f} µs/value")

@@ -56,7 +56,9 @@ if CHILD:
 
         call_command("import_portfolio", path, "--portfolio", "Bench", "--creditor", "Banco Bench", "--country", "PE")
         result = {}
-    result.update(seconds=time.perf_counter() - started, peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    result.update(
+        seconds=time.perf_counter() - started, peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    )
     print(json.dumps(result), file=sys.stderr)
     sys.exit(0)
 
@@ -66,8 +68,16 @@ from django.db import connection  # noqa: E402
 
 FIRST_NAMES = ["José", "María", "Ana", "Luis", "Rosa", "Jorge", "Lucía", "Carlos", "Elena", "Óscar", "Nuria", "Iñigo"]
 LAST_NAMES = ["Muñoz", "Pérez", "Quispe", "Ríos", "Torres", "Ñuñez", "García", "Mamani", "Huamán", "Flores"]
-HEADER = ["Código de cliente", "Apellidos y nombres", "DNI", "Celular", "Teléfono", "Nro. de crédito", "Saldo deudor",
-          "Fecha de vencimiento"]
+HEADER = [
+    "Código de cliente",
+    "Apellidos y nombres",
+    "DNI",
+    "Celular",
+    "Teléfono",
+    "Nro. de crédito",
+    "Saldo deudor",
+    "Fecha de vencimiento",
+]
 
 
 def heading(vendor: str) -> str:
@@ -90,17 +100,27 @@ def generate(path: Path, rows: int) -> None:
         other = f"9{rng.randrange(10_000_000, 99_999_999)}"
         written = rng.choice([other, f"{other[:3]} {other[3:6]} {other[6:]}", f"+51 {other}", f"51{other}"])
         balance = rng.randrange(1_000, 5_000_000) / 100 if n % 1000 else "ver anexo"
-        sheet.append([
-            f"C{n:07d}", f"{rng.choice(LAST_NAMES)} {rng.choice(LAST_NAMES)}, {rng.choice(FIRST_NAMES)}",
-            rng.randrange(10_000_000, 99_999_999), int(mobile), written, f"CR-{n:07d}", balance,
-            base_day + timedelta(days=rng.randrange(0, 600)),
-        ])
+        sheet.append(
+            [
+                f"C{n:07d}",
+                f"{rng.choice(LAST_NAMES)} {rng.choice(LAST_NAMES)}, {rng.choice(FIRST_NAMES)}",
+                rng.randrange(10_000_000, 99_999_999),
+                int(mobile),
+                written,
+                f"CR-{n:07d}",
+                balance,
+                base_day + timedelta(days=rng.randrange(0, 600)),
+            ]
+        )
     book.save(path)
 
 
 def child(kind: str, engine: str, path: Path, env: dict) -> dict:
     out = subprocess.run(
-        [sys.executable, str(Path(__file__)), kind, "--engine", engine, str(path)], env=env, capture_output=True, text=True
+        [sys.executable, str(Path(__file__)), kind, "--engine", engine, str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     if out.returncode:
         sys.exit(f"{kind} {engine} failed:\n{out.stdout}\n{out.stderr}")
@@ -111,7 +131,9 @@ def database_url() -> str:
     settings = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{settings['NAME']}"
-    return f"postgres://{settings['USER']}:{settings['PASSWORD']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+    return (
+        f"postgres://{settings['USER']}:{settings['PASSWORD']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+    )
 
 
 def main() -> None:
@@ -131,10 +153,16 @@ def main() -> None:
         env = {**os.environ, "DEBUG": "1"}
 
         reads = {engine: child("--child-read", engine, path, env) for engine in ("calamine", "openpyxl")}
-        if reads["calamine"]["digest"] != reads["openpyxl"]["digest"] or reads["calamine"]["rows"] != reads["openpyxl"]["rows"]:
+        if (
+            reads["calamine"]["digest"] != reads["openpyxl"]["digest"]
+            or reads["calamine"]["rows"] != reads["openpyxl"]["rows"]
+        ):
             sys.exit(f"The two readers gave different rows: {reads}")
         for engine, read in reads.items():
-            print(f"read {engine}: {read['seconds']:.2f} s, {read['rows']:,} rows, peak RSS {read['peak_mb']:.0f} MB", flush=True)
+            print(
+                f"read {engine}: {read['seconds']:.2f} s, {read['rows']:,} rows, peak RSS {read['peak_mb']:.0f} MB",
+                flush=True,
+            )
 
         # The same rows as a CSV, as the calamine reader gives them (the digest says both agree).
         from debtors.importing.reading import open_xlsx
@@ -150,8 +178,11 @@ def main() -> None:
                 from debtors.models import Debtor
 
                 imports[engine]["debtors"] = Debtor.objects.count()
-            print(f"import {engine}: {imports[engine]['seconds']:.2f} s, {imports[engine]['debtors']:,} debtors, "
-                  f"peak RSS {imports[engine]['peak_mb']:.0f} MB", flush=True)
+            print(
+                f"import {engine}: {imports[engine]['seconds']:.2f} s, {imports[engine]['debtors']:,} debtors, "
+                f"peak RSS {imports[engine]['peak_mb']:.0f} MB",
+                flush=True,
+            )
         if len({result["debtors"] for result in imports.values()}) != 1:
             sys.exit(f"The two imports created different debtors: {imports}")
 
@@ -169,13 +200,13 @@ readers gave the same rows (digest compared).
 
 | path | python-calamine (now) | openpyxl (before) | openpyxl ÷ calamine |
 |---|---|---|---|
-| reading every row (guard and caps on) | {reads['calamine']['seconds']:.2f} s, {reads['calamine']['peak_mb']:.0f} MB peak RSS | {reads['openpyxl']['seconds']:.2f} s, {reads['openpyxl']['peak_mb']:.0f} MB | {reads['openpyxl']['seconds'] / reads['calamine']['seconds']:.1f}× |
-| `import_portfolio`, end to end | {cal['seconds']:.2f} s, {cal['peak_mb']:.0f} MB peak RSS | {opx['seconds']:.2f} s, {opx['peak_mb']:.0f} MB | {opx['seconds'] / cal['seconds']:.1f}× |
+| reading every row (guard and caps on) | {reads["calamine"]["seconds"]:.2f} s, {reads["calamine"]["peak_mb"]:.0f} MB peak RSS | {reads["openpyxl"]["seconds"]:.2f} s, {reads["openpyxl"]["peak_mb"]:.0f} MB | {reads["openpyxl"]["seconds"] / reads["calamine"]["seconds"]:.1f}× |
+| `import_portfolio`, end to end | {cal["seconds"]:.2f} s, {cal["peak_mb"]:.0f} MB peak RSS | {opx["seconds"]:.2f} s, {opx["peak_mb"]:.0f} MB | {opx["seconds"] / cal["seconds"]:.1f}× |
 
-For reference, the same rows saved as a UTF-8 CSV: {csv_import['seconds']:.2f} s, {csv_import['peak_mb']:.0f} MB peak RSS; the workbook
-through calamine costs {cal['seconds'] / csv_import['seconds']:.2f}× that ({cal['seconds'] - csv_import['seconds']:+.1f} s), through openpyxl {opx['seconds'] / csv_import['seconds']:.2f}×.
+For reference, the same rows saved as a UTF-8 CSV: {csv_import["seconds"]:.2f} s, {csv_import["peak_mb"]:.0f} MB peak RSS; the workbook
+through calamine costs {cal["seconds"] / csv_import["seconds"]:.2f}× that ({cal["seconds"] - csv_import["seconds"]:+.1f} s), through openpyxl {opx["seconds"] / csv_import["seconds"]:.2f}×.
 
-Target (issue 18.3): a 100,000-row XLSX imported end to end in ≤ 8 s: {cal['seconds']:.1f} s, {"met" if cal['seconds'] <= 8 else "NOT met"}.
+Target (issue 18.3): a 100,000-row XLSX imported end to end in ≤ 8 s: {cal["seconds"]:.1f} s, {"met" if cal["seconds"] <= 8 else "NOT met"}.
 
 Memory: calamine holds the sheet (≈ 75 bytes a cell over openpyxl's flat read); sheets past
 `MAX_CALAMINE_CELLS` (1,000,000 cells) are streamed through openpyxl, so an import's memory stays

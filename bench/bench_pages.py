@@ -28,7 +28,7 @@ import logging
 import statistics
 import sys
 import time
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 from common import kept_database, machine_line, throwaway_database, write_section
@@ -49,6 +49,7 @@ NOW = datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("America/Lima"))
 
 # --- Dialect: the same generators on both databases ------------------------------------------
 
+
 def _pg() -> bool:
     return connection.vendor == "postgresql"
 
@@ -57,7 +58,9 @@ def series(count: str) -> str:
     """Rows g = 1..count (a parameter name) as a FROM item named s."""
     if _pg():
         return f"generate_series(1, %({count})s) AS s(g)"
-    return f"(WITH RECURSIVE r(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM r WHERE g < %({count})s) SELECT g FROM r) AS s"
+    return (
+        f"(WITH RECURSIVE r(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM r WHERE g < %({count})s) SELECT g FROM r) AS s"
+    )
 
 
 def minutes_ago(expr: str) -> str:
@@ -81,6 +84,7 @@ def moment_days_from_now(expr: str) -> str:
 
 # --- Data -------------------------------------------------------------------------------------
 
+
 def build(debtors: int) -> dict:
     from collections_crm.users.models import Role, Team
     from collections_crm.users.services import user_create
@@ -88,11 +92,14 @@ def build(debtors: int) -> dict:
 
     admin = user_create(username="bench-admin", password=PASSWORD, role=Role.ADMIN)
     supervisors = [user_create(username=f"bench-sup{t}", password=PASSWORD, role=Role.SUPERVISOR) for t in range(TEAMS)]
-    teams = [Team.objects.create(name=f"Bench team {t}", supervisor=supervisor) for t, supervisor in enumerate(supervisors)]
+    teams = [
+        Team.objects.create(name=f"Bench team {t}", supervisor=supervisor) for t, supervisor in enumerate(supervisors)
+    ]
     # Made in one go so that their ids are consecutive (the generators count from the first).
     collectors = [
         user_create(username=f"bench-c{t}-{c}", password=PASSWORD, role=Role.COLLECTOR, team=team)
-        for t, team in enumerate(teams) for c in range(PER_TEAM)
+        for t, team in enumerate(teams)
+        for c in range(PER_TEAM)
     ]
     creditors = [Creditor.objects.create(name=f"Bench creditor {n}") for n in range(3)]
     markets = (
@@ -105,16 +112,22 @@ def build(debtors: int) -> dict:
         country, currency, zone, preset = markets[n % 3]
         portfolios.append(
             Portfolio.objects.create(
-                name=f"Bench {n}", creditor=creditors[n % 3], country=country, currency=currency,
-                default_time_zone=zone, contact_policy_preset=preset,
+                name=f"Bench {n}",
+                creditor=creditors[n % 3],
+                country=country,
+                currency=currency,
+                default_time_zone=zone,
+                contact_policy_preset=preset,
             )
         )
-    now = NOW.astimezone(dt_timezone.utc)
+    now = NOW.astimezone(UTC)
     params = {
         # SQLite keeps datetimes as UTC text; PostgreSQL takes the aware value.
         "now": now if _pg() else now.strftime("%Y-%m-%d %H:%M:%S"),
-        "p0": portfolios[0].pk, "np": len(portfolios),
-        "c0": collectors[0].pk, "nc": len(collectors),
+        "p0": portfolios[0].pk,
+        "np": len(portfolios),
+        "c0": collectors[0].pk,
+        "nc": len(collectors),
         "debtors": debtors,
     }
     assert [p.pk for p in portfolios] == list(range(params["p0"], params["p0"] + 6))
@@ -200,7 +213,7 @@ def build(debtors: int) -> dict:
             params,
         )
         cursor.execute(
-            f"""
+            """
             INSERT INTO promises_payment (debtor_id, credited_to_id, amount, currency, paid_at, reference, source, created_at)
             SELECT debtor_id, collector_id, CASE WHEN status = 'kept' THEN amount ELSE partial_threshold END, currency,
                    resolved_at, 'BENCH-' || id, 'import', resolved_at
@@ -256,20 +269,48 @@ def few_objects(params, admin, supervisors, collectors, portfolios) -> None:
 
     debtor = Debtor.objects.filter(assigned_to=collectors[0]).order_by("pk").first()
     ImportJob.objects.create(
-        kind="portfolio", portfolio=portfolios[0], file="imports/bench.csv", original_name="bench.csv",
-        whole_portfolio=False, dry_run=False, language="es", status="done", rows_total=params["debtors"],
-        rows_done=params["debtors"], created_count=params["debtors"], created_by=admin,
-        started_at=NOW, finished_at=NOW,
+        kind="portfolio",
+        portfolio=portfolios[0],
+        file="imports/bench.csv",
+        original_name="bench.csv",
+        whole_portfolio=False,
+        dry_run=False,
+        language="es",
+        status="done",
+        rows_total=params["debtors"],
+        rows_done=params["debtors"],
+        created_count=params["debtors"],
+        created_by=admin,
+        started_at=NOW,
+        finished_at=NOW,
     )
     Arrangement.objects.create(
-        debtor=debtor, kind="instalments", status="active", total_amount=1200, discount_amount=300,
-        currency="PEN", created_by=collectors[0], created_at=NOW, approval_status="pending",
+        debtor=debtor,
+        kind="instalments",
+        status="active",
+        total_amount=1200,
+        discount_amount=300,
+        currency="PEN",
+        created_by=collectors[0],
+        created_at=NOW,
+        approval_status="pending",
     )
     call = Call.objects.filter(debtor=debtor).first()
     CallReview.objects.create(
-        call=call, collector=collectors[0], reviewer=supervisors[0], identified=True, kept_control=True,
-        told_objection_from_situation=True, offered_options=True, obtained_commitment=False, read_back=True,
-        respectful=True, score=6, comments="", call_started_at=call.started_at, reviewed_at=NOW,
+        call=call,
+        collector=collectors[0],
+        reviewer=supervisors[0],
+        identified=True,
+        kept_control=True,
+        told_objection_from_situation=True,
+        offered_options=True,
+        obtained_commitment=False,
+        read_back=True,
+        respectful=True,
+        score=6,
+        comments="",
+        call_started_at=call.started_at,
+        reviewed_at=NOW,
     )
 
 
@@ -289,6 +330,7 @@ def rebuilt() -> dict | None:
 
 # --- Requests ---------------------------------------------------------------------------------
 
+
 def urls(built: dict) -> list[str]:
     """Every page and API list of the product, and each admin list and change page."""
     from django.contrib import admin as django_admin
@@ -306,31 +348,53 @@ def urls(built: dict) -> list[str]:
     today = NOW.date()
     ninety = (today - timedelta(days=89)).isoformat()
     pages = [
-        "/", reverse("preferences"), reverse("password_change"),
-        reverse("debtors:list"), reverse("debtors:list") + "?q=Quispe", reverse("debtors:list") + f"?q=B{debtor.external_id[1:]}",
+        "/",
+        reverse("preferences"),
+        reverse("password_change"),
+        reverse("debtors:list"),
+        reverse("debtors:list") + "?q=Quispe",
+        reverse("debtors:list") + f"?q=B{debtor.external_id[1:]}",
         reverse("debtors:list") + "?page=50",
         reverse("debtors:detail", args=[debtor.pk]),
-        reverse("debtors:portfolios"), reverse("debtors:portfolio_assign", args=[portfolio.pk]),
-        reverse("debtors:imports"), reverse("debtors:import_new"), reverse("debtors:import_detail", args=[job.pk]),
-        reverse("calls:queue"), reverse("calls:queue") + "?page=3", reverse("calls:queue_next"),
-        reverse("promises:dashboard"), reverse("promises:dashboard") + "?period=month",
+        reverse("debtors:portfolios"),
+        reverse("debtors:portfolio_assign", args=[portfolio.pk]),
+        reverse("debtors:imports"),
+        reverse("debtors:import_new"),
+        reverse("debtors:import_detail", args=[job.pk]),
+        reverse("calls:queue"),
+        reverse("calls:queue") + "?page=3",
+        reverse("calls:queue_next"),
+        reverse("promises:dashboard"),
+        reverse("promises:dashboard") + "?period=month",
         reverse("promises:dashboard") + f"?period=range&start={ninety}&end={today.isoformat()}",
         reverse("promises:figures_export"),
         reverse("promises:promises_behind") + "?status=broken&period=month",
         reverse("promises:calls_behind") + "?period=month",
         reverse("promises:payments_behind") + "?period=month",
         reverse("promises:debts_behind"),
-        reverse("promises:health"), reverse("promises:reassign"), reverse("promises:approvals"),
-        reverse("review:list"), reverse("review:mine"), reverse("review:call", args=[call.pk]),
+        reverse("promises:health"),
+        reverse("promises:reassign"),
+        reverse("promises:approvals"),
+        reverse("review:list"),
+        reverse("review:mine"),
+        reverse("review:call", args=[call.pk]),
     ]
     api = [
-        "/api/v1/debtors/", "/api/v1/debtors/?search=Quispe", f"/api/v1/debtors/{debtor.pk}/",
-        f"/api/v1/debtors/{debtor.pk}/contact-verdict/", "/api/v1/debts/", f"/api/v1/debts/{debt.pk}/",
-        "/api/v1/calls/", "/api/v1/promises/", "/api/v1/promises/?status=pending", "/api/v1/follow-ups/",
-        "/api/v1/imports/", f"/api/v1/imports/{job.pk}/",
+        "/api/v1/debtors/",
+        "/api/v1/debtors/?search=Quispe",
+        f"/api/v1/debtors/{debtor.pk}/",
+        f"/api/v1/debtors/{debtor.pk}/contact-verdict/",
+        "/api/v1/debts/",
+        f"/api/v1/debts/{debt.pk}/",
+        "/api/v1/calls/",
+        "/api/v1/promises/",
+        "/api/v1/promises/?status=pending",
+        "/api/v1/follow-ups/",
+        "/api/v1/imports/",
+        f"/api/v1/imports/{job.pk}/",
     ]
     admin_pages = ["/admin/"]
-    for model, model_admin in django_admin.site._registry.items():
+    for model in django_admin.site._registry:
         opts = model._meta
         admin_pages.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
         first = model._default_manager.order_by("pk").first()
@@ -371,17 +435,25 @@ def measure(client, url: str, requests: int) -> dict | int:
         timings.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
             return response.status_code
-    return {"median": statistics.median(timings), "p95": percentile(timings, 0.95), "queries": len(queries), "first": first_ms}
+    return {
+        "median": statistics.median(timings),
+        "p95": percentile(timings, 0.95),
+        "queries": len(queries),
+        "first": first_ms,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny data, two requests a URL; exits non-zero on error")
     parser.add_argument("--write", action="store_true", help="record the figures in docs/benchmarks.md")
-    parser.add_argument("--debtors", type=int, help="number of debtors (default: 1,000,000 on PostgreSQL, 200,000 on SQLite)")
+    parser.add_argument(
+        "--debtors", type=int, help="number of debtors (default: 1,000,000 on PostgreSQL, 200,000 on SQLite)"
+    )
     parser.add_argument("--only", help="measure only the URLs containing this text")
     parser.add_argument(
-        "--keep", metavar="NAME",
+        "--keep",
+        metavar="NAME",
         help="build into database NAME and keep it; a later run with the same NAME migrates it and measures "
         "at once (for working on one page without rebuilding a million debtors each time)",
     )
@@ -420,7 +492,14 @@ def main() -> int:
             stored_figures_refresh()  # a kept database may predate a job's table
         with connection.cursor() as cursor:
             counts = {}
-            for table in ("debtors_debtor", "debtors_debt", "calls_call", "promises_promise", "promises_payment", "calls_followup"):
+            for table in (
+                "debtors_debtor",
+                "debtors_debt",
+                "calls_call",
+                "promises_promise",
+                "promises_payment",
+                "calls_followup",
+            ):
                 cursor.execute(f"SELECT count(*) FROM {table}")
                 counts[table] = cursor.fetchone()[0]
         all_urls = [u for u in urls(built) if not args.only or args.only in u]
@@ -435,7 +514,10 @@ def main() -> int:
                 if isinstance(result, dict):
                     results.append((role, url, result))
                     flag = "  OVER TARGET" if result["p95"] > target else ""
-                    print(f"{role:10} {url:70} median {result['median']:8.1f} ms  p95 {result['p95']:8.1f} ms  {result['queries']:3} queries{flag}", flush=True)
+                    print(
+                        f"{role:10} {url:70} median {result['median']:8.1f} ms  p95 {result['p95']:8.1f} ms  {result['queries']:3} queries{flag}",
+                        flush=True,
+                    )
                 elif isinstance(result, int) and result < 500:
                     unreached.append((role, url, result))
                 else:

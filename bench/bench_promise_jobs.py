@@ -51,7 +51,10 @@ def build() -> None:
     params = {
         **bench_collectors_and_portfolios(5),
         "now": NOW,
-        "debtors": DEBTORS, "promises": PROMISES, "lapsed": LAPSED, "calls": CALLS,
+        "debtors": DEBTORS,
+        "promises": PROMISES,
+        "lapsed": LAPSED,
+        "calls": CALLS,
     }
     with connection.cursor() as cursor:
         params["d0"] = debtors_insert_generated(cursor, params)
@@ -137,12 +140,22 @@ def naive_flag() -> int:
 
     count = 0
     with transaction.atomic():
-        for promise in Promise.objects.filter(status="pending", lapses_at__lte=NOW).annotate(paid=Sum("allocations__amount")):
+        for promise in Promise.objects.filter(status="pending", lapses_at__lte=NOW).annotate(
+            paid=Sum("allocations__amount")
+        ):
             paid = promise.paid or Decimal("0")
-            promise.status = "kept" if paid >= promise.kept_threshold else "partially_kept" if paid >= promise.partial_threshold else "broken"
+            promise.status = (
+                "kept"
+                if paid >= promise.kept_threshold
+                else "partially_kept"
+                if paid >= promise.partial_threshold
+                else "broken"
+            )
             promise.resolved_at = NOW
             promise.save(update_fields=["status", "resolved_at"])
-            PromiseEvent.objects.create(promise=promise, from_status="pending", to_status=promise.status, at=NOW, cause="job")
+            PromiseEvent.objects.create(
+                promise=promise, from_status="pending", to_status=promise.status, at=NOW, cause="job"
+            )
             count += 1
     return count
 
@@ -162,8 +175,13 @@ def naive_schedule(sample: int) -> int:
             if due_at is None:
                 continue
             FollowUp.objects.create(
-                debtor=promise.debtor, assigned_to_id=promise.debtor.assigned_to_id, due_at=due_at, reason="broken_promise",
-                subject_key=f"promise:{promise.pk}", promise=promise, created_by_job="naive",
+                debtor=promise.debtor,
+                assigned_to_id=promise.debtor.assigned_to_id,
+                due_at=due_at,
+                reason="broken_promise",
+                subject_key=f"promise:{promise.pk}",
+                promise=promise,
+                created_by_job="naive",
             )
             created += 1
         transaction.set_rollback(True)
@@ -192,7 +210,9 @@ def main() -> None:
             reset_lapsed()
             seconds, flagged = timed(lambda: promises_flag_lapsed(now=NOW))
             flag_runs.append(seconds)
-            print(f"set-based flag, run {run + 1}: {flagged.total} promises ({flagged.broken} broken) in {seconds:.2f} s")
+            print(
+                f"set-based flag, run {run + 1}: {flagged.total} promises ({flagged.broken} broken) in {seconds:.2f} s"
+            )
         flag_seconds = statistics.median(flag_runs)
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM promises_promiseevent WHERE cause = 'job'")
@@ -200,14 +220,18 @@ def main() -> None:
         sample = 100 if SMOKE else 2000
         naive_sched_seconds, naive_created = timed(naive_schedule, sample)
         per_row = naive_sched_seconds / max(naive_created, 1)
-        print(f"naive schedule: {naive_created} follow-ups in {naive_sched_seconds:.2f} s ({per_row * 1000:.2f} ms each)")
+        print(
+            f"naive schedule: {naive_created} follow-ups in {naive_sched_seconds:.2f} s ({per_row * 1000:.2f} ms each)"
+        )
         schedule_runs = []
         for run in range(RUNS):
             with connection.cursor() as cursor:
                 cursor.execute("DELETE FROM calls_followup")
             seconds, scheduled = timed(lambda: follow_ups_schedule(now=NOW))
             schedule_runs.append(seconds)
-            print(f"set-based schedule, run {run + 1}: {scheduled.broken_promises} broken-promise follow-ups, {scheduled.retries} retries, {scheduled.no_lawful_moment} held, in {seconds:.2f} s")
+            print(
+                f"set-based schedule, run {run + 1}: {scheduled.broken_promises} broken-promise follow-ups, {scheduled.retries} retries, {scheduled.no_lawful_moment} held, in {seconds:.2f} s"
+            )
         schedule_seconds = statistics.median(schedule_runs)
         rerun_seconds, rerun = timed(lambda: follow_ups_schedule(now=NOW))
         print(f"rerun: {rerun.broken_promises + rerun.retries} new follow-ups in {rerun_seconds:.2f} s")

@@ -40,7 +40,9 @@ def throwaway_database():
     Never the test suite's "test_<name>": a benchmark running beside `make test` would
     otherwise drop the database under the tests' feet."""
     if connection.vendor == "postgresql":
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{connection.settings_dict['NAME']}_{os.getpid()}"
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = (
+            f"bench_{connection.settings_dict['NAME']}_{os.getpid()}"
+        )
     elif connection.vendor == "sqlite":  # not the suite's var/test-db.sqlite3 either
         folder = Path(connection.settings_dict["NAME"]).parent
         connection.settings_dict.setdefault("TEST", {})["NAME"] = str(folder / f"bench-{os.getpid()}.sqlite3")
@@ -124,10 +126,19 @@ def bench_collectors_and_portfolios(collectors: int) -> dict:
     from collections_crm.users.services import user_create
     from debtors.models import Creditor, Portfolio
 
-    people = [user_create(username=f"bench{n}", password="bench-password-42", role=Role.COLLECTOR) for n in range(collectors)]
+    people = [
+        user_create(username=f"bench{n}", password="bench-password-42", role=Role.COLLECTOR) for n in range(collectors)
+    ]
     creditor = Creditor.objects.create(name="Bench Bank")
     portfolios = [
-        Portfolio.objects.create(name=name, creditor=creditor, country=country, currency=currency, default_time_zone=zone, contact_policy_preset=preset)
+        Portfolio.objects.create(
+            name=name,
+            creditor=creditor,
+            country=country,
+            currency=currency,
+            default_time_zone=zone,
+            contact_policy_preset=preset,
+        )
         for name, country, currency, zone, preset in (
             ("Bench PE", "PE", "PEN", "America/Lima", "pe"),
             ("Bench MX", "MX", "MXN", "America/Mexico_City", "mx_fin"),
@@ -135,6 +146,9 @@ def bench_collectors_and_portfolios(collectors: int) -> dict:
         )
     ]
     return {
-        "p0": portfolios[0].pk, "p1": portfolios[1].pk, "p2": portfolios[2].pk,
-        "c0": people[0].pk, "ncollectors": len(people),
+        "p0": portfolios[0].pk,
+        "p1": portfolios[1].pk,
+        "p2": portfolios[2].pk,
+        "c0": people[0].pk,
+        "ncollectors": len(people),
     }

@@ -23,7 +23,14 @@ from collections_crm.lib.admin_lists import BigTableAdmin, date_filter
 class CallAdmin(BigTableAdmin, admin.ModelAdmin):
     list_display = ("started_at", "debtor", "collector", "channel", "outcome", "stance", "commitment")
     list_filter = (
-        date_filter("started_at"), "channel", "direction", "outcome", "stance", "stance_reason", "commitment", "collector",
+        date_filter("started_at"),
+        "channel",
+        "direction",
+        "outcome",
+        "stance",
+        "stance_reason",
+        "commitment",
+        "collector",
     )
     search_fields = ("debtor__full_name", "debtor__external_id", "notes")
     list_select_related = ("debtor", "collector")
@@ -34,7 +41,16 @@ class CallAdmin(BigTableAdmin, admin.ModelAdmin):
 
 @admin.register(PolicyOverride)
 class PolicyOverrideAdmin(BigTableAdmin, admin.ModelAdmin):
-    list_display = ("started_at", "local_time", "debtor", "channel", "policy_code", "policy_version", "override_by", "override_reason")
+    list_display = (
+        "started_at",
+        "local_time",
+        "debtor",
+        "channel",
+        "policy_code",
+        "policy_version",
+        "override_by",
+        "override_reason",
+    )
     list_filter = (date_filter("started_at"), "policy_code", "channel", "override_by", "collector")
     search_fields = ("debtor__full_name", "debtor__external_id", "override_reason")
     list_select_related = ("override_by",)
@@ -192,20 +208,40 @@ class CallRecordingAdmin(BigTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_prefetch_related = (Prefetch("call", queryset=Call.objects.select_related("debtor")),)
     ordering = ("-pk",)
     search_fields = ("call__debtor__full_name", "original_name")
-    readonly_fields = ("call", "file", "original_name", "content_type", "size", "uploaded_by", "uploaded_at", "earlier_recordings")
+    readonly_fields = (
+        "call",
+        "file",
+        "original_name",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+        "earlier_recordings",
+    )
 
     @admin.display(description=_("Earlier recordings"))
     def earlier_recordings(self, obj):
-        versions = CallRecordingVersion.objects.filter(call_id=obj.call_id).select_related("replaced_by").order_by("-replaced_at", "-pk")
-        return format_html_join(
-            mark_safe("<br>"),
-            '<a href="{}">{}</a> · {} · {}',
-            (
-                (reverse("admin:calls_callrecordingversion_change", args=[version.pk]), version.original_name or version.file.name,
-                 version.replaced_by, version.reason)
-                for version in versions
-            ),
-        ) or "—"
+        versions = (
+            CallRecordingVersion.objects.filter(call_id=obj.call_id)
+            .select_related("replaced_by")
+            .order_by("-replaced_at", "-pk")
+        )
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                '<a href="{}">{}</a> · {} · {}',
+                (
+                    (
+                        reverse("admin:calls_callrecordingversion_change", args=[version.pk]),
+                        version.original_name or version.file.name,
+                        version.replaced_by,
+                        version.reason,
+                    )
+                    for version in versions
+                ),
+            )
+            or "—"
+        )
 
 
 @admin.register(CallRecordingVersion)
@@ -216,7 +252,18 @@ class CallRecordingVersionAdmin(BigTableAdmin, ReadOnlyAdminMixin, admin.ModelAd
     list_prefetch_related = (Prefetch("call", queryset=Call.objects.select_related("debtor")),)
     ordering = ("-pk",)  # newest first along the primary key: no index holds every row by date
     search_fields = ("call__debtor__full_name", "original_name", "reason")
-    readonly_fields = ("call", "file", "original_name", "content_type", "size", "uploaded_by", "uploaded_at", "replaced_by", "replaced_at", "reason")
+    readonly_fields = (
+        "call",
+        "file",
+        "original_name",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+        "replaced_by",
+        "replaced_at",
+        "reason",
+    )
 
 
 @admin.register(CallReview)

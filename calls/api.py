@@ -113,7 +113,9 @@ class InstalmentsSerializer(InputSerializer):
     ]
 
     count = serializers.IntegerField(
-        min_value=MIN_INSTALMENTS, max_value=MAX_INSTALMENTS, required=False,
+        min_value=MIN_INSTALMENTS,
+        max_value=MAX_INSTALMENTS,
+        required=False,
         help_text=gettext_lazy("With `total`; with `amounts` it is their number."),
     )
     first_date = IsoDateField(
@@ -121,7 +123,8 @@ class InstalmentsSerializer(InputSerializer):
     )
     frequency = serializers.ChoiceField(choices=INSTALMENT_FREQUENCIES)
     total = MoneyField(
-        required=False, schema_pattern=patterns.AMOUNT_FOR_ANY_PLAN,
+        required=False,
+        schema_pattern=patterns.AMOUNT_FOR_ANY_PLAN,
         help_text=gettext_lazy("Split evenly; the last instalment takes the cents. At least 0.01 per instalment."),
     )
     amounts = serializers.ListField(
@@ -192,7 +195,8 @@ def _call_rules() -> list[dict]:
         _commitment(Call.Commitment.INSTALMENTS, needs=["instalments"]),
         CALLBACK,
         _commitment(
-            [Call.Commitment.SEND_DOCUMENTS, Call.Commitment.RECEIVE_DOCUMENTS, Call.Commitment.CONSULT], needs=["follow_up_on"]
+            [Call.Commitment.SEND_DOCUMENTS, Call.Commitment.RECEIVE_DOCUMENTS, Call.Commitment.CONSULT],
+            needs=["follow_up_on"],
         ),
         _commitment(Call.Commitment.OTHER, needs=["notes", "follow_up_on"], given={"notes": NON_BLANK}),
         *NO_COMMITMENT_BECAUSE,
@@ -202,7 +206,8 @@ def _call_rules() -> list[dict]:
             "anyOf": [
                 {
                     "properties": {
-                        "outcome": one_of(NOT_REACHED), **_absent("stance", "stance_reason", "commitment", *DETAILS),
+                        "outcome": one_of(NOT_REACHED),
+                        **_absent("stance", "stance_reason", "commitment", *DETAILS),
                         "no_commitment_reason": BLANK,
                     }
                 },
@@ -241,11 +246,13 @@ class CallInputSerializer(InputSerializer):
     commitment = serializers.ChoiceField(choices=_blank_choices(Call.Commitment.choices), required=False)
     promise_amount = MoneyField(required=False)
     promise_date = IsoDateField(
-        required=False, validators=[from_today(10, too_early=gettext_lazy("The promised date is in the past for the debtor."))]
+        required=False,
+        validators=[from_today(10, too_early=gettext_lazy("The promised date is in the past for the debtor."))],
     )
     instalments = InstalmentsSerializer(required=False)
     callback_at = AwareDateTimeField(
-        required=False, validators=[within_years(2, schema_earliest=1)],
+        required=False,
+        validators=[within_years(2, schema_earliest=1)],
         help_text=gettext_lazy(
             "A moment still to come; the schema lists the days from tomorrow, and any later moment today is taken too."
         ),
@@ -261,7 +268,9 @@ class CallInputSerializer(InputSerializer):
     no_commitment_reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     override_reason = serializers.CharField(
-        max_length=2000, required=False, allow_blank=True,
+        max_length=2000,
+        required=False,
+        allow_blank=True,
         help_text=gettext_lazy(
             "A supervisor's written reason to log a call the contact policy blocks; from a collector it is refused (403)."
         ),
@@ -274,9 +283,29 @@ class CallSerializer(ReadModelSerializer):
     class Meta:
         model = Call
         fields = [
-            "id", "debtor", "phone", "debt", "collector", "channel", "direction", "started_at", "duration_seconds",
-            "outcome", "stance", "stance_reason", "commitment", "no_commitment_reason", "callback_at", "follow_up_on", "notes",
-            "local_time", "local_time_zone", "policy_code", "policy_version", "policy_decision", "override_reason",
+            "id",
+            "debtor",
+            "phone",
+            "debt",
+            "collector",
+            "channel",
+            "direction",
+            "started_at",
+            "duration_seconds",
+            "outcome",
+            "stance",
+            "stance_reason",
+            "commitment",
+            "no_commitment_reason",
+            "callback_at",
+            "follow_up_on",
+            "notes",
+            "local_time",
+            "local_time_zone",
+            "policy_code",
+            "policy_version",
+            "policy_decision",
+            "override_reason",
             "created_at",
         ]
         read_only_fields = fields
@@ -287,11 +316,15 @@ class CallSerializer(ReadModelSerializer):
 
 class CallLoggedSerializer(CallSerializer):
     promise = serializers.IntegerField(allow_null=True, help_text=gettext_lazy("The promise made on the call."))
-    arrangement = serializers.IntegerField(allow_null=True, help_text=gettext_lazy("The instalment plan made on the call."))
+    arrangement = serializers.IntegerField(
+        allow_null=True, help_text=gettext_lazy("The instalment plan made on the call.")
+    )
     promises = serializers.ListField(child=serializers.IntegerField())
     follow_up = serializers.IntegerField(
         allow_null=True,
-        help_text=gettext_lazy("The follow-up the commitment scheduled: the agreed callback, or the call about documents, a consultation or another commitment."),
+        help_text=gettext_lazy(
+            "The follow-up the commitment scheduled: the agreed callback, or the call about documents, a consultation or another commitment."
+        ),
     )
     awaiting_approval = serializers.BooleanField(
         help_text=gettext_lazy("Beyond the caller's limits: a supervisor must approve the arrangement.")
@@ -310,8 +343,14 @@ class CallLoggedSerializer(CallSerializer):
 
     class Meta(CallSerializer.Meta):
         fields = [
-            *CallSerializer.Meta.fields, "promise", "arrangement", "promises", "follow_up", "awaiting_approval",
-            "settled_follow_ups", "retry_after_minutes",
+            *CallSerializer.Meta.fields,
+            "promise",
+            "arrangement",
+            "promises",
+            "follow_up",
+            "awaiting_approval",
+            "settled_follow_ups",
+            "retry_after_minutes",
         ]
         read_only_fields = fields
 
@@ -335,7 +374,9 @@ class CallListCreateApi(ListApiView):
 
     def get_queryset(self):
         user = self.request.user
-        return Call.objects.filter(debtor_scope(user, via="debtor")).order_by(*scope_ordering(user, "-started_at", "-pk"))
+        return Call.objects.filter(debtor_scope(user, via="debtor")).order_by(
+            *scope_ordering(user, "-started_at", "-pk")
+        )
 
     @extend_schema(tags=["calls"], summary="List calls")
     def get(self, request, *args, **kwargs):
@@ -348,7 +389,9 @@ class CallListCreateApi(ListApiView):
         request=CallInputSerializer,
         responses={
             201: CallLoggedSerializer,
-            403: OpenApiResponse(ErrorSerializer, description=gettext_lazy("A collector may not override the contact policy.")),
+            403: OpenApiResponse(
+                ErrorSerializer, description=gettext_lazy("A collector may not override the contact policy.")
+            ),
             409: BlockedSerializer,
             **ERRORS,
         },
@@ -410,7 +453,9 @@ class CallListCreateApi(ListApiView):
         body["promise"] = result.promise.pk if result.promise is not None else None
         body["arrangement"] = result.arrangement.pk if result.arrangement is not None else None
         if result.arrangement is not None:
-            body["promises"] = list(result.arrangement.promises.order_by("instalment_number", "pk").values_list("pk", flat=True))
+            body["promises"] = list(
+                result.arrangement.promises.order_by("instalment_number", "pk").values_list("pk", flat=True)
+            )
         else:
             body["promises"] = [result.promise.pk] if result.promise is not None else []
         body["follow_up"] = result.follow_up.pk if result.follow_up is not None else None
@@ -429,8 +474,18 @@ class FollowUpSerializer(ReadModelSerializer):
     class Meta:
         model = FollowUp
         fields = [
-            "id", "debtor", "debtor_name", "assigned_to", "due_at", "reason", "status", "note", "promise", "call",
-            "created_at", "closed_at",
+            "id",
+            "debtor",
+            "debtor_name",
+            "assigned_to",
+            "due_at",
+            "reason",
+            "status",
+            "note",
+            "promise",
+            "call",
+            "created_at",
+            "closed_at",
         ]
         read_only_fields = fields
 
@@ -483,7 +538,9 @@ def _follow_up_in_scope(request, follow_up_id: int) -> FollowUp:
 
 
 def _not_open() -> Response:
-    return Response({"detail": _("This follow-up is already closed."), "code": "not_open"}, status=status.HTTP_409_CONFLICT)
+    return Response(
+        {"detail": _("This follow-up is already closed."), "code": "not_open"}, status=status.HTTP_409_CONFLICT
+    )
 
 
 class FollowUpCompleteApi(ApiView):

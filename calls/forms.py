@@ -146,24 +146,36 @@ class CallLogForm(forms.Form):
         choices=STANCE_CHOICES,
         required=False,
         widget=CachedRadioSelect,
-        help_text=_("Only when you spoke with the debtor: an objection is negotiated, a hardship situation gets options."),
+        help_text=_(
+            "Only when you spoke with the debtor: an objection is negotiated, a hardship situation gets options."
+        ),
     )
-    stance_reason = forms.ChoiceField(label=_("Reason"), choices=STANCE_REASON_CHOICES, required=False, widget=CachedRadioSelect)
+    stance_reason = forms.ChoiceField(
+        label=_("Reason"), choices=STANCE_REASON_CHOICES, required=False, widget=CachedRadioSelect
+    )
     commitment = forms.ChoiceField(
         label=_("Commitment the call ended with"), choices=COMMITMENT_CHOICES, required=False, widget=CachedRadioSelect
     )
     promise_amount = forms.DecimalField(
-        label=_("Amount promised"), required=False, max_digits=14, decimal_places=2, localize=True,
+        label=_("Amount promised"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        localize=True,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     promise_date = forms.DateField(label=_("Payment date"), required=False, widget=iso_date_input())
     instalment_count = forms.IntegerField(label=_("Number of instalments"), required=False)
-    instalment_first_date = forms.DateField(
-        label=_("First instalment on"), required=False, widget=iso_date_input()
+    instalment_first_date = forms.DateField(label=_("First instalment on"), required=False, widget=iso_date_input())
+    instalment_frequency = forms.ChoiceField(
+        label=_("How often"), choices=FREQUENCY_CHOICES, required=False, widget=CachedSelect
     )
-    instalment_frequency = forms.ChoiceField(label=_("How often"), choices=FREQUENCY_CHOICES, required=False, widget=CachedSelect)
     instalment_total = forms.DecimalField(
-        label=_("Total to pay"), required=False, max_digits=14, decimal_places=2, localize=True,
+        label=_("Total to pay"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        localize=True,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         help_text=_("Split evenly; the last instalment takes the cents."),
     )
@@ -320,7 +332,10 @@ class FollowUpMoveForm(ServiceErrorsMixin, forms.Form):
 
     due_at = DebtorLocalDateTimeField(label=_("New time (debtor's local time)"), required=False)
     note = forms.CharField(
-        label=_("Why it is moved"), max_length=500, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        label=_("Why it is moved"),
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
     def __init__(self, *args, time_zone: str, **kwargs):

@@ -126,16 +126,12 @@ class Call(models.Model):
         related_name="calls",
     )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.VOICE)
-    direction = models.CharField(
-        _("direction"), max_length=16, choices=Direction.choices, default=Direction.OUTBOUND
-    )
+    direction = models.CharField(_("direction"), max_length=16, choices=Direction.choices, default=Direction.OUTBOUND)
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     duration = models.DurationField(_("duration"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     stance = models.CharField(_("debtor's stance"), max_length=16, choices=Stance.choices, blank=True)
-    stance_reason = models.CharField(
-        _("stance reason"), max_length=32, choices=StanceReason.choices, blank=True
-    )
+    stance_reason = models.CharField(_("stance reason"), max_length=32, choices=StanceReason.choices, blank=True)
     commitment = models.CharField(_("commitment"), max_length=32, choices=Commitment.choices, blank=True)
     no_commitment_reason = models.CharField(_("why no commitment"), max_length=200, blank=True)
     callback_at = models.DateTimeField(
@@ -166,9 +162,7 @@ class Call(models.Model):
     local_time_zone = models.CharField(_("debtor's time zone"), max_length=64, blank=True)
     policy_code = models.CharField(_("contact policy"), max_length=16, blank=True)
     policy_version = models.PositiveIntegerField(_("contact policy version"), null=True, blank=True)
-    policy_decision = models.CharField(
-        _("policy decision"), max_length=16, choices=PolicyDecision.choices, blank=True
-    )
+    policy_decision = models.CharField(_("policy decision"), max_length=16, choices=PolicyDecision.choices, blank=True)
     policy_verdict = models.JSONField(_("policy verdict"), null=True, blank=True)
     override_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -222,9 +216,7 @@ class Call(models.Model):
             # first, then the page's rows), not from every row of the scope's debtors.
             models.Index(fields=["debtor", "-started_at", "-id"], name="call_debtor_started_idx"),
             models.Index(fields=["collector", "-started_at"], name="call_collector_started_idx"),
-            models.Index(
-                fields=["-started_at"], condition=Q(override_by__isnull=False), name="call_overrides_idx"
-            ),
+            models.Index(fields=["-started_at"], condition=Q(override_by__isnull=False), name="call_overrides_idx"),
             # Call review and the calls API, newest first 50 at a time, for an admin (every call)
             # or a supervisor (their teams'): without it each page sorted every call (3.5 s at a
             # million).
@@ -323,9 +315,7 @@ class FollowUp(models.Model):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["assigned_to", "due_at"], condition=Q(status="open"), name="followup_open_queue_idx"
-            ),
+            models.Index(fields=["assigned_to", "due_at"], condition=Q(status="open"), name="followup_open_queue_idx"),
         ]
 
     def __str__(self) -> str:
@@ -378,7 +368,9 @@ class FollowUpEvent(models.Model):
         verbose_name_plural = _("follow-up changes")
         ordering = ["-at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=["settled_by_call", "done", "moved"]), name="followupevent_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["settled_by_call", "done", "moved"]), name="followupevent_kind_valid"
+            ),
             # A change by hand says why; a settlement names its call; a move its new time.
             models.CheckConstraint(
                 condition=Q(kind="settled_by_call") | ~Q(note=""), name="followupevent_by_hand_has_a_reason"
@@ -597,7 +589,9 @@ def _forget_compiled_policies(**kwargs) -> None:
 
 for _sender in (ContactPolicy, ContactRule, PortfolioContactSettings, "debtors.Portfolio"):
     models.signals.post_save.connect(_forget_compiled_policies, sender=_sender, dispatch_uid=f"policy-cache-{_sender}")
-    models.signals.post_delete.connect(_forget_compiled_policies, sender=_sender, dispatch_uid=f"policy-cache-del-{_sender}")
+    models.signals.post_delete.connect(
+        _forget_compiled_policies, sender=_sender, dispatch_uid=f"policy-cache-del-{_sender}"
+    )
 
 
 # --- Call review: recordings and QA scorecards ------------------------------------------------
@@ -621,7 +615,11 @@ class CallRecording(models.Model):
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     original_name = models.CharField(_("original file name"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
@@ -644,11 +642,19 @@ class CallRecordingVersion(models.Model):
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     original_name = models.CharField(_("original file name"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     uploaded_at = models.DateTimeField(_("uploaded"))
     replaced_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("replaced by"), on_delete=models.PROTECT, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("replaced by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     replaced_at = models.DateTimeField(_("replaced"), default=timezone.now)
     reason = models.CharField(_("reason for replacing"), max_length=500)

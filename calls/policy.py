@@ -54,7 +54,9 @@ HOLD_MESSAGES = {
 HOLD_FIELDS = tuple(HOLD_MESSAGES)
 
 MESSAGES = {
-    "no_policy": _("The contact policy %(code)s is not configured; contact is blocked until an administrator fixes it."),
+    "no_policy": _(
+        "The contact policy %(code)s is not configured; contact is blocked until an administrator fixes it."
+    ),
     "unknown_channel": _("%(channel)s is not a known channel."),
     "third_party_forbidden": _(
         "This number belongs to a third party (%(relationship)s); the law forbids collection contact with third parties."
@@ -207,7 +209,9 @@ class CompiledPolicy:
         return any(rule.kind == "authorised_channels" for rule in self.rules)
 
 
-def compile_policy(code: str, version: int | None, layers: list[list[dict]], *, label: str = "", holiday_subdivision: str = "") -> CompiledPolicy:
+def compile_policy(
+    code: str, version: int | None, layers: list[list[dict]], *, label: str = "", holiday_subdivision: str = ""
+) -> CompiledPolicy:
     """Build a policy from rule dicts (kind, channels, params, mode, citation), one list per layer."""
     rules = []
     for layer, rule_dicts in enumerate(layers):
@@ -332,7 +336,17 @@ def _rules_for_channel(policy: CompiledPolicy, channel: str) -> tuple[list, dict
 class _Ledger:
     """The attempts each rule counts, as local dates, prepared once per verdict."""
 
-    __slots__ = ("zone", "time_zone", "rules", "channel", "counted", "conversations", "week_contacts", "windows_by_layer", "starts_by_weekday")
+    __slots__ = (
+        "zone",
+        "time_zone",
+        "rules",
+        "channel",
+        "counted",
+        "conversations",
+        "week_contacts",
+        "windows_by_layer",
+        "starts_by_weekday",
+    )
 
     def __init__(self, policy: CompiledPolicy, debtor: DebtorSnapshot, channel: str, attempts, debt_id):
         self.zone = zone_for(debtor.time_zone)
@@ -386,7 +400,7 @@ class _Ledger:
         today = local.date()
         clock = local.time()
         found = []
-        for (layer, mode), rules in self.windows_by_layer.items():
+        for (_layer, mode), rules in self.windows_by_layer.items():
             weekday = today.weekday()
             if not any(
                 weekday in rule.params["weekday_set"] and rule.params["start_time"] <= clock < rule.params["end_time"]
@@ -405,10 +419,14 @@ class _Ledger:
             kind = rule.kind
             params = rule.params
             if kind == "holidays":
-                subdivision = params.get("subdivision") or params.get("subdivision_by_time_zone", {}).get(self.time_zone, "")
+                subdivision = params.get("subdivision") or params.get("subdivision_by_time_zone", {}).get(
+                    self.time_zone, ""
+                )
                 name = holiday_calendar(params["country"], subdivision, today.year).get(today)
                 if name:
-                    found.append(Reason("holiday", {"date": today.isoformat(), "holiday": name}, rule.mode, rule.citation))
+                    found.append(
+                        Reason("holiday", {"date": today.isoformat(), "holiday": name}, rule.mode, rule.citation)
+                    )
             elif kind == "cap":
                 days = self.counted[index]
                 period = params["period"]
@@ -446,7 +464,11 @@ class _Ledger:
             elif kind == "min_gap":
                 for day in self.counted[index]:
                     if abs((today - day).days) < params["days"]:
-                        found.append(Reason("min_gap", {"date": day.isoformat(), "days": params["days"]}, rule.mode, rule.citation))
+                        found.append(
+                            Reason(
+                                "min_gap", {"date": day.isoformat(), "days": params["days"]}, rule.mode, rule.citation
+                            )
+                        )
                         break
             elif kind == "single_channel_per_week" and self.week_contacts:
                 monday = week_start(today)
@@ -461,7 +483,9 @@ class _Ledger:
         return found
 
 
-def _static_reasons(policy: CompiledPolicy, debtor: DebtorSnapshot, channel: str, phone: PhoneSnapshot | None) -> list[Reason]:
+def _static_reasons(
+    policy: CompiledPolicy, debtor: DebtorSnapshot, channel: str, phone: PhoneSnapshot | None
+) -> list[Reason]:
     """Reasons that do not change with time: the channel, the number, consent, authorisation."""
     found = []
     if phone is not None and phone.is_third_party:
@@ -475,7 +499,14 @@ def _static_reasons(policy: CompiledPolicy, debtor: DebtorSnapshot, channel: str
     if consent_field:
         candidates = (phone,) if phone is not None else tuple(p for p in debtor.phones if not p.is_third_party)
         if not any(getattr(candidate, consent_field) for candidate in candidates):
-            found.append(Reason("no_consent", {"channel": channel}, "block", "Recorded consent per number (TCPA; GDPR art. 6; internal policy)"))
+            found.append(
+                Reason(
+                    "no_consent",
+                    {"channel": channel},
+                    "block",
+                    "Recorded consent per number (TCPA; GDPR art. 6; internal policy)",
+                )
+            )
     for rule in policy.rules:
         if rule.kind == "authorised_channels" and rule.applies_to(channel):
             if channel not in (debtor.authorised_channels or frozenset()):
@@ -586,7 +617,13 @@ def policy_cache_clear(**_kwargs) -> None:
 
 
 def _rule_dict(rule) -> dict:
-    return {"kind": rule.kind, "channels": rule.channels, "params": rule.params, "mode": rule.mode, "citation": rule.citation}
+    return {
+        "kind": rule.kind,
+        "channels": rule.channels,
+        "params": rule.params,
+        "mode": rule.mode,
+        "citation": rule.citation,
+    }
 
 
 def policies_for_portfolios(portfolio_ids) -> dict[int, CompiledPolicy]:
@@ -688,8 +725,10 @@ def _phones_for(debtor_ids) -> dict[int, list[PhoneSnapshot]]:
     from debtors.models import Phone
 
     phones = {debtor_id: [] for debtor_id in debtor_ids}
-    rows = Phone.objects.filter(debtor_id__in=debtor_ids).order_by().values_list(
-        "debtor_id", "pk", "relationship", "status", "sms_consent", "whatsapp_consent"
+    rows = (
+        Phone.objects.filter(debtor_id__in=debtor_ids)
+        .order_by()
+        .values_list("debtor_id", "pk", "relationship", "status", "sms_consent", "whatsapp_consent")
     )
     for debtor_id, pk, relationship, status, sms_consent, whatsapp_consent in rows:
         phones[debtor_id].append(PhoneSnapshot(pk, relationship, status, sms_consent, whatsapp_consent))

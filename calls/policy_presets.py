@@ -66,7 +66,9 @@ PRESETS = {
         "citation": "12 CFR 1006.6, .14(b), .18(e), .26, .30(a), .34, .38, .100",
         "confidence": "H",
         "rules": [
-            window(ALL_DAYS, "08:00", "21:00", "12 CFR 1006.6(b)(1)(i): before 08:00 or after 21:00 presumed inconvenient"),
+            window(
+                ALL_DAYS, "08:00", "21:00", "12 CFR 1006.6(b)(1)(i): before 08:00 or after 21:00 presumed inconvenient"
+            ),
             # Calls that do not connect to the dialed number (busy, not in service) are excluded;
             # an unanswered call that rings or reaches voicemail counts.
             rule(
@@ -118,9 +120,18 @@ PRESETS = {
         "confidence": "H",
         "rules": [
             # The article says "visitas o llamadas"; messages follow the same hours conservatively.
-            window(MON_FRI, "07:00", "20:00", "Ley 29571 art. 62(b): no visits or calls 20:00–07:00, Saturdays, Sundays or holidays"),
+            window(
+                MON_FRI,
+                "07:00",
+                "20:00",
+                "Ley 29571 art. 62(b): no visits or calls 20:00–07:00, Saturdays, Sundays or holidays",
+            ),
             holidays("PE", "Ley 29571 art. 62(b): no visits or calls on holidays"),
-            rule("third_party", "Ley 29571 art. 61–62; Indecopi Res. 0410-2021/SPC (calls to third parties)", confidence="M"),
+            rule(
+                "third_party",
+                "Ley 29571 art. 61–62; Indecopi Res. 0410-2021/SPC (calls to third parties)",
+                confidence="M",
+            ),
         ],
     },
     "cl": {
@@ -182,7 +193,9 @@ PRESETS = {
                 "Ley 2300 de 2023 art. 3: after a direct contact, not through several channels in the same week",
             ),
             rule("authorised_channels", "Ley 2300 de 2023 art. 2: only channels the consumer expressly authorised"),
-            rule("third_party", "Ley 2300 de 2023: no contact with personal references or others outside the obligation"),
+            rule(
+                "third_party", "Ley 2300 de 2023: no contact with personal references or others outside the obligation"
+            ),
         ],
     },
     "mx_fin": {
@@ -191,7 +204,12 @@ PRESETS = {
         "citation": "Disposiciones CONDUSEF despachos de cobranza (DOF 07-10-2014); CPF art. 284 Bis",
         "confidence": "H",
         "rules": [
-            window(ALL_DAYS, "07:00", "22:00", "Disposiciones CONDUSEF despachos de cobranza (DOF 07-10-2014): 07:00–22:00 in the debtor's zone"),
+            window(
+                ALL_DAYS,
+                "07:00",
+                "22:00",
+                "Disposiciones CONDUSEF despachos de cobranza (DOF 07-10-2014): 07:00–22:00 in the debtor's zone",
+            ),
             rule(
                 "third_party",
                 "Disposiciones CONDUSEF (DOF 07-10-2014): no collecting from references; only avales and obligados solidarios",
@@ -204,7 +222,9 @@ PRESETS = {
         "citation": "PROFECO disposiciones (as reported by PROFECO/press 2025)",
         "confidence": "M",
         "rules": [
-            window(MON_FRI, "07:00", "22:00", "PROFECO disposiciones (2025): Monday to Friday 07:00–22:00", confidence="M"),
+            window(
+                MON_FRI, "07:00", "22:00", "PROFECO disposiciones (2025): Monday to Friday 07:00–22:00", confidence="M"
+            ),
             rule(
                 "third_party",
                 "PROFECO disposiciones (2025): debtor, aval or obligado solidario only",
@@ -256,9 +276,13 @@ PRESETS = {
         "citation": "Ley 24.240 art. 8 bis; CABA Ley 6171 (mod. 6271); BCRA PUSF §2.6",
         "confidence": "L",
         "rules": [
-            window(MON_FRI, "09:00", "20:00", "No national window; conservative reference (CABA bill 2018)", confidence="L"),
+            window(
+                MON_FRI, "09:00", "20:00", "No national window; conservative reference (CABA bill 2018)", confidence="L"
+            ),
             holidays("AR", "Conservative: no collection calls on holidays", confidence="L"),
-            rule("third_party", "CABA Ley 6171 (mod. 6271): no contact with anyone other than the debtor", confidence="M"),
+            rule(
+                "third_party", "CABA Ley 6171 (mod. 6271): no contact with anyone other than the debtor", confidence="M"
+            ),
         ],
     },
     "ec": {

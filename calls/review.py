@@ -24,7 +24,14 @@ AUDIO_TYPES = {
     ".m4a": {"audio/mp4", "audio/x-m4a", "audio/m4a"},
     ".webm": {"audio/webm", "video/webm"},
 }
-CANONICAL_TYPE = {".mp3": "audio/mpeg", ".wav": "audio/wav", ".ogg": "audio/ogg", ".opus": "audio/ogg", ".m4a": "audio/mp4", ".webm": "audio/webm"}
+CANONICAL_TYPE = {
+    ".mp3": "audio/mpeg",
+    ".wav": "audio/wav",
+    ".ogg": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".m4a": "audio/mp4",
+    ".webm": "audio/webm",
+}
 
 
 def _sniff(head: bytes, suffix: str) -> bool:
@@ -50,7 +57,8 @@ def recording_validate(upload) -> str:
         raise ValidationError(_("Upload an audio file: MP3, WAV, OGG, Opus, M4A or WebM."))
     if upload.size == 0 or upload.size > settings.CALL_RECORDING_MAX_BYTES:
         raise ValidationError(
-            _("The recording must be between 1 byte and %(limit)d MB.") % {"limit": settings.CALL_RECORDING_MAX_BYTES // (1024 * 1024)}
+            _("The recording must be between 1 byte and %(limit)d MB.")
+            % {"limit": settings.CALL_RECORDING_MAX_BYTES // (1024 * 1024)}
         )
     declared = (getattr(upload, "content_type", "") or "").split(";")[0].strip().lower()
     if declared and declared not in AUDIO_TYPES[suffix] and declared != "application/octet-stream":
@@ -90,7 +98,9 @@ def call_recording_attach(*, call: Call, upload, by, reason: str = "") -> CallRe
     Call.objects.select_for_update().filter(pk=call.pk).first()
     current = CallRecording.objects.filter(call=call).first()
     if current is not None and not reason:
-        raise ValidationError(_("Say why you are replacing the recording; the current one will be kept in its history."))
+        raise ValidationError(
+            _("Say why you are replacing the recording; the current one will be kept in its history.")
+        )
     now = timezone.now()
     if current is None:
         recording = CallRecording(call=call)
@@ -147,7 +157,9 @@ def call_review_save(*, call: Call, reviewer, answers: dict, comments: str = "")
 def call_get_for_review(user, pk: int) -> Call:
     """The call with its recording and review, for whoever may see its debtor; 404 otherwise."""
     try:
-        call = Call.objects.select_related("debtor__portfolio", "collector", "recording__uploaded_by", "review__reviewer").get(pk=pk)
+        call = Call.objects.select_related(
+            "debtor__portfolio", "collector", "recording__uploaded_by", "review__reviewer"
+        ).get(pk=pk)
     except Call.DoesNotExist:
         raise Http404 from None
     if not can_view_call(user, call):
@@ -175,7 +187,11 @@ def calls_for_review(user, *, collector: int | None = None, reviewed: bool | Non
 
 def recording_history(call: Call) -> QuerySet[CallRecordingVersion]:
     """The recordings a call had before its current one, the latest replaced first."""
-    return CallRecordingVersion.objects.filter(call=call).select_related("uploaded_by", "replaced_by").order_by("-replaced_at", "-pk")
+    return (
+        CallRecordingVersion.objects.filter(call=call)
+        .select_related("uploaded_by", "replaced_by")
+        .order_by("-replaced_at", "-pk")
+    )
 
 
 def recording_version_get_for_review(user, call_pk: int, pk: int) -> CallRecordingVersion:
@@ -191,4 +207,8 @@ def recording_version_get_for_review(user, call_pk: int, pk: int) -> CallRecordi
 
 def reviews_of_collector(user) -> QuerySet[CallReview]:
     """A collector's own scorecards, and nobody else's."""
-    return CallReview.objects.filter(collector=user).select_related("call__debtor", "reviewer").order_by("-call_started_at")
+    return (
+        CallReview.objects.filter(collector=user)
+        .select_related("call__debtor", "reviewer")
+        .order_by("-call_started_at")
+    )

@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from calls import review
-from collections_crm.lib.paging import CappedPaginator
-from collections_crm.lib.downloads import csv_response, ranged_file_response
 from calls.models import Call, CallReview
+from collections_crm.lib.downloads import csv_response, ranged_file_response
+from collections_crm.lib.paging import CappedPaginator
 
 
 class RecordingForm(forms.Form):
@@ -35,7 +35,9 @@ class RecordingForm(forms.Form):
 
 
 class ScorecardForm(forms.Form):
-    comments = forms.CharField(label=_("Comments for the collector"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    comments = forms.CharField(
+        label=_("Comments for the collector"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -154,7 +156,9 @@ def recording_upload(request, pk: int):
         else:
             messages.success(
                 request,
-                gettext("Recording replaced; the earlier one is kept in the history.") if replacing else gettext("Recording attached."),
+                gettext("Recording replaced; the earlier one is kept in the history.")
+                if replacing
+                else gettext("Recording attached."),
             )
             return redirect("review:call", pk=call.pk)
     # The page again with what was wrong; the reason typed stays in its box.

@@ -128,7 +128,6 @@ def follow_up_settled_since(debtor_id: int, since: datetime) -> FollowUpEvent | 
     )
 
 
-
 def queue_portfolios_for(user):
     """The portfolios of the user's assigned debtors: the queue's portfolio filter choices."""
     from debtors.models import Debtor, Portfolio

@@ -77,9 +77,13 @@ def _attempt_record(
         elif override_by is None and not override_reason:
             raise ContactBlocked(verdict)
         elif not _may_override(override_by):
-            raise ValidationError(_("Only a supervisor or an administrator may override the contact policy."), code="override_not_allowed")
+            raise ValidationError(
+                _("Only a supervisor or an administrator may override the contact policy."), code="override_not_allowed"
+            )
         elif not override_reason:
-            raise ValidationError({"override_reason": _("Say why the contact policy is overridden.")}, code="override_reason_missing")
+            raise ValidationError(
+                {"override_reason": _("Say why the contact policy is overridden.")}, code="override_reason_missing"
+            )
         else:
             decision = PolicyDecision.OVERRIDDEN
     else:
@@ -114,7 +118,9 @@ call_attempt_record = transaction.atomic(_attempt_record)
 
 
 @transaction.atomic
-def channel_authorisation_record(*, debtor, channel: str, source: str, authorised_at: datetime, recorded_by=None) -> DebtorChannelAuthorisation:
+def channel_authorisation_record(
+    *, debtor, channel: str, source: str, authorised_at: datetime, recorded_by=None
+) -> DebtorChannelAuthorisation:
     """Record that the debtor authorised a channel (Colombia); a second call is a no-op."""
     live = DebtorChannelAuthorisation.objects.filter(debtor=debtor, channel=channel, revoked_at__isnull=True).first()
     if live:
@@ -177,15 +183,26 @@ class DebtorRow:
 def _debtors_by_id(debtor_ids) -> dict[int, DebtorRow]:
     from debtors.models import Debtor
 
-    rows = Debtor.objects.filter(pk__in=list(debtor_ids)).order_by().values_list(
-        "pk", "portfolio_id", "time_zone", "assigned_to_id", *HOLD_FIELDS
+    rows = (
+        Debtor.objects.filter(pk__in=list(debtor_ids))
+        .order_by()
+        .values_list("pk", "portfolio_id", "time_zone", "assigned_to_id", *HOLD_FIELDS)
     )
     return {row[0]: DebtorRow(*row) for row in rows}
 
 
 _FOLLOW_UP_COLUMNS = (
-    "debtor_id", "assigned_to_id", "due_at", "reason", "subject_key", "promise_id", "call_id",
-    "status", "note", "created_by_job", "created_at",
+    "debtor_id",
+    "assigned_to_id",
+    "due_at",
+    "reason",
+    "subject_key",
+    "promise_id",
+    "call_id",
+    "status",
+    "note",
+    "created_by_job",
+    "created_at",
 )
 
 
@@ -214,9 +231,7 @@ def _insert_follow_ups(rows: list[dict]) -> int:
         FollowUp.objects.bulk_create([FollowUp(**row) for row in rows], batch_size=2000, ignore_conflicts=True)
         return len(rows)
     columns = ", ".join(_FOLLOW_UP_COLUMNS)
-    data = "".join(
-        "\t".join(_copy_value(row[name]) for name in _FOLLOW_UP_COLUMNS) + "\n" for row in rows
-    )
+    data = "".join("\t".join(_copy_value(row[name]) for name in _FOLLOW_UP_COLUMNS) + "\n" for row in rows)
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS followup_staging ON COMMIT DELETE ROWS "
@@ -345,9 +360,8 @@ def _follow_calls_up(calls, reason: str, now: datetime, result: ScheduleResult, 
 
 
 def _schedule_retries(now: datetime, result: ScheduleResult) -> None:
-    from promises.selectors import promise_rules_by_portfolio
-
     from debtors.models import Phone
+    from promises.selectors import promise_rules_by_portfolio
 
     later_call = Call.objects.filter(debtor=OuterRef("debtor"), started_at__gt=OuterRef("started_at"))
     already = FollowUp.objects.filter(call=OuterRef("pk"), reason=FollowUp.Reason.RETRY)
@@ -437,7 +451,11 @@ def _schedule_reminders(now: datetime, result: ScheduleResult) -> None:
         # reminder call minutes later would put the debtor straight back in the queue. A
         # promise made today is reminded from tomorrow, if it is not due today.
         made_today = promise.created_at.astimezone(zone).date() >= local_today
-        if days_before and not made_today and promise.due_date - timedelta(days=days_before) <= local_today <= promise.due_date:
+        if (
+            days_before
+            and not made_today
+            and promise.due_date - timedelta(days=days_before) <= local_today <= promise.due_date
+        ):
             due.append(promise)
     if not due:
         return
@@ -480,7 +498,13 @@ def follow_ups_schedule(*, now: datetime | None = None) -> ScheduleResult:
     """
     now = now or timezone.now()
     result = ScheduleResult()
-    steps = (_schedule_broken_promises, _schedule_callbacks, _schedule_commitments, _schedule_retries, _schedule_reminders)
+    steps = (
+        _schedule_broken_promises,
+        _schedule_callbacks,
+        _schedule_commitments,
+        _schedule_retries,
+        _schedule_reminders,
+    )
     for step in steps:
         with transaction.atomic():
             step(now, result)
@@ -557,9 +581,13 @@ def _instalment_schedule(instalments, *, local_today: date, errors: dict) -> lis
     if frequency not in INSTALMENT_FREQUENCIES:
         errors["instalments"] = _("Instalments fall due weekly, fortnightly or monthly.")
     elif count < MIN_INSTALMENTS:
-        errors["instalments"] = _("An instalment plan has at least %(minimum)s instalments.") % {"minimum": MIN_INSTALMENTS}
+        errors["instalments"] = _("An instalment plan has at least %(minimum)s instalments.") % {
+            "minimum": MIN_INSTALMENTS
+        }
     elif count > MAX_INSTALMENTS:
-        errors["instalments"] = _("An instalment plan has at most %(maximum)s instalments.") % {"maximum": MAX_INSTALMENTS}
+        errors["instalments"] = _("An instalment plan has at most %(maximum)s instalments.") % {
+            "maximum": MAX_INSTALMENTS
+        }
     elif first_date < local_today:
         errors["instalments"] = _("The first instalment is in the past for the debtor.")
     elif ("amounts" in instalments) == ("total" in instalments):
@@ -571,7 +599,10 @@ def _instalment_schedule(instalments, *, local_today: date, errors: dict) -> lis
         if not isinstance(given, (list, tuple)) or len(given) != count:
             errors["instalments"] = _("Give one amount for each of the %(count)s instalments.") % {"count": count}
             return None
-        amounts = [_money(value, errors, "instalments", _("Every instalment must be for an amount above zero.")) for value in given]
+        amounts = [
+            _money(value, errors, "instalments", _("Every instalment must be for an amount above zero."))
+            for value in given
+        ]
     else:
         total = _money(instalments["total"], errors, "instalments", _("The total must be an amount above zero."))
         amounts = split_evenly(total, count) if total is not None else []
@@ -729,8 +760,15 @@ def call_log(
         "no_commitment_reason": no_commitment_reason,
     }
     errors, schedule = _call_log_errors(
-        debtor=debtor, phone=phone, outcome=outcome, stance=stance, stance_reason=stance_reason,
-        commitment=commitment, details=details, notes=notes, now=now,
+        debtor=debtor,
+        phone=phone,
+        outcome=outcome,
+        stance=stance,
+        stance_reason=stance_reason,
+        commitment=commitment,
+        details=details,
+        notes=notes,
+        now=now,
     )
     if errors:
         raise ValidationError(errors)
@@ -765,8 +803,14 @@ def call_log(
 
     if commitment == Call.Commitment.PROMISE:
         result.promise = promise_propose(
-            debtor=debtor, collector=collector, amount=Decimal(str(promise_amount)), due_date=promise_date,
-            debt=debt, call=call, created_by=collector, at=now,
+            debtor=debtor,
+            collector=collector,
+            amount=Decimal(str(promise_amount)),
+            due_date=promise_date,
+            debt=debt,
+            call=call,
+            created_by=collector,
+            at=now,
         )
         result.arrangement = result.promise.arrangement
     elif commitment == Call.Commitment.INSTALMENTS:
@@ -1054,7 +1098,9 @@ def call_summary_routes(*, call, at: datetime, phones=None) -> list[SummaryRoute
             consent = f"{channel}_consent"
             route.phone = next((phone for phone in own if getattr(phone, consent)), None)
             if route.phone is None:
-                route.refusal = _("None of the debtor's own numbers has consent for %(channel)s.") % {"channel": route.label}
+                route.refusal = _("None of the debtor's own numbers has consent for %(channel)s.") % {
+                    "channel": route.label
+                }
                 continue
             route.recipient = route.phone.number.as_e164
         verdict = check_contact(debtor, channel, at, phone=route.phone)
@@ -1098,7 +1144,9 @@ def render_call_summary(*, call, channel: str, promises=None) -> tuple[str, str]
 
     debtor = call.debtor
     promises = _summary_promises(call) if promises is None else promises
-    next_call = _summary_next_call(call) if call.commitment in (Call.Commitment.CALLBACK, *Call.DATED_COMMITMENTS) else None
+    next_call = (
+        _summary_next_call(call) if call.commitment in (Call.Commitment.CALLBACK, *Call.DATED_COMMITMENTS) else None
+    )
     with translation.override(debtor.language), timezone.override(zone_for(debtor.time_zone)):
         context = {
             "call": call,
@@ -1108,7 +1156,9 @@ def render_call_summary(*, call, channel: str, promises=None) -> tuple[str, str]
             "promises": [
                 {"amount": money(promise.amount, promise.currency), "date": promise.due_date} for promise in promises
             ],
-            "total": money(sum((p.amount for p in promises), start=Decimal(0)), promises[0].currency) if promises else "",
+            "total": money(sum((p.amount for p in promises), start=Decimal(0)), promises[0].currency)
+            if promises
+            else "",
             "next_call": next_call,
             "channel": channel,
         }

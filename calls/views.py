@@ -14,8 +14,6 @@ from calls import selectors
 from calls.forms import CallLogForm, FollowUpDoneForm, FollowUpMoveForm
 from calls.models import FollowUp
 from calls.policy import check_contact_many, zone_for
-from collections_crm.lib.clock import Clock
-from collections_crm.templatetags.crm import money
 from calls.services import (
     ContactBlocked,
     call_log,
@@ -25,6 +23,8 @@ from calls.services import (
     follow_up_complete,
     follow_up_move,
 )
+from collections_crm.lib.clock import Clock
+from collections_crm.templatetags.crm import money
 from debtors.selectors import days_past_due, debtor_get_for_user, debtor_local_now
 from debtors.views import can_override_contact_policy, debtor_detail_context
 
@@ -96,8 +96,13 @@ class _QueueRows:
     def follow_up(self, follow_up, now) -> dict:
         return {
             **self.debtor_cells(
-                follow_up.debtor, balance=follow_up.debtor_balance, oldest_unpaid_due=follow_up.debtor_oldest_unpaid_due,
-                kept=follow_up.debtor_promises_kept, broken=follow_up.debtor_promises_broken, verdict=follow_up.verdict, now=now,
+                follow_up.debtor,
+                balance=follow_up.debtor_balance,
+                oldest_unpaid_due=follow_up.debtor_oldest_unpaid_due,
+                kept=follow_up.debtor_promises_kept,
+                broken=follow_up.debtor_promises_broken,
+                verdict=follow_up.verdict,
+                now=now,
             ),
             "due_at": formats.date_format(timezone.localtime(follow_up.due_at), "SHORT_DATETIME_FORMAT"),
             "reason": self.reasons.get(follow_up.reason, follow_up.reason),
@@ -106,8 +111,13 @@ class _QueueRows:
 
     def account(self, debtor, now) -> dict:
         cells = self.debtor_cells(
-            debtor, balance=debtor.total_balance, oldest_unpaid_due=debtor.oldest_unpaid_due,
-            kept=debtor.promises_kept, broken=debtor.promises_broken, verdict=debtor.verdict, now=now,
+            debtor,
+            balance=debtor.total_balance,
+            oldest_unpaid_due=debtor.oldest_unpaid_due,
+            kept=debtor.promises_kept,
+            broken=debtor.promises_broken,
+            verdict=debtor.verdict,
+            now=now,
         )
         cells["why"] = _account_reason(debtor, cells["days_past_due"])
         return cells
@@ -380,7 +390,10 @@ def _follow_up_action(request, follow_up_pk: int, action: str):
                 changed = follow_up_complete(follow_up=follow_up, by=request.user, note=form.cleaned_data["note"])
             else:
                 changed = follow_up_move(
-                    follow_up=follow_up, by=request.user, due_at=form.cleaned_data["due_at"], note=form.cleaned_data["note"]
+                    follow_up=follow_up,
+                    by=request.user,
+                    due_at=form.cleaned_data["due_at"],
+                    note=form.cleaned_data["note"],
                 )
         except ValidationError as error:
             form.add_service_errors(error)

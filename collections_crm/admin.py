@@ -38,7 +38,8 @@ class SignInAttemptAdmin(BigTableAdmin, AccessAttemptAdmin):
         count = self.handler.clean_expired_user_attempts(request=request)
         self.message_user(
             request,
-            ngettext("%(count)d expired attempt removed.", "%(count)d expired attempts removed.", count) % {"count": count},
+            ngettext("%(count)d expired attempt removed.", "%(count)d expired attempts removed.", count)
+            % {"count": count},
         )
 
 
@@ -57,7 +58,9 @@ class SignInFailureLogAdmin(BigTableAdmin, AccessFailureLogAdmin):
 
 if admin.site.is_registered(AccessAttempt):  # AXES_ENABLE_ADMIN
     for model, model_admin in (
-        (AccessAttempt, SignInAttemptAdmin), (AccessLog, SignInLogAdmin), (AccessFailureLog, SignInFailureLogAdmin),
+        (AccessAttempt, SignInAttemptAdmin),
+        (AccessLog, SignInLogAdmin),
+        (AccessFailureLog, SignInFailureLogAdmin),
     ):
         admin.site.unregister(model)
         admin.site.register(model, model_admin)

@@ -104,6 +104,8 @@ SECRET_FIELD = re.compile(r"password|token|csrf|secret", re.IGNORECASE)
 
 def _same_site_referer(request) -> str | None:
     referer = request.headers.get("Referer", "")
-    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return referer
     return None

@@ -308,7 +308,11 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # The throttles' counters: shared by every web process through Redis when there is one.
     "api_throttle": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL"), "KEY_PREFIX": "api-throttle"}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("REDIS_URL"),
+            "KEY_PREFIX": "api-throttle",
+        }
         if env_str("REDIS_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api-throttle"}
     ),
@@ -367,9 +371,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Installs sharing one Redis keep apart by giving each its own queue name.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
-CELERY_BEAT_SCHEDULE_FILENAME = env_str(
-    "CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "celery" / "beat-schedule")
-)
+CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "celery" / "beat-schedule"))
 CELERY_BEAT_SCHEDULE = {
     # Every minute: beat and a worker prove they are alive (shown on the admin home).
     "heartbeat": {

@@ -4,7 +4,16 @@ from django.db.models import Q
 from collections_crm.lib.admin_lists import BigTableAdmin, date_filter
 from collections_crm.lib.paging import CappedIdsFirstPaginator
 from debtors.models import (
-    BalanceChange, Creditor, Debt, DebtSnapshot, Debtor, ImportJob, ImportMapping, ImportUndo, Phone, Portfolio,
+    BalanceChange,
+    Creditor,
+    Debt,
+    Debtor,
+    DebtSnapshot,
+    ImportJob,
+    ImportMapping,
+    ImportUndo,
+    Phone,
+    Portfolio,
     PortfolioFigures,
 )
 from debtors.selectors import debtor_search_filter
@@ -81,7 +90,9 @@ class DebtorAdmin(BigTableAdmin, admin.ModelAdmin):
         """A page's ids from debtor_name_idx alone, then its rows; counted up to 10,000 as every
         big list (BigTableAdmin): an exact count of a common surname's 250,000 matches took
         longer than the page."""
-        return CappedIdsFirstPaginator(queryset, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page)
+        return CappedIdsFirstPaginator(
+            queryset, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page
+        )
 
     def get_search_results(self, request, queryset, search_term):
         """The debtor list's search (name in part, customer code, national id or phone whole),
@@ -156,8 +167,20 @@ class BalanceChangeAdmin(BigTableAdmin, admin.ModelAdmin):
 
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
-    list_display = ("original_name", "kind", "portfolio", "status", "rows_done", "rows_total", "created_count",
-                    "updated_count", "unchanged_count", "rejected_count", "created_by", "created_at")
+    list_display = (
+        "original_name",
+        "kind",
+        "portfolio",
+        "status",
+        "rows_done",
+        "rows_total",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "rejected_count",
+        "created_by",
+        "created_at",
+    )
     list_filter = ("kind", "status")
     search_fields = ("original_name", "portfolio__name", "portfolio__creditor__name")
     list_select_related = ("portfolio__creditor", "created_by")

@@ -1,9 +1,9 @@
 """API for debtors, their phones and debts, and file imports: the same scope and services as the pages."""
 
-from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -17,8 +17,8 @@ from rest_framework.response import Response
 
 from collections_crm.api.exceptions import ErrorSerializer
 from collections_crm.api.fields import IdField, MoneyField
-from collections_crm.api.schema import NON_BLANK_TEXT, TEXT, one_of
 from collections_crm.api.filters import ApiFilterSet, BooleanFilter, DateFilter, IdFilter
+from collections_crm.api.schema import NON_BLANK_TEXT, TEXT, one_of
 from collections_crm.api.serializers import InputSerializer, ReadModelSerializer
 from collections_crm.api.views import ApiView, ListApiView, query_data
 from collections_crm.permissions import debtor_scope, scope_ordering
@@ -47,9 +47,18 @@ class PhoneSerializer(ReadModelSerializer):
     class Meta:
         model = Phone
         fields = [
-            "id", "number", "kind", "relationship", "contact_name", "status",
-            "sms_consent", "sms_consent_source", "sms_consent_at",
-            "whatsapp_consent", "whatsapp_consent_source", "whatsapp_consent_at",
+            "id",
+            "number",
+            "kind",
+            "relationship",
+            "contact_name",
+            "status",
+            "sms_consent",
+            "sms_consent_source",
+            "sms_consent_at",
+            "whatsapp_consent",
+            "whatsapp_consent_source",
+            "whatsapp_consent_at",
         ]
         read_only_fields = fields
 
@@ -101,8 +110,10 @@ class PhoneNumberField(serializers.CharField):
 class PhoneCreateSerializer(PhoneWriteSerializer):
     number = PhoneNumberField(
         max_length=40,
-        help_text=_("As people write it, read in the portfolio's country; a number that cannot exist there is refused. "
-                    "E.164 (+51987654321) is always understood."),
+        help_text=_(
+            "As people write it, read in the portfolio's country; a number that cannot exist there is refused. "
+            "E.164 (+51987654321) is always understood."
+        ),
     )
 
 
@@ -115,8 +126,19 @@ class DebtSerializer(ReadModelSerializer):
     class Meta:
         model = Debt
         fields = [
-            "id", "debtor", "account_reference", "product", "original_amount", "balance", "currency",
-            "due_date", "days_past_due", "aging_bucket", "recalled_on", "created_at", "updated_at",
+            "id",
+            "debtor",
+            "account_reference",
+            "product",
+            "original_amount",
+            "balance",
+            "currency",
+            "due_date",
+            "days_past_due",
+            "aging_bucket",
+            "recalled_on",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -144,10 +166,27 @@ class DebtorSerializer(ReadModelSerializer):
     class Meta:
         model = Debtor
         fields = [
-            "id", "external_id", "national_id", "full_name", "email", "language", "time_zone",
-            "portfolio", "portfolio_name", "creditor", "assigned_to", *HOLD_FIELDS,
-            "total_balance", "currency", "oldest_unpaid_due", "days_past_due", "promises_kept", "promises_broken",
-            "phones", "created_at", "updated_at",
+            "id",
+            "external_id",
+            "national_id",
+            "full_name",
+            "email",
+            "language",
+            "time_zone",
+            "portfolio",
+            "portfolio_name",
+            "creditor",
+            "assigned_to",
+            *HOLD_FIELDS,
+            "total_balance",
+            "currency",
+            "oldest_unpaid_due",
+            "days_past_due",
+            "promises_kept",
+            "promises_broken",
+            "phones",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -200,7 +239,9 @@ class DebtorFilter(ApiFilterSet):
 
 class DebtorSearchSerializer(serializers.Serializer):
     search = serializers.CharField(
-        required=False, allow_blank=True, max_length=200,
+        required=False,
+        allow_blank=True,
+        max_length=200,
         help_text=_("Name (part of it), customer code, national id or phone (E.164)."),
     )
 
@@ -226,7 +267,9 @@ class DebtorDetailApi(ApiView):
         debtor = debtor_get_for_user(request.user, debtor_id)
         # Phones and debts in one query each (the header figures came with the debtor).
         prefetch_related_objects(
-            [debtor], _phones_prefetch(), Prefetch("debts", queryset=Debt.objects.select_related("debtor").order_by("due_date", "pk"))
+            [debtor],
+            _phones_prefetch(),
+            Prefetch("debts", queryset=Debt.objects.select_related("debtor").order_by("due_date", "pk")),
         )
         return DebtorDetailSerializer(debtor).data
 
@@ -247,7 +290,8 @@ class DebtorDetailApi(ApiView):
 
 class PhoneCreateApi(ApiView):
     @extend_schema(
-        tags=["debtors"], request=PhoneCreateSerializer,
+        tags=["debtors"],
+        request=PhoneCreateSerializer,
         responses={
             201: PhoneSerializer,
             409: OpenApiResponse(ErrorSerializer, description=_("The debtor already has this number.")),
@@ -332,10 +376,28 @@ class ImportJobSerializer(ReadModelSerializer):
     class Meta:
         model = ImportJob
         fields = [
-            "id", "kind", "portfolio", "original_name", "whole_portfolio", "dry_run", "status",
-            "rows_total", "rows_done", "percent", "seconds_left",
-            "created_count", "updated_count", "unchanged_count", "rejected_count", "recalled_count",
-            "error_message", "rejected_rows_url", "created_by", "created_at", "started_at", "finished_at",
+            "id",
+            "kind",
+            "portfolio",
+            "original_name",
+            "whole_portfolio",
+            "dry_run",
+            "status",
+            "rows_total",
+            "rows_done",
+            "percent",
+            "seconds_left",
+            "created_count",
+            "updated_count",
+            "unchanged_count",
+            "rejected_count",
+            "recalled_count",
+            "error_message",
+            "rejected_rows_url",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
         ]
         read_only_fields = fields
 
@@ -360,7 +422,9 @@ MAPPING_SCHEMA = {
 class MappingField(serializers.JSONField):
     def to_internal_value(self, data):
         mapping = super().to_internal_value(data)
-        if not isinstance(mapping, dict) or not all(value is None or isinstance(value, str) for value in mapping.values()):
+        if not isinstance(mapping, dict) or not all(
+            value is None or isinstance(value, str) for value in mapping.values()
+        ):
             raise serializers.ValidationError(_("The mapping must be an object from field name to column header."))
         unknown = sorted(set(mapping) - set(IMPORT_FIELDS))
         if unknown:
@@ -386,7 +450,8 @@ class ImportCreateSerializer(InputSerializer):
     kind = serializers.ChoiceField(choices=ImportKind.choices, default=ImportKind.PORTFOLIO)
     portfolio = IdField()
     mapping = MappingField(
-        required=False, binary=True,
+        required=False,
+        binary=True,
         help_text=_(
             '{"field": "column header"}, as JSON, naming only the columns detection would get wrong (null: not in '
             "the file); the others are detected."
@@ -433,7 +498,10 @@ class ImportListCreateApi(ListApiView):
                         "contentType": "text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         "headers": {
                             "Content-Disposition": {
-                                "schema": {"type": "string", "example": 'form-data; name="file"; filename="cartera.csv"'}
+                                "schema": {
+                                    "type": "string",
+                                    "example": 'form-data; name="file"; filename="cartera.csv"',
+                                }
                             }
                         },
                     },
@@ -466,7 +534,9 @@ class ImportListCreateApi(ListApiView):
 
 
 class ImportDetailApi(ApiView):
-    @extend_schema(tags=["imports"], summary="Follow an import", responses={200: ImportJobSerializer, 404: ErrorSerializer})
+    @extend_schema(
+        tags=["imports"], summary="Follow an import", responses={200: ImportJobSerializer, 404: ErrorSerializer}
+    )
     def get(self, request, job_id: int):
         """Status, rows read of the total, time left, and the counts once done."""
         job = import_job_get_for_user(request.user, job_id)
@@ -491,7 +561,10 @@ class ImportRejectedRowsApi(ApiView):
         tags=["imports"],
         summary="Rejected rows of an import",
         responses={
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description=_("The row's number and the reason, then the row's own cells under the file's headers.")),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description=_("The row's number and the reason, then the row's own cells under the file's headers."),
+            ),
             (404, "application/json"): ErrorSerializer,
         },
     )

@@ -13,15 +13,20 @@ from debtors.services import IMPORT_EXTENSIONS
 class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices, initial=ImportKind.PORTFOLIO)
     portfolio = forms.ModelChoiceField(
-        label=_("Portfolio"), queryset=Portfolio.objects.select_related("creditor"), required=False,
+        label=_("Portfolio"),
+        queryset=Portfolio.objects.select_related("creditor"),
+        required=False,
         help_text=_("Leave empty to create a new portfolio with the three fields below."),
     )
     new_creditor = forms.CharField(label=_("New portfolio: creditor"), max_length=200, required=False)
     new_portfolio = forms.CharField(label=_("New portfolio: name"), max_length=200, required=False)
-    new_country = forms.ChoiceField(label=_("New portfolio: country"), choices=[("", "—"), *COUNTRY_CHOICES], required=False)
+    new_country = forms.ChoiceField(
+        label=_("New portfolio: country"), choices=[("", "—"), *COUNTRY_CHOICES], required=False
+    )
     file = forms.FileField(label=_("File (CSV or Excel .xlsx)"))
     whole_portfolio = forms.BooleanField(
-        label=_("This file is the whole portfolio"), required=False,
+        label=_("This file is the whole portfolio"),
+        required=False,
         help_text=_("Accounts absent from the file are marked recalled (nothing is deleted)."),
     )
     dry_run = forms.BooleanField(label=_("Dry run: check the file, save nothing"), required=False)
@@ -75,8 +80,10 @@ class AssignmentForm(forms.Form):
     )
     method = forms.ChoiceField(
         label=_("How to spread them"),
-        choices=[(ROUND_ROBIN, _("Round-robin: the same number of debtors each")),
-                 (BALANCED, _("Balanced: about the same total balance each"))],
+        choices=[
+            (ROUND_ROBIN, _("Round-robin: the same number of debtors each")),
+            (BALANCED, _("Balanced: about the same total balance each")),
+        ],
         initial=ROUND_ROBIN,
         widget=forms.RadioSelect,
     )

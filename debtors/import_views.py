@@ -63,13 +63,19 @@ def import_new(request):
                 # A new portfolio for debtors is created by the import with its first rows (an
                 # upload never loaded leaves none empty); payments need one that exists.
                 portfolio = portfolio_get_or_create(
-                    portfolio=data["new_portfolio"], creditor=data["new_creditor"], country=data["new_country"],
+                    portfolio=data["new_portfolio"],
+                    creditor=data["new_creditor"],
+                    country=data["new_country"],
                     save=data["kind"] == PAYMENTS,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
             if portfolio is not None and portfolio.pk is None:
-                new_portfolio = {"portfolio": portfolio.name, "creditor": portfolio.creditor.name, "country": portfolio.country}
+                new_portfolio = {
+                    "portfolio": portfolio.name,
+                    "creditor": portfolio.creditor.name,
+                    "country": portfolio.country,
+                }
         if portfolio is not None:
             upload = data["file"]
             token = secrets.token_urlsafe(12)
@@ -77,8 +83,13 @@ def import_new(request):
             path = default_storage.save(f"imports/pending/{token}-{Path(upload.name).name}", upload)
             pending = request.session.get(_SESSION_KEY, {})
             pending[token] = {
-                "path": path, "name": upload.name, "kind": data["kind"], "portfolio": portfolio.pk, "new_portfolio": new_portfolio,
-                "whole_portfolio": data["whole_portfolio"], "dry_run": data["dry_run"],
+                "path": path,
+                "name": upload.name,
+                "kind": data["kind"],
+                "portfolio": portfolio.pk,
+                "new_portfolio": new_portfolio,
+                "whole_portfolio": data["whole_portfolio"],
+                "dry_run": data["dry_run"],
             }
             request.session[_SESSION_KEY] = pending
             return redirect("debtors:import_mapping", token=token)
@@ -106,21 +117,27 @@ def import_mapping(request, token: str):
         with default_storage.open(pending["path"], "rb") as stream:
             source = SourceFile(stream, file_kind=kind, deadline=time.monotonic() + PREVIEW_SECONDS)
             # The first few refused rows are enough to show; the import's report lists them all.
-            source.on_refused = lambda number, _cells, column, value, reason: len(refused) < PREVIEW_ROWS and refused.append(
-                {"row": number, "column": column, "value": clip(value), "reason": reason}
+            source.on_refused = lambda number, _cells, column, value, reason: (
+                len(refused) < PREVIEW_ROWS
+                and refused.append({"row": number, "column": column, "value": clip(value), "reason": reason})
             )
             rows = list(itertools.islice(source.rows(), PREVIEW_ROWS))
             source.close()
     except ImportFileError as error:
         default_storage.delete(pending["path"])
         return render(
-            request, "debtors/import_unreadable.html", {"message": error.message, "name": pending["name"], "active_nav": "imports"}
+            request,
+            "debtors/import_unreadable.html",
+            {"message": error.message, "name": pending["name"], "active_nav": "imports"},
         )
     detected = {name: source.headers[column] for name, column in source.mapping.items()}
     saved = (selectors.import_mapping_for(portfolio.creditor, kind) if portfolio.creditor.pk else None) or {}
     # The creditor's saved choice wins where its header is in this file, and so does a
     # saved "not in this file" (None).
-    initial = {**detected, **{name: header or "" for name, header in saved.items() if not header or header in source.headers}}
+    initial = {
+        **detected,
+        **{name: header or "" for name, header in saved.items() if not header or header in source.headers},
+    }
     form = MappingForm(request.POST or None, headers=source.headers, kind=kind, initial_mapping=initial)
     if request.method == "POST" and form.is_valid():
         mapping = form.mapping()
@@ -130,22 +147,47 @@ def import_mapping(request, token: str):
         else:
             with default_storage.open(pending["path"], "rb") as stream:
                 job = services.import_job_create(
-                    user=request.user, kind=kind, file=File(stream, name=pending["name"]), portfolio=portfolio,
-                    mapping=mapping, whole_portfolio=pending["whole_portfolio"], dry_run=pending["dry_run"],
+                    user=request.user,
+                    kind=kind,
+                    file=File(stream, name=pending["name"]),
+                    portfolio=portfolio,
+                    mapping=mapping,
+                    whole_portfolio=pending["whole_portfolio"],
+                    dry_run=pending["dry_run"],
                 )
             default_storage.delete(pending["path"])
-            request.session[_SESSION_KEY] = {key: value for key, value in request.session[_SESSION_KEY].items() if key != token}
+            request.session[_SESSION_KEY] = {
+                key: value for key, value in request.session[_SESSION_KEY].items() if key != token
+            }
             return redirect("debtors:import_detail", pk=job.pk)
-    columns = [(header, next((form[name].label for name, chosen in initial.items() if chosen == header and name in form.fields), "")) for header in source.headers]
+    columns = [
+        (
+            header,
+            next(
+                (form[name].label for name, chosen in initial.items() if chosen == header and name in form.fields), ""
+            ),
+        )
+        for header in source.headers
+    ]
     # Cells are clipped: the page stays small whatever the file holds.
-    preview = [(number, [clip(cell) for cell in (cells + [""] * len(source.headers))[: len(source.headers)]]) for number, cells in rows]
+    preview = [
+        (number, [clip(cell) for cell in (cells + [""] * len(source.headers))[: len(source.headers)]])
+        for number, cells in rows
+    ]
     return render(
         request,
         "debtors/import_mapping.html",
         {
-            "form": form, "pending": pending, "portfolio": portfolio, "columns": columns, "preview": preview,
-            "refused": refused, "cut_short": source.cut_short, "preview_seconds": PREVIEW_SECONDS,
-            "saved": bool(saved), "active_nav": "imports",
+            "form": form,
+            "pending": pending,
+            "portfolio": portfolio,
+            "columns": columns,
+            "preview": preview,
+            "refused": refused,
+            "cut_short": source.cut_short,
+            "preview_seconds": PREVIEW_SECONDS,
+            "saved": bool(saved),
+            "active_nav": "imports",
         },
     )
 
@@ -214,12 +256,20 @@ def portfolio_assign(request, pk: int):
                 )
                 messages.success(request, _("%(count)s debtors assigned.") % {"count": count})
                 return redirect("debtors:portfolio_assign", pk=portfolio.pk)
-            preview = services.assignment_preview(portfolio=portfolio, collectors=data["collectors"], method=data["method"])
+            preview = services.assignment_preview(
+                portfolio=portfolio, collectors=data["collectors"], method=data["method"]
+            )
         except ValidationError as error:
             form.add_error(None, error)
     unassigned = portfolio.debtors.filter(assigned_to__isnull=True).count()
     return render(
         request,
         "debtors/portfolio_assign.html",
-        {"portfolio": portfolio, "form": form, "preview": preview, "unassigned": unassigned, "active_nav": "portfolios"},
+        {
+            "portfolio": portfolio,
+            "form": form,
+            "preview": preview,
+            "unassigned": unassigned,
+            "active_nav": "portfolios",
+        },
     )

@@ -64,12 +64,8 @@ class Portfolio(models.Model):
     )
     country = models.CharField(_("country"), max_length=2, choices=COUNTRY_CHOICES)
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
-    default_time_zone = models.CharField(
-        _("default time zone"), max_length=64, validators=[validate_time_zone]
-    )
-    contact_policy_preset = models.CharField(
-        _("contact policy"), max_length=16, choices=CONTACT_POLICY_PRESET_CHOICES
-    )
+    default_time_zone = models.CharField(_("default time zone"), max_length=64, validators=[validate_time_zone])
+    contact_policy_preset = models.CharField(_("contact policy"), max_length=16, choices=CONTACT_POLICY_PRESET_CHOICES)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -78,12 +74,8 @@ class Portfolio(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["creditor", "name"], name="portfolio_unique_name_per_creditor"),
-            models.CheckConstraint(
-                condition=Q(country__regex=r"^[A-Z]{2}$"), name="portfolio_country_iso2"
-            ),
-            models.CheckConstraint(
-                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="portfolio_currency_iso4217"
-            ),
+            models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"), name="portfolio_country_iso2"),
+            models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="portfolio_currency_iso4217"),
         ]
 
     def __str__(self) -> str:
@@ -109,7 +101,9 @@ class PortfolioFigures(models.Model):
         verbose_name = _("portfolio figures")
         verbose_name_plural = _("portfolio figures")
         constraints = [
-            models.CheckConstraint(condition=Q(unassigned__lte=models.F("debtors")), name="portfolio_figures_unassigned_within"),
+            models.CheckConstraint(
+                condition=Q(unassigned__lte=models.F("debtors")), name="portfolio_figures_unassigned_within"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -132,10 +126,40 @@ HOLD_FIELDS = (
 
 
 # Words after a comma that make a company, not given names: "Inversiones Andinas, SAC".
-_LEGAL_FORMS = frozenset({
-    "sa", "saa", "sac", "sas", "srl", "sl", "slu", "sll", "eirl", "ltda", "ltd", "llc", "inc", "corp", "plc", "gmbh",
-    "spa", "cv", "rl", "sderl", "sc", "ac", "sociedad", "compania", "compañia", "compañía", "company", "limitada", "anonima", "anónima",
-})
+_LEGAL_FORMS = frozenset(
+    {
+        "sa",
+        "saa",
+        "sac",
+        "sas",
+        "srl",
+        "sl",
+        "slu",
+        "sll",
+        "eirl",
+        "ltda",
+        "ltd",
+        "llc",
+        "inc",
+        "corp",
+        "plc",
+        "gmbh",
+        "spa",
+        "cv",
+        "rl",
+        "sderl",
+        "sc",
+        "ac",
+        "sociedad",
+        "compania",
+        "compañia",
+        "compañía",
+        "company",
+        "limitada",
+        "anonima",
+        "anónima",
+    }
+)
 
 
 def name_as_spoken(full_name: str) -> str:
@@ -171,9 +195,7 @@ class Debtor(models.Model):
     full_name = models.CharField(_("full name"), max_length=200)
     email = models.EmailField(_("e-mail"), blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
-    language = models.CharField(
-        _("language"), max_length=8, choices=Language.choices, default=Language.SPANISH
-    )
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.SPANISH)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assigned collector"),
@@ -258,9 +280,7 @@ class Debtor(models.Model):
     @property
     def active_holds(self) -> list[str]:
         """Verbose names of the holds in force, for the debtor header."""
-        return [
-            str(self._meta.get_field(name).verbose_name) for name in HOLD_FIELDS if getattr(self, name)
-        ]
+        return [str(self._meta.get_field(name).verbose_name) for name in HOLD_FIELDS if getattr(self, name)]
 
 
 class Phone(models.Model):
@@ -364,9 +384,7 @@ class Debt(models.Model):
         verbose_name_plural = _("debts")
         ordering = ["due_date", "pk"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["debtor", "account_reference"], name="debt_unique_account_per_debtor"
-            ),
+            models.UniqueConstraint(fields=["debtor", "account_reference"], name="debt_unique_account_per_debtor"),
             models.CheckConstraint(condition=Q(original_amount__gt=0), name="debt_original_amount_positive"),
             models.CheckConstraint(condition=Q(balance__gte=0), name="debt_balance_not_negative"),
             models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="debt_currency_iso4217"),
@@ -501,7 +519,12 @@ class ImportJob(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices)
     # Empty while the portfolio is `new_portfolio`, one the import is to create.
     portfolio = models.ForeignKey(
-        Portfolio, verbose_name=_("portfolio"), on_delete=models.PROTECT, related_name="import_jobs", null=True, blank=True
+        Portfolio,
+        verbose_name=_("portfolio"),
+        on_delete=models.PROTECT,
+        related_name="import_jobs",
+        null=True,
+        blank=True,
     )
     # {"portfolio", "creditor", "country", "currency"} of a portfolio that does not exist yet:
     # the import saves it with its first rows, so a job that loads nothing leaves none empty.
@@ -615,3 +638,6 @@ class ImportUndo(models.Model):
         verbose_name = _("import undo row")
         verbose_name_plural = _("import undo rows")
         constraints = [models.UniqueConstraint(fields=["run", "kind", "row_id"], name="import_undo_once_per_row")]
+
+    def __str__(self) -> str:
+        return f"{self.run}: {self.kind} {self.row_id}"

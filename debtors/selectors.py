@@ -22,8 +22,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from collections_crm.permissions import can_manage_portfolios, debtor_scope
-from debtors.models import Creditor, Debt, Debtor, ImportJob, ImportMapping, Phone, Portfolio
 from debtors.models import MONEY as _MONEY
+from debtors.models import Creditor, Debt, Debtor, ImportJob, ImportMapping, Phone, Portfolio
 
 ZERO_MONEY = Value(0, output_field=DecimalField(**_MONEY))
 
@@ -111,9 +111,7 @@ def debtor_list_for_user(user, *, search: str = "") -> QuerySet[Debtor]:
 
 def debtor_get_for_user(user, pk: int) -> Debtor:
     """The debtor with its header figures, or 404 for anyone outside its scope."""
-    queryset = with_account_figures(
-        debtors_for_user(user).select_related("portfolio__creditor", "assigned_to__team")
-    )
+    queryset = with_account_figures(debtors_for_user(user).select_related("portfolio__creditor", "assigned_to__team"))
     try:
         return queryset.get(pk=pk)
     except Debtor.DoesNotExist:
@@ -154,7 +152,9 @@ def portfolio_counts(portfolio_ids=None) -> dict[int, dict]:
     return {
         row["portfolio"]: row
         # Unassigned = all − assigned: COUNT(assigned_to) needs no filter the index cannot answer.
-        for row in debtors.values("portfolio").annotate(debtors=Count("*"), assigned=Count("assigned_to"), balance=Sum("open_balance"))
+        for row in debtors.values("portfolio").annotate(
+            debtors=Count("*"), assigned=Count("assigned_to"), balance=Sum("open_balance")
+        )
     }
 
 

@@ -128,7 +128,10 @@ def portfolio_figures_refresh(*, portfolio_ids=None, now: datetime | None = None
             )
         )
     PortfolioFigures.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["portfolio"], update_fields=["debtors", "unassigned", "open_balance", "counted_at"]
+        rows,
+        update_conflicts=True,
+        unique_fields=["portfolio"],
+        update_fields=["debtors", "unassigned", "open_balance", "counted_at"],
     )
     return len(rows)
 
@@ -192,9 +195,10 @@ def _save_phone(phone: Phone) -> Phone:
     try:
         phone.full_clean()
     except ValidationError as error:
-        if "__all__" in getattr(error, "error_dict", {}) and Phone.objects.filter(
-            debtor_id=phone.debtor_id, number=phone.number
-        ).exclude(pk=phone.pk).exists():
+        if (
+            "__all__" in getattr(error, "error_dict", {})
+            and Phone.objects.filter(debtor_id=phone.debtor_id, number=phone.number).exclude(pk=phone.pk).exists()
+        ):
             raise ValidationError(
                 {"number": ValidationError(_("The debtor already has this number."), code="phone_exists")}
             ) from None
@@ -213,7 +217,9 @@ def phone_add(*, debtor: Debtor, by, number: str, at: datetime | None = None, **
     try:
         e164 = normalise_phone(number, debtor.portfolio.country)
     except ValueProblem as problem:
-        raise ValidationError({"number": str(problem.message) % {k: str(v) for k, v in problem.params.items()}}) from None
+        raise ValidationError(
+            {"number": str(problem.message) % {k: str(v) for k, v in problem.params.items()}}
+        ) from None
     phone = Phone(debtor=debtor, number=e164, **{k: v for k, v in values.items() if k in PHONE_EDITABLE})
     for channel in ("sms", "whatsapp"):
         _apply_consent(phone, channel, values, at or timezone.now())
@@ -290,8 +296,10 @@ def import_job_create(
         if kind != ImportKind.PORTFOLIO:
             raise ValidationError({"portfolio": _("Payments are loaded into a portfolio that exists.")})
         new_portfolio = {
-            "portfolio": portfolio.name, "creditor": portfolio.creditor.name,
-            "country": portfolio.country, "currency": portfolio.currency,
+            "portfolio": portfolio.name,
+            "creditor": portfolio.creditor.name,
+            "country": portfolio.country,
+            "currency": portfolio.currency,
         }
     job = ImportJob(
         kind=kind,
@@ -349,8 +357,12 @@ def import_job_run(*, job_id: int) -> ImportJob:
                 )
             else:
                 result = payments_import(
-                    file=stream, portfolio=job.portfolio, mapping=job.mapping, recorded_by=job.created_by,
-                    dry_run=job.dry_run, progress=progress,
+                    file=stream,
+                    portfolio=job.portfolio,
+                    mapping=job.mapping,
+                    recorded_by=job.created_by,
+                    dry_run=job.dry_run,
+                    progress=progress,
                 )
     except ImportFileError as error:
         ImportJob.objects.filter(pk=job_id).update(
@@ -464,19 +476,27 @@ def import_jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
             failed += stalled.filter(language=language).update(
                 status=ImportJob.Status.FAILED,
                 finished_at=now,
-                error_message=str(_(
-                    "The worker loading this file stopped (it was restarted or ran out of memory), so nothing was"
-                    " saved. Load it again: the file is kept."
-                )),
+                error_message=str(
+                    _(
+                        "The worker loading this file stopped (it was restarted or ran out of memory), so nothing was"
+                        " saved. Load it again: the file is kept."
+                    )
+                ),
             )
     # What killed imports had committed (SQLite commits chunk by chunk) is undone.
     import_undo_sweep(now=now, silent_for=IMPORT_STALLED_AFTER)
     waiting = list(
-        ImportJob.objects.filter(status=ImportJob.Status.PENDING, created_at__lt=stalled_before).values_list("pk", flat=True)
+        ImportJob.objects.filter(status=ImportJob.Status.PENDING, created_at__lt=stalled_before).values_list(
+            "pk", flat=True
+        )
     )
     for job_id in waiting:
         transaction.on_commit(lambda job_id=job_id: run_import_job.delay(job_id))
-    return {"failed": failed, "requeued": len(waiting), "uploads_deleted": _pending_uploads_delete(older_than=now - PENDING_UPLOAD_MAX_AGE)}
+    return {
+        "failed": failed,
+        "requeued": len(waiting),
+        "uploads_deleted": _pending_uploads_delete(older_than=now - PENDING_UPLOAD_MAX_AGE),
+    }
 
 
 def _pending_uploads_delete(*, older_than: datetime) -> int:
@@ -507,10 +527,18 @@ def import_job_run_again(*, user, job: ImportJob) -> ImportJob:
         raise ValidationError(_("Only a failed import whose file is still stored can be loaded again."))
     queued = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
         status=ImportJob.Status.PENDING,
-        rows_total=None, rows_done=0,
-        created_count=0, updated_count=0, unchanged_count=0, rejected_count=0, recalled_count=0,
-        report="", error_message="",
-        started_at=None, heartbeat_at=None, finished_at=None,
+        rows_total=None,
+        rows_done=0,
+        created_count=0,
+        updated_count=0,
+        unchanged_count=0,
+        rejected_count=0,
+        recalled_count=0,
+        report="",
+        error_message="",
+        started_at=None,
+        heartbeat_at=None,
+        finished_at=None,
     )
     if queued:
         transaction.on_commit(lambda: run_import_job.delay(job.pk))
@@ -535,7 +563,11 @@ def _assignment_plan_sql(*, method: str, collector_ids: list[int]) -> tuple[str,
     n = len(collector_ids)
     order = "id" if method == ROUND_ROBIN else "balance DESC, id"
     # "%%" is a literal "%" (modulo) in a statement with parameters, in both databases.
-    slot = "r %% {n}" if method == ROUND_ROBIN else "CASE WHEN (r / {n}) %% 2 = 0 THEN r %% {n} ELSE {n} - 1 - r %% {n} END"
+    slot = (
+        "r %% {n}"
+        if method == ROUND_ROBIN
+        else "CASE WHEN (r / {n}) %% 2 = 0 THEN r %% {n} ELSE {n} - 1 - r %% {n} END"
+    )
     slot = slot.format(n=n)
     collector = "CASE slot " + " ".join("WHEN %s THEN %s" for _ in collector_ids) + " END"
     params = [value for index, pk in enumerate(collector_ids) for value in (index, pk)]

@@ -1,22 +1,21 @@
+import zoneinfo
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
-
-import zoneinfo
-
 from django.utils import formats, timezone
-from collections_crm.lib.clock import Clock
-from collections_crm.lib.html import format_html
-from collections_crm.lib.paging import CappedIdsFirstPaginator
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 
 from calls.policy import check_contact
 from calls.selectors import calls_for_debtor
 from calls.templatetags.desk import _labels
+from collections_crm.lib.clock import Clock
+from collections_crm.lib.html import format_html
+from collections_crm.lib.paging import CappedIdsFirstPaginator
 from collections_crm.models import Heartbeat
-from collections_crm.templatetags.crm import money
 from collections_crm.permissions import can_manage_portfolios, can_record_payments
+from collections_crm.templatetags.crm import money
 from debtors import selectors
 from promises.forms import PaymentForm
 from promises.selectors import promises_for_debtor
@@ -29,9 +28,7 @@ def debtor_list(request):
         request.GET.get("page")
     )
     for debtor in page:
-        debtor.days_past_due = selectors.days_past_due(
-            debtor.oldest_unpaid_due, selectors.debtor_local_today(debtor)
-        )
+        debtor.days_past_due = selectors.days_past_due(debtor.oldest_unpaid_due, selectors.debtor_local_today(debtor))
     return render(request, "debtors/debtor_list.html", {"page": page, "search": search, "active_nav": "debtors"})
 
 
@@ -113,7 +110,9 @@ def _timeline(calls, promises, payments, messages, *, time_zone: str) -> list[di
     entries = [
         {"kind": "call", "at": call.started_at, "call": call} for call in calls if call.outcome != "message_sent"
     ]
-    entries.extend({"kind": "message", "at": message.sent_at or message.created_at, "message": message} for message in messages)
+    entries.extend(
+        {"kind": "message", "at": message.sent_at or message.created_at, "message": message} for message in messages
+    )
     for promise in promises:
         for event in promise.events.all():
             entries.append({"kind": "promise_event", "at": event.at, "event": event, "promise": promise})
@@ -143,7 +142,12 @@ class _TimelineText:
         return _labels(type(instance), field_name, self.language).get(value, value)
 
     def fill(self, entries) -> None:
-        builders = {"call": self.call, "promise_event": self.promise_event, "message": self.message, "payment": self.payment_text}
+        builders = {
+            "call": self.call,
+            "promise_event": self.promise_event,
+            "message": self.message,
+            "payment": self.payment_text,
+        }
         for entry in entries:
             at = entry["at"]
             reader_at = timezone.localtime(at)
@@ -154,7 +158,12 @@ class _TimelineText:
             # The whole list item: one template variable per entry instead of five.
             entry["html"] = format_html(
                 '<li class="timeline-{}">\n      <time datetime="{}">{}</time>\n      <span class="muted">({} {})</span>\n      {}\n    </li>',
-                entry["kind"], entry["iso"], entry["when"], self.debtor, entry["debtor_time"], entry["body"],
+                entry["kind"],
+                entry["iso"],
+                entry["when"],
+                self.debtor,
+                entry["debtor_time"],
+                entry["body"],
             )
 
     @staticmethod
@@ -182,21 +191,38 @@ class _TimelineText:
         by = format_html(" · {}", self._person(event.by)) if event.by_id else ""
         return format_html(
             '<strong>{}</strong> {} {} {}:\n{}<span class="tag status-{}">{}</span>\n<span class="muted">· {}{}</span>',
-            self.promise, money(promise.amount, promise.currency), self.due,
+            self.promise,
+            money(promise.amount, promise.currency),
+            self.due,
             formats.date_format(promise.due_date, "SHORT_DATE_FORMAT"),
-            change, event.to_status, self.label(event, "to_status"), self.label(event, "cause"), by,
+            change,
+            event.to_status,
+            self.label(event, "to_status"),
+            self.label(event, "cause"),
+            by,
         )
 
     def message(self, entry) -> str:
         message = entry["message"]
         tone = " ok" if message.status == "sent" else " danger" if message.status in ("failed", "blocked") else ""
         parts = [
-            format_html("<strong>{}</strong> · {} → {}", self.label(message, "channel"), self.label(message, "purpose"), message.recipient),
+            format_html(
+                "<strong>{}</strong> · {} → {}",
+                self.label(message, "channel"),
+                self.label(message, "purpose"),
+                message.recipient,
+            ),
             format_html('<span class="tag{}">{}</span>', tone, self.label(message, "status")),
         ]
         if message.status == "queued":
-            moment = formats.date_format(timezone.localtime(message.send_after), "SHORT_DATETIME_FORMAT") if message.send_after else ""
-            parts.append(format_html('<span class="muted">{}</span>', gettext("to be sent %(moment)s") % {"moment": moment}))
+            moment = (
+                formats.date_format(timezone.localtime(message.send_after), "SHORT_DATETIME_FORMAT")
+                if message.send_after
+                else ""
+            )
+            parts.append(
+                format_html('<span class="muted">{}</span>', gettext("to be sent %(moment)s") % {"moment": moment})
+            )
         if message.last_error:
             parts.append(format_html('<span class="muted">· {}</span>', message.last_error))
         parts.append(format_html('<p class="note">{}</p>', message.body))
@@ -206,7 +232,10 @@ class _TimelineText:
         payment = entry["payment"]
         return format_html(
             "<strong>{}</strong> {} · {} · {}",
-            self.payment, money(payment.amount, payment.currency), self.label(payment, "source"), payment.reference,
+            self.payment,
+            money(payment.amount, payment.currency),
+            self.label(payment, "source"),
+            payment.reference,
         )
 
 

@@ -39,7 +39,16 @@ class PromiseAdmin(BigTableAdmin, admin.ModelAdmin):
 
 @admin.register(Arrangement)
 class ArrangementAdmin(BigTableAdmin, admin.ModelAdmin):
-    list_display = ("debtor", "kind", "status", "approval_status", "total_amount", "discount_amount", "currency", "created_at")
+    list_display = (
+        "debtor",
+        "kind",
+        "status",
+        "approval_status",
+        "total_amount",
+        "discount_amount",
+        "currency",
+        "created_at",
+    )
     list_filter = ("kind", "status", "approval_status", "currency")
     search_fields = ("debtor__full_name", "debtor__external_id")
     list_select_related = ()
@@ -53,7 +62,13 @@ class ArrangementAdmin(BigTableAdmin, admin.ModelAdmin):
 
 @admin.register(ArrangementLimits)
 class ArrangementLimitsAdmin(admin.ModelAdmin):
-    list_display = ("portfolio", "min_share_of_balance_percent", "max_days_to_first_payment", "max_instalments", "max_discount_percent")
+    list_display = (
+        "portfolio",
+        "min_share_of_balance_percent",
+        "max_days_to_first_payment",
+        "max_instalments",
+        "max_discount_percent",
+    )
     search_fields = ("portfolio__name", "portfolio__creditor__name")
     list_select_related = ("portfolio__creditor",)
 
@@ -87,7 +102,15 @@ class PaymentAllocationAdmin(BigTableAdmin, admin.ModelAdmin):
 
 @admin.register(PromiseRules)
 class PromiseRulesAdmin(admin.ModelAdmin):
-    list_display = ("portfolio", "grace_days", "tolerance_percent", "tolerance_amount", "partial_minimum_percent", "missed_instalment", "reminder_days_before")
+    list_display = (
+        "portfolio",
+        "grace_days",
+        "tolerance_percent",
+        "tolerance_amount",
+        "partial_minimum_percent",
+        "missed_instalment",
+        "reminder_days_before",
+    )
     list_filter = ("missed_instalment",)
     search_fields = ("portfolio__name", "portfolio__creditor__name")
     list_select_related = ("portfolio__creditor",)
@@ -95,7 +118,17 @@ class PromiseRulesAdmin(admin.ModelAdmin):
 
 @admin.register(Message)
 class MessageAdmin(BigTableAdmin, admin.ModelAdmin):
-    list_display = ("created_at", "debtor", "channel", "purpose", "recipient", "status", "send_after", "sent_at", "attempts")
+    list_display = (
+        "created_at",
+        "debtor",
+        "channel",
+        "purpose",
+        "recipient",
+        "status",
+        "send_after",
+        "sent_at",
+        "attempts",
+    )
     list_filter = (date_filter("created_at"), "status", "channel", "purpose")
     search_fields = ("debtor__full_name", "recipient", "idempotency_key", "provider_message_id")
     list_select_related = ()
@@ -157,7 +190,15 @@ class CallRollupAdmin(BigTableAdmin, ReadOnlyAdmin):
 
 @admin.register(RollupState)
 class RollupStateAdmin(ReadOnlyAdmin):
-    list_display = ("name", "refreshed_at", "duration_ms", "days_refreshed", "last_event_id", "last_payment_id", "last_call_id")
+    list_display = (
+        "name",
+        "refreshed_at",
+        "duration_ms",
+        "days_refreshed",
+        "last_event_id",
+        "last_payment_id",
+        "last_call_id",
+    )
     search_fields = ("name",)
 
 

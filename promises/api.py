@@ -41,9 +41,24 @@ class PromiseSerializer(ReadModelSerializer):
     class Meta:
         model = Promise
         fields = [
-            "id", "debtor", "debt", "collector", "call", "arrangement", "instalment_number", "replaces",
-            "amount", "paid", "currency", "due_date", "grace_days", "lapses_at", "status", "awaiting_approval",
-            "created_at", "resolved_at",
+            "id",
+            "debtor",
+            "debt",
+            "collector",
+            "call",
+            "arrangement",
+            "instalment_number",
+            "replaces",
+            "amount",
+            "paid",
+            "currency",
+            "due_date",
+            "grace_days",
+            "lapses_at",
+            "status",
+            "awaiting_approval",
+            "created_at",
+            "resolved_at",
         ]
         read_only_fields = fields
 
@@ -78,7 +93,11 @@ def promises_for_user(user):
     # A subquery per row listed, not a join grouped over every promise in scope before the
     # sort (3 s for an admin's page at 500,000 promises).
     paid = Subquery(
-        PaymentAllocation.objects.filter(promise=OuterRef("pk")).order_by().values("promise").annotate(total=Sum("amount")).values("total"),
+        PaymentAllocation.objects.filter(promise=OuterRef("pk"))
+        .order_by()
+        .values("promise")
+        .annotate(total=Sum("amount"))
+        .values("total"),
         output_field=DecimalField(**MONEY),
     )
     return (
@@ -103,7 +122,10 @@ class PromiseListCreateApi(ListApiView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        tags=["promises"], summary="Make a promise", request=PromiseInputSerializer, responses={201: PromiseSerializer, **ERRORS}
+        tags=["promises"],
+        summary="Make a promise",
+        request=PromiseInputSerializer,
+        responses={201: PromiseSerializer, **ERRORS},
     )
     def post(self, request):
         """A promise to pay an amount by a date, outside a call; beyond your limits it awaits approval."""
@@ -113,10 +135,16 @@ class PromiseListCreateApi(ListApiView):
         debtor = debtor_get_for_action(request.user, values["debtor"])
         debt = get_object_or_404(Debt, pk=values["debt"], debtor=debtor) if "debt" in values else None
         promise = promise_propose(
-            debtor=debtor, collector=request.user, amount=values["amount"], due_date=values["due_date"], debt=debt,
+            debtor=debtor,
+            collector=request.user,
+            amount=values["amount"],
+            due_date=values["due_date"],
+            debt=debt,
             created_by=request.user,
         )
-        return Response(PromiseSerializer(promises_for_user(request.user).get(pk=promise.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            PromiseSerializer(promises_for_user(request.user).get(pk=promise.pk)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class PromiseCancelSerializer(InputSerializer):
@@ -154,7 +182,9 @@ class PaymentInputSerializer(InputSerializer):
         validators=[within_years(20, schema_latest=0)],
         help_text=gettext_lazy("A moment already past; the schema lists the days up to today."),
     )
-    reference = serializers.CharField(max_length=100, help_text=gettext_lazy("The bank's or receipt's number; unique per source."))
+    reference = serializers.CharField(
+        max_length=100, help_text=gettext_lazy("The bank's or receipt's number; unique per source.")
+    )
 
 
 class PaymentOutputSerializer(ReadModelSerializer):
@@ -167,7 +197,9 @@ class PaymentOutputSerializer(ReadModelSerializer):
 
 
 class PaymentRecordedSerializer(PaymentOutputSerializer):
-    kept_promises = serializers.ListField(child=serializers.IntegerField(), help_text=gettext_lazy("Promises this payment kept."))
+    kept_promises = serializers.ListField(
+        child=serializers.IntegerField(), help_text=gettext_lazy("Promises this payment kept.")
+    )
 
     class Meta(PaymentOutputSerializer.Meta):
         fields = [*PaymentOutputSerializer.Meta.fields, "kept_promises"]

@@ -5,11 +5,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PaymentForm(forms.Form):
-    amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2, localize=True)
+    amount = forms.DecimalField(
+        label=_("Amount"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2, localize=True
+    )
     paid_at = forms.DateTimeField(
         label=_("Paid at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     )
-    reference = forms.CharField(label=_("Reference"), max_length=100, help_text=_("The bank's operation or receipt number."))
+    reference = forms.CharField(
+        label=_("Reference"), max_length=100, help_text=_("The bank's operation or receipt number.")
+    )
     debt = forms.ModelChoiceField(label=_("Debt"), queryset=None, required=False, empty_label=_("Oldest open debt"))
 
     def __init__(self, *args, debtor, **kwargs):
@@ -20,7 +24,9 @@ class PaymentForm(forms.Form):
 class ReassignForm(forms.Form):
     """Which debtors move to whom: by current collector and portfolio, or ticked one by one."""
 
-    from_collector = forms.ModelChoiceField(label=_("From collector"), queryset=None, required=False, empty_label=_("Any"))
+    from_collector = forms.ModelChoiceField(
+        label=_("From collector"), queryset=None, required=False, empty_label=_("Any")
+    )
     portfolio = forms.ModelChoiceField(label=_("Portfolio"), queryset=None, required=False, empty_label=_("Any"))
     to_collector = forms.ModelChoiceField(label=_("To collector"), queryset=None)
     debtor_ids = forms.TypedMultipleChoiceField(label=_("Only these debtors"), coerce=int, required=False)

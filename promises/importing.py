@@ -80,7 +80,9 @@ class _DryRun(Exception):
     pass
 
 
-def _load(source: SourceFile, portfolio: Portfolio, report: RejectReport, result: ImportResult, recorded_by, progress=None) -> None:
+def _load(
+    source: SourceFile, portfolio: Portfolio, report: RejectReport, result: ImportResult, recorded_by, progress=None
+) -> None:
     day_first = portfolio.country != "US"
     hint = None
     done = 0
@@ -99,9 +101,9 @@ def _load(source: SourceFile, portfolio: Portfolio, report: RejectReport, result
         references = {source.cell(cells, "account_reference") for _n, cells in batch} - {None, ""}
         debts = {
             debt.account_reference: debt
-            for debt in Debt.objects.filter(debtor__portfolio=portfolio, account_reference__in=references).select_related(
-                "debtor__portfolio"
-            )
+            for debt in Debt.objects.filter(
+                debtor__portfolio=portfolio, account_reference__in=references
+            ).select_related("debtor__portfolio")
         }
         for number, cells in batch:
             _load_row(source, number, cells, debtors, debts, report, result, day_first, hint, recorded_by)
@@ -142,7 +144,9 @@ def _load_row(source, number, cells, debtors, debts, report, result, day_first, 
         name = key if key in source.mapping else "account_reference"
         value = source.cell(cells, name) or ""
         if name == "national_id" and value in debtors:
-            reason = _("Several debtors in this portfolio have the document “%(text)s”: name the customer code or the account.")
+            reason = _(
+                "Several debtors in this portfolio have the document “%(text)s”: name the customer code or the account."
+            )
         else:
             reason = _("No debtor in this portfolio has “%(text)s”.")
         problems.append((source.header_of(name), value, reason % {"text": value}))
@@ -154,7 +158,12 @@ def _load_row(source, number, cells, debtors, debts, report, result, day_first, 
     paid_at = min(timezone.make_aware(datetime.combine(paid_on, time(23, 59, 59)), zone), timezone.now())
     try:
         outcome = payment_record(
-            debtor=debtor, debt=debt, amount=amount, paid_at=paid_at, reference=reference, source=Payment.Source.IMPORT,
+            debtor=debtor,
+            debt=debt,
+            amount=amount,
+            paid_at=paid_at,
+            reference=reference,
+            source=Payment.Source.IMPORT,
             recorded_by=recorded_by,
         )
     except ValidationError as error:

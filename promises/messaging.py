@@ -7,9 +7,9 @@ sending it again; a provider that cannot answer returns None and the outbox does
 """
 
 import json
-from abc import ABC, abstractmethod
 import urllib.error
 import urllib.request
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 

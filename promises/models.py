@@ -45,14 +45,15 @@ class PromiseRules(models.Model):
         help_text=_("Paying less than this share of the promise counts as a broken promise."),
     )
     missed_instalment = models.CharField(
-        _("missed instalment"), max_length=8, choices=MissedInstalment.choices, default=MissedInstalment.BREAKS_ARRANGEMENT
+        _("missed instalment"),
+        max_length=8,
+        choices=MissedInstalment.choices,
+        default=MissedInstalment.BREAKS_ARRANGEMENT,
     )
     reminder_days_before = models.PositiveSmallIntegerField(
         _("reminder days before"), default=2, help_text=_("0 sends no reminders.")
     )
-    retry_after_minutes = models.PositiveIntegerField(
-        _("retry after no contact (minutes)"), default=240
-    )
+    retry_after_minutes = models.PositiveIntegerField(_("retry after no contact (minutes)"), default=240)
 
     class Meta:
         verbose_name = _("promise rules")
@@ -89,9 +90,7 @@ class ArrangementLimits(models.Model):
         default=Decimal("0"),
         help_text=_("An agreement must cover at least this share of the balance it is about."),
     )
-    max_days_to_first_payment = models.PositiveSmallIntegerField(
-        _("maximum days to the first payment"), default=30
-    )
+    max_days_to_first_payment = models.PositiveSmallIntegerField(_("maximum days to the first payment"), default=30)
     max_instalments = models.PositiveSmallIntegerField(_("maximum instalments"), default=12)
     max_discount_percent = models.DecimalField(
         _("maximum discount (%)"),
@@ -195,8 +194,13 @@ class Arrangement(models.Model):
             ),
             # A decision names who took it and when; an undecided arrangement has neither.
             models.CheckConstraint(
-                condition=Q(approval_status__in=["approved", "rejected"], approved_by__isnull=False, approved_at__isnull=False)
-                | (~Q(approval_status__in=["approved", "rejected"]) & Q(approved_by__isnull=True, approved_at__isnull=True)),
+                condition=Q(
+                    approval_status__in=["approved", "rejected"], approved_by__isnull=False, approved_at__isnull=False
+                )
+                | (
+                    ~Q(approval_status__in=["approved", "rejected"])
+                    & Q(approved_by__isnull=True, approved_at__isnull=True)
+                ),
                 name="arrangement_decision_has_author_and_time",
             ),
             models.CheckConstraint(
@@ -207,7 +211,9 @@ class Arrangement(models.Model):
         ]
         indexes = [
             # The supervisors' approval queue, oldest first.
-            models.Index(fields=["created_at"], condition=Q(approval_status="pending"), name="arrangement_approval_queue_idx"),
+            models.Index(
+                fields=["created_at"], condition=Q(approval_status="pending"), name="arrangement_approval_queue_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -386,7 +392,9 @@ class PromiseEvent(models.Model):
         verbose_name_plural = _("promise events")
         ordering = ["at", "pk"]
         constraints = [
-            models.CheckConstraint(condition=~Q(from_status=models.F("to_status")), name="promise_event_changes_status"),
+            models.CheckConstraint(
+                condition=~Q(from_status=models.F("to_status")), name="promise_event_changes_status"
+            ),
         ]
         indexes = [
             models.Index(fields=["promise", "at"], name="promise_event_promise_at_idx"),
@@ -548,9 +556,7 @@ class Message(models.Model):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["send_after"], condition=Q(status__in=["queued", "sending"]), name="message_due_idx"
-            ),
+            models.Index(fields=["send_after"], condition=Q(status__in=["queued", "sending"]), name="message_due_idx"),
             models.Index(fields=["debtor", "-created_at"], name="message_debtor_idx"),
         ]
 
@@ -595,7 +601,8 @@ class PromiseRollup(models.Model):
         verbose_name_plural = _("promise rollups")
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "day", "collector", "portfolio", "currency", "status"], name="promise_rollup_unique_cell"
+                fields=["kind", "day", "collector", "portfolio", "currency", "status"],
+                name="promise_rollup_unique_cell",
             ),
         ]
         # The unique index (kind, day, …) serves the dashboard's period scans.

@@ -244,7 +244,12 @@ class DashboardFilters:
             value = query.get(name, "")
             return int(value) if value.isdigit() else None
 
-        return cls(team=number("team"), collector=number("collector"), portfolio=number("portfolio"), creditor=number("creditor"))
+        return cls(
+            team=number("team"),
+            collector=number("collector"),
+            portfolio=number("portfolio"),
+            creditor=number("creditor"),
+        )
 
     def as_query(self) -> dict:
         return {name: value for name, value in self.__dict__.items() if value is not None}
@@ -525,7 +530,9 @@ def promises_behind(
     )
 
 
-def calls_behind(user, *, period: Period, filters: DashboardFilters, outcome: str = "", stance_reason: str = "", zone=None):
+def calls_behind(
+    user, *, period: Period, filters: DashboardFilters, outcome: str = "", stance_reason: str = "", zone=None
+):
     start, end = period.bounds(zone)
     calls = Call.objects.filter(
         collector_scope(user, "collector"), filters.call_q(), started_at__gte=start, started_at__lt=end

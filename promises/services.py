@@ -13,9 +13,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, CharField, Count, DateField, Exists, F, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Greatest, TruncDate
 from django.http import Http404
-from django.utils import timezone
 from django.template.loader import render_to_string
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
@@ -29,12 +28,12 @@ from promises.messaging import Outgoing, ProviderError, provider_for
 from promises.models import (
     ApprovalStatus,
     Arrangement,
-    BalanceRollup,
     ArrangementLimits,
+    BalanceRollup,
+    CallRollup,
     Message,
     Payment,
     PaymentAllocation,
-    CallRollup,
     PaymentRollup,
     Promise,
     PromiseEvent,
@@ -181,12 +180,12 @@ def arrangement_create(
     return arrangement
 
 
-def _close_pending(promise_ids: list[int], *, to_status: str, at: datetime, cause: str, by=None, note: str = "") -> list[int]:
+def _close_pending(
+    promise_ids: list[int], *, to_status: str, at: datetime, cause: str, by=None, note: str = ""
+) -> list[int]:
     """Compare-and-set pending → to_status; returns the ids that really changed."""
     changed = list(
-        Promise.objects.select_for_update()
-        .filter(pk__in=promise_ids, status=PENDING)
-        .values_list("pk", flat=True)
+        Promise.objects.select_for_update().filter(pk__in=promise_ids, status=PENDING).values_list("pk", flat=True)
     )
     if changed:
         Promise.objects.filter(pk__in=changed).update(status=to_status, resolved_at=at)
@@ -201,11 +200,17 @@ def _close_pending(promise_ids: list[int], *, to_status: str, at: datetime, caus
 def promise_cancel(*, promise: Promise, by, note: str = "", at: datetime | None = None) -> bool:
     """Cancel a pending promise (renegotiated or withdrawn); history stays. False if not pending."""
     at = at or timezone.now()
-    return bool(_close_pending([promise.pk], to_status=Promise.Status.CANCELLED, at=at, cause=PromiseEvent.Cause.USER, by=by, note=note))
+    return bool(
+        _close_pending(
+            [promise.pk], to_status=Promise.Status.CANCELLED, at=at, cause=PromiseEvent.Cause.USER, by=by, note=note
+        )
+    )
 
 
 @transaction.atomic
-def promise_renegotiate(*, promise: Promise, by, amount: Decimal, due_date: date, note: str = "", at: datetime | None = None) -> Promise:
+def promise_renegotiate(
+    *, promise: Promise, by, amount: Decimal, due_date: date, note: str = "", at: datetime | None = None
+) -> Promise:
     """Replace a pending promise with a new one; the old one is cancelled and linked."""
     at = at or timezone.now()
     if not promise_cancel(promise=promise, by=by, note=note or _("Renegotiated"), at=at):
@@ -415,7 +420,9 @@ def promises_flag_lapsed(*, now: datetime | None = None) -> FlagResult:
             flipped = cursor.fetchall()
             PromiseEvent.objects.bulk_create(
                 (
-                    PromiseEvent(promise_id=pk, from_status=PENDING, to_status=status, at=now, cause=PromiseEvent.Cause.JOB)
+                    PromiseEvent(
+                        promise_id=pk, from_status=PENDING, to_status=status, at=now, cause=PromiseEvent.Cause.JOB
+                    )
                     for pk, status, _arrangement in flipped
                 ),
                 batch_size=2000,
@@ -424,7 +431,9 @@ def promises_flag_lapsed(*, now: datetime | None = None) -> FlagResult:
     for _pk, status, _arrangement in flipped:
         setattr(result, status, getattr(result, status) + 1)
     missed = [(pk, arrangement) for pk, status, arrangement in flipped if arrangement and status != Promise.Status.KEPT]
-    kept_arrangements = {arrangement for _pk, status, arrangement in flipped if arrangement and status == Promise.Status.KEPT}
+    kept_arrangements = {
+        arrangement for _pk, status, arrangement in flipped if arrangement and status == Promise.Status.KEPT
+    }
     if missed:
         _apply_missed_instalments(missed, now=now, result=result)
     _complete_arrangements(kept_arrangements)
@@ -617,7 +626,9 @@ def _recover_stale_claims(now: datetime, result: SendResult) -> None:
     The provider already has it: mark it sent. The provider can say it does not: send
     again. The provider cannot say (e-mail): fail it rather than risk sending it twice.
     """
-    stale = Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).select_related("debtor")
+    stale = Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).select_related(
+        "debtor"
+    )
     for message in stale:
         provider = provider_for(message.channel)
         try:
@@ -673,7 +684,10 @@ def messages_send_due(*, now: datetime | None = None, limit: int = 500) -> SendR
                 result.blocked += 1
             else:
                 Message.objects.filter(pk=message_id).update(
-                    status=Message.Status.QUEUED, send_after=verdict.next_allowed_at, attempts=F("attempts") - 1, last_error=reasons
+                    status=Message.Status.QUEUED,
+                    send_after=verdict.next_allowed_at,
+                    attempts=F("attempts") - 1,
+                    last_error=reasons,
                 )
                 result.deferred += 1
             continue
@@ -752,7 +766,13 @@ def arrangement_limits_check(
     if balance > 0:
         share = _percent(total + discount_amount, balance)
         if share < limits.min_share_of_balance_percent:
-            breaches.append({"code": MIN_SHARE, "value": str(share), "limit": str(Decimal(limits.min_share_of_balance_percent).quantize(promise_rules.CENT))})
+            breaches.append(
+                {
+                    "code": MIN_SHARE,
+                    "value": str(share),
+                    "limit": str(Decimal(limits.min_share_of_balance_percent).quantize(promise_rules.CENT)),
+                }
+            )
     days = (min(due for due, _amount in schedule) - _local_today(debtor, at)).days
     if days > limits.max_days_to_first_payment:
         breaches.append({"code": MAX_DAYS_TO_FIRST, "value": str(days), "limit": str(limits.max_days_to_first_payment)})
@@ -762,7 +782,13 @@ def arrangement_limits_check(
         # A discount on no balance is beyond any limit.
         discount = _percent(discount_amount, balance) if balance > 0 else promise_rules.HUNDRED
         if discount > limits.max_discount_percent:
-            breaches.append({"code": MAX_DISCOUNT, "value": str(discount), "limit": str(Decimal(limits.max_discount_percent).quantize(promise_rules.CENT))})
+            breaches.append(
+                {
+                    "code": MAX_DISCOUNT,
+                    "value": str(discount),
+                    "limit": str(Decimal(limits.max_discount_percent).quantize(promise_rules.CENT)),
+                }
+            )
     return breaches
 
 
@@ -790,8 +816,15 @@ def arrangement_propose(
 ) -> Arrangement:
     """`arrangement_create`, judged against the maker's limits: beyond them it awaits approval."""
     arguments = dict(
-        debtor=debtor, collector=collector, schedule=schedule, kind=kind, debt=debt, call=call,
-        discount_amount=discount_amount, created_by=created_by, at=at,
+        debtor=debtor,
+        collector=collector,
+        schedule=schedule,
+        kind=kind,
+        debt=debt,
+        call=call,
+        discount_amount=discount_amount,
+        created_by=created_by,
+        at=at,
     )
     breaches = arrangement_limits_check(
         debtor=debtor, by=created_by or collector, schedule=schedule, discount_amount=discount_amount, debt=debt, at=at
@@ -823,11 +856,24 @@ def promise_propose(
     breaches = arrangement_limits_check(debtor=debtor, by=created_by or collector, schedule=schedule, debt=debt, at=at)
     if not breaches:
         return _promise_create(
-            debtor=debtor, collector=collector, amount=amount, due_date=due_date, debt=debt, call=call,
-            created_by=created_by, at=at,
+            debtor=debtor,
+            collector=collector,
+            amount=amount,
+            due_date=due_date,
+            debt=debt,
+            call=call,
+            created_by=created_by,
+            at=at,
         )
     arrangement = _arrangement_awaiting_approval(
-        breaches, debtor=debtor, collector=collector, schedule=schedule, debt=debt, call=call, created_by=created_by, at=at
+        breaches,
+        debtor=debtor,
+        collector=collector,
+        schedule=schedule,
+        debt=debt,
+        call=call,
+        created_by=created_by,
+        at=at,
     )
     return arrangement.promises.get()
 
@@ -991,7 +1037,9 @@ def _payment_rollup_rows(condition: Q):
 def _call_rollup_rows(condition: Q):
     return (
         Call.objects.filter(condition, collector__isnull=False)
-        .annotate(rollup_day=TruncDate("started_at", tzinfo=reporting_zone()), rollup_portfolio=F("debtor__portfolio_id"))
+        .annotate(
+            rollup_day=TruncDate("started_at", tzinfo=reporting_zone()), rollup_portfolio=F("debtor__portfolio_id")
+        )
         .values("rollup_day", "collector_id", "rollup_portfolio")
         .annotate(rollup_calls=Count("pk"), rollup_right_party=Count("pk", filter=Q(outcome="right_party")))
         .order_by()
@@ -1036,25 +1084,37 @@ def promise_rollups_refresh(*, full: bool = False, now: datetime | None = None) 
         made_days = due_days = payment_days = call_days = -1
     else:
         since = state.refreshed_at - ROLLUP_LATE_COMMIT
-        events = _since_watermark(PromiseEvent.objects, last_id=state.last_event_id, up_to=last_event, stamp="at", since=since)
+        events = _since_watermark(
+            PromiseEvent.objects, last_id=state.last_event_id, up_to=last_event, stamp="at", since=since
+        )
         # New promises by id (whoever inserted them, with or without an event), changed ones by event.
-        new = _since_watermark(Promise.objects, last_id=state.last_promise_id, up_to=last_promise, stamp="created_at", since=since)
+        new = _since_watermark(
+            Promise.objects, last_id=state.last_promise_id, up_to=last_promise, stamp="created_at", since=since
+        )
         made, due = set(), set()
         for made_day, due_date in (
-            new.annotate(made_day=TruncDate("created_at", tzinfo=reporting_zone())).values_list("made_day", "due_date").distinct()
+            new.annotate(made_day=TruncDate("created_at", tzinfo=reporting_zone()))
+            .values_list("made_day", "due_date")
+            .distinct()
         ):
             made.add(made_day)
             due.add(due_date)
-        due |= set(Promise.objects.filter(pk__in=events.values("promise_id")).values_list("due_date", flat=True).distinct())
+        due |= set(
+            Promise.objects.filter(pk__in=events.values("promise_id")).values_list("due_date", flat=True).distinct()
+        )
         paid = set(
-            _since_watermark(Payment.objects, last_id=state.last_payment_id, up_to=last_payment, stamp="created_at", since=since)
+            _since_watermark(
+                Payment.objects, last_id=state.last_payment_id, up_to=last_payment, stamp="created_at", since=since
+            )
             .annotate(paid_day=TruncDate("paid_at", tzinfo=reporting_zone()))
             .values_list("paid_day", flat=True)
             .distinct()
         )
         if made:
             PromiseRollup.objects.filter(kind="made", day__in=made).delete()
-            _insert_select(PromiseRollup, PROMISE_ROLLUP_COLUMNS, _promise_rollup_rows("made", _moment_filter("created_at", made)))
+            _insert_select(
+                PromiseRollup, PROMISE_ROLLUP_COLUMNS, _promise_rollup_rows("made", _moment_filter("created_at", made))
+            )
         if due:
             PromiseRollup.objects.filter(kind="due", day__in=due).delete()
             _insert_select(PromiseRollup, PROMISE_ROLLUP_COLUMNS, _promise_rollup_rows("due", Q(due_date__in=due)))
@@ -1094,6 +1154,7 @@ def promise_rollups_refresh(*, full: bool = False, now: datetime | None = None) 
 
 
 # --- Balance rollups (portfolio health) ---------------------------------------------------
+
 
 def _folded_due_day(on: date):
     """A debt's due date, folded so that dates which age alike from `on` to `on + horizon` share one.
@@ -1197,7 +1258,9 @@ def debtors_reassign_preview(*, by, debtors, to_collector) -> ReassignmentPrevie
 
 
 @transaction.atomic
-def debtors_reassign(*, by, debtors, to_collector, from_collector=None, criteria: str = "", at: datetime | None = None) -> Reassignment:
+def debtors_reassign(
+    *, by, debtors, to_collector, from_collector=None, criteria: str = "", at: datetime | None = None
+) -> Reassignment:
     """Move debtors and their open follow-ups to another collector, in two UPDATE statements.
 
     Only debtors in `by`'s scope move (a supervisor's teams, an admin's all), only to a
@@ -1210,7 +1273,9 @@ def debtors_reassign(*, by, debtors, to_collector, from_collector=None, criteria
     movable = _reassignable(by=by, debtors=debtors, to_collector=to_collector)
     # Lock the rows first, so the ids recorded are exactly the rows updated.
     ids = list(movable.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
-    follow_ups = FollowUp.objects.filter(debtor_id__in=ids, status=FollowUp.Status.OPEN).update(assigned_to=to_collector)
+    follow_ups = FollowUp.objects.filter(debtor_id__in=ids, status=FollowUp.Status.OPEN).update(
+        assigned_to=to_collector
+    )
     Debtor.objects.filter(pk__in=ids).update(assigned_to=to_collector, updated_at=at)
     return Reassignment.objects.create(
         by=by,

@@ -6,25 +6,24 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.translation import get_language, gettext, ngettext
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from calls.models import Call, Channel
 from collections_crm.lib.downloads import csv_response
 from collections_crm.lib.paging import CappedPaginator
 from collections_crm.permissions import can_record_payments
-from debtors.selectors import debtor_get_for_user
-from promises import selectors, services
-from calls.models import Call, Channel
 from debtors.markets import CURRENCY_CHOICES
 from debtors.models import AgingBucket
+from debtors.selectors import debtor_get_for_user
+from promises import selectors, services
 from promises.forms import PaymentForm, ReassignForm
 from promises.models import Payment, Promise, Reassignment
 
@@ -166,6 +165,7 @@ def _dashboard_data(user, selection, sort, state):
     The key names the reader, the language, the period, filters and sort; the timeout bounds
     how long a change of team membership takes to show.
     """
+
     def compute():
         return (
             selectors.dashboard_figures(user, selection.period, selection.filters),
@@ -213,9 +213,16 @@ def _collectors_csv(rows, selection):
     # and a spreadsheet can sum each column.
     currencies = sorted({currency for row in rows for currency in row["collected"]})
     header = [
-        gettext("Collector"), gettext("Team"), gettext("Calls"), gettext("Right-party contacts"),
-        gettext("Contact rate"), gettext("Promises made"), gettext("Promises per right-party contact"),
-        gettext("Kept"), gettext("Broken"), gettext("Kept rate"),
+        gettext("Collector"),
+        gettext("Team"),
+        gettext("Calls"),
+        gettext("Right-party contacts"),
+        gettext("Contact rate"),
+        gettext("Promises made"),
+        gettext("Promises per right-party contact"),
+        gettext("Kept"),
+        gettext("Broken"),
+        gettext("Kept rate"),
         *[gettext("Collected (%(currency)s)") % {"currency": currency} for currency in currencies],
         gettext("QA score"),
     ]
@@ -226,8 +233,14 @@ def _collectors_csv(rows, selection):
             yield [
                 _person(collector),
                 collector.team.name if collector.team else "",
-                row["calls"], row["right_party"], _ratio(row["contact_rate"]), row["promises"],
-                _ratio(row["promises_per_contact"]), row["kept"], row["broken"], _ratio(row["kept_rate"]),
+                row["calls"],
+                row["right_party"],
+                _ratio(row["contact_rate"]),
+                row["promises"],
+                _ratio(row["promises_per_contact"]),
+                row["kept"],
+                row["broken"],
+                _ratio(row["kept_rate"]),
                 *[_money(row["collected"].get(currency, 0)) for currency in currencies],
                 "" if row["qa_score"] is None else round(row["qa_score"]),
             ]
@@ -236,9 +249,25 @@ def _collectors_csv(rows, selection):
 
 
 def _trend_csv(trend, selection):
-    header = [gettext("Week of"), gettext("Made"), gettext("Kept"), gettext("Partially kept"), gettext("Broken"), gettext("Pending"), gettext("Kept rate")]
+    header = [
+        gettext("Week of"),
+        gettext("Made"),
+        gettext("Kept"),
+        gettext("Partially kept"),
+        gettext("Broken"),
+        gettext("Pending"),
+        gettext("Kept rate"),
+    ]
     rows = (
-        [week["week"].isoformat(), week["made"], week["kept"], week["partially_kept"], week["broken"], week["pending"], _ratio(week["kept_rate"])]
+        [
+            week["week"].isoformat(),
+            week["made"],
+            week["kept"],
+            week["partially_kept"],
+            week["broken"],
+            week["pending"],
+            _ratio(week["kept_rate"]),
+        ]
         for week in trend
     )
     return csv_response(f"promises-by-week-to-{selection.period.end}.csv", header, rows)
@@ -275,10 +304,21 @@ def figures_export(request):
             gettext("%(figure)s: count") % {"figure": labels[key]},
             gettext("%(figure)s: amount") % {"figure": labels[key]},
         ]
-    header += [gettext("Kept rate (count)"), gettext("Kept rate (amount)"), gettext("Collected"), gettext("Collected / due")]
+    header += [
+        gettext("Kept rate (count)"),
+        gettext("Kept rate (amount)"),
+        gettext("Collected"),
+        gettext("Collected / due"),
+    ]
     rows = (
-        [row["currency"], *[v for key in keys for v in (row[key]["count"], _money(row[key]["amount"]))],
-         _ratio(row["kept_rate_count"]), _ratio(row["kept_rate_amount"]), _money(row["collected"]), _ratio(row["collected_rate"])]
+        [
+            row["currency"],
+            *[v for key in keys for v in (row[key]["count"], _money(row[key]["amount"]))],
+            _ratio(row["kept_rate_count"]),
+            _ratio(row["kept_rate_amount"]),
+            _money(row["collected"]),
+            _ratio(row["collected_rate"]),
+        ]
         for row in figures
     )
     return csv_response(f"promise-figures-{selection.period.start}-{selection.period.end}.csv", header, rows)
@@ -315,21 +355,46 @@ def promises_behind(request):
         status = ""
     currency = _currency(request)
     promises = selectors.promises_behind(
-        user, period=selection.period, filters=selection.filters, kind=kind, status=status, currency=currency,
+        user,
+        period=selection.period,
+        filters=selection.filters,
+        kind=kind,
+        status=status,
+        currency=currency,
         zone=selection.zone,
     )
     if _wants_csv(request):
-        header = [gettext("Promise"), gettext("Debtor"), gettext("Customer code"), gettext("Portfolio"),
-                  gettext("Collector"), gettext("Amount"), gettext("Currency"), gettext("Due date"),
-                  gettext("Status"), gettext("Made")]
+        header = [
+            gettext("Promise"),
+            gettext("Debtor"),
+            gettext("Customer code"),
+            gettext("Portfolio"),
+            gettext("Collector"),
+            gettext("Amount"),
+            gettext("Currency"),
+            gettext("Due date"),
+            gettext("Status"),
+            gettext("Made"),
+        ]
         statuses, outside, zone = _labels(Promise.Status.choices), _outside_scope(), selection.zone
         rows = (
-            [p.pk if p.in_scope else "", p.debtor.full_name if p.in_scope else outside,
-             p.debtor.external_id if p.in_scope else "", p.debtor.portfolio.name, _person(p.collector),
-             p.amount, p.currency, p.due_date.isoformat(), statuses.get(p.status, p.status), _moment(p.created_at, zone)]
+            [
+                p.pk if p.in_scope else "",
+                p.debtor.full_name if p.in_scope else outside,
+                p.debtor.external_id if p.in_scope else "",
+                p.debtor.portfolio.name,
+                _person(p.collector),
+                p.amount,
+                p.currency,
+                p.due_date.isoformat(),
+                statuses.get(p.status, p.status),
+                _moment(p.created_at, zone),
+            ]
             for p in promises.iterator(chunk_size=CSV_CHUNK)
         )
-        name = f"promises-{kind}-{status or 'all'}-{currency or 'all'}-{selection.period.start}-{selection.period.end}.csv"
+        name = (
+            f"promises-{kind}-{status or 'all'}-{currency or 'all'}-{selection.period.start}-{selection.period.end}.csv"
+        )
         return csv_response(name, header, rows)
     page = CappedPaginator(promises, 50).get_page(request.GET.get("page"))
     context = {
@@ -360,21 +425,50 @@ def calls_behind(request):
     stance_reason = request.GET.get("stance_reason", "")
     stance_reason = stance_reason if stance_reason in dict(Call.StanceReason.choices) else ""
     calls = selectors.calls_behind(
-        user, period=selection.period, filters=selection.filters, outcome=outcome, stance_reason=stance_reason, zone=selection.zone
+        user,
+        period=selection.period,
+        filters=selection.filters,
+        outcome=outcome,
+        stance_reason=stance_reason,
+        zone=selection.zone,
     )
     if _wants_csv(request):
-        header = [gettext("Call"), gettext("Started"), gettext("Debtor"), gettext("Portfolio"), gettext("Collector"),
-                  gettext("Channel"), gettext("Outcome"), gettext("Stance"), gettext("Reason"), gettext("Commitment"),
-                  gettext("Notes"), gettext("QA score")]
+        header = [
+            gettext("Call"),
+            gettext("Started"),
+            gettext("Debtor"),
+            gettext("Portfolio"),
+            gettext("Collector"),
+            gettext("Channel"),
+            gettext("Outcome"),
+            gettext("Stance"),
+            gettext("Reason"),
+            gettext("Commitment"),
+            gettext("Notes"),
+            gettext("QA score"),
+        ]
         channels, outcomes = _labels(Channel.choices), _labels(Call.Outcome.choices)
-        stances, reasons, commitments = _labels(Call.Stance.choices), _labels(Call.StanceReason.choices), _labels(Call.Commitment.choices)
+        stances, reasons, commitments = (
+            _labels(Call.Stance.choices),
+            _labels(Call.StanceReason.choices),
+            _labels(Call.Commitment.choices),
+        )
         outside, zone = _outside_scope(), selection.zone
         rows = (
-            [c.pk if c.in_scope else "", _moment(c.started_at, zone), c.debtor.full_name if c.in_scope else outside,
-             c.debtor.portfolio.name, _person(c.collector), channels.get(c.channel, c.channel),
-             outcomes.get(c.outcome, c.outcome), stances.get(c.stance, c.stance), reasons.get(c.stance_reason, c.stance_reason),
-             commitments.get(c.commitment, c.commitment), c.notes if c.in_scope else "",
-             getattr(getattr(c, "review", None), "score", "")]
+            [
+                c.pk if c.in_scope else "",
+                _moment(c.started_at, zone),
+                c.debtor.full_name if c.in_scope else outside,
+                c.debtor.portfolio.name,
+                _person(c.collector),
+                channels.get(c.channel, c.channel),
+                outcomes.get(c.outcome, c.outcome),
+                stances.get(c.stance, c.stance),
+                reasons.get(c.stance_reason, c.stance_reason),
+                commitments.get(c.commitment, c.commitment),
+                c.notes if c.in_scope else "",
+                getattr(getattr(c, "review", None), "score", ""),
+            ]
             for c in calls.iterator(chunk_size=CSV_CHUNK)
         )
         return csv_response(f"calls-{selection.period.start}-{selection.period.end}.csv", header, rows)
@@ -401,16 +495,35 @@ def payments_behind(request):
         user, period=selection.period, filters=selection.filters, currency=currency, zone=selection.zone
     )
     if _wants_csv(request):
-        header = [gettext("Payment"), gettext("Paid at"), gettext("Debtor"), gettext("Portfolio"), gettext("Credited to"),
-                  gettext("Amount"), gettext("Currency"), gettext("Reference"), gettext("Source")]
+        header = [
+            gettext("Payment"),
+            gettext("Paid at"),
+            gettext("Debtor"),
+            gettext("Portfolio"),
+            gettext("Credited to"),
+            gettext("Amount"),
+            gettext("Currency"),
+            gettext("Reference"),
+            gettext("Source"),
+        ]
         sources, outside, zone = _labels(Payment.Source.choices), _outside_scope(), selection.zone
         rows = (
-            [p.pk if p.in_scope else "", _moment(p.paid_at, zone), p.debtor.full_name if p.in_scope else outside,
-             p.debtor.portfolio.name, _person(p.credited_to), p.amount, p.currency,
-             p.reference if p.in_scope else "", sources.get(p.source, p.source)]
+            [
+                p.pk if p.in_scope else "",
+                _moment(p.paid_at, zone),
+                p.debtor.full_name if p.in_scope else outside,
+                p.debtor.portfolio.name,
+                _person(p.credited_to),
+                p.amount,
+                p.currency,
+                p.reference if p.in_scope else "",
+                sources.get(p.source, p.source),
+            ]
             for p in payments.iterator(chunk_size=CSV_CHUNK)
         )
-        return csv_response(f"payments-{currency or 'all'}-{selection.period.start}-{selection.period.end}.csv", header, rows)
+        return csv_response(
+            f"payments-{currency or 'all'}-{selection.period.start}-{selection.period.end}.csv", header, rows
+        )
     page = CappedPaginator(payments, 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -440,25 +553,57 @@ def portfolio_health(request):
     table = request.GET.get("table")
     buckets = _labels(AgingBucket.choices)
     if _wants_csv(request) and table == "stances":
-        header = [gettext("Stance"), gettext("Reason"), gettext("Calls"), gettext("Promises"), gettext("Kept"), gettext("Kept rate")]
+        header = [
+            gettext("Stance"),
+            gettext("Reason"),
+            gettext("Calls"),
+            gettext("Promises"),
+            gettext("Kept"),
+            gettext("Kept rate"),
+        ]
         rows = [
-            [str(r["stance_label"]), str(r["reason_label"]), r["calls"], r["promises"], r["kept"], _ratio(r["kept_rate"])]
+            [
+                str(r["stance_label"]),
+                str(r["reason_label"]),
+                r["calls"],
+                r["promises"],
+                r["kept"],
+                _ratio(r["kept_rate"]),
+            ]
             for r in stances
         ]
         return csv_response("objections-and-situations.csv", header, rows)
     if _wants_csv(request) and table == "rolls":
         rolls = selectors.roll_rates(user, selection.filters, today)
-        header = [gettext("From"), gettext("To"), gettext("Aging bucket"), *[buckets[b] for b in selectors.BUCKETS],
-                  gettext("Left"), gettext("Roll rate"), gettext("Cure rate")]
+        header = [
+            gettext("From"),
+            gettext("To"),
+            gettext("Aging bucket"),
+            *[buckets[b] for b in selectors.BUCKETS],
+            gettext("Left"),
+            gettext("Roll rate"),
+            gettext("Cure rate"),
+        ]
         rows = (
-            [roll["from"].isoformat(), roll["to"].isoformat(), buckets[line["bucket"]], *line["cells"], _ratio(line["roll_rate"]), _ratio(line["cure_rate"])]
+            [
+                roll["from"].isoformat(),
+                roll["to"].isoformat(),
+                buckets[line["bucket"]],
+                *line["cells"],
+                _ratio(line["roll_rate"]),
+                _ratio(line["cure_rate"]),
+            ]
             for roll in rolls
             for line in roll["lines"]
         )
         return csv_response(f"roll-rates-{today}.csv", header, rows)
     if _wants_csv(request):
         header = [gettext("Currency"), gettext("Aging bucket"), gettext("Debts"), gettext("Balance")]
-        rows = ([row["currency"], buckets[cell["bucket"]], cell["debts"], _money(cell["balance"])] for row in balances for cell in row["buckets"])
+        rows = (
+            [row["currency"], buckets[cell["bucket"]], cell["debts"], _money(cell["balance"])]
+            for row in balances
+            for cell in row["buckets"]
+        )
         return csv_response(f"balances-by-aging-{today}.csv", header, rows)
     rolls = selectors.roll_rates(user, selection.filters, today)
     for row in balances:
@@ -502,11 +647,27 @@ def debts_behind(request):
     today = timezone.localdate(timezone=selection.zone)
     debts = selectors.debts_in_bucket(user, selection.filters, bucket, today, currency=currency)
     if _wants_csv(request):
-        header = [gettext("Debtor"), gettext("Customer code"), gettext("Portfolio"), gettext("Assigned collector"),
-                  gettext("Account reference"), gettext("Balance"), gettext("Currency"), gettext("Due date")]
+        header = [
+            gettext("Debtor"),
+            gettext("Customer code"),
+            gettext("Portfolio"),
+            gettext("Assigned collector"),
+            gettext("Account reference"),
+            gettext("Balance"),
+            gettext("Currency"),
+            gettext("Due date"),
+        ]
         rows = (
-            [d.debtor.full_name, d.debtor.external_id, d.debtor.portfolio.name, _person(d.debtor.assigned_to),
-             d.account_reference, d.balance, d.currency, d.due_date.isoformat()]
+            [
+                d.debtor.full_name,
+                d.debtor.external_id,
+                d.debtor.portfolio.name,
+                _person(d.debtor.assigned_to),
+                d.account_reference,
+                d.balance,
+                d.currency,
+                d.due_date.isoformat(),
+            ]
             for d in debts.iterator(chunk_size=CSV_CHUNK)
         )
         return csv_response(f"debts-{bucket}-{currency or 'all'}-{today}.csv", header, rows)
@@ -555,12 +716,17 @@ def reassign(request):
                 messages.success(
                     request,
                     gettext("%(debtors)d debtors and %(follow_ups)d open follow-ups moved to %(collector)s.")
-                    % {"debtors": done.debtor_count, "follow_ups": done.follow_up_count,
-                       "collector": data["to_collector"].get_full_name() or data["to_collector"].username},
+                    % {
+                        "debtors": done.debtor_count,
+                        "follow_ups": done.follow_up_count,
+                        "collector": data["to_collector"].get_full_name() or data["to_collector"].username,
+                    },
                 )
                 return redirect("promises:reassign")
             preview = services.debtors_reassign_preview(by=user, debtors=debtors, to_collector=data["to_collector"])
-            debtors_listed = list(debtors.exclude(assigned_to=data["to_collector"]).select_related("assigned_to", "portfolio")[:200])
+            debtors_listed = list(
+                debtors.exclude(assigned_to=data["to_collector"]).select_related("assigned_to", "portfolio")[:200]
+            )
         except ValidationError as error:
             form.add_error("to_collector", error)
     context = {

@@ -22,12 +22,16 @@ def ana(db):
 
 @pytest.fixture
 def sofia(db):
-    return user_create(username="sofia", password=PASSWORD, role=Role.SUPERVISOR, first_name="Sofía", last_name="Supervisora")
+    return user_create(
+        username="sofia", password=PASSWORD, role=Role.SUPERVISOR, first_name="Sofía", last_name="Supervisora"
+    )
 
 
 @pytest.fixture
 def pablo(db):
-    return user_create(username="pablo", password=PASSWORD, role=Role.SUPERVISOR, first_name="Pablo", last_name="Paredes")
+    return user_create(
+        username="pablo", password=PASSWORD, role=Role.SUPERVISOR, first_name="Pablo", last_name="Paredes"
+    )
 
 
 @pytest.fixture
@@ -42,17 +46,28 @@ def team_monterrey(pablo):
 
 @pytest.fixture
 def carla(team_lima):
-    return user_create(username="carla", password=PASSWORD, role=Role.COLLECTOR, team=team_lima, first_name="Carla", last_name="Cobos")
+    return user_create(
+        username="carla", password=PASSWORD, role=Role.COLLECTOR, team=team_lima, first_name="Carla", last_name="Cobos"
+    )
 
 
 @pytest.fixture
 def carlos(team_lima):
-    return user_create(username="carlos", password=PASSWORD, role=Role.COLLECTOR, team=team_lima, first_name="Carlos", last_name="Cruz")
+    return user_create(
+        username="carlos", password=PASSWORD, role=Role.COLLECTOR, team=team_lima, first_name="Carlos", last_name="Cruz"
+    )
 
 
 @pytest.fixture
 def cris(team_monterrey):
-    return user_create(username="cris", password=PASSWORD, role=Role.COLLECTOR, team=team_monterrey, first_name="Cristina", last_name="Campos")
+    return user_create(
+        username="cris",
+        password=PASSWORD,
+        role=Role.COLLECTOR,
+        team=team_monterrey,
+        first_name="Cristina",
+        last_name="Campos",
+    )
 
 
 @pytest.fixture

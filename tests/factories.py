@@ -67,7 +67,9 @@ def make_call(*, debtor, collector, outcome=Call.Outcome.NO_ANSWER, started_at=N
     return Call.objects.create(debtor=debtor, collector=collector, outcome=outcome, started_at=started_at, **fields)
 
 
-def make_promise(*, debtor, collector, amount=Decimal("300.00"), due_date=None, status=Promise.Status.PENDING, **fields):
+def make_promise(
+    *, debtor, collector, amount=Decimal("300.00"), due_date=None, status=Promise.Status.PENDING, **fields
+):
     due_date = due_date or date(2026, 12, 1)
     grace_days = fields.pop("grace_days", 0)
     resolved_at = None if status == Promise.Status.PENDING else fields.pop("resolved_at", timezone.now())
@@ -86,16 +88,26 @@ def make_promise(*, debtor, collector, amount=Decimal("300.00"), due_date=None, 
         **fields,
     )
     PromiseEvent.objects.create(
-        promise=promise, to_status=Promise.Status.PENDING, at=promise.created_at, cause=PromiseEvent.Cause.CREATED, by=collector
+        promise=promise,
+        to_status=Promise.Status.PENDING,
+        at=promise.created_at,
+        cause=PromiseEvent.Cause.CREATED,
+        by=collector,
     )
     if status != Promise.Status.PENDING:
         PromiseEvent.objects.create(
-            promise=promise, from_status=Promise.Status.PENDING, to_status=status, at=resolved_at, cause=PromiseEvent.Cause.JOB
+            promise=promise,
+            from_status=Promise.Status.PENDING,
+            to_status=status,
+            at=resolved_at,
+            cause=PromiseEvent.Cause.JOB,
         )
     return promise
 
 
-def make_payment(*, debtor, amount=Decimal("100.00"), paid_at=None, reference=None, source=Payment.Source.MANUAL, **fields):
+def make_payment(
+    *, debtor, amount=Decimal("100.00"), paid_at=None, reference=None, source=Payment.Source.MANUAL, **fields
+):
     return Payment.objects.create(
         debtor=debtor,
         amount=amount,

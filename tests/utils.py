@@ -24,4 +24,3 @@ def xlsx_workbook(header: list, rows: list[list]) -> io.BytesIO:
     book.save(buffer)
     buffer.seek(0)
     return buffer
-

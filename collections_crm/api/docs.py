@@ -23,7 +23,8 @@ class ApiSwaggerView(SpectacularSwaggerSplitView):
 # Redoc's footer also asks Redocly's CDN for its logo: left blocked (no request leaves for a
 # third party; the footer keeps its text).
 @method_decorator(
-    csp_update({"style-src": [SELF, UNSAFE_INLINE], "img-src": [SELF, "data:"], "worker-src": [SELF, "blob:"]}), name="dispatch"
+    csp_update({"style-src": [SELF, UNSAFE_INLINE], "img-src": [SELF, "data:"], "worker-src": [SELF, "blob:"]}),
+    name="dispatch",
 )
 class ApiRedocView(SpectacularRedocView):
     template_name = "api/redoc.html"

@@ -34,7 +34,9 @@ class DateWindow:
     rule itself.
     """
 
-    def __init__(self, *, earliest: int, latest: int, schema_earliest=None, schema_latest=None, message=None, too_early=None):
+    def __init__(
+        self, *, earliest: int, latest: int, schema_earliest=None, schema_latest=None, message=None, too_early=None
+    ):
         self.earliest, self.latest = earliest, latest
         self.schema_earliest = earliest if schema_earliest is None else schema_earliest
         self.schema_latest = latest if schema_latest is None else schema_latest
@@ -43,7 +45,7 @@ class DateWindow:
 
     @staticmethod
     def today() -> dt.date:
-        return timezone.now().astimezone(dt.timezone.utc).date()
+        return timezone.now().astimezone(dt.UTC).date()
 
     def bounds(self) -> tuple[dt.date, dt.date]:
         today = self.today()
@@ -77,7 +79,10 @@ def from_today(years: int, *, too_early) -> DateWindow:
     message; the schema promises the days from today in UTC.
     """
     return DateWindow(
-        earliest=-1, latest=366 * years, schema_earliest=0, too_early=too_early,
+        earliest=-1,
+        latest=366 * years,
+        schema_earliest=0,
+        too_early=too_early,
         message=_("Give a date within %(years)s years of today."),
     )
 

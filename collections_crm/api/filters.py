@@ -160,10 +160,10 @@ class MomentField(forms.Field):
         if moment is None or moment.tzinfo is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         try:
-            return moment.astimezone(dt.timezone.utc)
+            return moment.astimezone(dt.UTC)
         except OverflowError:
             edge = dt.datetime.min if moment.year == 1 else dt.datetime.max
-            return edge.replace(tzinfo=dt.timezone.utc)
+            return edge.replace(tzinfo=dt.UTC)
 
 
 @extend_schema_field({"type": "string", "format": "date-time", "pattern": patterns.ANY_MOMENT})

@@ -47,12 +47,12 @@ class ApiPagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         """1. Count up to the cap: ids only, unordered (the list's sort and annotations cost
-              nothing there), stopping at cap + 1.
-           2. A page that the exact count puts past the end is a 404 without reading it.
-           3. Read the page and one row more: that row says whether there is a next page.
-              Ids first, then those rows whole (one query).
-           4. Past the cap an empty page is a 404, and a page that reaches the end gives the
-              exact total after all."""
+           nothing there), stopping at cap + 1.
+        2. A page that the exact count puts past the end is a 404 without reading it.
+        3. Read the page and one row more: that row says whether there is a next page.
+           Ids first, then those rows whole (one query).
+        4. Past the cap an empty page is a 404, and a page that reaches the end gives the
+           exact total after all."""
         self.request = request
         size = self.get_page_size(request)
         self.number = self._whole_number(request, self.page_query_param) or 1
@@ -108,7 +108,9 @@ class ApiPagination(PageNumberPagination):
             "minimum": 0,
             "example": 123,
             "description": str(
-                _("Rows in the list when count_exact is true; otherwise the list has more than this many rows (counting stops there).")
+                _(
+                    "Rows in the list when count_exact is true; otherwise the list has more than this many rows (counting stops there)."
+                )
             ),
         }
         answer["properties"] = {
@@ -116,7 +118,9 @@ class ApiPagination(PageNumberPagination):
             "count_exact": {
                 "type": "boolean",
                 "description": str(
-                    _("Whether count is the exact number of rows. Lists longer than %(cap)s are not counted to the end: follow next.")
+                    _(
+                        "Whether count is the exact number of rows. Lists longer than %(cap)s are not counted to the end: follow next."
+                    )
                     % {"cap": f"{self.count_cap:,}"}
                 ),
             },
@@ -141,4 +145,3 @@ class ApiPagination(PageNumberPagination):
                 "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
             },
         ]
-

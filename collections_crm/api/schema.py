@@ -55,7 +55,10 @@ class ApiAutoSchema(AutoSchema):
 
     def _error_codes(self, operation) -> list[str]:
         codes = ["404", "406"]
-        if any(parameter["in"] == "query" for parameter in operation.get("parameters", [])) or "requestBody" in operation:
+        if (
+            any(parameter["in"] == "query" for parameter in operation.get("parameters", []))
+            or "requestBody" in operation
+        ):
             codes.append("400")
         if operation.get("security") and {} not in operation["security"]:
             codes += ["401", "429"]
@@ -76,9 +79,13 @@ class ApiAutoSchema(AutoSchema):
             positive = field.min_value == patterns.SMALLEST_AMOUNT
             inner["pattern"] = field.schema_pattern or (patterns.POSITIVE_AMOUNT if positive else patterns.AMOUNT)
         elif isinstance(field, IsoDateField):
-            inner["pattern"] = patterns.dates_between(*field.window.schema_bounds()) if field.window else patterns.ANY_DATE
+            inner["pattern"] = (
+                patterns.dates_between(*field.window.schema_bounds()) if field.window else patterns.ANY_DATE
+            )
         elif isinstance(field, AwareDateTimeField):
-            inner["pattern"] = patterns.moments_between(*field.window.schema_bounds()) if field.window else patterns.ANY_MOMENT
+            inner["pattern"] = (
+                patterns.moments_between(*field.window.schema_bounds()) if field.window else patterns.ANY_MOMENT
+            )
         elif (
             isinstance(field, serializers.CharField)
             and inner.get("type") == "string"
@@ -113,4 +120,3 @@ def one_of(values) -> dict:
 def forbidden() -> dict:
     """A property that must be left out (OpenAPI 3.0 has no `false` schema)."""
     return {"not": {}}
-

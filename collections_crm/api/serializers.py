@@ -8,7 +8,6 @@ from rest_framework.utils import html
 
 from collections_crm.lib.unstorable import holds_unstorable, unstorable_message
 
-
 # (Comments, not docstrings: drf-spectacular would print a base class's docstring as the
 # description of every component built on it.)
 
@@ -30,7 +29,9 @@ def _json_type(field) -> str | None:
     """The JSON type the schema gives a field's input, for the fields whose DRF parsing is lenient."""
     if isinstance(field, serializers.BooleanField):
         return "boolean"
-    if isinstance(field, (serializers.ChoiceField, serializers.CharField, serializers.DateField, serializers.DateTimeField)):
+    if isinstance(
+        field, (serializers.ChoiceField, serializers.CharField, serializers.DateField, serializers.DateTimeField)
+    ):
         return "string"
     if isinstance(field, serializers.IntegerField):
         return "integer"

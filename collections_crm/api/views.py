@@ -53,7 +53,9 @@ def refuse_unstorable_input(request) -> None:
     fields = dict.fromkeys(unstorable_fields(request.query_params))
     if fields:
         message = unstorable_message()
-        raise exceptions.ValidationError({name: [ErrorDetail(message, code="unstorable_characters")] for name in fields})
+        raise exceptions.ValidationError(
+            {name: [ErrorDetail(message, code="unstorable_characters")] for name in fields}
+        )
 
 
 def reject_repeated_parameters(request) -> None:

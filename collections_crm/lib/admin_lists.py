@@ -38,7 +38,9 @@ class BigTableAdmin:
         label = format_html(_("Select this object for an action - {}"), str(obj))
         return format_html(
             '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-            ACTION_CHECKBOX_NAME, str(obj.pk), label,
+            ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
         )
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 
-
 # A cell a spreadsheet would run as a formula when it starts with one of these (OWASP, "CSV
 # Injection"). A quote in front makes Excel, LibreOffice and Google Sheets show it as text.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -21,9 +21,7 @@ class UserAdmin(BigTableAdmin, DjangoUserAdmin):  # 200 collectors: its rows cos
     # Also the order of every user picker that goes through this admin (autocomplete, filters),
     # which show people by full name.
     ordering = ("first_name", "last_name", "username")
-    fieldsets = DjangoUserAdmin.fieldsets + (
-        (_("Collections"), {"fields": ("role", "team", "language", "time_zone")}),
-    )
+    fieldsets = DjangoUserAdmin.fieldsets + ((_("Collections"), {"fields": ("role", "team", "language", "time_zone")}),)
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
         (_("Collections"), {"fields": ("role", "team", "language", "time_zone")}),
     )
@@ -73,13 +71,17 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return
-        token, key = api_token_issue(user=form.cleaned_data["user"], name=form.cleaned_data["name"], created_by=request.user)
+        token, key = api_token_issue(
+            user=form.cleaned_data["user"], name=form.cleaned_data["name"], created_by=request.user
+        )
         obj.pk = token.pk
         obj.__dict__.update(token.__dict__)
         messages.warning(
             request,
             format_html(
-                _("The token for {user} is <code>{key}</code>. Copy it now: it is not stored and will not be shown again."),
+                _(
+                    "The token for {user} is <code>{key}</code>. Copy it now: it is not stored and will not be shown again."
+                ),
                 user=token.user,
                 key=key,
             ),

@@ -48,9 +48,7 @@ class User(AbstractUser):
         blank=True,
         related_name="members",
     )
-    language = models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
-    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
     time_zone = models.CharField(
         _("time zone"), max_length=64, default=default_user_time_zone, validators=[validate_time_zone]
     )
@@ -59,9 +57,7 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(role__in=Role.values), name="user_role_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="user_role_valid"),
         ]
 
     def __str__(self) -> str:
@@ -90,11 +86,11 @@ class ApiToken(models.Model):
     passwords a person chose; it also lets every request find its token by index.
     """
 
-    user = models.ForeignKey(
-        "users.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
-    )
+    user = models.ForeignKey("users.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100, help_text=_("What uses this token, e.g. “Dialer Lima”."))
-    prefix = models.CharField(_("prefix"), max_length=12, help_text=_("The first characters of the token, to recognise it."))
+    prefix = models.CharField(
+        _("prefix"), max_length=12, help_text=_("The first characters of the token, to recognise it.")
+    )
     key_digest = models.CharField(_("key digest"), max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(

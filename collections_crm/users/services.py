@@ -76,7 +76,10 @@ def api_token_issue(*, user: User, name: str, created_by: User | None = None) ->
     """A new token for `user`; returns the row and the key, which is never stored nor shown again."""
     key = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        user=user, name=name.strip(), prefix=key[: len(API_TOKEN_PREFIX) + 6], key_digest=api_token_digest(key),
+        user=user,
+        name=name.strip(),
+        prefix=key[: len(API_TOKEN_PREFIX) + 6],
+        key_digest=api_token_digest(key),
         created_by=created_by,
     )
     token.full_clean()

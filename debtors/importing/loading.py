@@ -154,7 +154,9 @@ class SourceFile:
     debtor's document, or failing that the account reference (customer_key_field).
     """
 
-    def __init__(self, stream: BinaryIO, *, mapping=None, file_kind: str = PORTFOLIO, required: bool = False, deadline=None):
+    def __init__(
+        self, stream: BinaryIO, *, mapping=None, file_kind: str = PORTFOLIO, required: bool = False, deadline=None
+    ):
         # A row refused by the caps (reading.check_row) goes to on_refused(number, cells,
         # column, value, reason), set by the caller; rows_read counts every non-blank data row met,
         # refused ones included. A `deadline` (time.monotonic()) ends the reading early, as
@@ -178,7 +180,9 @@ class SourceFile:
             self.rows_total = sheet.rows_total
             records = iter(sheet)
         elif is_old_xls(head):
-            raise ImportFileError(_("Old Excel files (.xls) cannot be read: save the sheet as .xlsx or CSV and send it again."))
+            raise ImportFileError(
+                _("Old Excel files (.xls) cannot be read: save the sheet as .xlsx or CSV and send it again.")
+            )
         elif head.count(b"\x00") * 100 > len(head):
             # Binary data or UTF-16 is NULs all through; a few NULs in a text file refuse
             # only their rows (reading.check_row).
@@ -311,14 +315,20 @@ class RejectReport:
     def add(self, row: int, cells: list[str], problems, *, loaded: bool = False) -> None:
         """One line for the row: `problems` are (column header, value, reason) triples;
         `loaded` says the row was loaded without the cells at fault."""
-        pattern = _("%(column)s (left out; the rest of the row was loaded): %(reason)s") if loaded else _("%(column)s: %(reason)s")
+        pattern = (
+            _("%(column)s (left out; the rest of the row was loaded): %(reason)s")
+            if loaded
+            else _("%(column)s: %(reason)s")
+        )
         reasons = []
         for column, value, reason in problems:
             reasons.append(str(pattern) % {"column": column, "reason": reason})
             if len(self.problems) < 1000:  # enough to show on a page; the file has them all
                 self.problems.append(RejectedCell(row=row, column=column, value=value, reason=str(reason)))
         # Stripped as the importer reads them: "\n=1+2" becomes "=1+2", which the safe writer quotes.
-        cells = [cell.strip() for cell in cells[self.skip : self.width]] + [""] * (self.width - max(len(cells), self.skip))
+        cells = [cell.strip() for cell in cells[self.skip : self.width]] + [""] * (
+            self.width - max(len(cells), self.skip)
+        )
         self._writer.writerow([row, " ".join(reasons), *cells])
 
     def close(self) -> None:
@@ -377,10 +387,16 @@ class RowHasher:
         self.width = self.positions[-1] + 1 if self.positions else 0
         # itemgetter of two or more positions gives a tuple; the required fields make four.
         self.pick = operator.itemgetter(*(self.positions * 2 if len(self.positions) == 1 else self.positions or [0, 0]))
-        settings_text = "\x1f".join([
-            str(PARSING_VERSION), portfolio.country, portfolio.currency, portfolio.default_time_zone,
-            repr(sorted(source.columns.items())), repr(sorted(decimal_hints.items())),
-        ])
+        settings_text = "\x1f".join(
+            [
+                str(PARSING_VERSION),
+                portfolio.country,
+                portfolio.currency,
+                portfolio.default_time_zone,
+                repr(sorted(source.columns.items())),
+                repr(sorted(decimal_hints.items())),
+            ]
+        )
         self.key = hashlib.blake2b(settings_text.encode(), digest_size=32).digest()
 
     def __call__(self, cells: list[str]) -> int:
@@ -408,10 +424,24 @@ class _RowParser:
         self.decimal_hints: dict[str, str | None] = {}
         columns = source.columns
         self.width = max(columns.values(), default=-1) + 1
-        self.col = {name: columns.get(name) for name in (
-            "external_id", "full_name", "first_name", "last_name", "balance", "due_date", "original_amount",
-            "national_id", "email", "time_zone", "product", "currency", "account_reference",
-        )}
+        self.col = {
+            name: columns.get(name)
+            for name in (
+                "external_id",
+                "full_name",
+                "first_name",
+                "last_name",
+                "balance",
+                "due_date",
+                "original_amount",
+                "national_id",
+                "email",
+                "time_zone",
+                "product",
+                "currency",
+                "account_reference",
+            )
+        }
         self.phone_cols = [(columns[name], source.header_of(name)) for name in PHONE_FIELDS if name in columns]
         self.names_in_one = "full_name" in columns
         self.hasher: RowHasher | None = None  # made when the decimal style is known
@@ -438,8 +468,13 @@ class _RowParser:
             problems.append((self.source.header_of(name), value, ValueProblem("blank", _("The cell is empty."))))
             return None
         if len(value) > limit:
-            problems.append((self.source.header_of(name), value, ValueProblem(
-                "too_long", _("The text is longer than %(limit)s characters."), {"limit": limit})))
+            problems.append(
+                (
+                    self.source.header_of(name),
+                    value,
+                    ValueProblem("too_long", _("The text is longer than %(limit)s characters."), {"limit": limit}),
+                )
+            )
             return None
         return value
 
@@ -489,7 +524,11 @@ class _RowParser:
                 original_amount = None
         if balance is not None and balance == 0 and original_amount is None:
             problems.append(
-                (self.source.header_of("balance"), balance_text, _("A debt with a zero balance needs its original amount."))
+                (
+                    self.source.header_of("balance"),
+                    balance_text,
+                    _("A debt with a zero balance needs its original amount."),
+                )
             )
         if problems:
             self.report.add(number, original, problems + left_out)
@@ -505,12 +544,20 @@ class _RowParser:
                     validate_email(email)
                 debtor["email"] = email
             except ValidationError:
-                left_out.append((self.source.header_of("email"), email, _("“%(text)s” is not an e-mail address.") % {"text": email}))
+                left_out.append(
+                    (self.source.header_of("email"), email, _("“%(text)s” is not an e-mail address.") % {"text": email})
+                )
         if col["time_zone"] is not None and (time_zone := cells[col["time_zone"]].strip()):
             if time_zone in _time_zones():
                 debtor["time_zone"] = time_zone
             else:
-                left_out.append((self.source.header_of("time_zone"), time_zone, _("“%(text)s” is not a time zone.") % {"text": time_zone}))
+                left_out.append(
+                    (
+                        self.source.header_of("time_zone"),
+                        time_zone,
+                        _("“%(text)s” is not a time zone.") % {"text": time_zone},
+                    )
+                )
 
         debt = {"balance": balance, "due_date": due_date, "original_amount": original_amount}
         if col["product"] is not None:
@@ -519,7 +566,13 @@ class _RowParser:
         if col["currency"] is not None and (written := cells[col["currency"]].strip()):
             currency = written.upper()
             if currency not in _CURRENCIES:
-                left_out.append((self.source.header_of("currency"), written, _("“%(text)s” is not a currency we handle.") % {"text": written}))
+                left_out.append(
+                    (
+                        self.source.header_of("currency"),
+                        written,
+                        _("“%(text)s” is not a currency we handle.") % {"text": written},
+                    )
+                )
                 currency = ""
         debt["currency"] = currency or self.portfolio.currency
 
@@ -669,11 +722,17 @@ def portfolio_import(
             with Staging(connection) as staging:
                 try:
                     if connection.vendor == "sqlite" and not connection.in_atomic_block and not dry_run:
-                        _load_in_short_transactions(source, portfolio, staging, report, result, progress, now, today, whole_portfolio)
+                        _load_in_short_transactions(
+                            source, portfolio, staging, report, result, progress, now, today, whole_portfolio
+                        )
                     elif connection.vendor == "postgresql" and not connection.in_atomic_block:
-                        _load_pipelined(source, portfolio, staging, report, result, progress, now, today, whole_portfolio, dry_run)
+                        _load_pipelined(
+                            source, portfolio, staging, report, result, progress, now, today, whole_portfolio, dry_run
+                        )
                     else:
-                        _load_all_at_once(source, portfolio, staging, report, result, progress, now, today, whole_portfolio, dry_run)
+                        _load_all_at_once(
+                            source, portfolio, staging, report, result, progress, now, today, whole_portfolio, dry_run
+                        )
                 except _Rollback:
                     pass
             _report_late_duplicates(stream, mapping, source, report)
@@ -686,7 +745,9 @@ def portfolio_import(
     return result
 
 
-def _load_all_at_once(source, portfolio, staging, report, result, progress, now, today, whole_portfolio, dry_run) -> None:
+def _load_all_at_once(
+    source, portfolio, staging, report, result, progress, now, today, whole_portfolio, dry_run
+) -> None:
     """Every row staged first, then merged as one chunk in one transaction.
 
     Staging happens outside the transaction, so the job's progress commits while the file
@@ -712,7 +773,9 @@ def _load_all_at_once(source, portfolio, staging, report, result, progress, now,
             raise _Rollback
 
 
-def _load_in_short_transactions(source, portfolio, staging, report, result, progress, now, today, whole_portfolio) -> None:
+def _load_in_short_transactions(
+    source, portfolio, staging, report, result, progress, now, today, whole_portfolio
+) -> None:
     """SQLite: rows are staged (TEMP tables: no lock on the database) and merged a chunk at a
     time, each chunk in a transaction of its own, so the desk's writes go in between.
 
@@ -735,7 +798,9 @@ def _load_in_short_transactions(source, portfolio, staging, report, result, prog
         with transaction.atomic():
             if portfolio.pk is None:
                 _portfolio_save(portfolio, undo)
-            if not committed_at and undo.others_loading(portfolio.pk, now=timezone.now(), silent_for=IMPORT_STALLED_AFTER):
+            if not committed_at and undo.others_loading(
+                portfolio.pk, now=timezone.now(), silent_for=IMPORT_STALLED_AFTER
+            ):
                 raise ImportFileError(
                     _("Another file is being loaded into this portfolio. Load this one again when it has finished.")
                 )
@@ -845,8 +910,11 @@ def _check_every_row_counted(source, result) -> None:
     counted = result.created + result.updated + result.unchanged + result.rejected
     if counted != source.rows_read:
         raise ImportFileError(
-            _("%(read)s rows were read from the file but %(counted)s were counted as created, updated, unchanged "
-              "or rejected; nothing was saved. Tell your administrator.") % {"read": source.rows_read, "counted": counted}
+            _(
+                "%(read)s rows were read from the file but %(counted)s were counted as created, updated, unchanged "
+                "or rejected; nothing was saved. Tell your administrator."
+            )
+            % {"read": source.rows_read, "counted": counted}
         )
 
 
@@ -1008,5 +1076,3 @@ class _ProgressRelay:
                     return
         finally:
             own_connection.close()
-
-

@@ -82,27 +82,51 @@ def check_row(cells: list[str]) -> list[str]:
         return cells
     if len(cells) > MAX_COLUMNS:
         if any(cell.strip() for cell in cells[MAX_COLUMNS:]):
-            return RefusedRow(cells, ValueProblem(
-                "too_wide", _("The row has more than %(limit)s columns; the row was refused."), {"limit": _n(MAX_COLUMNS)}))
+            return RefusedRow(
+                cells,
+                ValueProblem(
+                    "too_wide",
+                    _("The row has more than %(limit)s columns; the row was refused."),
+                    {"limit": _n(MAX_COLUMNS)},
+                ),
+            )
         cells = cells[:MAX_COLUMNS]
     total = 0
     for index, cell in enumerate(cells):
         length = len(cell)
         total += length
         if length > MAX_CELL_CHARS:
-            return RefusedRow(cells, ValueProblem(
-                "cell_too_long",
-                _("The cell holds %(length)s characters, more than Excel's own limit of %(limit)s; the row was refused."),
-                {"length": _n(length), "limit": _n(MAX_CELL_CHARS)},
-            ), index)
+            return RefusedRow(
+                cells,
+                ValueProblem(
+                    "cell_too_long",
+                    _(
+                        "The cell holds %(length)s characters, more than Excel's own limit of %(limit)s; the row was refused."
+                    ),
+                    {"length": _n(length), "limit": _n(MAX_CELL_CHARS)},
+                ),
+                index,
+            )
         if "\x00" in cell:
-            return RefusedRow(cells, ValueProblem(
-                "nul", _("The cell holds a NUL character, which no text holds (a damaged file?); the row was refused.")),
-                index)
+            return RefusedRow(
+                cells,
+                ValueProblem(
+                    "nul",
+                    _("The cell holds a NUL character, which no text holds (a damaged file?); the row was refused."),
+                ),
+                index,
+            )
     if total > MAX_ROW_CHARS:
-        return RefusedRow(cells, ValueProblem(
-            "row_too_long", _("The row holds more than %(limit)s characters; the row was refused."), {"limit": _n(MAX_ROW_CHARS)}))
+        return RefusedRow(
+            cells,
+            ValueProblem(
+                "row_too_long",
+                _("The row holds more than %(limit)s characters; the row was refused."),
+                {"limit": _n(MAX_ROW_CHARS)},
+            ),
+        )
     return cells
+
 
 # UTF-8 read as Windows-1252: "Ã±" for "ñ", "Ã©" for "é", "Ã‘" for "Ñ", "â€œ" for "“".
 _MOJIBAKE = re.compile("[ÂÃ][\u00a0-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|â€[\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]")
@@ -256,13 +280,20 @@ def iter_csv_rows(stream: BinaryIO, fmt: CsvFormat, *, skip_blank: bool = True) 
                     # of a record: reading on would make rows out of the cell's text.
                     raise ValueProblem(
                         "record_too_long",
-                        _("The record that starts near line %(line)s holds more than %(limit)s characters "
-                          "across several lines; the whole file was refused."),
+                        _(
+                            "The record that starts near line %(line)s holds more than %(limit)s characters "
+                            "across several lines; the whole file was refused."
+                        ),
                         {"line": reader.line_num - lines.record_lines + 2, "limit": _n(MAX_ROW_CHARS)},
                     ) from None
-                row = RefusedRow([lines.start], ValueProblem(
-                    "row_too_long", _("The row holds more than %(limit)s characters; the row was refused."),
-                    {"limit": _n(MAX_ROW_CHARS)}))
+                row = RefusedRow(
+                    [lines.start],
+                    ValueProblem(
+                        "row_too_long",
+                        _("The row holds more than %(limit)s characters; the row was refused."),
+                        {"limit": _n(MAX_ROW_CHARS)},
+                    ),
+                )
             lines.record_chars = lines.record_lines = 0
             if skip_blank and not any(map(str.strip, row)):
                 continue
@@ -396,8 +427,10 @@ _LONG_TEXT = re.compile(rb"(?<![^<])[^<]{%d}" % (MAX_XML_TEXT_BYTES + 1))
 def _too_big(part: str, size: int, limit: int) -> ValueProblem:
     return ValueProblem(
         "xlsx_too_big",
-        _("The Excel file unpacks to more than is read safely: its part “%(part)s” takes %(size)s MB, "
-          "at most %(limit)s MB are read. The whole file was refused; save the sheet as CSV (UTF-8) and send it again."),
+        _(
+            "The Excel file unpacks to more than is read safely: its part “%(part)s” takes %(size)s MB, "
+            "at most %(limit)s MB are read. The whole file was refused; save the sheet as CSV (UTF-8) and send it again."
+        ),
         {"part": clip(part, 100), "size": _n(-(-size // (1 << 20))), "limit": _n(limit >> 20)},
     )
 
@@ -405,8 +438,10 @@ def _too_big(part: str, size: int, limit: int) -> ValueProblem:
 def _too_many_texts() -> ValueProblem:
     return ValueProblem(
         "xlsx_too_many_texts",
-        _("The Excel file holds more than %(limit)s distinct texts; the whole file was refused. "
-          "Save the sheet as CSV (UTF-8) and send it again."),
+        _(
+            "The Excel file holds more than %(limit)s distinct texts; the whole file was refused. "
+            "Save the sheet as CSV (UTF-8) and send it again."
+        ),
         {"limit": _n(MAX_SHARED_STRINGS)},
     )
 
@@ -414,8 +449,10 @@ def _too_many_texts() -> ValueProblem:
 def _long_text(part: str) -> ValueProblem:
     return ValueProblem(
         "xlsx_cell_too_long",
-        _("The Excel file holds a cell of more than %(limit)s characters (part “%(part)s”), beyond Excel's own limit "
-          "of %(cell)s. The whole file was refused."),
+        _(
+            "The Excel file holds a cell of more than %(limit)s characters (part “%(part)s”), beyond Excel's own limit "
+            "of %(cell)s. The whole file was refused."
+        ),
         {"limit": _n(MAX_XML_TEXT_BYTES), "part": clip(part, 100), "cell": _n(MAX_CELL_CHARS)},
     )
 
@@ -512,7 +549,7 @@ class _SharedStrings:
 
         from openpyxl.xml.constants import SHEET_MAIN_NS
 
-        self._tag = "{%s}si" % SHEET_MAIN_NS
+        self._tag = f"{{{SHEET_MAIN_NS}}}si"
         self._path = path
         self._events = iterparse(_XmlGuard(archive.open(path), path, sheet=False), events=("start", "end"))
         self._root = None
@@ -579,12 +616,18 @@ def _check_xlsx_parts(stream: BinaryIO) -> None:
         for info in archive.infolist():
             name = info.filename
             # The sheets and the shared texts are checked as they are parsed (_XmlGuard, _SharedStrings).
-            if name.endswith((".xml", ".rels")) and not name.startswith("xl/worksheets/") and not _is_shared_strings(name):
+            if (
+                name.endswith((".xml", ".rels"))
+                and not name.startswith("xl/worksheets/")
+                and not _is_shared_strings(name)
+            ):
                 try:
                     with archive.open(info) as part:
                         _XmlGuard(part, name, sheet=False).drain()
                 except (zipfile.BadZipFile, OSError, EOFError, zlib_error) as error:
-                    raise ValueProblem("bad_xlsx", _("The Excel file cannot be opened: %(error)s"), {"error": error}) from None
+                    raise ValueProblem(
+                        "bad_xlsx", _("The Excel file cannot be opened: %(error)s"), {"error": error}
+                    ) from None
     stream.seek(0)
 
 
@@ -625,7 +668,11 @@ class XlsxRows:
         try:
             guard = _XmlGuard(workbook._archive.open(sheet._worksheet_path), sheet._worksheet_path, sheet=True)
             parser = WorkSheetParser(
-                guard, sheet._shared_strings, data_only=True, epoch=workbook.epoch, date_formats=workbook._date_formats,
+                guard,
+                sheet._shared_strings,
+                data_only=True,
+                epoch=workbook.epoch,
+                date_formats=workbook._date_formats,
                 timedelta_formats=workbook._timedelta_formats,
             )
             # openpyxl's own iter_rows drops a row whose number is not above the last one's;
@@ -647,7 +694,13 @@ class XlsxRows:
             guard.read()  # the last bytes, and their row tags
             if parsed != guard.rows:
                 raise _rows_lost(guard.rows, parsed)
-        except (zipfile.BadZipFile, EOFError, zlib_error, SyntaxError, IndexError) as error:  # ParseError is a SyntaxError
+        except (
+            zipfile.BadZipFile,
+            EOFError,
+            zlib_error,
+            SyntaxError,
+            IndexError,
+        ) as error:  # ParseError is a SyntaxError
             # A sheet damaged past its first rows: said as such, never an "unexpected error".
             raise ValueProblem("bad_xlsx", _("The Excel file cannot be opened: %(error)s"), {"error": error}) from None
         finally:

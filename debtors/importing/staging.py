@@ -120,7 +120,9 @@ class Staging:
                     balance {numeric} NOT NULL, due_date date NOT NULL, original_amount {numeric},
                     product text, currency text NOT NULL, row_hash bigint)"""
             )
-            cursor.execute("CREATE TEMP TABLE import_stage_phone (row_no integer NOT NULL, external_id text NOT NULL, number text NOT NULL)")
+            cursor.execute(
+                "CREATE TEMP TABLE import_stage_phone (row_no integer NOT NULL, external_id text NOT NULL, number text NOT NULL)"
+            )
             # Rows counted unchanged by their stored hash, not parsed: only their keys, for the
             # duplicates, the customers' first rows and "the whole portfolio".
             cursor.execute(
@@ -162,21 +164,23 @@ class Staging:
         for row in rows:
             debtor, debt = row.debtor, row.debt
             original_amount = debt["original_amount"]
-            row_values.append((
-                row.number,
-                row.external_id,
-                row.account_reference,
-                debtor["full_name"],
-                debtor.get("national_id", null),
-                debtor.get("email", null),
-                debtor.get("time_zone", null),
-                debt["balance"],
-                debt["due_date"],
-                null if original_amount is None else original_amount,
-                debt.get("product", null),
-                debt["currency"],
-                null if row.row_hash is None else row.row_hash,
-            ))
+            row_values.append(
+                (
+                    row.number,
+                    row.external_id,
+                    row.account_reference,
+                    debtor["full_name"],
+                    debtor.get("national_id", null),
+                    debtor.get("email", null),
+                    debtor.get("time_zone", null),
+                    debt["balance"],
+                    debt["due_date"],
+                    null if original_amount is None else original_amount,
+                    debt.get("product", null),
+                    debt["currency"],
+                    null if row.row_hash is None else row.row_hash,
+                )
+            )
         phone_values = [(row.number, row.external_id, number) for row in rows for number in row.phones]
         return row_values, phone_values
 
@@ -192,7 +196,9 @@ class Staging:
             return
         with self.connection.cursor() as cursor:
             if keys:
-                cursor.executemany("INSERT INTO import_stage_key (row_no, external_id, account_reference) VALUES (%s, %s, %s)", keys)
+                cursor.executemany(
+                    "INSERT INTO import_stage_key (row_no, external_id, account_reference) VALUES (%s, %s, %s)", keys
+                )
             if not row_values:
                 return
             cursor.executemany(
@@ -200,7 +206,9 @@ class Staging:
                 [tuple(_sqlite_value(value) for value in values) for values in row_values],
             )
             if phone_values:
-                cursor.executemany("INSERT INTO import_stage_phone (row_no, external_id, number) VALUES (%s, %s, %s)", phone_values)
+                cursor.executemany(
+                    "INSERT INTO import_stage_phone (row_no, external_id, number) VALUES (%s, %s, %s)", phone_values
+                )
 
     def copy(self, rows_csv: str, phones_csv: str, keys_csv: str = "") -> None:
         """COPY rows already written as CSV (csv_text) into the staging tables (PostgreSQL)."""
@@ -440,7 +448,10 @@ class Staging:
                     insert_params,
                 )
             else:
-                run(f"INSERT INTO debtors_debtor ({columns}) SELECT {values} FROM import_stage_debtor WHERE is_new = 1", insert_params)
+                run(
+                    f"INSERT INTO debtors_debtor ({columns}) SELECT {values} FROM import_stage_debtor WHERE is_new = 1",
+                    insert_params,
+                )
                 run(
                     """UPDATE import_stage_debtor SET debtor_id = (
                         SELECT d.id FROM debtors_debtor d
@@ -448,8 +459,16 @@ class Staging:
                     WHERE is_new = 1"""
                 )
             if undo_run:
-                run(_UNDO_CREATED.format(kind="debtor", ids="SELECT debtor_id AS row_id FROM import_stage_debtor WHERE is_new = 1"))
-                run(_UNDO_DEBTOR_BEFORE.format(ids="SELECT debtor_id FROM import_stage_debtor WHERE is_new = 0 AND changed = 1"))
+                run(
+                    _UNDO_CREATED.format(
+                        kind="debtor", ids="SELECT debtor_id AS row_id FROM import_stage_debtor WHERE is_new = 1"
+                    )
+                )
+                run(
+                    _UNDO_DEBTOR_BEFORE.format(
+                        ids="SELECT debtor_id FROM import_stage_debtor WHERE is_new = 0 AND changed = 1"
+                    )
+                )
             run(
                 """UPDATE debtors_debtor SET full_name = i.full_name,
                        national_id = COALESCE(i.national_id, debtors_debtor.national_id),
@@ -530,9 +549,16 @@ class Staging:
                 )
             if undo_run:
                 # Their queue figures are written again in step 9.
-                run(_UNDO_DEBTOR_BEFORE.format(
-                    ids="SELECT debtor_id FROM import_stage_debt WHERE is_new = 0 AND (changed = 1 OR debt_id IS NULL)"))
-                run(_UNDO_DEBT_BEFORE.format(ids=f"SELECT sd.debt_id FROM import_stage_debt sd WHERE sd.changed = 1 OR ({_HASH_ONLY})"))
+                run(
+                    _UNDO_DEBTOR_BEFORE.format(
+                        ids="SELECT debtor_id FROM import_stage_debt WHERE is_new = 0 AND (changed = 1 OR debt_id IS NULL)"
+                    )
+                )
+                run(
+                    _UNDO_DEBT_BEFORE.format(
+                        ids=f"SELECT sd.debt_id FROM import_stage_debt sd WHERE sd.changed = 1 OR ({_HASH_ONLY})"
+                    )
+                )
             # 7. The debts, then their balance changes (the debts they refer to are locked by
             #    the UPDATE by then).
             # With them, unchanged rows that were read all the same (no hash yet, another one,
@@ -569,16 +595,29 @@ class Staging:
                 },
                 self.connection,
             )
-            run(f"INSERT INTO debtors_debt ({columns}) SELECT {values} FROM import_stage_debt WHERE debt_id IS NULL", insert_params)
+            run(
+                f"INSERT INTO debtors_debt ({columns}) SELECT {values} FROM import_stage_debt WHERE debt_id IS NULL",
+                insert_params,
+            )
             if undo_run:
                 # A new debtor's debts and phones go with the debtor; a stored debtor's new ones
                 # are recorded one by one.
-                run(_UNDO_CREATED.format(kind="balancechange", ids="""SELECT b.id AS row_id FROM debtors_balancechange b
+                run(
+                    _UNDO_CREATED.format(
+                        kind="balancechange",
+                        ids="""SELECT b.id AS row_id FROM debtors_balancechange b
                     JOIN import_stage_debt sd ON b.debt_id = sd.debt_id
-                    WHERE sd.old_balance <> sd.balance AND b.at = %(now)s"""))
-                run(_UNDO_CREATED.format(kind="debt", ids="""SELECT t.id AS row_id FROM debtors_debt t
+                    WHERE sd.old_balance <> sd.balance AND b.at = %(now)s""",
+                    )
+                )
+                run(
+                    _UNDO_CREATED.format(
+                        kind="debt",
+                        ids="""SELECT t.id AS row_id FROM debtors_debt t
                     JOIN import_stage_debt sd ON t.debtor_id = sd.debtor_id AND t.account_reference = sd.account_reference
-                    WHERE sd.is_new = 0 AND sd.debt_id IS NULL"""))
+                    WHERE sd.is_new = 0 AND sd.debt_id IS NULL""",
+                    )
+                )
 
             # 8. New phones (the same number twice in a chunk is added once: grouped above; no
             #    ON CONFLICT needed under the lock, and a plain INSERT is cheaper), in number
@@ -591,9 +630,14 @@ class Staging:
                 insert_params,
             )
             if undo_run:
-                run(_UNDO_CREATED.format(kind="phone", ids="""SELECT p.id AS row_id FROM debtors_phone p
+                run(
+                    _UNDO_CREATED.format(
+                        kind="phone",
+                        ids="""SELECT p.id AS row_id FROM debtors_phone p
                     JOIN import_stage_new_phone n ON p.debtor_id = n.debtor_id AND p.number = n.number
-                    WHERE n.is_new = 0"""))
+                    WHERE n.is_new = 0""",
+                    )
+                )
 
             # 9. Customers who were there before this chunk and whose debts changed: their
             #    queue figures again, from all their debts (a file need not list every account).
@@ -616,11 +660,13 @@ class Staging:
         return result
 
     def recall_absent(self, *, portfolio, now: datetime, today: date, undo_run: str | None = None) -> int:
-        """"The whole portfolio": debts of customers absent from the file are recalled (after
+        """ "The whole portfolio": debts of customers absent from the file are recalled (after
         the last chunk). Returns the number of debts recalled. `undo_run`: as merge_chunk's."""
         ops = self.connection.ops
         params = {
-            "portfolio": portfolio.pk, "now": ops.adapt_datetimefield_value(now), "today": ops.adapt_datefield_value(today),
+            "portfolio": portfolio.pk,
+            "now": ops.adapt_datetimefield_value(now),
+            "today": ops.adapt_datefield_value(today),
             "run": undo_run,
         }
         absent = f"NOT EXISTS (SELECT 1 FROM import_seen i WHERE i.external_id = d.external_id{self.bytewise})"
@@ -628,8 +674,12 @@ class Staging:
             if undo_run:
                 absent_ids = f"SELECT d.id FROM debtors_debtor d WHERE d.portfolio_id = %(portfolio)s AND {absent}"
                 cursor.execute(_UNDO_DEBTOR_BEFORE.format(ids=absent_ids), params)
-                cursor.execute(_UNDO_DEBT_BEFORE.format(
-                    ids=f"SELECT id FROM debtors_debt WHERE recalled_on IS NULL AND debtor_id IN ({absent_ids})"), params)
+                cursor.execute(
+                    _UNDO_DEBT_BEFORE.format(
+                        ids=f"SELECT id FROM debtors_debt WHERE recalled_on IS NULL AND debtor_id IN ({absent_ids})"
+                    ),
+                    params,
+                )
             cursor.execute(
                 f"""UPDATE debtors_debt SET recalled_on = %(today)s, updated_at = %(now)s, import_hash = NULL
                 WHERE recalled_on IS NULL AND debtor_id IN (
@@ -665,7 +715,9 @@ class Staging:
                 # As text through COPY, parsed as it comes: a plain fetch would hold a million
                 # tuples at once.
                 sink = _IntegerSink(hashes)
-                cursor.cursor.copy_expert(f"COPY ({cursor.cursor.mogrify(sql, [portfolio.pk]).decode()}) TO STDOUT", sink)
+                cursor.cursor.copy_expert(
+                    f"COPY ({cursor.cursor.mogrify(sql, [portfolio.pk]).decode()}) TO STDOUT", sink
+                )
                 sink.close()
             else:
                 cursor.execute(sql, [portfolio.pk])

@@ -66,7 +66,9 @@ class UndoLog:
     def alive(self, *, portfolio_id: int, done: bool = False) -> None:
         """Called inside each chunk's transaction: the run's last sign of life."""
         ImportUndo.objects.update_or_create(
-            run=self.run, kind=_RUN, row_id=0,
+            run=self.run,
+            kind=_RUN,
+            row_id=0,
             defaults={"before": {"alive_at": timezone.now().isoformat(), "done": done, "portfolio": portfolio_id}},
         )
 
@@ -77,7 +79,12 @@ class UndoLog:
         for marker in ImportUndo.objects.filter(kind=_RUN, row_id=0).exclude(run=self.run):
             state = marker.before or {}
             alive_at = parse_datetime(state.get("alive_at") or "")
-            if state.get("portfolio") == portfolio_id and not state.get("done") and alive_at and alive_at >= now - silent_for:
+            if (
+                state.get("portfolio") == portfolio_id
+                and not state.get("done")
+                and alive_at
+                and alive_at >= now - silent_for
+            ):
                 return True
         return False
 

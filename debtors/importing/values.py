@@ -126,7 +126,9 @@ def _decimal_separator(number: str, decimal_hint: str | None, text: str) -> str 
         return "." if separator == "." else None
     raise ValueProblem(
         "ambiguous_decimal",
-        _("“%(text)s” could mean thousands or a decimal fraction; say whether the file uses a decimal comma or a decimal point."),
+        _(
+            "“%(text)s” could mean thousands or a decimal fraction; say whether the file uses a decimal comma or a decimal point."
+        ),
         {"text": text},
     )
 
@@ -136,7 +138,7 @@ def _not_a_number(text: str) -> ValueProblem:
 
 
 def _decimal_evidence(text: str) -> str | None:
-    """"comma" or "point" when this value alone shows the file's decimal style."""
+    """ "comma" or "point" when this value alone shows the file's decimal style."""
     shape = _AMOUNT_SHAPE.fullmatch(text.strip())
     if not shape:
         return None
@@ -175,9 +177,15 @@ def decimal_style_of(samples) -> str | None:
 # --- Dates ---------------------------------------------------------------------------------
 
 _TIME = r"(?:[T ]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[ap]\.?\s*m\.?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
-_YEAR_FIRST = re.compile(rf"(?P<year>\d{{4}})(?P<sep>[-/.])(?P<month>\d{{1,2}})(?P=sep)(?P<day>\d{{1,2}}){_TIME}", re.IGNORECASE)
-_YEAR_LAST = re.compile(rf"(?P<first>\d{{1,2}})(?P<sep>[-/.])(?P<second>\d{{1,2}})(?P=sep)(?P<year>\d{{4}}|\d{{2}}){_TIME}", re.IGNORECASE)
-_MONTH_NAMED = re.compile(rf"(?P<day>\d{{1,2}})[-/. ]+(?P<month>[^\W\d_]{{3,10}})\.?[-/. ]+(?P<year>\d{{4}}|\d{{2}}){_TIME}", re.IGNORECASE)
+_YEAR_FIRST = re.compile(
+    rf"(?P<year>\d{{4}})(?P<sep>[-/.])(?P<month>\d{{1,2}})(?P=sep)(?P<day>\d{{1,2}}){_TIME}", re.IGNORECASE
+)
+_YEAR_LAST = re.compile(
+    rf"(?P<first>\d{{1,2}})(?P<sep>[-/.])(?P<second>\d{{1,2}})(?P=sep)(?P<year>\d{{4}}|\d{{2}}){_TIME}", re.IGNORECASE
+)
+_MONTH_NAMED = re.compile(
+    rf"(?P<day>\d{{1,2}})[-/. ]+(?P<month>[^\W\d_]{{3,10}})\.?[-/. ]+(?P<year>\d{{4}}|\d{{2}}){_TIME}", re.IGNORECASE
+)
 # Five digits only: serials 10000–99999 span 1927–2173, which covers every date these files
 # hold, while a bare year ("2026") or a compact "20261031" is not mistaken for a serial.
 _EXCEL_SERIAL = re.compile(r"(?P<days>[1-9]\d{4})(?:\.\d+)?")

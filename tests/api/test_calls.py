@@ -25,7 +25,14 @@ def log(client, diego, **fields):
 
 
 def test_a_right_party_call_with_a_promise_makes_the_promise(carla_api, diego):
-    response = log(carla_api, diego, outcome="right_party", commitment="promise", promise_amount="250.00", promise_date="2026-11-25")
+    response = log(
+        carla_api,
+        diego,
+        outcome="right_party",
+        commitment="promise",
+        promise_amount="250.00",
+        promise_date="2026-11-25",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     promise = Promise.objects.get()
@@ -36,17 +43,28 @@ def test_a_right_party_call_with_a_promise_makes_the_promise(carla_api, diego):
 
 def test_an_instalment_plan_makes_one_promise_per_instalment(carla_api, diego):
     plan = {"count": 3, "first_date": "2026-11-30", "frequency": "monthly", "total": "300.00"}
-    response = log(carla_api, diego, outcome="right_party", stance="situation", stance_reason="job_loss",
-                   commitment="instalments", instalments=plan)
+    response = log(
+        carla_api,
+        diego,
+        outcome="right_party",
+        stance="situation",
+        stance_reason="job_loss",
+        commitment="instalments",
+        instalments=plan,
+    )
     assert response.status_code == 201, response.json()
     arrangement = Arrangement.objects.get()
     assert response.json()["arrangement"] == arrangement.pk
     assert [str(p.amount) for p in arrangement.promises.order_by("instalment_number")] == ["100.00", "100.00", "100.00"]
-    assert response.json()["promises"] == list(arrangement.promises.order_by("instalment_number").values_list("pk", flat=True))
+    assert response.json()["promises"] == list(
+        arrangement.promises.order_by("instalment_number").values_list("pk", flat=True)
+    )
 
 
 def test_a_callback_schedules_the_follow_up(carla_api, diego):
-    response = log(carla_api, diego, outcome="right_party", commitment="callback", callback_at="2026-11-19T16:00:00-05:00")
+    response = log(
+        carla_api, diego, outcome="right_party", commitment="callback", callback_at="2026-11-19T16:00:00-05:00"
+    )
     assert response.status_code == 201, response.json()
     follow_up = FollowUp.objects.get()
     assert response.json()["follow_up"] == follow_up.pk and follow_up.reason == FollowUp.Reason.CALLBACK
@@ -69,14 +87,25 @@ def test_no_commitment_needs_its_reason_and_then_is_a_lost_call(carla_api, diego
 
 
 def test_only_the_debtor_can_promise(carla_api, diego):
-    response = log(carla_api, diego, outcome="third_party", commitment="promise", promise_amount="10.00", promise_date="2026-11-25")
+    response = log(
+        carla_api, diego, outcome="third_party", commitment="promise", promise_amount="10.00", promise_date="2026-11-25"
+    )
     assert response.status_code == 400
-    assert response.json()["errors"]["commitment"] == ["Only the debtor can promise to pay; a third party cannot promise for them."]
+    assert response.json()["errors"]["commitment"] == [
+        "Only the debtor can promise to pay; a third party cannot promise for them."
+    ]
 
 
 def test_a_stance_reason_of_the_other_kind_is_refused(carla_api, diego):
-    response = log(carla_api, diego, outcome="right_party", stance="objection", stance_reason="illness",
-                   commitment="none", no_commitment_reason="x")
+    response = log(
+        carla_api,
+        diego,
+        outcome="right_party",
+        stance="objection",
+        stance_reason="illness",
+        commitment="none",
+        no_commitment_reason="x",
+    )
     assert response.status_code == 400 and list(response.json()["errors"]) == ["stance_reason"]
 
 
@@ -90,7 +119,14 @@ def test_a_promise_beyond_the_collectors_limits_waits_for_approval(carla_api, di
     from promises.models import ArrangementLimits
 
     ArrangementLimits.objects.create(portfolio=diego.portfolio, max_days_to_first_payment=3)
-    response = log(carla_api, diego, outcome="right_party", commitment="promise", promise_amount="100.00", promise_date="2026-11-30")
+    response = log(
+        carla_api,
+        diego,
+        outcome="right_party",
+        commitment="promise",
+        promise_amount="100.00",
+        promise_date="2026-11-30",
+    )
     assert response.status_code == 201, response.json()
     assert response.json()["awaiting_approval"] is True
 
@@ -98,8 +134,10 @@ def test_a_promise_beyond_the_collectors_limits_waits_for_approval(carla_api, di
 def test_a_call_the_policy_blocks_is_409_with_the_reasons_and_next_moment(carla_api, diego):
     with time_machine.travel(SATURDAY, tick=False), translation.override("en"):
         response = carla_api.post(
-            "/api/v1/calls/", {"debtor": diego.pk, "phone": diego.phones.get().pk, "outcome": "no_answer"},
-            format="json", HTTP_ACCEPT_LANGUAGE="en",
+            "/api/v1/calls/",
+            {"debtor": diego.pk, "phone": diego.phones.get().pk, "outcome": "no_answer"},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE="en",
         )
     assert response.status_code == 409
     body = response.json()
@@ -110,14 +148,18 @@ def test_a_call_the_policy_blocks_is_409_with_the_reasons_and_next_moment(carla_
 def test_a_naive_time_is_refused(carla_api, diego):
     response = log(carla_api, diego, outcome="no_answer", started_at="2026-11-18T09:00:00")
     assert response.status_code == 400
-    assert response.json()["errors"]["started_at"] == ["Give the time with its UTC offset, e.g. 2026-11-18T10:00:00-05:00."]
+    assert response.json()["errors"]["started_at"] == [
+        "Give the time with its UTC offset, e.g. 2026-11-18T10:00:00-05:00."
+    ]
 
 
 def test_another_debtors_phone_is_404(carla_api, diego, carla, portfolio):
     other = factories.make_debtor(portfolio=portfolio, assigned_to=carla)
     phone = factories.make_phone(debtor=other, number="+51912345678")
     with time_machine.travel(WEDNESDAY, tick=False):
-        response = carla_api.post("/api/v1/calls/", {"debtor": diego.pk, "phone": phone.pk, "outcome": "no_answer"}, format="json")
+        response = carla_api.post(
+            "/api/v1/calls/", {"debtor": diego.pk, "phone": phone.pk, "outcome": "no_answer"}, format="json"
+        )
     assert response.status_code == 404 and not Call.objects.exists()
 
 

@@ -62,7 +62,8 @@ def test_pages_have_a_size_limit_and_a_count(carla_api, carla, portfolio):
 
 
 @pytest.mark.parametrize(
-    "query", [{"page_size": 100000}, {"page_size": 0}, {"page_size": "ten"}, {"page": 0}, {"page": -1}, {"page": "last"}]
+    "query",
+    [{"page_size": 100000}, {"page_size": 0}, {"page_size": "ten"}, {"page": 0}, {"page": -1}, {"page": "last"}],
 )
 def test_a_page_or_page_size_out_of_range_is_refused_not_replaced(carla_api, query):
     # DRF would quietly answer 200 rows for 100000, 50 for 0 or "ten", and the last page for "last".
@@ -112,7 +113,9 @@ def test_only_holds_can_be_changed(carla_api, diego):
 
 
 def test_a_phone_is_added_in_e164_and_consent_needs_its_source(carla_api, diego):
-    refused = carla_api.post(f"/api/v1/debtors/{diego.pk}/phones/", {"number": "01 555 1234", "sms_consent": True}, format="json")
+    refused = carla_api.post(
+        f"/api/v1/debtors/{diego.pk}/phones/", {"number": "01 555 1234", "sms_consent": True}, format="json"
+    )
     added = carla_api.post(
         f"/api/v1/debtors/{diego.pk}/phones/",
         {"number": "01 555 1234", "kind": "home", "sms_consent": True, "sms_consent_source": "call of 18 Nov"},
@@ -130,7 +133,9 @@ def test_a_phone_is_added_in_e164_and_consent_needs_its_source(carla_api, diego)
 
 def test_a_phone_status_is_updated(carla_api, diego):
     phone = diego.phones.get()
-    response = carla_api.patch(f"/api/v1/debtors/{diego.pk}/phones/{phone.pk}/", {"status": "wrong_number"}, format="json")
+    response = carla_api.patch(
+        f"/api/v1/debtors/{diego.pk}/phones/{phone.pk}/", {"status": "wrong_number"}, format="json"
+    )
     phone.refresh_from_db()
     assert response.status_code == 200 and phone.status == "wrong_number"
 

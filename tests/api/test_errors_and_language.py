@@ -13,7 +13,9 @@ def carla_api(client_for, carla):
 
 
 def test_validation_errors_name_each_field(carla_api, diego):
-    response = carla_api.post("/api/v1/calls/", {"debtor": "x", "outcome": "maybe"}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    response = carla_api.post(
+        "/api/v1/calls/", {"debtor": "x", "outcome": "maybe"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     body = response.json()
     assert response.status_code == 400
     assert set(body) == {"detail", "code", "errors"}
@@ -23,7 +25,9 @@ def test_validation_errors_name_each_field(carla_api, diego):
 
 
 def test_a_single_error_is_also_the_detail(carla_api, diego):
-    response = carla_api.get(f"/api/v1/debtors/{diego.pk}/contact-verdict/", {"channel": "fax"}, HTTP_ACCEPT_LANGUAGE="en")
+    response = carla_api.get(
+        f"/api/v1/debtors/{diego.pk}/contact-verdict/", {"channel": "fax"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     body = response.json()
     assert response.status_code == 400 and body["code"] == "invalid_choice"
     assert body["detail"] == body["errors"]["channel"][0] == '"fax" is not a valid choice.'
@@ -54,10 +58,17 @@ def test_ids_beyond_the_database_range_are_404_or_400_never_500(carla_api):
     assert carla_api.get("/api/v1/debtors/9999999999999999999999/").status_code == 404
     assert carla_api.get("/api/v1/calls/", {"debtor": "9999999999999999999999"}).status_code == 400
     with time_machine.travel(WEDNESDAY, tick=False):  # only the debtor is out of range, not the date
-        too_big = carla_api.post("/api/v1/promises/", {"debtor": 10**30, "amount": "1", "due_date": "2026-12-01"}, format="json")
+        too_big = carla_api.post(
+            "/api/v1/promises/", {"debtor": 10**30, "amount": "1", "due_date": "2026-12-01"}, format="json"
+        )
     assert too_big.status_code == 400 and list(too_big.json()["errors"]) == ["debtor"]
 
 
 def test_dates_thousands_of_years_away_are_refused(carla_api, diego):
-    response = carla_api.post("/api/v1/promises/", {"debtor": diego.pk, "amount": "1", "due_date": "9999-12-31"}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    response = carla_api.post(
+        "/api/v1/promises/",
+        {"debtor": diego.pk, "amount": "1", "due_date": "9999-12-31"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 400 and response.json()["errors"]["due_date"][0].startswith("Give a date within")

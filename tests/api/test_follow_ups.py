@@ -42,7 +42,10 @@ def test_a_logged_call_says_which_follow_ups_it_settled_and_when_the_retry_comes
 @pytest.mark.parametrize("commitment", ["send_documents", "receive_documents", "consult", "other"])
 def test_every_commitment_by_api_takes_its_day_and_is_followed_up(carla_api, diego, commitment):
     body = {
-        "debtor": diego.pk, "phone": diego.phones.get().pk, "outcome": "right_party", "commitment": commitment,
+        "debtor": diego.pk,
+        "phone": diego.phones.get().pk,
+        "outcome": "right_party",
+        "commitment": commitment,
         "notes": "Firmará el convenio en la agencia",
     }
     missing = carla_api.post("/api/v1/calls/", body, format="json")
@@ -57,7 +60,9 @@ def test_every_commitment_by_api_takes_its_day_and_is_followed_up(carla_api, die
 def test_completing_needs_a_reason(carla_api, carla, diego):
     follow_up = factories.make_follow_up(debtor=diego, assigned_to=carla, due_at=EARLIER)
     for body in ({}, {"note": "  "}):
-        response = carla_api.post(f"/api/v1/follow-ups/{follow_up.pk}/complete/", body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+        response = carla_api.post(
+            f"/api/v1/follow-ups/{follow_up.pk}/complete/", body, format="json", HTTP_ACCEPT_LANGUAGE="en"
+        )
         assert response.status_code == 400
         assert response.json()["errors"]["note"] == ["Say why the follow-up is done without a call."]
     assert FollowUp.objects.get(pk=follow_up.pk).status == "open"

@@ -33,7 +33,9 @@ def upload(client, portfolio, content=CSV, name="cartera.csv", **fields):
     return client.post("/api/v1/imports/", body, format="multipart")
 
 
-def test_an_admin_uploads_follows_and_downloads_the_rejected_rows(client_for, ana, lima, django_capture_on_commit_callbacks):
+def test_an_admin_uploads_follows_and_downloads_the_rejected_rows(
+    client_for, ana, lima, django_capture_on_commit_callbacks
+):
     api = client_for(ana)
     with mock.patch.object(run_import_job, "delay") as queued, django_capture_on_commit_callbacks(execute=True):
         response = upload(api, lima)
@@ -44,7 +46,12 @@ def test_an_admin_uploads_follows_and_downloads_the_rejected_rows(client_for, an
 
     run_import_job(job["id"])  # what the worker does
     progress = api.get(f"/api/v1/imports/{job['id']}/").json()
-    assert (progress["status"], progress["percent"], progress["rows_done"], progress["rows_total"]) == ("done", 100, 3, 3)
+    assert (progress["status"], progress["percent"], progress["rows_done"], progress["rows_total"]) == (
+        "done",
+        100,
+        3,
+        3,
+    )
     assert (progress["created_count"], progress["rejected_count"]) == (2, 1)
     assert progress["rejected_rows_url"].endswith(f"/api/v1/imports/{job['id']}/rejected/")
     assert Debtor.objects.filter(portfolio=lima).count() == 2
@@ -87,7 +94,9 @@ def test_anonymous_callers_cannot_upload(client_for, lima):
     assert upload(client_for(None), lima).status_code == 401
 
 
-def test_a_mapping_names_only_what_it_changes_and_null_leaves_a_column_out(client_for, ana, lima, django_capture_on_commit_callbacks):
+def test_a_mapping_names_only_what_it_changes_and_null_leaves_a_column_out(
+    client_for, ana, lima, django_capture_on_commit_callbacks
+):
     api = client_for(ana)
     with mock.patch.object(run_import_job, "delay", side_effect=lambda pk: run_import_job(pk)):
         with django_capture_on_commit_callbacks(execute=True):

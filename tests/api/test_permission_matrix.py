@@ -46,7 +46,13 @@ OBJECT_ENDPOINTS = [
     ("contact verdict", "get", "/api/v1/debtors/{diego}/contact-verdict/?channel=voice", None, 200),
     ("debt detail", "get", "/api/v1/debts/{debt}/", None, 200),
     ("log a call", "post", "/api/v1/calls/", {"debtor": "{diego}", "phone": "{phone}", "outcome": "no_answer"}, 201),
-    ("make a promise", "post", "/api/v1/promises/", {"debtor": "{diego}", "amount": "50.00", "due_date": "2026-11-30"}, 201),
+    (
+        "make a promise",
+        "post",
+        "/api/v1/promises/",
+        {"debtor": "{diego}", "amount": "50.00", "due_date": "2026-11-30"},
+        201,
+    ),
     ("cancel a promise", "post", "/api/v1/promises/{promise}/cancel/", {}, 200),
     ("complete a follow-up", "post", "/api/v1/follow-ups/{follow_up}/complete/", {"note": "Pagó en ventanilla"}, 200),
     (
@@ -132,8 +138,12 @@ def test_follow_ups_list_only_my_own(world, client_for, role):
 def test_a_supervisor_reaches_a_team_members_follow_up_but_not_another_teams(world, client_for, sofia, pablo):
     follow_up = world["follow_up"]
     body = {"note": "Ya pagó"}
-    assert client_for(pablo).post(f"/api/v1/follow-ups/{follow_up.pk}/complete/", body, format="json").status_code == 404
-    assert client_for(sofia).post(f"/api/v1/follow-ups/{follow_up.pk}/complete/", body, format="json").status_code == 200
+    assert (
+        client_for(pablo).post(f"/api/v1/follow-ups/{follow_up.pk}/complete/", body, format="json").status_code == 404
+    )
+    assert (
+        client_for(sofia).post(f"/api/v1/follow-ups/{follow_up.pk}/complete/", body, format="json").status_code == 200
+    )
     follow_up.refresh_from_db()
     assert follow_up.status == FollowUp.Status.DONE
 

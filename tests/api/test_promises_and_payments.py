@@ -24,9 +24,13 @@ def sofia_api(client_for, sofia):
 
 def test_a_promise_is_made_listed_and_cancelled(carla_api, diego):
     with time_machine.travel(WEDNESDAY, tick=False):
-        made = carla_api.post("/api/v1/promises/", {"debtor": diego.pk, "amount": "80.5", "due_date": "2026-11-27"}, format="json")
+        made = carla_api.post(
+            "/api/v1/promises/", {"debtor": diego.pk, "amount": "80.5", "due_date": "2026-11-27"}, format="json"
+        )
         listed = carla_api.get("/api/v1/promises/", {"status": "pending"}).json()
-        cancelled = carla_api.post(f"/api/v1/promises/{made.json()['id']}/cancel/", {"note": "Renegotiating"}, format="json")
+        cancelled = carla_api.post(
+            f"/api/v1/promises/{made.json()['id']}/cancel/", {"note": "Renegotiating"}, format="json"
+        )
         again = carla_api.post(f"/api/v1/promises/{made.json()['id']}/cancel/", {}, format="json")
     assert made.status_code == 201
     assert (made.json()["amount"], made.json()["currency"], made.json()["paid"]) == ("80.50", "PEN", "0.00")
@@ -38,7 +42,9 @@ def test_a_promise_is_made_listed_and_cancelled(carla_api, diego):
 def test_a_promise_in_the_past_is_refused_by_field(carla_api, diego):
     with time_machine.travel(WEDNESDAY, tick=False), translation.override("en"):
         response = carla_api.post(
-            "/api/v1/promises/", {"debtor": diego.pk, "amount": "10", "due_date": "2026-11-01"}, format="json",
+            "/api/v1/promises/",
+            {"debtor": diego.pk, "amount": "10", "due_date": "2026-11-01"},
+            format="json",
             HTTP_ACCEPT_LANGUAGE="en",
         )
     assert response.status_code == 400
@@ -55,7 +61,9 @@ def test_promises_filter_by_due_dates_and_order_by_amount(carla_api, carla, dieg
 
 def test_a_payment_feed_can_resend_without_duplicates_and_promises_are_kept(sofia_api, carla, diego):
     with time_machine.travel(WEDNESDAY, tick=False):
-        promise = promise_services.promise_create(debtor=diego, collector=carla, amount=Decimal("120"), due_date=WEDNESDAY.date())
+        promise = promise_services.promise_create(
+            debtor=diego, collector=carla, amount=Decimal("120"), due_date=WEDNESDAY.date()
+        )
         body = {"debtor": diego.pk, "amount": "120.00", "paid_at": "2026-11-18T10:00:00-05:00", "reference": "BANK-77"}
         first = sofia_api.post("/api/v1/payments/", body, format="json")
         second = sofia_api.post("/api/v1/payments/", {**body, "amount": "999.00"}, format="json")
@@ -71,28 +79,48 @@ def test_a_payment_feed_can_resend_without_duplicates_and_promises_are_kept(sofi
 PAYMENT = {"amount": "5.00", "paid_at": "2026-11-18T09:30:00-05:00"}
 
 
-def test_a_reference_held_only_outside_the_supervisors_scope_is_answered_as_if_unknown(high_ids, client_for, ana, sofia, diego, mateo):
+def test_a_reference_held_only_outside_the_supervisors_scope_is_answered_as_if_unknown(
+    high_ids, client_for, ana, sofia, diego, mateo
+):
     """sofia must not learn that BANK-1 exists for pablo's team's debtor: her answer is the one
     a fresh reference gets, and the payment is hers to record."""
     with time_machine.travel(WEDNESDAY, tick=False):
-        outside = client_for(ana).post("/api/v1/payments/", {**PAYMENT, "debtor": mateo.pk, "reference": "BANK-1"}, format="json")
-        known_elsewhere = client_for(sofia).post("/api/v1/payments/", {**PAYMENT, "debtor": diego.pk, "reference": "BANK-1"}, format="json")
-        fresh = client_for(sofia).post("/api/v1/payments/", {**PAYMENT, "debtor": diego.pk, "reference": "BANK-2"}, format="json")
+        outside = client_for(ana).post(
+            "/api/v1/payments/", {**PAYMENT, "debtor": mateo.pk, "reference": "BANK-1"}, format="json"
+        )
+        known_elsewhere = client_for(sofia).post(
+            "/api/v1/payments/", {**PAYMENT, "debtor": diego.pk, "reference": "BANK-1"}, format="json"
+        )
+        fresh = client_for(sofia).post(
+            "/api/v1/payments/", {**PAYMENT, "debtor": diego.pk, "reference": "BANK-2"}, format="json"
+        )
     assert outside.status_code == 201
     assert known_elsewhere.status_code == fresh.status_code == 201
     assert set(known_elsewhere.json()) == set(fresh.json())
     assert (known_elsewhere.json()["debtor"], known_elsewhere.json()["reference"]) == (diego.pk, "BANK-1")
     assert known_elsewhere.json()["id"] != outside.json()["id"]
-    assert sorted(Payment.objects.filter(reference="BANK-1").values_list("debtor_id", flat=True)) == sorted([diego.pk, mateo.pk])
+    assert sorted(Payment.objects.filter(reference="BANK-1").values_list("debtor_id", flat=True)) == sorted(
+        [diego.pk, mateo.pk]
+    )
 
 
-def test_a_reference_of_another_debtor_the_recorder_may_see_is_a_conflict_that_shows_nothing(high_ids, client_for, ana, sofia, carla, diego, mateo):
-    rosa = factories.make_debtor(portfolio=diego.portfolio, assigned_to=carla, full_name="Rosa Ríos")  # in sofia's team too
+def test_a_reference_of_another_debtor_the_recorder_may_see_is_a_conflict_that_shows_nothing(
+    high_ids, client_for, ana, sofia, carla, diego, mateo
+):
+    rosa = factories.make_debtor(
+        portfolio=diego.portfolio, assigned_to=carla, full_name="Rosa Ríos"
+    )  # in sofia's team too
     with time_machine.travel(WEDNESDAY, tick=False):
-        client_for(sofia).post("/api/v1/payments/", {**PAYMENT, "debtor": rosa.pk, "reference": "BANK-3"}, format="json")
-        hers = client_for(sofia).post("/api/v1/payments/", {**PAYMENT, "debtor": diego.pk, "reference": "BANK-3"}, format="json")
+        client_for(sofia).post(
+            "/api/v1/payments/", {**PAYMENT, "debtor": rosa.pk, "reference": "BANK-3"}, format="json"
+        )
+        hers = client_for(sofia).post(
+            "/api/v1/payments/", {**PAYMENT, "debtor": diego.pk, "reference": "BANK-3"}, format="json"
+        )
         client_for(ana).post("/api/v1/payments/", {**PAYMENT, "debtor": mateo.pk, "reference": "BANK-4"}, format="json")
-        admins = client_for(ana).post("/api/v1/payments/", {**PAYMENT, "debtor": diego.pk, "reference": "BANK-4"}, format="json")
+        admins = client_for(ana).post(
+            "/api/v1/payments/", {**PAYMENT, "debtor": diego.pk, "reference": "BANK-4"}, format="json"
+        )
     for response in (hers, admins):
         assert response.status_code == 409 and response.json()["code"] == "reference_taken"
         assert set(response.json()) == {"detail", "code"}
@@ -101,7 +129,9 @@ def test_a_reference_of_another_debtor_the_recorder_may_see_is_a_conflict_that_s
 
 def test_a_payment_needs_its_fields(sofia_api, diego):
     with translation.override("en"):
-        response = sofia_api.post("/api/v1/payments/", {"debtor": diego.pk, "amount": "0"}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+        response = sofia_api.post(
+            "/api/v1/payments/", {"debtor": diego.pk, "amount": "0"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+        )
     assert response.status_code == 400
     errors = response.json()["errors"]
     assert set(errors) == {"amount", "paid_at", "reference"}

@@ -9,12 +9,20 @@ from rest_framework.test import APIClient
 
 def test_the_schema_generates_without_errors_or_warnings(tmp_path):
     # --fail-on-warn turns any warning (an undocumented field, an enum clash…) into a failure.
-    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"), stdout=io.StringIO())
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"), stdout=io.StringIO()
+    )
     schema = yaml.safe_load((tmp_path / "schema.yaml").read_text())
     assert schema["openapi"].startswith("3.")
-    assert {"/api/v1/calls/", "/api/v1/debtors/", "/api/v1/payments/", "/api/v1/follow-ups/{follow_up_id}/complete/"} <= set(schema["paths"])
+    assert {
+        "/api/v1/calls/",
+        "/api/v1/debtors/",
+        "/api/v1/payments/",
+        "/api/v1/follow-ups/{follow_up_id}/complete/",
+    } <= set(schema["paths"])
     assert schema["components"]["securitySchemes"]["apiToken"] == {
-        "type": "http", "scheme": "bearer",
+        "type": "http",
+        "scheme": "bearer",
         "description": schema["components"]["securitySchemes"]["apiToken"]["description"],
     }
 

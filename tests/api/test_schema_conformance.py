@@ -46,13 +46,19 @@ def _json_schema(node):
 def conforms(schema, path, method, status, body, *, media_type="application/json") -> list[str]:
     """The problems of `body` against the schema of that answer (empty when it conforms)."""
     response = schema["paths"][path][method]["responses"][str(status)]
-    document = {**_json_schema(response["content"][media_type]["schema"]), "components": _json_schema(schema["components"])}
+    document = {
+        **_json_schema(response["content"][media_type]["schema"]),
+        "components": _json_schema(schema["components"]),
+    }
     validator = jsonschema.Draft4Validator(document, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
     return [error.message for error in validator.iter_errors(body)]
 
 
 def request_rule(schema, component, body) -> bool:
-    document = {**_json_schema(schema["components"]["schemas"][component]), "components": _json_schema(schema["components"])}
+    document = {
+        **_json_schema(schema["components"]["schemas"][component]),
+        "components": _json_schema(schema["components"]),
+    }
     return jsonschema.Draft4Validator(document, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER).is_valid(body)
 
 
@@ -61,7 +67,12 @@ def request_rule(schema, component, body) -> bool:
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/v1/debtors/9999999999999999999999/", "/api/v1/debtors/-4/phones/", "/api/v1/nothing-here/", "/api/v2/debtors/"],
+    [
+        "/api/v1/debtors/9999999999999999999999/",
+        "/api/v1/debtors/-4/phones/",
+        "/api/v1/nothing-here/",
+        "/api/v2/debtors/",
+    ],
 )
 def test_an_address_under_api_that_names_nothing_is_a_json_404(carla_api, path):
     response = carla_api.get(path, HTTP_ACCEPT_LANGUAGE="en")
@@ -91,7 +102,9 @@ def test_every_documented_error_answer_has_the_one_error_shape(schema):
             for code, answer in operation["responses"].items():
                 if code >= "400":
                     for content in answer["content"].values():
-                        shapes.setdefault(content["schema"]["$ref"].rsplit("/", 1)[1], set()).add(f"{code} {method} {path}")
+                        shapes.setdefault(content["schema"]["$ref"].rsplit("/", 1)[1], set()).add(
+                            f"{code} {method} {path}"
+                        )
     # The call the contact policy blocks adds the verdict to the same detail and code.
     assert set(shapes) == {"Error", "Blocked"} and shapes["Blocked"] == {"409 post /api/v1/calls/"}
     assert {"detail", "code"} <= set(schema["components"]["schemas"]["Blocked"]["required"])
@@ -103,7 +116,9 @@ def test_errors_are_json_even_when_a_csv_was_asked_for(client_for, ana, diego, t
 
     from debtors.services import import_job_create
 
-    job = import_job_create(user=ana, kind="portfolio", file=ContentFile(b"a;b\n1;2\n", name="c.csv"), portfolio=diego.portfolio)
+    job = import_job_create(
+        user=ana, kind="portfolio", file=ContentFile(b"a;b\n1;2\n", name="c.csv"), portfolio=diego.portfolio
+    )
     response = client_for(ana).get(f"/api/v1/imports/{job.pk}/rejected/", {"format": "csv"})
     assert response.status_code == 404 and response["Content-Type"] == "application/json"
 
@@ -142,8 +157,17 @@ def test_a_query_parameter_the_schema_forbids_is_refused_by_name(carla_api, dieg
 
 def test_the_schema_states_the_bounds_of_ids_pages_and_amounts(schema):
     parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/promises/"]["get"]["parameters"]}
-    assert parameters["debtor"] == {"type": "integer", "format": "int64", "minimum": 1, "maximum": 999_999_999_999_999_999}
-    assert (parameters["page"]["minimum"], parameters["page_size"]["minimum"], parameters["page_size"]["maximum"]) == (1, 1, 200)
+    assert parameters["debtor"] == {
+        "type": "integer",
+        "format": "int64",
+        "minimum": 1,
+        "maximum": 999_999_999_999_999_999,
+    }
+    assert (parameters["page"]["minimum"], parameters["page_size"]["minimum"], parameters["page_size"]["maximum"]) == (
+        1,
+        1,
+        200,
+    )
     assert re.fullmatch(parameters["ordering"]["pattern"], "-due_date,amount")
     amount = schema["components"]["schemas"]["PromiseInputRequest"]["properties"]["amount"]["pattern"]
     assert re.fullmatch(amount, "0.01") and not re.fullmatch(amount, "0.00") and not re.fullmatch(amount, "-5")
@@ -183,7 +207,9 @@ def test_a_moment_that_does_not_exist_is_a_400_not_a_500(carla_api):
 def test_a_promise_body_the_schema_forbids_is_refused_by_field(carla_api, diego, body, field):
     with time_machine.travel(WEDNESDAY, tick=False):
         response = carla_api.post(
-            "/api/v1/promises/", {"debtor": diego.pk, "amount": "50.00", "due_date": "2026-11-30", **body}, format="json"
+            "/api/v1/promises/",
+            {"debtor": diego.pk, "amount": "50.00", "due_date": "2026-11-30", **body},
+            format="json",
         )
     assert response.status_code == 400 and list(response.json()["errors"]) == [field]
     assert not Promise.objects.exists()
@@ -207,8 +233,12 @@ def test_the_schema_states_the_date_windows_the_server_applies(carla_api, diego,
     assert not re.fullmatch(due_date, "2026-11-17") and not re.fullmatch(due_date, "2036-11-26")
     assert re.fullmatch(paid_at, "2026-11-18T09:30:00-05:00") and not re.fullmatch(paid_at, "2026-11-19T09:30:00-05:00")
     with time_machine.travel(WEDNESDAY, tick=False):
-        last = carla_api.post("/api/v1/promises/", {"debtor": diego.pk, "amount": "5", "due_date": "2036-11-25"}, format="json")
-        beyond = carla_api.post("/api/v1/promises/", {"debtor": diego.pk, "amount": "5", "due_date": "2036-11-26"}, format="json")
+        last = carla_api.post(
+            "/api/v1/promises/", {"debtor": diego.pk, "amount": "5", "due_date": "2036-11-25"}, format="json"
+        )
+        beyond = carla_api.post(
+            "/api/v1/promises/", {"debtor": diego.pk, "amount": "5", "due_date": "2036-11-26"}, format="json"
+        )
     assert (last.status_code, beyond.status_code) == (201, 400)
 
 
@@ -218,20 +248,38 @@ def test_the_schema_states_which_call_fields_go_with_which_outcome(schema, carla
 
     assert valid(outcome="no_answer")
     assert not valid(outcome="no_answer", stance="objection", stance_reason="forgot")
-    assert valid(outcome="right_party", stance="situation", stance_reason="job_loss", commitment="promise",
-                 promise_amount="80.00", promise_date="2026-11-30")
+    assert valid(
+        outcome="right_party",
+        stance="situation",
+        stance_reason="job_loss",
+        commitment="promise",
+        promise_amount="80.00",
+        promise_date="2026-11-30",
+    )
     assert not valid(outcome="right_party", stance="situation", stance_reason="forgot", commitment="consult")
-    assert not valid(outcome="right_party", commitment="promise", promise_amount="80.00", promise_date="2026-11-30",
-                     callback_at="2026-11-20T10:00:00-05:00")
+    assert not valid(
+        outcome="right_party",
+        commitment="promise",
+        promise_amount="80.00",
+        promise_date="2026-11-30",
+        callback_at="2026-11-20T10:00:00-05:00",
+    )
     assert not valid(outcome="third_party", commitment="promise", promise_amount="80.00", promise_date="2026-11-30")
     assert valid(outcome="right_party", no_commitment_reason="Colgó")
     assert not valid(outcome="right_party", no_commitment_reason="   ")
     # The server agrees on one the schema refuses (details of another commitment).
     with time_machine.travel(WEDNESDAY, tick=False):
-        response = carla_api.post("/api/v1/calls/", {
-            "debtor": diego.pk, "phone": diego.phones.get().pk, "outcome": "right_party", "commitment": "consult",
-            "callback_at": "2026-11-20T10:00:00-05:00",
-        }, format="json")
+        response = carla_api.post(
+            "/api/v1/calls/",
+            {
+                "debtor": diego.pk,
+                "phone": diego.phones.get().pk,
+                "outcome": "right_party",
+                "commitment": "consult",
+                "callback_at": "2026-11-20T10:00:00-05:00",
+            },
+            format="json",
+        )
     assert response.status_code == 400 and list(response.json()["errors"]) == ["callback_at"]
 
 
@@ -240,14 +288,28 @@ def test_an_instalment_plan_by_amounts_needs_no_count(carla_api, diego, schema):
     assert request_rule(schema, "InstalmentsRequest", plan)
     assert not request_rule(schema, "InstalmentsRequest", {**plan, "total": "250.00"})
     with time_machine.travel(WEDNESDAY, tick=False):
-        response = carla_api.post("/api/v1/calls/", {
-            "debtor": diego.pk, "phone": diego.phones.get().pk, "outcome": "right_party",
-            "commitment": "instalments", "instalments": plan,
-        }, format="json")
-        mismatch = carla_api.post("/api/v1/calls/", {
-            "debtor": diego.pk, "phone": diego.phones.get().pk, "outcome": "right_party",
-            "commitment": "instalments", "instalments": {**plan, "count": 3},
-        }, format="json")
+        response = carla_api.post(
+            "/api/v1/calls/",
+            {
+                "debtor": diego.pk,
+                "phone": diego.phones.get().pk,
+                "outcome": "right_party",
+                "commitment": "instalments",
+                "instalments": plan,
+            },
+            format="json",
+        )
+        mismatch = carla_api.post(
+            "/api/v1/calls/",
+            {
+                "debtor": diego.pk,
+                "phone": diego.phones.get().pk,
+                "outcome": "right_party",
+                "commitment": "instalments",
+                "instalments": {**plan, "count": 3},
+            },
+            format="json",
+        )
     assert response.status_code == 201, response.json()
     assert len(response.json()["promises"]) == 2
     assert mismatch.status_code == 400 and list(mismatch.json()["errors"]) == ["instalments.amounts"]
@@ -256,10 +318,17 @@ def test_an_instalment_plan_by_amounts_needs_no_count(carla_api, diego, schema):
 def test_a_collector_who_overrides_the_contact_policy_is_forbidden_not_mistaken(carla_api, diego):
     saturday = "2026-11-21T10:00:00-05:00"  # outside the hours the Peruvian preset allows
     with time_machine.travel(WEDNESDAY, tick=False):
-        response = carla_api.post("/api/v1/calls/", {
-            "debtor": diego.pk, "phone": diego.phones.get().pk, "outcome": "no_answer", "started_at": saturday,
-            "override_reason": "El deudor pidió que lo llamemos el sábado",
-        }, format="json")
+        response = carla_api.post(
+            "/api/v1/calls/",
+            {
+                "debtor": diego.pk,
+                "phone": diego.phones.get().pk,
+                "outcome": "no_answer",
+                "started_at": saturday,
+                "override_reason": "El deudor pidió que lo llamemos el sábado",
+            },
+            format="json",
+        )
     assert response.status_code == 403 and response.json()["code"] == "override_not_allowed"
 
 
@@ -281,7 +350,9 @@ def test_an_upload_names_known_fields_and_spells_its_booleans(client_for, ana, d
 
     def upload(**fields):
         file = SimpleUploadedFile("cartera.csv", b"a;b\n1;2\n", content_type="text/csv")
-        return api.post("/api/v1/imports/", {"file": file, "portfolio": diego.portfolio_id, **fields}, format="multipart")
+        return api.post(
+            "/api/v1/imports/", {"file": file, "portfolio": diego.portfolio_id, **fields}, format="multipart"
+        )
 
     unknown = upload(mapping='{"saldo": "Saldo"}')
     zero = upload(dry_run="0")

@@ -27,7 +27,7 @@ range, lenient page_size, missing date and minimum rules).
 import os
 import threading
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import phonenumbers
 import pytest
@@ -52,7 +52,7 @@ SEED = int(os.environ.get("SCHEMATHESIS_SEED", "16"))
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "10"))
 COVERAGE_ROLES = os.environ.get("SCHEMATHESIS_COVERAGE", "admin")
 # A Wednesday, 10:00 in Lima: calls to the Peruvian debtors are lawful, so calls get logged.
-MOMENT = datetime(2026, 11, 18, 15, 0, tzinfo=timezone.utc)
+MOMENT = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 
 
 def _example_numbers() -> list:
@@ -167,7 +167,9 @@ def desk(settings, tmp_path, ana, carla, sofia, diego, mateo, unassigned):
     factories.make_promise(debtor=diego, collector=carla)
     factories.make_call(debtor=diego, collector=carla)
     import_job_create(
-        user=ana, kind="portfolio", portfolio=diego.portfolio,
+        user=ana,
+        kind="portfolio",
+        portfolio=diego.portfolio,
         file=ContentFile("external_id;full_name\nC-1;Ana Núñez\n".encode(), name="cartera.csv"),
     )
     return {"collector": carla, "supervisor": sofia, "admin": ana}
@@ -218,7 +220,9 @@ def _report(statistic: Statistic, errors: list[str], server_errors: list[str]) -
 def test_the_api_meets_its_own_schema_with_every_check(role, desk, live_server_on_test_connection, server_errors):
     with time_machine.travel(MOMENT, tick=True):
         statistic, errors = _run(
-            live_server_on_test_connection, desk[role], coverage=COVERAGE_ROLES == "all" or role in COVERAGE_ROLES.split(",")
+            live_server_on_test_connection,
+            desk[role],
+            coverage=COVERAGE_ROLES == "all" or role in COVERAGE_ROLES.split(","),
         )
     assert statistic.total_cases > 0 and not statistic.unique_failures_map and not errors, _report(
         statistic, errors, server_errors

@@ -65,4 +65,3 @@ def sign_in(page, live_server):
         return page
 
     return sign_in_as
-

@@ -29,7 +29,9 @@ def morning():
 
 @pytest.fixture
 def consenting_diego(diego):
-    diego.phones.update(sms_consent=True, sms_consent_source="contrato", sms_consent_at=WEDNESDAY_MORNING, status="valid")
+    diego.phones.update(
+        sms_consent=True, sms_consent_source="contrato", sms_consent_at=WEDNESDAY_MORNING, status="valid"
+    )
     return diego
 
 

@@ -28,13 +28,17 @@ def big_balance(diego):
     ("language", "thousands", "money"),
     [("es", "40\u00a0000", "41\u00a0000,00\u00a0PEN"), ("en", "40,000", "41,000.00\u00a0PEN")],
 )
-def test_the_aging_chart_writes_numbers_in_the_pages_language(sign_in, sofia, big_balance, live_server, language, thousands, money):
+def test_the_aging_chart_writes_numbers_in_the_pages_language(
+    sign_in, sofia, big_balance, live_server, language, thousands, money
+):
     sofia.language = language
     sofia.save()
     with time_machine.travel(WEDNESDAY, tick=True):
         page = sign_in(sofia)
         page.goto(f"{live_server.url}{reverse('promises:health')}")
-        page.wait_for_function("() => window.Chart && Chart.getChart(document.querySelector('canvas[id^=aging-chart-]'))")
+        page.wait_for_function(
+            "() => window.Chart && Chart.getChart(document.querySelector('canvas[id^=aging-chart-]'))"
+        )
         ticks = page.evaluate(
             "() => Chart.getChart(document.querySelector('canvas[id^=aging-chart-]')).scales.y.ticks.map(t => t.label)"
         )

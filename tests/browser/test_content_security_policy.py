@@ -47,9 +47,15 @@ def frozen():
 def office(frozen, settings, tmp_path, ana, sofia, carla, diego, mateo, cris):
     """A morning's data: promises in several states, a reviewed call with its recording."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    factories.make_promise(debtor=diego, collector=carla, amount=Decimal("200"), due_date=date(2026, 11, 17), status="broken")
-    factories.make_promise(debtor=diego, collector=carla, amount=Decimal("100"), due_date=date(2026, 11, 16), status="kept")
-    factories.make_promise(debtor=mateo, collector=cris, amount=Decimal("888"), due_date=date(2026, 11, 17), status="broken")
+    factories.make_promise(
+        debtor=diego, collector=carla, amount=Decimal("200"), due_date=date(2026, 11, 17), status="broken"
+    )
+    factories.make_promise(
+        debtor=diego, collector=carla, amount=Decimal("100"), due_date=date(2026, 11, 16), status="kept"
+    )
+    factories.make_promise(
+        debtor=mateo, collector=cris, amount=Decimal("888"), due_date=date(2026, 11, 17), status="broken"
+    )
     call = factories.make_call(debtor=diego, collector=carla, outcome=Call.Outcome.RIGHT_PARTY)
     call_recording_attach(call=call, upload=SimpleUploadedFile("llamada.mp3", MP3, "audio/mpeg"), by=sofia)
     promise_rollups_refresh()
@@ -60,7 +66,9 @@ def office(frozen, settings, tmp_path, ana, sofia, carla, diego, mateo, cris):
 def under_policy(page, live_server):
     """visit(path) opens a page, checks its policy header and that nothing was blocked."""
     console = []
-    page.on("console", lambda message: console.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console", lambda message: console.append(message.text) if "Content Security Policy" in message.text else None
+    )
     page.add_init_script(WATCH_VIOLATIONS)
 
     def no_violations(where: str, tolerated: str = "\0"):
@@ -139,7 +147,9 @@ def test_a_supervisors_pages_charts_and_review_work_under_the_policy(sign_in, un
     under_policy.visit(reverse("debtors:detail", args=[office.diego.pk]))
 
 
-def test_an_admins_pages_the_django_admin_and_the_api_docs_work_under_the_policy(sign_in, under_policy, page, ana, carla, office):
+def test_an_admins_pages_the_django_admin_and_the_api_docs_work_under_the_policy(
+    sign_in, under_policy, page, ana, carla, office
+):
     sign_in(ana)
     under_policy.visit(reverse("debtors:portfolios"))
     under_policy.visit(reverse("debtors:imports"))

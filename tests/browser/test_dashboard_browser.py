@@ -31,9 +31,15 @@ def frozen():
 @pytest.fixture
 def morning(frozen, settings, tmp_path, sofia, carla, diego, mateo, cris):
     settings.MEDIA_ROOT = tmp_path / "media"
-    broken = factories.make_promise(debtor=diego, collector=carla, amount=Decimal("200"), due_date=date(2026, 11, 17), status="broken")
-    factories.make_promise(debtor=diego, collector=carla, amount=Decimal("100"), due_date=date(2026, 11, 16), status="kept")
-    factories.make_promise(debtor=mateo, collector=cris, amount=Decimal("888"), due_date=date(2026, 11, 17), status="broken")
+    broken = factories.make_promise(
+        debtor=diego, collector=carla, amount=Decimal("200"), due_date=date(2026, 11, 17), status="broken"
+    )
+    factories.make_promise(
+        debtor=diego, collector=carla, amount=Decimal("100"), due_date=date(2026, 11, 16), status="kept"
+    )
+    factories.make_promise(
+        debtor=mateo, collector=cris, amount=Decimal("888"), due_date=date(2026, 11, 17), status="broken"
+    )
     call = factories.make_call(debtor=diego, collector=carla, outcome=Call.Outcome.RIGHT_PARTY)
     call_recording_attach(call=call, upload=SimpleUploadedFile("llamada.mp3", MP3, "audio/mpeg"), by=sofia)
     promise_rollups_refresh()
@@ -72,7 +78,14 @@ def test_a_supervisor_reads_the_dashboard_drills_down_exports_and_scores_a_call(
     page.goto(f"{live_server.url}{reverse('review:list')}?reviewed=0")
     page.locator(f"a[href='{reverse('review:call', args=[morning['call'].pk])}']").first.click()
     expect(page.get_by_test_id("recording")).to_be_attached()
-    for name in ("identified", "kept_control", "told_objection_from_situation", "offered_options", "obtained_commitment", "respectful"):
+    for name in (
+        "identified",
+        "kept_control",
+        "told_objection_from_situation",
+        "offered_options",
+        "obtained_commitment",
+        "respectful",
+    ):
         page.locator(f"input[name={name}]").check()
     page.locator("textarea[name=comments]").fill("Faltó repetir el acuerdo al cerrar.")
     page.locator(".scorecard button[type=submit]").click()

@@ -47,7 +47,9 @@ def test_next_debtor_walks_twenty_accounts_with_four_digit_ids(sign_in, carla, t
     expect(page.get_by_text("Llegó al final de su cola.")).to_be_visible()
 
 
-def test_a_supervisor_moves_only_the_debtors_she_ticks(sign_in, live_server, sofia, carla, carlos, twenty_debtors, morning):
+def test_a_supervisor_moves_only_the_debtors_she_ticks(
+    sign_in, live_server, sofia, carla, carlos, twenty_debtors, morning
+):
     page = sign_in(sofia)
     page.goto(f"{live_server.url}/promises/reassign/")
     page.get_by_label("Gestor de origen").select_option(value=str(carla.pk))

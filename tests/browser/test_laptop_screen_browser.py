@@ -38,25 +38,49 @@ def morning():
 @pytest.fixture
 def busy_diego(diego, carla):
     """A debtor with the long texts real files bring, several numbers and a long history."""
-    for n, product in enumerate(("Préstamo personal de libre disponibilidad", "Tarjeta de crédito clásica internacional")):
-        factories.make_debt(debtor=diego, account_reference=f"PE-00012345678-{n}", product=product,
-                            original_amount=Decimal("125430.50"), balance=Decimal("98765.43"), due_date=date(2026, 3, 15))
+    for n, product in enumerate(
+        ("Préstamo personal de libre disponibilidad", "Tarjeta de crédito clásica internacional")
+    ):
+        factories.make_debt(
+            debtor=diego,
+            account_reference=f"PE-00012345678-{n}",
+            product=product,
+            original_amount=Decimal("125430.50"),
+            balance=Decimal("98765.43"),
+            due_date=date(2026, 3, 15),
+        )
     for n in range(4):
-        factories.make_phone(debtor=diego, number=f"+5198765{n:04d}", kind="work", relationship="reference",
-                             contact_name="Rosa Quispe Mamani de la Cruz")
+        factories.make_phone(
+            debtor=diego,
+            number=f"+5198765{n:04d}",
+            kind="work",
+            relationship="reference",
+            contact_name="Rosa Quispe Mamani de la Cruz",
+        )
     for n in range(20):
-        factories.make_call(debtor=diego, collector=carla, outcome=Call.Outcome.RIGHT_PARTY, stance="objection",
-                            stance_reason="forgot", commitment="promise", started_at=WEDNESDAY_MORNING - timedelta(days=n + 1),
-                            notes="Dice que pagará cuando cobre la gratificación; se le recordó el saldo y la fecha.")
+        factories.make_call(
+            debtor=diego,
+            collector=carla,
+            outcome=Call.Outcome.RIGHT_PARTY,
+            stance="objection",
+            stance_reason="forgot",
+            commitment="promise",
+            started_at=WEDNESDAY_MORNING - timedelta(days=n + 1),
+            notes="Dice que pagará cuando cobre la gratificación; se le recordó el saldo y la fecha.",
+        )
         factories.make_promise(debtor=diego, collector=carla, amount=Decimal("1500.00"), status=Promise.Status.BROKEN)
     return diego
 
 
 def _overflows(page, selector: str) -> bool:
-    return page.evaluate(f"() => {{ const e = document.querySelector('{selector}'); return e.scrollWidth > e.clientWidth; }}")
+    return page.evaluate(
+        f"() => {{ const e = document.querySelector('{selector}'); return e.scrollWidth > e.clientWidth; }}"
+    )
 
 
-def test_the_debtor_page_fits_a_laptop_screen_and_shows_the_history_at_once(sign_in, carla, busy_diego, live_server, morning):
+def test_the_debtor_page_fits_a_laptop_screen_and_shows_the_history_at_once(
+    sign_in, carla, busy_diego, live_server, morning
+):
     page = sign_in(carla)
     page.goto(f"{live_server.url}{reverse('debtors:detail', args=[busy_diego.pk])}")
     page.locator("form.call-form[data-desk-ready]").wait_for()
@@ -76,7 +100,9 @@ def test_the_debtor_page_fits_a_laptop_screen_and_shows_the_history_at_once(sign
     assert first_entry["y"] + first_entry["height"] <= LAPTOP["height"]
 
 
-def test_the_call_guide_stays_closed_once_closed_for_that_user_only(sign_in, carla, sofia, busy_diego, portfolio, live_server, morning):
+def test_the_call_guide_stays_closed_once_closed_for_that_user_only(
+    sign_in, carla, sofia, busy_diego, portfolio, live_server, morning
+):
     other = factories.make_debtor(portfolio=portfolio, assigned_to=carla, full_name="Olga Antigua")
     factories.make_debt(debtor=other)
     page = sign_in(carla)
@@ -101,12 +127,18 @@ def test_the_call_guide_stays_closed_once_closed_for_that_user_only(sign_in, car
     expect(page.locator("#call-guide-details")).to_have_attribute("open", "")
 
 
-def test_the_queue_comes_a_page_at_a_time_and_says_why_a_debtor_may_not_be_called(sign_in, carla, portfolio, live_server):
+def test_the_queue_comes_a_page_at_a_time_and_says_why_a_debtor_may_not_be_called(
+    sign_in, carla, portfolio, live_server
+):
     for n in range(30):
         debtor = factories.make_debtor(portfolio=portfolio, assigned_to=carla, full_name=f"Deudora {n:03d}")
         factories.make_debt(debtor=debtor, due_date=date(2026, 3, 1) + timedelta(days=n))
-        factories.make_follow_up(debtor=debtor, assigned_to=carla, reason=FollowUp.Reason.BROKEN_PROMISE,
-                                 due_at=WEDNESDAY_NIGHT - timedelta(hours=3, minutes=n))
+        factories.make_follow_up(
+            debtor=debtor,
+            assigned_to=carla,
+            reason=FollowUp.Reason.BROKEN_PROMISE,
+            due_at=WEDNESDAY_NIGHT - timedelta(hours=3, minutes=n),
+        )
     with time_machine.travel(WEDNESDAY_NIGHT, tick=True):
         page = sign_in(carla)
         rows = page.locator("#due-now ~ .table-wrap tbody tr")

@@ -82,13 +82,19 @@ def twenty_due(high_ids, carla, afternoon):
         promise = None
         if reason == "broken_promise":
             promise = factories.make_promise(
-                debtor=debtor, collector=carla, status=Promise.Status.BROKEN, due_date=date(2026, 11, 13),
+                debtor=debtor,
+                collector=carla,
+                status=Promise.Status.BROKEN,
+                due_date=date(2026, 11, 13),
                 resolved_at=WEDNESDAY_AFTERNOON - timedelta(days=1),
             )
         elif reason == "reminder":
             promise = factories.make_promise(debtor=debtor, collector=carla, due_date=date(2026, 11, 19))
         factories.make_follow_up(
-            debtor=debtor, assigned_to=carla, reason=reason, promise=promise,
+            debtor=debtor,
+            assigned_to=carla,
+            reason=reason,
+            promise=promise,
             subject_key=f"promise:{promise.pk}" if promise else None,
             due_at=datetime(2026, 11, 18, 8, 0, tzinfo=LIMA) + timedelta(minutes=20 * n),
         )
@@ -108,7 +114,9 @@ def log_call(page, outcome, commitment, inputs):
     expect(page.locator(".closing-summary")).to_be_visible()
 
 
-def test_a_collector_works_twenty_due_follow_ups_in_a_row_and_ends_with_an_empty_day(sign_in, carla, twenty_due, live_server):
+def test_a_collector_works_twenty_due_follow_ups_in_a_row_and_ends_with_an_empty_day(
+    sign_in, carla, twenty_due, live_server
+):
     debtors = [debtor for debtor, _call in twenty_due]
     assert min(debtor.pk for debtor in debtors) > 1000
     page = sign_in(carla)
@@ -122,9 +130,9 @@ def test_a_collector_works_twenty_due_follow_ups_in_a_row_and_ends_with_an_empty
         log_call(page, outcome, commitment, inputs)
         summary = page.locator(".closing-summary")
         expect(summary).to_contain_text("Seguimiento realizado")
-        expect(page.locator("#follow-ups .count")).to_have_text("1" if commitment in (
-            "callback", "consult", "send_documents", "receive_documents", "other"
-        ) else "0")
+        expect(page.locator("#follow-ups .count")).to_have_text(
+            "1" if commitment in ("callback", "consult", "send_documents", "receive_documents", "other") else "0"
+        )
         if step < len(twenty_due):
             summary.get_by_role("link", name="Siguiente deudor").click()
 

@@ -29,9 +29,22 @@ def attempt(moment: str, time_zone: str, channel="voice", outcome="no_answer", d
     return Attempt(local(moment, time_zone), channel, outcome, direction, debt_id)
 
 
-def judge(preset, at, *, time_zone, channel="voice", attempts=(), phone=OWN_CONSENTED, holds=(), overlays=(), authorised=ALL_CHANNELS, debt_id=None):
+def judge(
+    preset,
+    at,
+    *,
+    time_zone,
+    channel="voice",
+    attempts=(),
+    phone=OWN_CONSENTED,
+    holds=(),
+    overlays=(),
+    authorised=ALL_CHANNELS,
+    debt_id=None,
+):
     """A verdict from the preset data alone (no database)."""
     policy = compile_preset_data(preset, tuple(overlays))
-    debtor = DebtorSnapshot(id=1, time_zone=time_zone, holds=tuple(holds), phones=(OWN_CONSENTED,), authorised_channels=authorised)
+    debtor = DebtorSnapshot(
+        id=1, time_zone=time_zone, holds=tuple(holds), phones=(OWN_CONSENTED,), authorised_channels=authorised
+    )
     return evaluate(policy, debtor, channel, at, list(attempts), phone=phone, debt_id=debt_id)
-

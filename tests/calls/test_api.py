@@ -25,7 +25,9 @@ def api():
 def test_a_dialer_reads_the_verdict_before_dialling(api, carla, diego):
     api.force_authenticate(carla)
     with time_machine.travel(WEDNESDAY, tick=False):  # "at" must lie within a few years of now
-        response = api.get(f"/api/v1/debtors/{diego.pk}/contact-verdict/", {"channel": "voice", "at": SATURDAY.isoformat()})
+        response = api.get(
+            f"/api/v1/debtors/{diego.pk}/contact-verdict/", {"channel": "voice", "at": SATURDAY.isoformat()}
+        )
     assert response.status_code == 200
     body = response.json()
     assert body["allowed"] is False and body["reasons"][0]["code"] == "outside_hours"
@@ -42,7 +44,11 @@ def test_another_collectors_debtor_is_404_by_api_too(api, carla, mateo):
 def test_a_lawful_call_is_logged_with_its_evidence(api, carla, diego):
     api.force_authenticate(carla)
     with time_machine.travel(WEDNESDAY, tick=False):
-        response = api.post("/api/v1/calls/", {"debtor": diego.pk, "phone": diego.phones.get().pk, "outcome": "no_answer"}, format="json")
+        response = api.post(
+            "/api/v1/calls/",
+            {"debtor": diego.pk, "phone": diego.phones.get().pk, "outcome": "no_answer"},
+            format="json",
+        )
     assert response.status_code == 201
     call = Call.objects.get()
     assert (call.collector, call.policy_code, call.policy_decision) == (carla, "pe", "allowed")
@@ -52,7 +58,11 @@ def test_a_lawful_call_is_logged_with_its_evidence(api, carla, diego):
 def test_a_blocked_call_is_refused_with_409_and_the_reasons(api, carla, diego):
     api.force_authenticate(carla)
     with time_machine.travel(SATURDAY, tick=False):
-        response = api.post("/api/v1/calls/", {"debtor": diego.pk, "phone": diego.phones.get().pk, "outcome": "no_answer"}, format="json")
+        response = api.post(
+            "/api/v1/calls/",
+            {"debtor": diego.pk, "phone": diego.phones.get().pk, "outcome": "no_answer"},
+            format="json",
+        )
     assert response.status_code == 409
     assert response.json()["reasons"][0]["code"] == "outside_hours"
     assert not Call.objects.exists()
@@ -61,12 +71,18 @@ def test_a_blocked_call_is_refused_with_409_and_the_reasons(api, carla, diego):
 def test_a_collector_cannot_override_but_a_supervisor_can_in_writing(api, carla, sofia, diego):
     with time_machine.travel(SATURDAY, tick=False):
         api.force_authenticate(carla)
-        refused = api.post("/api/v1/calls/", {"debtor": diego.pk, "phone": diego.phones.get().pk, "outcome": "no_answer", "override_reason": "urgent"}, format="json")
+        refused = api.post(
+            "/api/v1/calls/",
+            {"debtor": diego.pk, "phone": diego.phones.get().pk, "outcome": "no_answer", "override_reason": "urgent"},
+            format="json",
+        )
         api.force_authenticate(sofia)
         allowed = api.post(
             "/api/v1/calls/",
             {
-                "debtor": diego.pk, "phone": diego.phones.get().pk, "outcome": "right_party",
+                "debtor": diego.pk,
+                "phone": diego.phones.get().pk,
+                "outcome": "right_party",
                 "no_commitment_reason": "Will look at the statement first",
                 "override_reason": "Debtor asked us to call on Saturday",
             },
@@ -76,12 +92,18 @@ def test_a_collector_cannot_override_but_a_supervisor_can_in_writing(api, carla,
     assert refused.status_code == 403 and refused.json()["code"] == "override_not_allowed"
     assert allowed.status_code == 201
     call = Call.objects.get()
-    assert (call.policy_decision, call.override_by, call.override_reason) == ("overridden", sofia, "Debtor asked us to call on Saturday")
+    assert (call.policy_decision, call.override_by, call.override_reason) == (
+        "overridden",
+        sofia,
+        "Debtor asked us to call on Saturday",
+    )
 
 
 def test_payments_by_api_are_idempotent_and_reconcile(api, sofia, carla, diego):
     with time_machine.travel(WEDNESDAY, tick=False):
-        promise = promise_services.promise_create(debtor=diego, collector=carla, amount=Decimal("120"), due_date=WEDNESDAY.date())
+        promise = promise_services.promise_create(
+            debtor=diego, collector=carla, amount=Decimal("120"), due_date=WEDNESDAY.date()
+        )
         api.force_authenticate(sofia)
         body = {"debtor": diego.pk, "amount": "120.00", "paid_at": WEDNESDAY.isoformat(), "reference": "BANK-77"}
         first = api.post("/api/v1/payments/", body, format="json")

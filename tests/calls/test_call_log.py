@@ -83,7 +83,15 @@ def test_the_call_keeps_the_contact_policys_verdict(diego, carla, phone):
 def test_a_blocked_call_is_refused_and_nothing_is_saved(diego, carla, phone, clock):
     clock.move_to(local("2026-11-21 10:00", LIMA))  # Saturday: no calls in Peru
     with pytest.raises(ContactBlocked):
-        log(diego, carla, phone, outcome="right_party", commitment="promise", promise_amount="300", promise_date=date(2026, 11, 30))
+        log(
+            diego,
+            carla,
+            phone,
+            outcome="right_party",
+            commitment="promise",
+            promise_amount="300",
+            promise_date=date(2026, 11, 30),
+        )
     assert not Call.objects.exists()
     assert not Promise.objects.exists()
 
@@ -91,8 +99,15 @@ def test_a_blocked_call_is_refused_and_nothing_is_saved(diego, carla, phone, clo
 def test_a_supervisor_override_logs_the_blocked_call_with_its_promise(diego, carla, sofia, phone, clock):
     clock.move_to(local("2026-11-21 10:00", LIMA))
     result = log(
-        diego, carla, phone, outcome="right_party", commitment="promise", promise_amount="300",
-        promise_date=date(2026, 11, 30), override_by=sofia, override_reason="The debtor called us and asked for Saturday",
+        diego,
+        carla,
+        phone,
+        outcome="right_party",
+        commitment="promise",
+        promise_amount="300",
+        promise_date=date(2026, 11, 30),
+        override_by=sofia,
+        override_reason="The debtor called us and asked for Saturday",
     )
     assert result.call.policy_decision == PolicyDecision.OVERRIDDEN
     assert result.promise.call == result.call
@@ -133,12 +148,38 @@ def test_a_call_that_ends_without_a_commitment_says_why(diego, carla, phone):
 
 def test_a_stance_is_recorded_with_a_reason_of_its_kind(diego, carla, phone):
     with pytest.raises(ValidationError) as raised:
-        log(diego, carla, phone, outcome="right_party", stance="objection", commitment="consult", follow_up_on=date(2026, 11, 20))
+        log(
+            diego,
+            carla,
+            phone,
+            outcome="right_party",
+            stance="objection",
+            commitment="consult",
+            follow_up_on=date(2026, 11, 20),
+        )
     assert "stance_reason" in errors_of(raised)
     with pytest.raises(ValidationError) as raised:
-        log(diego, carla, phone, outcome="right_party", stance="objection", stance_reason="job_loss", commitment="consult", follow_up_on=date(2026, 11, 20))
+        log(
+            diego,
+            carla,
+            phone,
+            outcome="right_party",
+            stance="objection",
+            stance_reason="job_loss",
+            commitment="consult",
+            follow_up_on=date(2026, 11, 20),
+        )
     assert "stance_reason" in errors_of(raised)
-    call = log(diego, carla, phone, outcome="right_party", stance="situation", stance_reason="job_loss", commitment="consult", follow_up_on=date(2026, 11, 20)).call
+    call = log(
+        diego,
+        carla,
+        phone,
+        outcome="right_party",
+        stance="situation",
+        stance_reason="job_loss",
+        commitment="consult",
+        follow_up_on=date(2026, 11, 20),
+    ).call
     assert (call.stance, call.stance_reason) == ("situation", "job_loss")
 
 
@@ -150,11 +191,22 @@ def test_the_reason_groups_cover_every_reason():
 
 def test_a_promise_is_made_on_the_call(diego, carla, phone):
     result = log(
-        diego, carla, phone, outcome="right_party", stance="objection", stance_reason="forgot",
-        commitment="promise", promise_amount=Decimal("300"), promise_date=date(2026, 11, 30),
+        diego,
+        carla,
+        phone,
+        outcome="right_party",
+        stance="objection",
+        stance_reason="forgot",
+        commitment="promise",
+        promise_amount=Decimal("300"),
+        promise_date=date(2026, 11, 30),
     )
     promise = result.promise
-    assert (promise.amount, promise.due_date, promise.status) == (Decimal("300.00"), date(2026, 11, 30), Promise.Status.PENDING)
+    assert (promise.amount, promise.due_date, promise.status) == (
+        Decimal("300.00"),
+        date(2026, 11, 30),
+        Promise.Status.PENDING,
+    )
     assert (promise.call, promise.collector, promise.arrangement) == (result.call, carla, None)
     assert promise.events.get().cause == PromiseEvent.Cause.CREATED
     assert result.awaiting_approval is False
@@ -162,7 +214,11 @@ def test_a_promise_is_made_on_the_call(diego, carla, phone):
 
 @pytest.mark.parametrize(
     ("amount", "due", "field"),
-    [("0", date(2026, 11, 30), "promise_amount"), ("300", None, "promise_date"), ("300", date(2026, 11, 17), "promise_date")],
+    [
+        ("0", date(2026, 11, 30), "promise_amount"),
+        ("300", None, "promise_date"),
+        ("300", date(2026, 11, 17), "promise_date"),
+    ],
 )
 def test_a_promise_needs_an_amount_above_zero_and_a_date_to_come(diego, carla, phone, amount, due, field):
     with pytest.raises(ValidationError) as raised:
@@ -172,8 +228,16 @@ def test_a_promise_needs_an_amount_above_zero_and_a_date_to_come(diego, carla, p
 
 def test_a_three_instalment_plan_creates_three_promises(diego, carla, phone):
     plan = {"count": 3, "first_date": date(2026, 11, 30), "frequency": "monthly", "total": Decimal("1000")}
-    result = log(diego, carla, phone, outcome="right_party", stance="situation", stance_reason="reduced_income",
-                 commitment="instalments", instalments=plan)
+    result = log(
+        diego,
+        carla,
+        phone,
+        outcome="right_party",
+        stance="situation",
+        stance_reason="reduced_income",
+        commitment="instalments",
+        instalments=plan,
+    )
     promises = list(result.arrangement.promises.order_by("instalment_number"))
     assert [(p.due_date, p.amount) for p in promises] == [
         (date(2026, 11, 30), Decimal("333.33")),
@@ -219,7 +283,11 @@ def test_a_callback_schedules_its_follow_up_at_once(diego, carla, phone):
     result = log(diego, carla, phone, outcome="right_party", commitment="callback", callback_at=thursday)
     follow_up = result.follow_up
     assert result.call.callback_at == thursday
-    assert (follow_up.reason, follow_up.subject_key, follow_up.call) == (FollowUp.Reason.CALLBACK, f"call:{result.call.pk}", result.call)
+    assert (follow_up.reason, follow_up.subject_key, follow_up.call) == (
+        FollowUp.Reason.CALLBACK,
+        f"call:{result.call.pk}",
+        result.call,
+    )
     assert (follow_up.due_at, follow_up.assigned_to, follow_up.status) == (thursday, carla, FollowUp.Status.OPEN)
 
 
@@ -231,7 +299,9 @@ def test_a_callback_at_an_unlawful_hour_is_due_at_the_next_lawful_moment(diego, 
 
 
 def test_a_supervisors_callback_goes_to_the_debtors_collector(diego, carla, sofia, phone):
-    result = log(diego, sofia, phone, outcome="right_party", commitment="callback", callback_at=local("2026-11-19 15:00", LIMA))
+    result = log(
+        diego, sofia, phone, outcome="right_party", commitment="callback", callback_at=local("2026-11-19 15:00", LIMA)
+    )
     assert result.follow_up.assigned_to == carla
 
 
@@ -247,7 +317,12 @@ def test_another_commitment_is_described_in_the_notes(diego, carla, phone):
         log(diego, carla, phone, outcome="right_party", commitment="other")
     assert "notes" in errors_of(raised)
     call = log(
-        diego, carla, phone, outcome="right_party", commitment="other", notes="Will visit the branch on Friday",
+        diego,
+        carla,
+        phone,
+        outcome="right_party",
+        commitment="other",
+        notes="Will visit the branch on Friday",
         follow_up_on=date(2026, 11, 20),
     ).call
     assert call.notes == "Will visit the branch on Friday"
@@ -269,13 +344,23 @@ def test_a_detail_of_another_commitment_is_refused_not_dropped(diego, carla, pho
 
 def test_a_third_party_cannot_promise_for_the_debtor(diego, carla, phone):
     with pytest.raises(ValidationError) as raised:
-        log(diego, carla, phone, outcome="third_party", commitment="promise", promise_amount="300", promise_date=date(2026, 11, 30))
+        log(
+            diego,
+            carla,
+            phone,
+            outcome="third_party",
+            commitment="promise",
+            promise_amount="300",
+            promise_date=date(2026, 11, 30),
+        )
     assert "commitment" in errors_of(raised)
     assert not Promise.objects.exists()
 
 
 def test_a_third_party_may_pass_on_a_callback(diego, carla, phone):
-    result = log(diego, carla, phone, outcome="third_party", commitment="callback", callback_at=local("2026-11-19 18:00", LIMA))
+    result = log(
+        diego, carla, phone, outcome="third_party", commitment="callback", callback_at=local("2026-11-19 18:00", LIMA)
+    )
     assert result.follow_up.due_at == local("2026-11-19 18:00", LIMA)
     assert log(diego, carla, phone, outcome="third_party").call.commitment == ""
 
@@ -288,7 +373,9 @@ def test_only_a_conversation_with_the_debtor_records_a_stance(diego, carla, phon
 
 def test_an_unanswered_call_records_no_commitment(diego, carla, phone):
     with pytest.raises(ValidationError) as raised:
-        log(diego, carla, phone, outcome="no_answer", commitment="callback", callback_at=local("2026-11-19 15:00", LIMA))
+        log(
+            diego, carla, phone, outcome="no_answer", commitment="callback", callback_at=local("2026-11-19 15:00", LIMA)
+        )
     assert "commitment" in errors_of(raised)
     assert log(diego, carla, phone, outcome="voicemail").call.outcome == "voicemail"
 
@@ -338,8 +425,15 @@ def test_a_supervisor_has_no_limits(diego, sofia, phone):
 
 def test_a_promise_too_far_off_waits_for_approval_as_an_arrangement_of_one(diego, carla, phone):
     # No limits saved: the defaults allow 30 days to the first payment.
-    result = log(diego, carla, phone, outcome="right_party", commitment="promise", promise_amount="300",
-                 promise_date=date(2027, 1, 15))
+    result = log(
+        diego,
+        carla,
+        phone,
+        outcome="right_party",
+        commitment="promise",
+        promise_amount="300",
+        promise_date=date(2027, 1, 15),
+    )
     assert result.awaiting_approval is True
     assert result.arrangement == result.promise.arrangement
     assert (result.arrangement.kind, result.promise.instalment_number) == (Arrangement.Kind.INSTALMENTS, 1)
@@ -348,10 +442,28 @@ def test_a_promise_too_far_off_waits_for_approval_as_an_arrangement_of_one(diego
 
 def test_a_promise_below_the_minimum_share_waits_for_approval(diego, carla, phone):
     ArrangementLimits.objects.create(portfolio=diego.portfolio, min_share_of_balance_percent=Decimal("20"))
-    small = log(diego, carla, phone, outcome="right_party", commitment="promise", promise_amount="150", promise_date=date(2026, 11, 30))
-    enough = log(diego, carla, phone, outcome="right_party", commitment="promise", promise_amount="200", promise_date=date(2026, 11, 30))
+    small = log(
+        diego,
+        carla,
+        phone,
+        outcome="right_party",
+        commitment="promise",
+        promise_amount="150",
+        promise_date=date(2026, 11, 30),
+    )
+    enough = log(
+        diego,
+        carla,
+        phone,
+        outcome="right_party",
+        commitment="promise",
+        promise_amount="200",
+        promise_date=date(2026, 11, 30),
+    )
     assert small.awaiting_approval and small.arrangement.approval_reasons[0] == {
-        "code": "min_share_of_balance", "value": "15.00", "limit": "20.00"
+        "code": "min_share_of_balance",
+        "value": "15.00",
+        "limit": "20.00",
     }
     assert not enough.awaiting_approval and enough.promise.arrangement is None
 
@@ -368,8 +480,15 @@ def test_two_people_logging_calls_on_the_same_debtor_at_once_both_land(diego, ca
     def run(user, amount):
         try:
             start.wait(timeout=10)
-            call_log(debtor=diego, collector=user, phone=phone, outcome="right_party", commitment="promise",
-                     promise_amount=amount, promise_date=date(2026, 11, 30))
+            call_log(
+                debtor=diego,
+                collector=user,
+                phone=phone,
+                outcome="right_party",
+                commitment="promise",
+                promise_amount=amount,
+                promise_date=date(2026, 11, 30),
+            )
         except Exception as error:  # surfaced below
             errors.append(error)
         finally:
@@ -382,7 +501,10 @@ def test_two_people_logging_calls_on_the_same_debtor_at_once_both_land(diego, ca
         thread.join()
     assert errors == []
     assert Call.objects.filter(debtor=diego).count() == 2
-    assert sorted(Promise.objects.filter(debtor=diego).values_list("amount", flat=True)) == [Decimal("100.00"), Decimal("200.00")]
+    assert sorted(Promise.objects.filter(debtor=diego).values_list("amount", flat=True)) == [
+        Decimal("100.00"),
+        Decimal("200.00"),
+    ]
 
 
 # --- Round trips: the collector waits for each one ------------------------------------------------
@@ -409,7 +531,12 @@ def test_an_unanswered_call_is_logged_in_seven_statements(diego, carla, phone):
 
 def test_a_call_with_a_promise_has_no_savepoint_per_row(diego, carla, phone):
     statements = _statements_to_log(
-        diego, carla, phone, outcome="right_party", commitment="promise", promise_amount=Decimal("150"),
+        diego,
+        carla,
+        phone,
+        outcome="right_party",
+        commitment="promise",
+        promise_amount=Decimal("150"),
         promise_date=date(2026, 11, 25),
     )
     # call_log's transaction and promise_propose's (a savepoint inside another service's caller).

@@ -70,7 +70,7 @@ def test_the_debtor_page_offers_the_call_panel_and_the_guide(client, carla, dieg
     assert 'accesskey="1"' in html and 'accesskey="7"' in html
     assert "autofocus" in html
     assert "message_sent" not in html  # the outbox logs messages, never a person
-    guide = html[html.index('class="card call-guide"'):]
+    guide = html[html.index('class="card call-guide"') :]
     assert "Diego Díaz Quispe owes 1,000.00" in guide
     assert "Banco Andino" in guide and "days past due" in guide
     assert "Last promise: 250.00" in guide and "Broken" in guide
@@ -84,11 +84,20 @@ def test_a_collector_logs_a_three_instalment_plan_and_reads_back_the_summary(cli
     assert "<html" not in html
     assert 'id="call-panel"' in html
     # Diego speaks Spanish: dates and amounts read the Spanish way.
-    for when, amount in (("30 de noviembre de 2026", "333,33"), ("30 de diciembre de 2026", "333,33"), ("30 de enero de 2027", "333,34")):
+    for when, amount in (
+        ("30 de noviembre de 2026", "333,33"),
+        ("30 de diciembre de 2026", "333,33"),
+        ("30 de enero de 2027", "333,34"),
+    ):
         assert when in html and amount in html
     assert 'lang="es"' in html
     call = Call.objects.get()
-    assert (call.outcome, call.stance_reason, call.commitment, call.collector) == ("right_party", "reduced_income", "instalments", carla)
+    assert (call.outcome, call.stance_reason, call.commitment, call.collector) == (
+        "right_party",
+        "reduced_income",
+        "instalments",
+        carla,
+    )
     promises = list(Promise.objects.filter(call=call).order_by("instalment_number"))
     assert [(p.due_date.isoformat(), p.amount) for p in promises] == [
         ("2026-11-30", Decimal("333.33")),
@@ -104,7 +113,7 @@ def test_the_summary_is_read_in_the_debtors_language(client, carla, portfolio):
     phone = factories.make_phone(debtor=jane, number="+51911222333")
     client.force_login(carla)  # carla works in Spanish
     html = client.post(log_url(jane), instalment_plan(phone), **HTMX).content.decode()
-    summary = html[html.index('class="read-back"'):]
+    summary = html[html.index('class="read-back"') :]
     assert 'lang="en"' in html
     assert "You will pay 1,000.00\xa0PEN in 3 instalments" in summary
     for line in ("333.33\xa0PEN on Nov. 30, 2026", "333.33\xa0PEN on Dec. 30, 2026", "333.34\xa0PEN on Jan. 30, 2027"):
@@ -112,9 +121,17 @@ def test_the_summary_is_read_in_the_debtors_language(client, carla, portfolio):
     assert "customer code" in summary and jane.external_id in summary
 
 
-def test_a_conversation_without_a_commitment_shows_the_services_error_and_keeps_what_was_typed(client, carla, diego, phone):
+def test_a_conversation_without_a_commitment_shows_the_services_error_and_keeps_what_was_typed(
+    client, carla, diego, phone
+):
     in_english(client).force_login(carla)
-    data = {"phone": phone.pk, "outcome": "right_party", "stance": "objection", "stance_reason": "forgot", "notes": "Says he will look into it"}
+    data = {
+        "phone": phone.pk,
+        "outcome": "right_party",
+        "stance": "objection",
+        "stance_reason": "forgot",
+        "notes": "Says he will look into it",
+    }
     html = client.post(log_url(diego), data, **HTMX).content.decode()
     error = (
         '<p class="error" role="alert">A conversation with the debtor ends with a commitment: '
@@ -122,7 +139,7 @@ def test_a_conversation_without_a_commitment_shows_the_services_error_and_keeps_
     )
     assert error in html
     # The error sits inside the commitment group, right under its legend.
-    commitment_group = html[html.index('class="radio-group has-error commitments"'):]
+    commitment_group = html[html.index('class="radio-group has-error commitments"') :]
     assert commitment_group.index(error) < commitment_group.index('name="commitment"')
     assert "Says he will look into it</textarea>" in html
     assert 'value="right_party" id="id_outcome_0" checked accesskey="1"' in html
@@ -133,7 +150,9 @@ def test_a_conversation_without_a_commitment_shows_the_services_error_and_keeps_
 
 def test_an_instalment_plan_with_a_past_first_date_keeps_the_plan_and_says_why(client, carla, diego, phone):
     in_english(client).force_login(carla)
-    html = client.post(log_url(diego), instalment_plan(phone, instalment_first_date="2026-11-01"), **HTMX).content.decode()
+    html = client.post(
+        log_url(diego), instalment_plan(phone, instalment_first_date="2026-11-01"), **HTMX
+    ).content.decode()
     assert "The first instalment is in the past for the debtor." in html
     assert 'value="2026-11-01"' in html and 'value="1000"' in html
     assert not Promise.objects.exists()

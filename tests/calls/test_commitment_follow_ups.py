@@ -54,12 +54,22 @@ def notes_for(commitment: str) -> dict:
 @pytest.mark.parametrize("commitment", DATED)
 def test_a_commitment_on_a_day_is_followed_up_at_its_first_lawful_moment(diego, carla, phone, commitment):
     result = call_log(
-        debtor=diego, collector=carla, phone=phone, outcome="right_party", commitment=commitment,
-        follow_up_on=SATURDAY, **notes_for(commitment),
+        debtor=diego,
+        collector=carla,
+        phone=phone,
+        outcome="right_party",
+        commitment=commitment,
+        follow_up_on=SATURDAY,
+        **notes_for(commitment),
     )
     follow_up = FollowUp.objects.get(debtor=diego, status="open")
     assert result.follow_up == follow_up and result.call.follow_up_on == SATURDAY
-    assert (follow_up.reason, follow_up.call, follow_up.assigned_to, follow_up.created_by) == ("commitment", result.call, carla, carla)
+    assert (follow_up.reason, follow_up.call, follow_up.assigned_to, follow_up.created_by) == (
+        "commitment",
+        result.call,
+        carla,
+        carla,
+    )
     # No calls at weekends in Peru: Monday when the window opens, in the debtor's zone.
     assert follow_up.due_at == MONDAY_OPENING
     # The scheduler's safety net finds it already there.
@@ -70,7 +80,15 @@ def test_a_commitment_on_a_day_is_followed_up_at_its_first_lawful_moment(diego, 
 def test_a_commitment_without_its_day_or_with_a_past_one_is_refused(diego, carla, phone, commitment):
     for day, message in ((None, "Say on which day"), (date(2026, 11, 17), "in the past")):
         with translation.override("en"), pytest.raises(ValidationError) as raised:
-            call_log(debtor=diego, collector=carla, phone=phone, outcome="right_party", commitment=commitment, follow_up_on=day, **notes_for(commitment))
+            call_log(
+                debtor=diego,
+                collector=carla,
+                phone=phone,
+                outcome="right_party",
+                commitment=commitment,
+                follow_up_on=day,
+                **notes_for(commitment),
+            )
         assert message in " ".join(raised.value.message_dict["follow_up_on"])
     assert not Call.objects.exists() and not FollowUp.objects.exists()
 
@@ -79,33 +97,56 @@ def test_a_commitment_without_its_day_or_with_a_past_one_is_refused(diego, carla
 def test_the_day_belongs_to_these_commitments_only(diego, carla, phone, commitment):
     with pytest.raises(ValidationError) as raised:
         call_log(
-            debtor=diego, collector=carla, phone=phone, outcome="right_party", commitment="promise",
-            promise_amount=Decimal("200"), promise_date=date(2026, 11, 25), follow_up_on=SATURDAY,
+            debtor=diego,
+            collector=carla,
+            phone=phone,
+            outcome="right_party",
+            commitment="promise",
+            promise_amount=Decimal("200"),
+            promise_date=date(2026, 11, 25),
+            follow_up_on=SATURDAY,
         )
     assert "follow_up_on" in raised.value.message_dict
 
 
 def test_a_day_that_is_today_is_followed_up_from_now(diego, carla, phone):
-    result = call_log(debtor=diego, collector=carla, phone=phone, outcome="right_party", commitment="consult", follow_up_on=date(2026, 11, 18))
+    result = call_log(
+        debtor=diego,
+        collector=carla,
+        phone=phone,
+        outcome="right_party",
+        commitment="consult",
+        follow_up_on=date(2026, 11, 18),
+    )
     assert result.follow_up.due_at == WEDNESDAY
 
 
 @pytest.mark.parametrize("commitment", DATED)
 def test_the_database_holds_every_dated_commitment_to_its_day(diego, carla, commitment):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Call.objects.create(debtor=diego, collector=carla, outcome="right_party", commitment=commitment, started_at=WEDNESDAY)
+        Call.objects.create(
+            debtor=diego, collector=carla, outcome="right_party", commitment=commitment, started_at=WEDNESDAY
+        )
 
 
 @pytest.mark.parametrize("commitment", DATED)
 def test_a_call_logged_another_way_gets_its_follow_up_from_the_scheduler(diego, carla, commitment):
     call = factories.make_call(
-        debtor=diego, collector=carla, outcome="right_party", commitment=commitment, follow_up_on=SATURDAY, started_at=WEDNESDAY
+        debtor=diego,
+        collector=carla,
+        outcome="right_party",
+        commitment=commitment,
+        follow_up_on=SATURDAY,
+        started_at=WEDNESDAY,
     )
     result = follow_ups_schedule(now=WEDNESDAY + timedelta(minutes=5))
     assert result.commitments == 1
     follow_up = FollowUp.objects.get()
     assert (follow_up.reason, follow_up.call, follow_up.due_at, follow_up.created_by_job) == (
-        "commitment", call, MONDAY_OPENING, "schedule_follow_ups"
+        "commitment",
+        call,
+        MONDAY_OPENING,
+        "schedule_follow_ups",
     )
     assert follow_ups_schedule(now=WEDNESDAY + timedelta(minutes=10)).commitments == 0
 
@@ -135,7 +176,13 @@ MESSAGE = {
 @pytest.mark.parametrize("commitment", DATED)
 def test_the_read_back_and_the_summary_name_the_day_of_the_next_call(client, carla, diego, phone, commitment):
     in_spanish(client, carla)
-    data = {"phone": phone.pk, "outcome": "right_party", "commitment": commitment, "follow_up_on": "2026-11-21", **notes_for(commitment)}
+    data = {
+        "phone": phone.pk,
+        "outcome": "right_party",
+        "commitment": commitment,
+        "follow_up_on": "2026-11-21",
+        **notes_for(commitment),
+    }
     html = client.post(reverse("calls:log", args=[diego.pk]), data, **HTMX).content.decode()
     assert READ_BACK[commitment] in html
     call = Call.objects.get()
@@ -165,7 +212,14 @@ def test_a_summary_sent_later_keeps_the_debtors_clock(carla, diego, phone, clock
     """The debtor is in Mexico City; the collector's clock is Lima's."""
     diego.time_zone = "America/Mexico_City"
     diego.save()
-    call_log(debtor=diego, collector=carla, phone=phone, outcome="right_party", commitment="callback", callback_at=local("2026-11-19 16:00", "America/Mexico_City"))
+    call_log(
+        debtor=diego,
+        collector=carla,
+        phone=phone,
+        outcome="right_party",
+        commitment="callback",
+        callback_at=local("2026-11-19 16:00", "America/Mexico_City"),
+    )
     with translation.override("es"):
         body = render_call_summary(call=Call.objects.get(), channel="sms")[1]
     assert "19/11/2026 16:00" in body
@@ -173,7 +227,13 @@ def test_a_summary_sent_later_keeps_the_debtors_clock(carla, diego, phone, clock
 
 def test_reminders_are_read_back_only_where_the_portfolio_sends_them(client, carla, diego, phone, portfolio):
     in_spanish(client, carla)
-    data = {"phone": phone.pk, "outcome": "right_party", "commitment": "promise", "promise_amount": "300,00", "promise_date": "2026-11-27"}
+    data = {
+        "phone": phone.pk,
+        "outcome": "right_party",
+        "commitment": "promise",
+        "promise_amount": "300,00",
+        "promise_date": "2026-11-27",
+    }
     html = client.post(reverse("calls:log", args=[diego.pk]), data, **HTMX).content.decode()
     assert "Le recordaremos antes de cada fecha de pago." in html
     PromiseRules.objects.create(portfolio=portfolio, reminder_days_before=0)
@@ -183,8 +243,13 @@ def test_reminders_are_read_back_only_where_the_portfolio_sends_them(client, car
 
 def test_a_promise_made_today_is_not_reminded_by_a_call_minutes_later(carla, diego, phone):
     call_log(
-        debtor=diego, collector=carla, phone=phone, outcome="right_party",
-        commitment="promise", promise_amount=Decimal("300"), promise_date=date(2026, 11, 19),
+        debtor=diego,
+        collector=carla,
+        phone=phone,
+        outcome="right_party",
+        commitment="promise",
+        promise_amount=Decimal("300"),
+        promise_date=date(2026, 11, 19),
     )
     phone.sms_consent = False
     phone.save()

@@ -61,8 +61,12 @@ def test_third_party_phone_of_a_peruvian_debtor_is_undialable(diego):
 def test_sms_needs_consent_on_one_of_the_debtors_own_numbers(diego):
     assert check_contact(diego, "sms", MONDAY_10).codes == ["no_consent"]
     factories.make_phone(
-        debtor=diego, number="+51922222222", relationship="relative",
-        sms_consent=True, sms_consent_source="form", sms_consent_at=timezone.now(),
+        debtor=diego,
+        number="+51922222222",
+        relationship="relative",
+        sms_consent=True,
+        sms_consent_source="form",
+        sms_consent_at=timezone.now(),
     )
     assert check_contact(diego, "sms", MONDAY_10).codes == ["no_consent"]
     phone = diego.phones.get(relationship="own")
@@ -107,7 +111,9 @@ def test_overlay_from_portfolio_settings_tightens_the_preset(us_portfolio, carla
 def test_a_portfolio_may_narrow_the_hours_but_not_widen_them(diego):
     settings = PortfolioContactSettings.objects.create(portfolio=diego.portfolio)
     ContactRule.objects.create(
-        portfolio_settings=settings, kind="window", params={"weekdays": [0, 1, 2, 3, 4, 5, 6], "start": "10:00", "end": "23:00"},
+        portfolio_settings=settings,
+        kind="window",
+        params={"weekdays": [0, 1, 2, 3, 4, 5, 6], "start": "10:00", "end": "23:00"},
         citation="Creditor's internal policy",
     )
     early = check_contact(diego, "voice", local("2026-03-02 09:00", LIMA))
@@ -121,7 +127,10 @@ def test_a_portfolio_may_narrow_the_hours_but_not_widen_them(diego):
 def test_the_newest_active_version_of_a_preset_applies(diego):
     version_two = ContactPolicy.objects.create(code="pe", version=2, name="Peru v2", citation="Ley 29571")
     ContactRule.objects.create(
-        policy=version_two, kind="window", params={"weekdays": [0, 1, 2, 3, 4], "start": "08:00", "end": "18:00"}, citation="x"
+        policy=version_two,
+        kind="window",
+        params={"weekdays": [0, 1, 2, 3, 4], "start": "08:00", "end": "18:00"},
+        citation="x",
     )
     verdict = check_contact(diego, "voice", local("2026-03-02 07:30", LIMA))
     assert (verdict.policy_version, verdict.codes) == (2, ["outside_hours"])
@@ -140,7 +149,9 @@ def test_colombia_needs_a_recorded_authorisation(co_portfolio, carla, ana):
     debtor = factories.make_debtor(portfolio=co_portfolio, assigned_to=carla)
     at = local("2026-03-03 10:00", BOGOTA)
     assert check_contact(debtor, "email", at).codes == ["channel_not_authorised"]
-    channel_authorisation_record(debtor=debtor, channel="email", source="Signed form 2026-01-10", authorised_at=timezone.now(), recorded_by=ana)
+    channel_authorisation_record(
+        debtor=debtor, channel="email", source="Signed form 2026-01-10", authorised_at=timezone.now(), recorded_by=ana
+    )
     channel_authorisation_record(debtor=debtor, channel="email", source="again", authorised_at=timezone.now())
     assert check_contact(debtor, "email", at).allowed
     channel_authorisation_revoke(debtor=debtor, channel="email", at=timezone.now())
@@ -162,7 +173,9 @@ def test_a_cold_cache_costs_a_bounded_number_of_queries(diego, django_assert_max
         check_contact(diego, "voice", MONDAY_10)
 
 
-def test_a_queue_page_costs_the_same_queries_for_5_or_50_debtors(portfolio, co_portfolio, carla, django_assert_num_queries):
+def test_a_queue_page_costs_the_same_queries_for_5_or_50_debtors(
+    portfolio, co_portfolio, carla, django_assert_num_queries
+):
     def page(size):
         debtors = []
         for index in range(size):
@@ -192,5 +205,7 @@ def test_many_and_one_agree(diego, mateo, carla, cris):
     for debtor in (diego, mateo):
         one = check_contact(debtor, "voice", at)
         assert (many[debtor.pk].allowed, many[debtor.pk].codes, many[debtor.pk].next_allowed_at) == (
-            one.allowed, one.codes, one.next_allowed_at,
+            one.allowed,
+            one.codes,
+            one.next_allowed_at,
         )

@@ -15,7 +15,14 @@ from hypothesis import strategies as st
 from calls.policy import Attempt, compile_preset_data, holiday_calendar, week_start
 from tests.calls.conftest import judge, local
 
-ZONES = {"us_regf": "America/New_York", "cl": "America/Santiago", "co": "America/Bogota", "ec": "America/Guayaquil", "pe": "America/Lima", "es": "Europe/Madrid"}
+ZONES = {
+    "us_regf": "America/New_York",
+    "cl": "America/Santiago",
+    "co": "America/Bogota",
+    "ec": "America/Guayaquil",
+    "pe": "America/Lima",
+    "es": "Europe/Madrid",
+}
 CHANNELS = ["voice", "voice", "voice", "sms", "whatsapp", "email", "visit"]
 OUTCOMES = ["right_party", "third_party", "no_answer", "busy", "voicemail", "disconnected"]
 
@@ -38,7 +45,9 @@ def run(preset, preset_steps, overlays=()):
             ledger.append(Attempt(at, channel, outcome))
         elif verdict.next_allowed_at is not None:
             assert verdict.next_allowed_at > at
-            again = judge(preset, verdict.next_allowed_at, time_zone=zone, channel=channel, attempts=ledger, overlays=overlays)
+            again = judge(
+                preset, verdict.next_allowed_at, time_zone=zone, channel=channel, attempts=ledger, overlays=overlays
+            )
             assert again.allowed, (verdict.codes, again.codes)
     return zone, ledger
 
@@ -50,7 +59,8 @@ def assert_hours_and_holidays(preset, zone, ledger):
     for attempt in ledger:
         moment = attempt.started_at.astimezone(zoneinfo.ZoneInfo(zone))
         assert any(
-            moment.weekday() in window["weekdays"] and window["start_time"] <= moment.time() < window["end_time"] for window in windows
+            moment.weekday() in window["weekdays"] and window["start_time"] <= moment.time() < window["end_time"]
+            for window in windows
         )
         for params in holiday_rules:
             assert moment.date() not in holiday_calendar(params["country"], "", moment.year)
@@ -86,7 +96,10 @@ def test_chile_one_phone_contact_and_two_spaced_messages_a_week(preset_steps):
     zone, ledger = run("cl", preset_steps)
     assert_hours_and_holidays("cl", zone, ledger)
     contacts = Counter(
-        week_start(d) for d in local_dates(ledger, zone, lambda a: a.channel in ("voice", "visit") and a.outcome in ("right_party", "third_party"))
+        week_start(d)
+        for d in local_dates(
+            ledger, zone, lambda a: a.channel in ("voice", "visit") and a.outcome in ("right_party", "third_party")
+        )
     )
     assert all(count <= 1 for count in contacts.values())
     messages = sorted(local_dates(ledger, zone, lambda a: a.channel in ("sms", "whatsapp", "email")))

@@ -205,7 +205,9 @@ class TestUnitedStates:
     def test_messages_are_outside_the_call_count(self):
         calls = [attempt(f"2026-03-02 {hour:02d}:00", NEW_YORK, outcome="right_party") for hour in range(9, 16)]
         for channel in ("sms", "email"):
-            assert judge("us_regf", local("2026-03-03 10:00", NEW_YORK), time_zone=NEW_YORK, channel=channel, attempts=calls).allowed
+            assert judge(
+                "us_regf", local("2026-03-03 10:00", NEW_YORK), time_zone=NEW_YORK, channel=channel, attempts=calls
+            ).allowed
 
     def test_massachusetts_overlay_allows_two_communications_a_week(self):
         calls = [attempt("2026-03-02 10:00", NEW_YORK), attempt("2026-03-03 10:00", NEW_YORK, channel="sms")]
@@ -225,7 +227,9 @@ class TestChile:
 
     def test_a_visit_counts_with_phone_contacts(self):
         calls = [attempt("2026-03-02 10:00", SANTIAGO, channel="visit", outcome="right_party")]
-        assert judge("cl", local("2026-03-03 10:00", SANTIAGO), time_zone=SANTIAGO, attempts=calls).codes == ["weekly_cap"]
+        assert judge("cl", local("2026-03-03 10:00", SANTIAGO), time_zone=SANTIAGO, attempts=calls).codes == [
+            "weekly_cap"
+        ]
 
     def test_an_unanswered_call_is_not_a_contact(self):
         calls = [attempt("2026-03-02 10:00", SANTIAGO, outcome="no_answer")]
@@ -243,7 +247,9 @@ class TestChile:
 
     def test_messages_and_calls_are_counted_apart(self):
         calls = [attempt("2026-03-02 10:00", SANTIAGO, outcome="right_party")]
-        assert judge("cl", local("2026-03-02 11:00", SANTIAGO), time_zone=SANTIAGO, channel="sms", attempts=calls).allowed
+        assert judge(
+            "cl", local("2026-03-02 11:00", SANTIAGO), time_zone=SANTIAGO, channel="sms", attempts=calls
+        ).allowed
 
 
 class TestColombia:
@@ -266,7 +272,13 @@ class TestColombia:
         assert judge("co", local("2026-03-03 10:00", BOGOTA), time_zone=BOGOTA, channel="sms", attempts=calls).allowed
 
     def test_only_authorised_channels(self):
-        verdict = judge("co", local("2026-03-03 10:00", BOGOTA), time_zone=BOGOTA, channel="whatsapp", authorised=frozenset({"voice"}))
+        verdict = judge(
+            "co",
+            local("2026-03-03 10:00", BOGOTA),
+            time_zone=BOGOTA,
+            channel="whatsapp",
+            authorised=frozenset({"voice"}),
+        )
         assert verdict.codes == ["channel_not_authorised"]
         assert verdict.next_allowed_at is None
 
@@ -293,10 +305,15 @@ class TestSpain:
 
 
 class TestHoldsThirdPartiesAndConsent:
-    @pytest.mark.parametrize("hold", ["hold_do_not_contact", "hold_cease", "hold_dispute", "hold_lawsuit", "hold_insolvency", "hold_deceased"])
+    @pytest.mark.parametrize(
+        "hold",
+        ["hold_do_not_contact", "hold_cease", "hold_dispute", "hold_lawsuit", "hold_insolvency", "hold_deceased"],
+    )
     @pytest.mark.parametrize("channel", ["voice", "sms", "whatsapp", "email", "visit"])
     def test_holds_block_every_channel_indefinitely(self, hold, channel):
-        verdict = judge("us_regf", local("2026-03-02 10:00", NEW_YORK), time_zone=NEW_YORK, channel=channel, holds=[hold])
+        verdict = judge(
+            "us_regf", local("2026-03-02 10:00", NEW_YORK), time_zone=NEW_YORK, channel=channel, holds=[hold]
+        )
         assert not verdict.allowed
         assert verdict.codes == [hold]
         assert verdict.next_allowed_at is None
@@ -309,7 +326,9 @@ class TestHoldsThirdPartiesAndConsent:
     @pytest.mark.parametrize("preset", ["pe", "cl", "co", "mx_fin", "mx_com", "ar", "ec"])
     @pytest.mark.parametrize("relationship", ["reference", "relative", "employer"])
     def test_third_party_numbers_are_undialable_where_the_law_forbids(self, preset, relationship):
-        zone = {"pe": LIMA, "cl": SANTIAGO, "co": BOGOTA, "ar": BUENOS_AIRES, "ec": GUAYAQUIL}.get(preset, "America/Mexico_City")
+        zone = {"pe": LIMA, "cl": SANTIAGO, "co": BOGOTA, "ar": BUENOS_AIRES, "ec": GUAYAQUIL}.get(
+            preset, "America/Mexico_City"
+        )
         phone = PhoneSnapshot(id=2, relationship=relationship)
         verdict = judge(preset, local("2026-03-02 10:00", zone), time_zone=zone, phone=phone)
         assert verdict.codes == ["third_party_forbidden"]
@@ -317,19 +336,33 @@ class TestHoldsThirdPartiesAndConsent:
 
     @pytest.mark.parametrize(("preset", "zone"), [("us_regf", NEW_YORK), ("es", MADRID)])
     def test_third_party_numbers_are_location_only_where_the_law_allows(self, preset, zone):
-        verdict = judge(preset, local("2026-03-02 10:00", zone), time_zone=zone, phone=PhoneSnapshot(id=2, relationship="relative"))
+        verdict = judge(
+            preset, local("2026-03-02 10:00", zone), time_zone=zone, phone=PhoneSnapshot(id=2, relationship="relative")
+        )
         assert verdict.allowed
         assert verdict.warning_codes == ["third_party_location_only"]
 
     @pytest.mark.parametrize("channel", ["sms", "whatsapp"])
     def test_messages_need_consent_on_the_number(self, channel):
-        verdict = judge("us_regf", local("2026-03-02 10:00", NEW_YORK), time_zone=NEW_YORK, channel=channel, phone=PhoneSnapshot(id=3))
+        verdict = judge(
+            "us_regf",
+            local("2026-03-02 10:00", NEW_YORK),
+            time_zone=NEW_YORK,
+            channel=channel,
+            phone=PhoneSnapshot(id=3),
+        )
         assert verdict.codes == ["no_consent"]
         assert verdict.next_allowed_at is None
 
     def test_voice_and_email_need_no_message_consent(self):
         for channel in ("voice", "email"):
-            assert judge("us_regf", local("2026-03-02 10:00", NEW_YORK), time_zone=NEW_YORK, channel=channel, phone=PhoneSnapshot(id=3)).allowed
+            assert judge(
+                "us_regf",
+                local("2026-03-02 10:00", NEW_YORK),
+                time_zone=NEW_YORK,
+                channel=channel,
+                phone=PhoneSnapshot(id=3),
+            ).allowed
 
     def test_reasons_carry_citations_and_messages(self):
         verdict = judge("pe", local("2026-03-07 10:00", LIMA), time_zone=LIMA)

@@ -32,24 +32,43 @@ def clock():
 def _book(portfolio, collector, size: int) -> None:
     """`size` follow-ups due now on as many debtors, and `size` more accounts in arrears."""
     debtors = Debtor.objects.bulk_create(
-        Debtor(portfolio=portfolio, external_id=f"Q-{n:05d}", full_name=f"Deudor {n:05d}", time_zone="America/Lima", assigned_to=collector)
+        Debtor(
+            portfolio=portfolio,
+            external_id=f"Q-{n:05d}",
+            full_name=f"Deudor {n:05d}",
+            time_zone="America/Lima",
+            assigned_to=collector,
+        )
         for n in range(2 * size)
     )
     Debt.objects.bulk_create(
-        Debt(debtor=debtor, account_reference=f"A-{debtor.pk}", original_amount=Decimal("900"), balance=Decimal("900"),
-             currency="PEN", due_date=date(2026, 6, 1) + timedelta(days=n % 90))
+        Debt(
+            debtor=debtor,
+            account_reference=f"A-{debtor.pk}",
+            original_amount=Decimal("900"),
+            balance=Decimal("900"),
+            currency="PEN",
+            due_date=date(2026, 6, 1) + timedelta(days=n % 90),
+        )
         for n, debtor in enumerate(debtors)
     )
     debtor_queue_figures_refresh(debtor_ids=[debtor.pk for debtor in debtors])  # bulk_create skips save()
     FollowUp.objects.bulk_create(
-        FollowUp(debtor=debtor, assigned_to=collector, reason=FollowUp.Reason.BROKEN_PROMISE, due_at=WEDNESDAY - timedelta(hours=1),
-                 subject_key=f"scale:{debtor.pk}")
+        FollowUp(
+            debtor=debtor,
+            assigned_to=collector,
+            reason=FollowUp.Reason.BROKEN_PROMISE,
+            due_at=WEDNESDAY - timedelta(hours=1),
+            subject_key=f"scale:{debtor.pk}",
+        )
         for debtor in debtors[:size]
     )
 
 
 @pytest.mark.parametrize("size", [2, 100])
-def test_a_200_row_queue_costs_the_same_queries_as_a_4_row_one(client, carla, portfolio, size, django_assert_num_queries):
+def test_a_200_row_queue_costs_the_same_queries_as_a_4_row_one(
+    client, carla, portfolio, size, django_assert_num_queries
+):
     _book(portfolio, carla, size)
     client.force_login(carla)
     policy_cache_clear()
@@ -66,14 +85,22 @@ def test_a_200_row_queue_costs_the_same_queries_as_a_4_row_one(client, carla, po
 
 
 @pytest.mark.parametrize("entries", [4, 200])
-def test_a_200_entry_history_costs_the_same_queries_as_a_short_one(client, carla, diego, entries, django_assert_num_queries):
+def test_a_200_entry_history_costs_the_same_queries_as_a_short_one(
+    client, carla, diego, entries, django_assert_num_queries
+):
     for n in range(entries // 4):
         factories.make_call(debtor=diego, collector=carla, started_at=WEDNESDAY - timedelta(days=n + 1))
         factories.make_promise(debtor=diego, collector=carla, status=Promise.Status.KEPT)
         factories.make_payment(debtor=diego)
         Message.objects.create(
-            debtor=diego, channel="sms", purpose="reminder", recipient="+51987654321", language="es",
-            body="Recordatorio", idempotency_key=f"scale:{n}", send_after=WEDNESDAY,
+            debtor=diego,
+            channel="sms",
+            purpose="reminder",
+            recipient="+51987654321",
+            language="es",
+            body="Recordatorio",
+            idempotency_key=f"scale:{n}",
+            send_after=WEDNESDAY,
         )
     client.force_login(carla)
     policy_cache_clear()
@@ -81,7 +108,7 @@ def test_a_200_entry_history_costs_the_same_queries_as_a_short_one(client, carla
     # payments, messages, phones, open follow-ups, follow-up changes
     with django_assert_num_queries(16):
         response = client.get(reverse("debtors:detail", args=[diego.pk]))
-    assert response.content.decode().count("<li class=\"timeline-") >= entries
+    assert response.content.decode().count('<li class="timeline-') >= entries
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -102,8 +129,14 @@ def test_two_collectors_saving_on_the_same_debtor_at_once_both_land(carla, sofia
             connection.close()
 
     threads = [
-        threading.Thread(target=save, args=(carla,), kwargs={"commitment": "promise", "promise_amount": Decimal("300"), "promise_date": date(2026, 11, 25)}),
-        threading.Thread(target=save, args=(sofia,), kwargs={"commitment": "callback", "callback_at": WEDNESDAY + timedelta(days=1)}),
+        threading.Thread(
+            target=save,
+            args=(carla,),
+            kwargs={"commitment": "promise", "promise_amount": Decimal("300"), "promise_date": date(2026, 11, 25)},
+        ),
+        threading.Thread(
+            target=save, args=(sofia,), kwargs={"commitment": "callback", "callback_at": WEDNESDAY + timedelta(days=1)}
+        ),
     ]
     for thread in threads:
         thread.start()

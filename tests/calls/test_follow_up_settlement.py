@@ -43,7 +43,10 @@ def due_follow_ups(debtor, collector, *, due_at=EARLIER) -> dict[str, FollowUp]:
     promise = factories.make_promise(debtor=debtor, collector=collector, amount=Decimal("300.00"))
     return {
         reason: factories.make_follow_up(
-            debtor=debtor, assigned_to=collector, reason=reason, due_at=due_at,
+            debtor=debtor,
+            assigned_to=collector,
+            reason=reason,
+            due_at=due_at,
             promise=promise if reason in ("broken_promise", "reminder") else None,
         )
         for reason in KINDS
@@ -52,18 +55,30 @@ def due_follow_ups(debtor, collector, *, due_at=EARLIER) -> dict[str, FollowUp]:
 
 # (outcome, what the call ended with) for every way a call can end.
 ENDINGS = {
-    "promise": ("right_party", {"commitment": "promise", "promise_amount": Decimal("250.00"), "promise_date": date(2026, 11, 25)}),
+    "promise": (
+        "right_party",
+        {"commitment": "promise", "promise_amount": Decimal("250.00"), "promise_date": date(2026, 11, 25)},
+    ),
     "instalments": (
         "right_party",
-        {"commitment": "instalments", "instalments": {"count": 3, "first_date": date(2026, 11, 30), "frequency": "monthly", "total": "900"}},
+        {
+            "commitment": "instalments",
+            "instalments": {"count": 3, "first_date": date(2026, 11, 30), "frequency": "monthly", "total": "900"},
+        },
     ),
     "callback": ("right_party", {"commitment": "callback", "callback_at": local("2026-11-19 16:00", LIMA)}),
     "send_documents": ("right_party", {"commitment": "send_documents", "follow_up_on": date(2026, 11, 23)}),
     "receive_documents": ("right_party", {"commitment": "receive_documents", "follow_up_on": date(2026, 11, 23)}),
     "consult": ("right_party", {"commitment": "consult", "follow_up_on": date(2026, 11, 20)}),
-    "other": ("right_party", {"commitment": "other", "follow_up_on": date(2026, 11, 20), "notes": "Pasará por la agencia"}),
+    "other": (
+        "right_party",
+        {"commitment": "other", "follow_up_on": date(2026, 11, 20), "notes": "Pasará por la agencia"},
+    ),
     "lost call": ("right_party", {"no_commitment_reason": "Colgó al hablar de la deuda"}),
-    "third party, callback": ("third_party", {"commitment": "callback", "callback_at": local("2026-11-18 18:00", LIMA)}),
+    "third party, callback": (
+        "third_party",
+        {"commitment": "callback", "callback_at": local("2026-11-18 18:00", LIMA)},
+    ),
     "third party": ("third_party", {}),
     "no answer": ("no_answer", {}),
     "busy": ("busy", {}),
@@ -94,8 +109,12 @@ def test_every_way_a_call_ends_settles_every_kind_of_follow_up_that_was_due(dieg
 
 
 def test_an_unanswered_call_leaves_work_that_is_not_due_yet(diego, carla, phone):
-    later_today = factories.make_follow_up(debtor=diego, assigned_to=carla, reason="callback", due_at=local("2026-11-18 16:00", LIMA))
-    tomorrow = factories.make_follow_up(debtor=diego, assigned_to=carla, reason="manual", due_at=local("2026-11-19 09:00", LIMA))
+    later_today = factories.make_follow_up(
+        debtor=diego, assigned_to=carla, reason="callback", due_at=local("2026-11-18 16:00", LIMA)
+    )
+    tomorrow = factories.make_follow_up(
+        debtor=diego, assigned_to=carla, reason="manual", due_at=local("2026-11-19 09:00", LIMA)
+    )
     result = call_log(debtor=diego, collector=carla, phone=phone, outcome="no_answer")
     assert result.settled == []
     assert FollowUp.objects.filter(pk__in=[later_today.pk, tomorrow.pk], status="open").count() == 2
@@ -106,11 +125,20 @@ def test_an_unanswered_call_leaves_work_that_is_not_due_yet(diego, carla, phone)
 
 
 def test_a_conversation_settles_the_rest_of_the_debtors_day_but_not_tomorrow(diego, carla, phone):
-    later_today = factories.make_follow_up(debtor=diego, assigned_to=carla, reason="callback", due_at=local("2026-11-18 16:00", LIMA))
-    tomorrow = factories.make_follow_up(debtor=diego, assigned_to=carla, reason="manual", due_at=local("2026-11-19 09:00", LIMA))
+    later_today = factories.make_follow_up(
+        debtor=diego, assigned_to=carla, reason="callback", due_at=local("2026-11-18 16:00", LIMA)
+    )
+    tomorrow = factories.make_follow_up(
+        debtor=diego, assigned_to=carla, reason="manual", due_at=local("2026-11-19 09:00", LIMA)
+    )
     result = call_log(
-        debtor=diego, collector=carla, phone=phone, outcome="right_party",
-        commitment="promise", promise_amount=Decimal("400.00"), promise_date=date(2026, 11, 27),
+        debtor=diego,
+        collector=carla,
+        phone=phone,
+        outcome="right_party",
+        commitment="promise",
+        promise_amount=Decimal("400.00"),
+        promise_date=date(2026, 11, 27),
     )
     assert [f.pk for f in result.settled] == [later_today.pk]
     tomorrow.refresh_from_db()
@@ -118,9 +146,15 @@ def test_a_conversation_settles_the_rest_of_the_debtors_day_but_not_tomorrow(die
 
 
 def test_a_call_logged_later_for_an_earlier_moment_settles_what_was_due_then(diego, carla, phone):
-    due_at_nine = factories.make_follow_up(debtor=diego, assigned_to=carla, reason="retry", due_at=local("2026-11-18 09:00", LIMA))
-    due_at_half_nine = factories.make_follow_up(debtor=diego, assigned_to=carla, reason="manual", due_at=local("2026-11-18 09:30", LIMA))
-    result = call_log(debtor=diego, collector=carla, phone=phone, outcome="busy", started_at=local("2026-11-18 09:15", LIMA))
+    due_at_nine = factories.make_follow_up(
+        debtor=diego, assigned_to=carla, reason="retry", due_at=local("2026-11-18 09:00", LIMA)
+    )
+    due_at_half_nine = factories.make_follow_up(
+        debtor=diego, assigned_to=carla, reason="manual", due_at=local("2026-11-18 09:30", LIMA)
+    )
+    result = call_log(
+        debtor=diego, collector=carla, phone=phone, outcome="busy", started_at=local("2026-11-18 09:15", LIMA)
+    )
     assert [f.pk for f in result.settled] == [due_at_nine.pk]
     due_at_half_nine.refresh_from_db()
     assert due_at_half_nine.status == "open"
@@ -151,7 +185,9 @@ def cadence(portfolio):
 
 
 @pytest.mark.parametrize("outcome", ["no_answer", "busy", "voicemail", "third_party"])
-def test_an_attempt_that_misses_the_debtor_settles_the_follow_up_and_the_cadence_schedules_the_next(diego, carla, phone, cadence, outcome):
+def test_an_attempt_that_misses_the_debtor_settles_the_follow_up_and_the_cadence_schedules_the_next(
+    diego, carla, phone, cadence, outcome
+):
     broken = factories.make_follow_up(debtor=diego, assigned_to=carla, reason="broken_promise", due_at=EARLIER)
     result = call_log(debtor=diego, collector=carla, phone=phone, outcome=outcome)
     assert result.settled == [broken] and result.retry_after_minutes == 90
@@ -182,7 +218,9 @@ def test_with_no_usable_number_left_nothing_is_retried(diego, carla, phone, cade
 
 def test_a_lost_call_is_not_retried(diego, carla, phone, cadence):
     factories.make_follow_up(debtor=diego, assigned_to=carla, reason="broken_promise", due_at=EARLIER)
-    result = call_log(debtor=diego, collector=carla, phone=phone, outcome="right_party", no_commitment_reason="No reconoce la deuda")
+    result = call_log(
+        debtor=diego, collector=carla, phone=phone, outcome="right_party", no_commitment_reason="No reconoce la deuda"
+    )
     assert len(result.settled) == 1 and result.retry_after_minutes is None
     follow_ups_schedule(now=WEDNESDAY + timedelta(minutes=5))
     assert not FollowUp.objects.filter(status="open").exists()
@@ -198,8 +236,13 @@ def test_the_scheduler_does_not_bring_settled_work_back(diego, carla, phone, cad
     follow_ups_schedule(now=EARLIER)
     follow_up = FollowUp.objects.get(promise=promise)
     call_log(
-        debtor=diego, collector=carla, phone=phone, outcome="right_party",
-        commitment="promise", promise_amount=Decimal("300.00"), promise_date=date(2026, 11, 20),
+        debtor=diego,
+        collector=carla,
+        phone=phone,
+        outcome="right_party",
+        commitment="promise",
+        promise_amount=Decimal("300.00"),
+        promise_date=date(2026, 11, 20),
     )
     follow_ups_schedule(now=WEDNESDAY + timedelta(minutes=5))
     follow_up.refresh_from_db()
@@ -220,7 +263,11 @@ def test_marking_done_by_hand_needs_a_reason_and_is_recorded(diego, carla):
     assert follow_up_complete(follow_up=follow_up, by=carla, note="Ya pagó por transferencia") is True
     event = FollowUpEvent.objects.get()
     assert (event.kind, event.by, event.at, event.note, event.from_due_at) == (
-        "done", carla, WEDNESDAY, "Ya pagó por transferencia", EARLIER
+        "done",
+        carla,
+        WEDNESDAY,
+        "Ya pagó por transferencia",
+        EARLIER,
     )
     assert follow_up_complete(follow_up=follow_up, by=carla, note="Otra vez") is False
     assert FollowUpEvent.objects.count() == 1
@@ -253,12 +300,21 @@ def test_a_follow_up_moves_only_to_a_lawful_moment_in_the_future(diego, carla):
     assert "note" in raised.value.message_dict
     assert FollowUp.objects.get(pk=follow_up.pk).due_at == EARLIER and not FollowUpEvent.objects.exists()
 
-    assert follow_up_move(follow_up=follow_up, by=carla, due_at=local("2026-11-19 10:00", LIMA), note="Está en una reunión") is True
+    assert (
+        follow_up_move(
+            follow_up=follow_up, by=carla, due_at=local("2026-11-19 10:00", LIMA), note="Está en una reunión"
+        )
+        is True
+    )
     follow_up.refresh_from_db()
     assert (follow_up.status, follow_up.due_at) == ("open", local("2026-11-19 10:00", LIMA))
     event = FollowUpEvent.objects.get()
     assert (event.kind, event.from_due_at, event.to_due_at, event.note, event.by) == (
-        "moved", EARLIER, local("2026-11-19 10:00", LIMA), "Está en una reunión", carla
+        "moved",
+        EARLIER,
+        local("2026-11-19 10:00", LIMA),
+        "Está en una reunión",
+        carla,
     )
 
 
@@ -274,18 +330,39 @@ def test_the_database_refuses_a_change_by_hand_without_a_reason(diego, carla):
     follow_up = factories.make_follow_up(debtor=diego, assigned_to=carla)
     with pytest.raises(IntegrityError), transaction.atomic():
         FollowUpEvent.objects.create(
-            follow_up=follow_up, debtor=diego, kind="done", from_status="open", to_status="done",
-            from_due_at=EARLIER, at=WEDNESDAY, by=carla, note="",
+            follow_up=follow_up,
+            debtor=diego,
+            kind="done",
+            from_status="open",
+            to_status="done",
+            from_due_at=EARLIER,
+            at=WEDNESDAY,
+            by=carla,
+            note="",
         )
     with pytest.raises(IntegrityError), transaction.atomic():
         FollowUpEvent.objects.create(
-            follow_up=follow_up, debtor=diego, kind="settled_by_call", from_status="open", to_status="done",
-            from_due_at=EARLIER, at=WEDNESDAY, by=carla,
+            follow_up=follow_up,
+            debtor=diego,
+            kind="settled_by_call",
+            from_status="open",
+            to_status="done",
+            from_due_at=EARLIER,
+            at=WEDNESDAY,
+            by=carla,
         )
     call = factories.make_call(debtor=diego, collector=carla)
     with pytest.raises(IntegrityError), transaction.atomic():
         FollowUpEvent.objects.create(
-            follow_up=follow_up, debtor=diego, kind="moved", from_status="open", to_status="open",
-            from_due_at=EARLIER, at=WEDNESDAY, by=carla, call=call, note="sin hora nueva",
+            follow_up=follow_up,
+            debtor=diego,
+            kind="moved",
+            from_status="open",
+            to_status="open",
+            from_due_at=EARLIER,
+            at=WEDNESDAY,
+            by=carla,
+            call=call,
+            note="sin hora nueva",
         )
     assert Call.objects.count() == 1

@@ -43,7 +43,9 @@ def due_debtors(portfolio, collector, count: int) -> list:
         factories.make_debt(debtor=debtor)
         factories.make_phone(debtor=debtor, number=f"+5198700{n:04d}")
         factories.make_follow_up(
-            debtor=debtor, assigned_to=collector, reason=FollowUp.Reason.values[n % 6],
+            debtor=debtor,
+            assigned_to=collector,
+            reason=FollowUp.Reason.values[n % 6],
             due_at=local("2026-11-18 08:00", LIMA) + timedelta(minutes=n),
         )
         debtors.append(debtor)
@@ -100,7 +102,9 @@ def test_the_queue_no_longer_opens_the_debtor_just_worked(client, carla, portfol
 
 
 def test_the_closing_summary_says_which_follow_up_the_call_settled(client, carla, diego):
-    factories.make_follow_up(debtor=diego, assigned_to=carla, reason="broken_promise", due_at=local("2026-11-18 08:00", LIMA))
+    factories.make_follow_up(
+        debtor=diego, assigned_to=carla, reason="broken_promise", due_at=local("2026-11-18 08:00", LIMA)
+    )
     in_spanish(client, carla)
     html = log_no_answer(client, diego).content.decode()
     assert "Seguimiento realizado: Promesa incumplida" in html
@@ -117,7 +121,11 @@ def test_the_closing_summary_says_which_follow_up_the_call_settled(client, carla
 @pytest.fixture
 def callback(diego, carla):
     return factories.make_follow_up(
-        debtor=diego, assigned_to=carla, reason="callback", due_at=local("2026-11-18 09:30", LIMA), note="Llamar después de las 9"
+        debtor=diego,
+        assigned_to=carla,
+        reason="callback",
+        due_at=local("2026-11-18 09:30", LIMA),
+        note="Llamar después de las 9",
     )
 
 
@@ -171,30 +179,50 @@ def test_a_plain_post_redirects_back_to_the_debtor(client, carla, diego, callbac
     in_spanish(client, carla)
     response = client.post(reverse("calls:follow_up_done", args=[callback.pk]), {"note": "Ya pagó"})
     assert response.status_code == 302 and response.url == reverse("debtors:detail", args=[diego.pk])
-    html = client.post(reverse("calls:follow_up_move", args=[factories.make_follow_up(debtor=diego, assigned_to=carla).pk]), {"note": ""})
+    html = client.post(
+        reverse("calls:follow_up_move", args=[factories.make_follow_up(debtor=diego, assigned_to=carla).pk]),
+        {"note": ""},
+    )
     assert html.status_code == 200 and "Indique por qué cambia la hora del seguimiento." in html.content.decode()
 
 
 def test_only_who_may_work_the_debtor_reaches_its_follow_ups(client, carlos, pablo, sofia, diego, callback):
     for outsider in (carlos, pablo):
         client.force_login(outsider)
-        assert client.post(reverse("calls:follow_up_done", args=[callback.pk]), {"note": "x"}, **HTMX).status_code == 404
-        assert client.post(reverse("calls:follow_up_move", args=[callback.pk]), {"note": "x"}, **HTMX).status_code == 404
+        assert (
+            client.post(reverse("calls:follow_up_done", args=[callback.pk]), {"note": "x"}, **HTMX).status_code == 404
+        )
+        assert (
+            client.post(reverse("calls:follow_up_move", args=[callback.pk]), {"note": "x"}, **HTMX).status_code == 404
+        )
     client.force_login(sofia)
     assert client.get(reverse("calls:follow_up_done", args=[callback.pk])).status_code == 405
-    assert client.post(reverse("calls:follow_up_done", args=[callback.pk]), {"note": "Lo veo yo"}, **HTMX).status_code == 200
+    assert (
+        client.post(reverse("calls:follow_up_done", args=[callback.pk]), {"note": "Lo veo yo"}, **HTMX).status_code
+        == 200
+    )
     assert FollowUpEvent.objects.get().by == sofia
 
 
 @pytest.mark.parametrize("count", [1, 12])
-def test_the_follow_ups_box_costs_the_same_queries_whatever_it_holds(client, carla, diego, count, django_assert_num_queries):
+def test_the_follow_ups_box_costs_the_same_queries_whatever_it_holds(
+    client, carla, diego, count, django_assert_num_queries
+):
     from calls.views import follow_up_panel
 
     for n in range(count):
         follow_up = factories.make_follow_up(debtor=diego, assigned_to=carla, due_at=WEDNESDAY + timedelta(hours=n))
         FollowUpEvent.objects.create(
-            follow_up=follow_up, debtor=diego, kind="moved", from_status="open", to_status="open",
-            from_due_at=WEDNESDAY, to_due_at=follow_up.due_at, at=WEDNESDAY, by=carla, note="Reunión",
+            follow_up=follow_up,
+            debtor=diego,
+            kind="moved",
+            from_status="open",
+            to_status="open",
+            from_due_at=WEDNESDAY,
+            to_due_at=follow_up.due_at,
+            at=WEDNESDAY,
+            by=carla,
+            note="Reunión",
         )
     with django_assert_num_queries(2):  # open follow-ups, latest changes
         panel = follow_up_panel(diego)

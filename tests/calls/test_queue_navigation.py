@@ -88,12 +88,12 @@ def test_the_queue_filters_by_portfolio(client, carla, queue, portfolio):
     _in_english(client, carla)
     page = client.get(reverse("home")).content.decode()
     assert "Ana Arequipeña" in page and "Olga Antigua" in page
-    assert '<option value="%d">Préstamos Arequipa</option>' % other.pk in page
+    assert f'<option value="{other.pk}">Préstamos Arequipa</option>' in page
 
     page = client.get(reverse("home"), {"portfolio": other.pk}).content.decode()
     assert "Ana Arequipeña" in page
     assert "Olga Antigua" not in page and "Beto Rellamada" not in page
-    assert '<option value="%d" selected>' % other.pk in page
+    assert f'<option value="{other.pk}" selected>' in page
 
 
 def test_the_portfolio_choices_are_those_of_the_collectors_debtors(client, carla, cris, queue):
@@ -123,7 +123,9 @@ def test_the_queue_filters_follow_ups_by_reason(client, carla, queue, portfolio)
 
 
 @pytest.mark.parametrize("count", [3, 12])
-def test_a_filtered_queue_costs_the_same_queries_whatever_its_length(client, carla, portfolio, count, django_assert_num_queries):
+def test_a_filtered_queue_costs_the_same_queries_whatever_its_length(
+    client, carla, portfolio, count, django_assert_num_queries
+):
     from calls.policy import policy_cache_clear
 
     for n in range(count):

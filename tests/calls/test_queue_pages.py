@@ -32,27 +32,48 @@ def fresh_policies():
 def tarjetas(db):
     creditor, _ = Creditor.objects.get_or_create(name="Banco Andino")
     return Portfolio.objects.create(
-        pk=2996, name="Tarjetas Lima 2026", creditor=creditor, country="PE", currency="PEN",
-        default_time_zone="America/Lima", contact_policy_preset="pe",
+        pk=2996,
+        name="Tarjetas Lima 2026",
+        creditor=creditor,
+        country="PE",
+        currency="PEN",
+        default_time_zone="America/Lima",
+        contact_policy_preset="pe",
     )
 
 
 def _book(portfolio, collector, *, follow_ups: int, accounts: int) -> list[Debtor]:
     """Debtors with ids from FIRST_ID: the first `follow_ups` have a callback due, all are in arrears."""
     debtors = Debtor.objects.bulk_create(
-        Debtor(pk=FIRST_ID + n, portfolio=portfolio, external_id=f"Q-{n:05d}", full_name=f"Deudora {n:03d}",
-               time_zone="America/Lima", assigned_to=collector)
+        Debtor(
+            pk=FIRST_ID + n,
+            portfolio=portfolio,
+            external_id=f"Q-{n:05d}",
+            full_name=f"Deudora {n:03d}",
+            time_zone="America/Lima",
+            assigned_to=collector,
+        )
         for n in range(follow_ups + accounts)
     )
     Debt.objects.bulk_create(
-        Debt(debtor=debtor, account_reference=f"A-{debtor.pk}", original_amount=Decimal("1500.00"),
-             balance=Decimal("1200.50") + n, currency="PEN", due_date=date(2026, 3, 1) + timedelta(days=n))
+        Debt(
+            debtor=debtor,
+            account_reference=f"A-{debtor.pk}",
+            original_amount=Decimal("1500.00"),
+            balance=Decimal("1200.50") + n,
+            currency="PEN",
+            due_date=date(2026, 3, 1) + timedelta(days=n),
+        )
         for n, debtor in enumerate(debtors)
     )
     debtor_queue_figures_refresh(debtor_ids=[debtor.pk for debtor in debtors])  # bulk_create skips save()
     for n, debtor in enumerate(debtors[:follow_ups]):
-        factories.make_follow_up(debtor=debtor, assigned_to=collector, reason=FollowUp.Reason.BROKEN_PROMISE,
-                                 due_at=WEDNESDAY - timedelta(hours=2, minutes=n))
+        factories.make_follow_up(
+            debtor=debtor,
+            assigned_to=collector,
+            reason=FollowUp.Reason.BROKEN_PROMISE,
+            due_at=WEDNESDAY - timedelta(hours=2, minutes=n),
+        )
     return debtors
 
 
@@ -85,7 +106,7 @@ def test_the_queue_is_shown_a_page_at_a_time_in_next_debtor_order(client, carla,
     assert listed == _walk_next_debtor(client)
     # Page 2 ends the follow-ups and starts the accounts; each list keeps its full count.
     assert 'id="due-now">Para hoy <span class="count">30</span>' in pages[1]
-    assert "Mis cuentas, primero la mora más antigua <span class=\"count\">30</span>" in pages[1]
+    assert 'Mis cuentas, primero la mora más antigua <span class="count">30</span>' in pages[1]
     assert 'id="due-now"' not in pages[2]
 
 
@@ -97,7 +118,9 @@ def test_page_links_keep_the_filters_and_print_ids_unlocalised(client, carla, ta
     assert '<option value="2996" selected>Tarjetas Lima 2026</option>' in page
     assert 'href="?portfolio=2996&amp;reason=broken_promise&amp;page=2" rel="next"' in page
     assert "2 99" not in page and "2\u00a099" not in page and "2.99" not in page  # no id printed as a number
-    second = client.get(reverse("home"), {"portfolio": tarjetas.pk, "reason": "broken_promise", "page": 2}).content.decode()
+    second = client.get(
+        reverse("home"), {"portfolio": tarjetas.pk, "reason": "broken_promise", "page": 2}
+    ).content.decode()
     assert len(_debtor_ids(second)) == 5
     assert 'href="?portfolio=2996&amp;reason=broken_promise&amp;page=1" rel="prev"' in second
 

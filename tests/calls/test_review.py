@@ -27,7 +27,9 @@ def call(diego, carla):
 
 
 def _upload(client, call, name="llamada.mp3", content=MP3, content_type="audio/mpeg"):
-    return client.post(reverse("review:upload", args=[call.pk]), {"audio": SimpleUploadedFile(name, content, content_type)})
+    return client.post(
+        reverse("review:upload", args=[call.pk]), {"audio": SimpleUploadedFile(name, content, content_type)}
+    )
 
 
 def test_a_supervisor_attaches_a_recording_stored_under_media_root(client, sofia, call, _media):
@@ -66,7 +68,9 @@ def test_recordings_above_the_size_limit_are_refused(client, settings, sofia, ca
     assert "The recording must be between 1 byte and" in response.content.decode()
 
 
-def test_a_wav_is_accepted_and_a_new_upload_replaces_the_recording_keeping_the_old_file(client, sofia, ana, call, _media):
+def test_a_wav_is_accepted_and_a_new_upload_replaces_the_recording_keeping_the_old_file(
+    client, sofia, ana, call, _media
+):
     client.force_login(sofia)
     _upload(client, call)
     first = CallRecording.objects.get()
@@ -94,7 +98,10 @@ def test_replacing_a_recording_needs_a_reason_and_keeps_the_current_one_until_gi
     before = CallRecording.objects.get()
     with translation.override("en"):
         client.cookies["django_language"] = "en"
-        response = client.post(reverse("review:upload", args=[call.pk]), {"audio": SimpleUploadedFile("b.wav", WAV, "audio/wav"), "reason": "  "})
+        response = client.post(
+            reverse("review:upload", args=[call.pk]),
+            {"audio": SimpleUploadedFile("b.wav", WAV, "audio/wav"), "reason": "  "},
+        )
     assert response.status_code == 400
     assert "Say why you are replacing the recording" in response.content.decode()
     after = CallRecording.objects.get()
@@ -116,7 +123,8 @@ def test_a_collector_cannot_replace_or_remove_the_supervisors_recording(client, 
     stored = Path(_media) / recording.file.name
     client.force_login(carla)
     response = client.post(
-        reverse("review:upload", args=[call.pk]), {"audio": SimpleUploadedFile("mia.wav", WAV, "audio/wav"), "reason": "mejor audio"}
+        reverse("review:upload", args=[call.pk]),
+        {"audio": SimpleUploadedFile("mia.wav", WAV, "audio/wav"), "reason": "mejor audio"},
     )
     assert response.status_code == 404
     assert CallRecording.objects.get().file.name == recording.file.name and stored.read_bytes() == MP3
@@ -142,7 +150,9 @@ def test_the_service_refuses_a_collector_too(carla, call):
     assert not CallRecording.objects.exists()
 
 
-def test_the_review_page_shows_the_history_and_plays_earlier_recordings_to_reviewers_only(client, sofia, ana, carla, pablo, call):
+def test_the_review_page_shows_the_history_and_plays_earlier_recordings_to_reviewers_only(
+    client, sofia, ana, carla, pablo, call
+):
     client.force_login(sofia)
     _upload(client, call, name="primera.mp3")
     client.post(
@@ -172,7 +182,10 @@ def test_the_review_page_shows_the_history_and_plays_earlier_recordings_to_revie
 def test_the_admin_lists_recordings_and_their_history_but_cannot_add_change_or_delete_them(client, sofia, ana, call):
     client.force_login(sofia)
     _upload(client, call)
-    client.post(reverse("review:upload", args=[call.pk]), {"audio": SimpleUploadedFile("b.wav", WAV, "audio/wav"), "reason": "Corte"})
+    client.post(
+        reverse("review:upload", args=[call.pk]),
+        {"audio": SimpleUploadedFile("b.wav", WAV, "audio/wav"), "reason": "Corte"},
+    )
     recording, version = CallRecording.objects.get(), CallRecordingVersion.objects.get()
     client.force_login(ana)
     assert client.get(reverse("admin:calls_callrecording_changelist")).status_code == 200
@@ -181,7 +194,10 @@ def test_the_admin_lists_recordings_and_their_history_but_cannot_add_change_or_d
     assert detail.status_code == 200 and "Corte" in detail.content.decode()
     assert client.get(reverse("admin:calls_callrecording_add")).status_code == 403
     assert client.get(reverse("admin:calls_callrecording_delete", args=[recording.pk])).status_code == 403
-    assert client.post(reverse("admin:calls_callrecordingversion_delete", args=[version.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(reverse("admin:calls_callrecordingversion_delete", args=[version.pk]), {"post": "yes"}).status_code
+        == 403
+    )
     assert CallRecordingVersion.objects.count() == 1 and CallRecording.objects.count() == 1
 
 
@@ -228,8 +244,16 @@ def test_the_review_page_plays_the_recording_in_the_browser(client, sofia, call)
 
 def test_a_supervisor_scores_a_call_on_the_call_method(client, sofia, call):
     client.force_login(sofia)
-    answers = {"identified": "on", "kept_control": "on", "obtained_commitment": "on", "read_back": "on", "respectful": "on"}
-    response = client.post(reverse("review:call", args=[call.pk]), {**answers, "comments": "Ofrece opciones la próxima vez."})
+    answers = {
+        "identified": "on",
+        "kept_control": "on",
+        "obtained_commitment": "on",
+        "read_back": "on",
+        "respectful": "on",
+    }
+    response = client.post(
+        reverse("review:call", args=[call.pk]), {**answers, "comments": "Ofrece opciones la próxima vez."}
+    )
     assert response.status_code == 302
     review = CallReview.objects.get(call=call)
     assert review.score == 71  # 5 of 7
@@ -248,8 +272,15 @@ def test_the_scorecard_asks_every_step_of_the_call_method(client, sofia, call):
         sofia.save()
         client.cookies["django_language"] = "en"
         page = client.get(reverse("review:call", args=[call.pk])).content.decode()
-    for phrase in ("Identified themselves and the creditor", "Kept control", "Told an objection from a situation",
-                   "Offered options", "Obtained a commitment", "Read the agreement back", "Stayed respectful"):
+    for phrase in (
+        "Identified themselves and the creditor",
+        "Kept control",
+        "Told an objection from a situation",
+        "Offered options",
+        "Obtained a commitment",
+        "Read the agreement back",
+        "Stayed respectful",
+    ):
         assert phrase in page
 
 
@@ -313,7 +344,10 @@ def test_qa_scores_show_in_the_collector_table(client, sofia, carla, carlos, cal
 
     call_review_save(call=call, reviewer=sofia, answers={name: True for name, _ in CallReview.CRITERIA})
     client.force_login(sofia)
-    rows = {r["collector"].username: r for r in client.get(reverse("promises:dashboard"), {"period": "week"}).context["collectors"]}
+    rows = {
+        r["collector"].username: r
+        for r in client.get(reverse("promises:dashboard"), {"period": "week"}).context["collectors"]
+    }
     assert rows["carla"]["qa_score"] == 100 and rows["carla"]["qa_reviews"] == 1
     assert rows["carlos"]["qa_score"] is None
 

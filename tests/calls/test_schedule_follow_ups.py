@@ -19,7 +19,11 @@ LIMA = ZoneInfo("America/Lima")
 def _broken_promise(debtor, collector, *, broken_at):
     with time_machine.travel(broken_at - timedelta(days=5), tick=False):
         promise = promise_services.promise_create(
-            debtor=debtor, collector=collector, amount=Decimal("200"), due_date=(broken_at - timedelta(days=4)).date(), grace_days=0
+            debtor=debtor,
+            collector=collector,
+            amount=Decimal("200"),
+            due_date=(broken_at - timedelta(days=4)).date(),
+            grace_days=0,
         )
     promise_services.promises_flag_lapsed(now=broken_at)
     promise.refresh_from_db()
@@ -64,8 +68,22 @@ def test_a_callback_lands_at_the_agreed_time_or_the_next_lawful_one(diego, carla
     tuesday = datetime(2026, 11, 17, 11, 0, tzinfo=LIMA)
     agreed = datetime(2026, 11, 18, 16, 30, tzinfo=LIMA)
     too_late = datetime(2026, 11, 18, 21, 30, tzinfo=LIMA)  # after Peru's 20:00 limit
-    factories.make_call(debtor=diego, collector=carla, outcome="right_party", commitment="callback", callback_at=agreed, started_at=tuesday)
-    factories.make_call(debtor=mateo, collector=cris, outcome="right_party", commitment="callback", callback_at=too_late, started_at=tuesday)
+    factories.make_call(
+        debtor=diego,
+        collector=carla,
+        outcome="right_party",
+        commitment="callback",
+        callback_at=agreed,
+        started_at=tuesday,
+    )
+    factories.make_call(
+        debtor=mateo,
+        collector=cris,
+        outcome="right_party",
+        commitment="callback",
+        callback_at=too_late,
+        started_at=tuesday,
+    )
     result = follow_ups_schedule(now=tuesday + timedelta(minutes=1))
     assert result.callbacks == 2
     assert FollowUp.objects.get(debtor=diego, reason="callback").due_at == agreed
@@ -84,7 +102,14 @@ def test_an_unanswered_call_is_retried_on_the_portfolios_cadence(diego, carla, p
 def test_no_retry_once_someone_answered(diego, carla):
     called = datetime(2026, 11, 17, 10, 0, tzinfo=LIMA)
     factories.make_call(debtor=diego, collector=carla, outcome=Call.Outcome.NO_ANSWER, started_at=called)
-    factories.make_call(debtor=diego, collector=carla, outcome=Call.Outcome.RIGHT_PARTY, started_at=called + timedelta(minutes=30), commitment="none", no_commitment_reason="Refuses")
+    factories.make_call(
+        debtor=diego,
+        collector=carla,
+        outcome=Call.Outcome.RIGHT_PARTY,
+        started_at=called + timedelta(minutes=30),
+        commitment="none",
+        no_commitment_reason="Refuses",
+    )
     follow_ups_schedule(now=called + timedelta(hours=1))
     assert not FollowUp.objects.filter(reason="retry").exists()
 
@@ -96,7 +121,11 @@ def _pending(debtor, collector, due):
 
 def test_a_reminder_goes_by_the_channel_the_debtor_consented_to(diego, carla):
     phone = diego.phones.get()
-    phone.whatsapp_consent, phone.whatsapp_consent_source, phone.whatsapp_consent_at = True, "Signed form", timezone.now()
+    phone.whatsapp_consent, phone.whatsapp_consent_source, phone.whatsapp_consent_at = (
+        True,
+        "Signed form",
+        timezone.now(),
+    )
     phone.save()
     promise = _pending(diego, carla, date(2026, 11, 20))
     too_early = datetime(2026, 11, 17, 10, 0, tzinfo=LIMA)  # three days before; the default is two

@@ -41,7 +41,9 @@ def test_a_name_written_surname_first_is_spoken_given_name_first(written, spoken
 
 @pytest.fixture
 def nelly(db, portfolio, carla):
-    debtor = factories.make_debtor(portfolio=portfolio, assigned_to=carla, full_name="Apaza Ñahui, Nelly", language="en")
+    debtor = factories.make_debtor(
+        portfolio=portfolio, assigned_to=carla, full_name="Apaza Ñahui, Nelly", language="en"
+    )
     factories.make_debt(debtor=debtor)
     phone = factories.make_phone(debtor=debtor, number="+51911222333")
     phone.sms_consent, phone.sms_consent_source, phone.sms_consent_at = True, "contrato", WEDNESDAY
@@ -58,10 +60,15 @@ def test_the_call_screen_reads_back_the_name_given_name_first(client, carla, nel
     assert "make sure you are talking to Nelly Apaza Ñahui before you mention any debt" in page
 
     phone = nelly.phones.get()
-    data = {"phone": phone.pk, "outcome": "right_party", "commitment": "promise",
-            "promise_amount": "400", "promise_date": "2026-11-27"}
+    data = {
+        "phone": phone.pk,
+        "outcome": "right_party",
+        "commitment": "promise",
+        "promise_amount": "400",
+        "promise_date": "2026-11-27",
+    }
     html = client.post(reverse("calls:log", args=[nelly.pk]), data, **HTMX).content.decode()
-    read_back = html[html.index('class="read-back"'):]
+    read_back = html[html.index('class="read-back"') :]
     assert "Nelly Apaza Ñahui, let me repeat what we have agreed today" in read_back
 
     client.post(reverse("calls:summary_send", args=[nelly.calls.get().pk]), {"channel": "sms"}, **HTMX)
@@ -74,8 +81,7 @@ def test_an_apellidos_y_nombres_column_keeps_the_name_as_written(db, tmp_path, s
     settings.MEDIA_ROOT = tmp_path
     lima = portfolio_get_or_create(portfolio="Tarjetas", creditor="Banco Andino", country="PE")
     content = (
-        "Código;Apellidos y Nombres;Saldo;Fecha de vencimiento\r\n"
-        "C-1;Apaza Ñahui, Nelly;100,00;31/08/2026\r\n"
+        "Código;Apellidos y Nombres;Saldo;Fecha de vencimiento\r\nC-1;Apaza Ñahui, Nelly;100,00;31/08/2026\r\n"
     ).encode("latin-1")
 
     portfolio_import(file=io.BytesIO(content), portfolio=lima)

@@ -35,8 +35,12 @@ def consent(phone, *channels):
 
 def log_promise(client, debtor, phone, **extra):
     data = {
-        "phone": phone.pk, "outcome": "right_party", "commitment": "promise",
-        "promise_amount": "400", "promise_date": "2026-11-27", **extra,
+        "phone": phone.pk,
+        "outcome": "right_party",
+        "commitment": "promise",
+        "promise_amount": "400",
+        "promise_date": "2026-11-27",
+        **extra,
     }
     return client.post(reverse("calls:log", args=[debtor.pk]), data, **HTMX)
 
@@ -50,11 +54,13 @@ def phone(diego):
     return consent(diego.phones.get(), "sms")
 
 
-def test_after_a_promise_the_panel_offers_the_consented_channels_and_says_why_not_the_others(client, carla, diego, phone):
+def test_after_a_promise_the_panel_offers_the_consented_channels_and_says_why_not_the_others(
+    client, carla, diego, phone
+):
     client.cookies["django_language"] = "en"
     client.force_login(carla)
     html = log_promise(client, diego, phone).content.decode()
-    send = html[html.index('id="summary-send"'):]
+    send = html[html.index('id="summary-send"') :]
     assert "Send by SMS" in send and "+51987654321" in send
     assert "Send by WhatsApp" not in send and "Send by E-mail" not in send
     assert "None of the debtor&#x27;s own numbers has consent for WhatsApp." in send
@@ -64,7 +70,9 @@ def test_after_a_promise_the_panel_offers_the_consented_channels_and_says_why_no
 
 
 def test_the_summary_is_queued_in_the_outbox_in_the_debtors_language_and_shows_on_the_history(client, carla, portfolio):
-    jane = factories.make_debtor(portfolio=portfolio, assigned_to=carla, full_name="Jane Doe", language="en", email="jane@example.org")
+    jane = factories.make_debtor(
+        portfolio=portfolio, assigned_to=carla, full_name="Jane Doe", language="en", email="jane@example.org"
+    )
     factories.make_debt(debtor=jane)
     phone = factories.make_phone(debtor=jane, number="+51911222333")
     client.force_login(carla)  # carla works in Spanish
@@ -74,14 +82,19 @@ def test_the_summary_is_queued_in_the_outbox_in_the_debtors_language_and_shows_o
     html = client.post(send_url(call), {"channel": "email"}, **HTMX).content.decode()
 
     message = Message.objects.get()
-    assert (message.channel, message.purpose, message.recipient, message.status) == ("email", "summary", "jane@example.org", "queued")
+    assert (message.channel, message.purpose, message.recipient, message.status) == (
+        "email",
+        "summary",
+        "jane@example.org",
+        "queued",
+    )
     assert message.send_after == WEDNESDAY
     assert message.body.startswith("Hello Jane, this is what we agreed today about your account with Banco Andino:")
     assert "You will pay 400.00 PEN on 11/27/2026." in message.body
     assert jane.external_id in message.body
     assert message.subject == "Our agreement about your account with Banco Andino"
     assert message.promise == call.promises.get()
-    timeline = html[html.index('id="timeline"'):]
+    timeline = html[html.index('id="timeline"') :]
     assert "jane@example.org" in timeline and 'class="timeline-message"' in timeline
 
 
@@ -107,7 +120,9 @@ def test_a_channel_without_consent_is_refused_with_its_reason(client, carla, die
 
 
 def test_a_hold_refuses_every_channel_with_the_hold_as_reason(carla, diego, phone):
-    call = factories.make_call(debtor=diego, collector=carla, phone=phone, outcome="right_party", commitment="callback", callback_at=SATURDAY)
+    call = factories.make_call(
+        debtor=diego, collector=carla, phone=phone, outcome="right_party", commitment="callback", callback_at=SATURDAY
+    )
     diego.hold_cease = True
     diego.save()
     with translation.override("en"):
@@ -117,7 +132,9 @@ def test_a_hold_refuses_every_channel_with_the_hold_as_reason(carla, diego, phon
 
 
 def test_when_messages_are_not_lawful_now_the_summary_waits_for_the_next_lawful_moment(carla, diego, phone, clock):
-    call = factories.make_call(debtor=diego, collector=carla, phone=phone, outcome="right_party", commitment="send_documents")
+    call = factories.make_call(
+        debtor=diego, collector=carla, phone=phone, outcome="right_party", commitment="send_documents"
+    )
     clock.move_to(SATURDAY)
     sent = call_summary_send(call=call, channel="sms", by=carla)
     assert sent.created
@@ -141,7 +158,9 @@ def test_a_call_without_an_agreement_has_no_summary_to_send(client, carla, diego
 
 def test_another_collectors_call_is_not_found(client, carla, cris, mateo):
     phone = consent(factories.make_phone(debtor=mateo, number="+51900111222"), "sms")
-    call = factories.make_call(debtor=mateo, collector=cris, phone=phone, outcome="right_party", commitment="send_documents")
+    call = factories.make_call(
+        debtor=mateo, collector=cris, phone=phone, outcome="right_party", commitment="send_documents"
+    )
     client.force_login(carla)
     assert client.post(send_url(call), {"channel": "sms"}, **HTMX).status_code == 404
     assert client.get(send_url(call)).status_code in (404, 405)

@@ -47,8 +47,11 @@ def rewrite_part(content: bytes, part: str, edit) -> bytes:
 def dimension_under_reported() -> bytes:
     """Ten debtors; the sheet's <dimension> tag says the table ends at row 2 (header + 1)."""
     content = xlsx([HEADER, *rows(1, 10)])
-    return rewrite_part(content, "xl/worksheets/sheet1.xml",
-                        lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:E2"', xml))
+    return rewrite_part(
+        content,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:E2"', xml),
+    )
 
 
 def huge_cell() -> bytes:
@@ -56,8 +59,9 @@ def huge_cell() -> bytes:
 
     openpyxl itself cuts a cell at 32,767 characters, so the name is put in the XML by hand."""
     content = xlsx([HEADER, *rows(1, 3)])
-    return rewrite_part(content, "xl/worksheets/sheet1.xml",
-                        lambda xml: xml.replace("Cliente Número 2".encode(), b"A" * 50_000_000))
+    return rewrite_part(
+        content, "xl/worksheets/sheet1.xml", lambda xml: xml.replace("Cliente Número 2".encode(), b"A" * 50_000_000)
+    )
 
 
 def csv_text(lines) -> str:
@@ -65,8 +69,10 @@ def csv_text(lines) -> str:
 
 
 def csv_rows(first: int, count: int) -> list[list[str]]:
-    return [[f"C-{n:03d}", f"Cliente Número {n}", f"9876543{n:02d}", f"{100 + n},00", "31/08/2026"]
-            for n in range(first, first + count)]
+    return [
+        [f"C-{n:03d}", f"Cliente Número {n}", f"9876543{n:02d}", f"{100 + n},00", "31/08/2026"]
+        for n in range(first, first + count)
+    ]
 
 
 def big_cell_csv() -> bytes:
@@ -85,10 +91,23 @@ def nul_csv() -> bytes:
 
 def formulas_csv() -> bytes:
     """Names, account references and products that a spreadsheet would run as formulas."""
-    header = ["Código de cliente", "Apellidos y nombres", "Número de crédito", "Producto", "Saldo deudor",
-              "Fecha de vencimiento"]
+    header = [
+        "Código de cliente",
+        "Apellidos y nombres",
+        "Número de crédito",
+        "Producto",
+        "Saldo deudor",
+        "Fecha de vencimiento",
+    ]
     body = [
-        ["F-1", '=HYPERLINK(""http://example.com/pay"",""Pague aquí"")', "=1+1", "=cmd|' /C calc'!A0", "100,00", "31/08/2026"],
+        [
+            "F-1",
+            '=HYPERLINK(""http://example.com/pay"",""Pague aquí"")',
+            "=1+1",
+            "=cmd|' /C calc'!A0",
+            "100,00",
+            "31/08/2026",
+        ],
         ["F-2", "+Ríos Ana", "+51-1", "+SUM(A1:A9)", "200,00", "31/08/2026"],
         ["F-3", "-Quispe Rosa", "-42", "-2+3", "300,00", "31/08/2026"],
         ["F-4", "@Muñoz José", "@A1", "@SUM(1,2)", "400,00", "31/08/2026"],
@@ -96,7 +115,9 @@ def formulas_csv() -> bytes:
         ["F-6", '"\rCR, Luis"', '"\rREF-6"', '"\r=1+3"', "600,00", "31/08/2026"],
         ["F-7", "Rechazada, Fila", "REF-7", "=2+2", "=1+1", "31/08/2026"],  # balance refused
     ]
-    lines = [";".join(f'"{cell}"' if cell.startswith("=HYPERLINK") else cell for cell in row) for row in [header, *body]]
+    lines = [
+        ";".join(f'"{cell}"' if cell.startswith("=HYPERLINK") else cell for cell in row) for row in [header, *body]
+    ]
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 

@@ -37,7 +37,7 @@ def test_the_pager_counts_up_to_its_cap_and_says_more_than(portfolio):
     assert (exact.count, exact.capped, exact.num_pages) == (5, False, 3)
 
     with CaptureQueriesContext(connection) as queries:
-        CappedPaginator(everyone, 2, cap=3).count
+        assert CappedPaginator(everyone, 2, cap=3).count == 3
     assert "LIMIT 4" in queries.captured_queries[0]["sql"]  # stops counting past the cap
 
 

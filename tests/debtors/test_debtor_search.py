@@ -19,12 +19,20 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def people(portfolio, carla):
     rosa = factories.make_debtor(
-        portfolio=portfolio, assigned_to=carla, full_name="Rosa Quispe Mamani", external_id="B200", national_id="44556677K"
+        portfolio=portfolio,
+        assigned_to=carla,
+        full_name="Rosa Quispe Mamani",
+        external_id="B200",
+        national_id="44556677K",
     )
     factories.make_phone(debtor=rosa, number="+51911122233")
-    jose = factories.make_debtor(portfolio=portfolio, assigned_to=carla, full_name="José García Núñez", external_id="B2001")
+    jose = factories.make_debtor(
+        portfolio=portfolio, assigned_to=carla, full_name="José García Núñez", external_id="B2001"
+    )
     factories.make_phone(debtor=jose, number="+51911122244")
-    other = factories.make_debtor(portfolio=portfolio, assigned_to=carla, full_name="Pedro B200 Soto", external_id="X-9")
+    other = factories.make_debtor(
+        portfolio=portfolio, assigned_to=carla, full_name="Pedro B200 Soto", external_id="X-9"
+    )
     return {"rosa": rosa, "jose": jose, "other": other}
 
 
@@ -103,7 +111,9 @@ def test_the_admins_search_joins_no_phones_and_needs_no_distinct(client, ana, pe
     with CaptureQueriesContext(connection) as queries:
         client.get(reverse("admin:debtors_debtor_changelist"), {"q": "+51911122233"})
     debtor_queries = [q["sql"] for q in queries.captured_queries if "debtors_debtor" in q["sql"]]
-    assert debtor_queries and not any("DISTINCT" in sql or "debtors_phone" in sql.split("FROM", 1)[1].split("WHERE")[0] for sql in debtor_queries)
+    assert debtor_queries and not any(
+        "DISTINCT" in sql or "debtors_phone" in sql.split("FROM", 1)[1].split("WHERE")[0] for sql in debtor_queries
+    )
 
 
 def test_every_page_of_a_search_holds_the_next_rows_in_name_order(client, carla, portfolio):
@@ -113,12 +123,19 @@ def test_every_page_of_a_search_holds_the_next_rows_in_name_order(client, carla,
         factories.make_debtor(portfolio=portfolio, assigned_to=carla, full_name=f"Quispe {n // 2:02d}")
     factories.make_debtor(portfolio=portfolio, assigned_to=carla, full_name="Otra Persona")
     client.force_login(carla)
-    expected = list(Debtor.objects.filter(full_name__startswith="Quispe").order_by("full_name", "pk").values_list("pk", flat=True))
+    expected = list(
+        Debtor.objects.filter(full_name__startswith="Quispe").order_by("full_name", "pk").values_list("pk", flat=True)
+    )
 
     first = client.get(reverse("debtors:list"), {"q": "quispe"}).context["page"]
     second = client.get(reverse("debtors:list"), {"q": "quispe", "page": 2}).context["page"]
     api = [
-        [row["id"] for row in client.get("/api/v1/debtors/", {"search": "quispe", "page_size": 20, "page": page}).json()["results"]]
+        [
+            row["id"]
+            for row in client.get("/api/v1/debtors/", {"search": "quispe", "page_size": 20, "page": page}).json()[
+                "results"
+            ]
+        ]
         for page in (1, 2, 3)
     ]
 
@@ -133,7 +150,9 @@ def test_the_api_pages_a_search_in_the_order_asked(client, carla, portfolio):
         factories.make_debt(debtor=debtor, balance=Decimal(balance))
     client.force_login(carla)
 
-    body = client.get("/api/v1/debtors/", {"search": "quispe", "ordering": "-total_balance", "page_size": 2, "page": 2}).json()
+    body = client.get(
+        "/api/v1/debtors/", {"search": "quispe", "ordering": "-total_balance", "page_size": 2, "page": 2}
+    ).json()
 
     assert body["count"] == 3 and [row["full_name"] for row in body["results"]] == ["Quispe 0"]
 

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def test_it_shows_each_portfolios_debtors_unassigned_and_open_balance(client, ana, carla):
     lima = factories.make_portfolio(name="Tarjetas Lima")
-    madrid = factories.make_portfolio(name="Préstamos Madrid", country="ES", currency="EUR", time_zone="Europe/Madrid", preset="es")
+    madrid = factories.make_portfolio(
+        name="Préstamos Madrid", country="ES", currency="EUR", time_zone="Europe/Madrid", preset="es"
+    )
     factories.make_portfolio(name="Vacía")
     paying = factories.make_debtor(portfolio=lima, assigned_to=carla)
     factories.make_debt(debtor=paying, balance=Decimal("1200.50"))
@@ -42,7 +44,9 @@ def test_it_shows_each_portfolios_debtors_unassigned_and_open_balance(client, an
 
 
 @pytest.mark.parametrize("debtors", [3, 30])
-def test_its_queries_neither_grow_with_debtors_nor_run_a_subquery_per_row(ana, carla, debtors, django_assert_max_num_queries):
+def test_its_queries_neither_grow_with_debtors_nor_run_a_subquery_per_row(
+    ana, carla, debtors, django_assert_max_num_queries
+):
     for n in range(2):
         portfolio = factories.make_portfolio(name=f"Cartera {n}")
         for i in range(debtors):
@@ -54,7 +58,9 @@ def test_its_queries_neither_grow_with_debtors_nor_run_a_subquery_per_row(ana, c
     assert [p.debtor_count for p in portfolios] == [debtors, debtors]
 
     # Each query is one pass: no subquery that would run once per portfolio or per debtor.
-    assert queries.captured_queries and all(query["sql"].count("SELECT") == 1 for query in queries.captured_queries), queries.captured_queries
+    assert queries.captured_queries and all(query["sql"].count("SELECT") == 1 for query in queries.captured_queries), (
+        queries.captured_queries
+    )
 
 
 # --- Stored figures: what the job counted, and when ------------------------------------------

@@ -73,12 +73,14 @@ def test_a_payment_lowers_the_stored_balance_and_a_full_one_clears_the_arrears()
 def test_a_portfolio_file_stores_the_figures_of_new_and_changed_customers_only():
     lima = portfolio_get_or_create(portfolio="Tarjetas", creditor="Banco Andino", country="PE")
     portfolio_import(
-        file=xlsx([
-            ["C-1", "Ana", 987654321, "CR-1", 100, datetime(2026, 8, 31)],
-            ["C-1", "Ana", 987654321, "CR-2", 50, datetime(2026, 6, 30)],
-            ["C-2", "Luis", 912345678, "CR-3", 30, datetime(2026, 5, 31)],
-            ["C-3", "Rosa", 912345679, "CR-4", 75, datetime(2026, 9, 30)],
-        ]),
+        file=xlsx(
+            [
+                ["C-1", "Ana", 987654321, "CR-1", 100, datetime(2026, 8, 31)],
+                ["C-1", "Ana", 987654321, "CR-2", 50, datetime(2026, 6, 30)],
+                ["C-2", "Luis", 912345678, "CR-3", 30, datetime(2026, 5, 31)],
+                ["C-3", "Rosa", 912345679, "CR-4", 75, datetime(2026, 9, 30)],
+            ]
+        ),
         portfolio=lima,
     )
     ana, luis, rosa = (Debtor.objects.get(external_id=code) for code in ("C-1", "C-2", "C-3"))
@@ -90,11 +92,13 @@ def test_a_portfolio_file_stores_the_figures_of_new_and_changed_customers_only()
     # file (whole portfolio: recalled), and a debt of Ana's that the file does not list counts.
     factories.make_debt(debtor=ana, account_reference="CR-OLD", balance=Decimal("10.00"), due_date=date(2026, 10, 1))
     portfolio_import(
-        file=xlsx([
-            ["C-1", "Ana", 987654321, "CR-1", 100, datetime(2026, 8, 31)],
-            ["C-1", "Ana", 987654321, "CR-2", 20, datetime(2026, 6, 30)],
-            ["C-2", "Luis", 912345678, "CR-5", 40, datetime(2026, 10, 31)],
-        ]),
+        file=xlsx(
+            [
+                ["C-1", "Ana", 987654321, "CR-1", 100, datetime(2026, 8, 31)],
+                ["C-1", "Ana", 987654321, "CR-2", 20, datetime(2026, 6, 30)],
+                ["C-2", "Luis", 912345678, "CR-5", 40, datetime(2026, 10, 31)],
+            ]
+        ),
         portfolio=lima,
         whole_portfolio=True,
     )
@@ -136,5 +140,10 @@ def test_the_queue_ranks_accounts_by_the_stored_figures(client, django_user_mode
     with time_machine.travel(NOON, tick=False):
         page = client.get(reverse("home")).content.decode()
     order = [name for name in people if name in page]
-    assert sorted(order, key=page.index) == ["Oldest arrears", "Same day, larger", "Same day, smaller", "Newest arrears"]
+    assert sorted(order, key=page.index) == [
+        "Oldest arrears",
+        "Same day, larger",
+        "Same day, smaller",
+        "Newest arrears",
+    ]
     assert "Paid off" not in page

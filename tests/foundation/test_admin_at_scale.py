@@ -32,11 +32,24 @@ _numbers = itertools.count(1)
 
 # The change lists over tables that grow with the portfolio (and the users', which print teams).
 BIG_LISTS = [
-    "calls_call", "calls_policyoverride", "calls_followup", "calls_followupevent",
-    "debtors_debtor", "debtors_debt", "debtors_phone", "debtors_balancechange", "debtors_debtsnapshot",
-    "promises_promise", "promises_promiseevent", "promises_payment", "promises_paymentallocation",
-    "promises_promiserollup", "promises_paymentrollup", "promises_callrollup",
-    "users_user", "users_team",
+    "calls_call",
+    "calls_policyoverride",
+    "calls_followup",
+    "calls_followupevent",
+    "debtors_debtor",
+    "debtors_debt",
+    "debtors_phone",
+    "debtors_balancechange",
+    "debtors_debtsnapshot",
+    "promises_promise",
+    "promises_promiseevent",
+    "promises_payment",
+    "promises_paymentallocation",
+    "promises_promiserollup",
+    "promises_paymentrollup",
+    "promises_callrollup",
+    "users_user",
+    "users_team",
 ]
 # Session, user, one capped count, the rows; a filter may read one small table (users, portfolios).
 MAX_LIST_QUERIES = 8
@@ -47,20 +60,35 @@ def _row(ana) -> Debtor:
     n = next(_numbers)
     supervisor = user_create(username=f"sup{n}", password=PASSWORD, role=Role.SUPERVISOR, first_name=f"Sup {n}")
     team = Team.objects.create(name=f"Equipo {n}", supervisor=supervisor)
-    collector = user_create(username=f"col{n}", password=PASSWORD, role=Role.COLLECTOR, team=team, first_name=f"Col {n}")
+    collector = user_create(
+        username=f"col{n}", password=PASSWORD, role=Role.COLLECTOR, team=team, first_name=f"Col {n}"
+    )
     portfolio = factories.make_portfolio(name=f"Cartera {n}", creditor=Creditor.objects.create(name=f"Acreedor {n}"))
     debtor = factories.make_debtor(portfolio=portfolio, assigned_to=collector, full_name=f"Deudor Único {n}")
     debt = factories.make_debt(debtor=debtor, due_date=NOW.date() - timedelta(days=40))
     factories.make_phone(debtor=debtor)
     BalanceChange.objects.create(debt=debt, old_balance=Decimal("1200.00"), new_balance=debt.balance, at=NOW)
     call = factories.make_call(
-        debtor=debtor, collector=collector, debt=debt, started_at=NOW - timedelta(hours=1),
-        override_by=ana, override_reason="El deudor pidió que lo llamemos ahora",
+        debtor=debtor,
+        collector=collector,
+        debt=debt,
+        started_at=NOW - timedelta(hours=1),
+        override_by=ana,
+        override_reason="El deudor pidió que lo llamemos ahora",
     )
     follow_up = factories.make_follow_up(debtor=debtor, assigned_to=collector, due_at=NOW + timedelta(days=1))
     FollowUpEvent.objects.create(
-        follow_up=follow_up, debtor=debtor, kind=FollowUpEvent.Kind.MOVED, from_status="open", to_status="open",
-        from_due_at=NOW, to_due_at=follow_up.due_at, at=NOW, by=collector, call=call, note="Pidió mañana",
+        follow_up=follow_up,
+        debtor=debtor,
+        kind=FollowUpEvent.Kind.MOVED,
+        from_status="open",
+        to_status="open",
+        from_due_at=NOW,
+        to_due_at=follow_up.due_at,
+        at=NOW,
+        by=collector,
+        call=call,
+        note="Pidió mañana",
     )
     promise = factories.make_promise(debtor=debtor, collector=collector, debt=debt, call=call, due_date=NOW.date())
     payment = factories.make_payment(debtor=debtor, debt=debt, credited_to=collector, paid_at=NOW - timedelta(hours=2))
@@ -96,7 +124,9 @@ def test_a_big_change_list_reads_its_rows_in_a_fixed_number_of_queries(client, a
     assert one <= MAX_LIST_QUERIES
 
 
-@pytest.mark.parametrize("name", ["calls_call", "calls_followup", "debtors_debtor", "promises_promise", "promises_payment"])
+@pytest.mark.parametrize(
+    "name", ["calls_call", "calls_followup", "debtors_debtor", "promises_promise", "promises_payment"]
+)
 def test_a_change_page_reads_in_a_fixed_number_of_queries(client, ana, django_assert_max_num_queries, name):
     client.force_login(ana)
     _rows(ana, 6)
@@ -107,7 +137,9 @@ def test_a_change_page_reads_in_a_fixed_number_of_queries(client, ana, django_as
 
 
 def test_no_admin_list_scans_every_rows_date_for_year_and_month_links():
-    with_hierarchy = [type(model_admin).__name__ for model_admin in admin.site._registry.values() if model_admin.date_hierarchy]
+    with_hierarchy = [
+        type(model_admin).__name__ for model_admin in admin.site._registry.values() if model_admin.date_hierarchy
+    ]
     assert with_hierarchy == []
 
 
@@ -145,7 +177,9 @@ def test_a_long_list_says_more_than_and_still_pages(client, ana, monkeypatch):
     monkeypatch.setattr(admin.site._registry[Call], "list_per_page", 2)
     first, second = client.get(url), client.get(url + "?p=2")
     assert second.status_code == 200
-    shown = [call.pk for call in first.context["cl"].result_list] + [call.pk for call in second.context["cl"].result_list]
+    shown = [call.pk for call in first.context["cl"].result_list] + [
+        call.pk for call in second.context["cl"].result_list
+    ]
     assert shown == list(Call.objects.order_by("-started_at", "-pk").values_list("pk", flat=True)[:3])
 
 
@@ -161,7 +195,7 @@ def test_no_admin_form_offers_a_drop_down_of_every_debtor_debt_or_user(client, a
     names = set(Debtor.objects.values_list("full_name", flat=True)) | {f"Col {n}" for n in range(1, next(_numbers))}
     references = set(Debt.objects.values_list("account_reference", flat=True))
     pages = []
-    for model, model_admin in admin.site._registry.items():
+    for model in admin.site._registry:
         opts = model._meta
         pages.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
         first = model._default_manager.order_by("pk").first()
@@ -194,10 +228,17 @@ def test_the_rows_tick_boxes_still_act_on_the_ticked_rows(client, ana, portfolio
     assert list(Debtor.objects.all()) == [kept]
 
 
-@pytest.mark.parametrize("name", [
-    "promises_payment", "calls_followup", "calls_policyoverride", "calls_followupevent", "debtors_balancechange",
-    "promises_promiseevent",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "promises_payment",
+        "calls_followup",
+        "calls_policyoverride",
+        "calls_followupevent",
+        "debtors_balancechange",
+        "promises_promiseevent",
+    ],
+)
 def test_a_log_like_list_shows_the_newest_row_first(client, ana, name):
     """Ordered by a date no index holds, these lists sorted the whole table for each page; the
     primary key gives the same newest-first order for rows written as they happen."""

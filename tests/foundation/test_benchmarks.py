@@ -12,7 +12,13 @@ from django.db import connection
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 BENCHMARKS = sorted(path.name for path in BENCH.glob("bench_*.py"))
-POSTGRESQL_ONLY = {"bench_api_load.py", "bench_dashboard.py", "bench_desk.py", "bench_import.py", "bench_promise_jobs.py"}
+POSTGRESQL_ONLY = {
+    "bench_api_load.py",
+    "bench_dashboard.py",
+    "bench_desk.py",
+    "bench_import.py",
+    "bench_promise_jobs.py",
+}
 
 
 def test_every_benchmark_is_listed_here():
@@ -26,7 +32,11 @@ def test_its_smoke_run_succeeds(script, tmp_path):
     env = {**os.environ, "DEBUG": "1", "VAR_DIR": str(tmp_path)}
     result = subprocess.run(
         [sys.executable, str(BENCH / script), "--smoke"],
-        cwd=BENCH.parent, env=env, capture_output=True, text=True, timeout=900,
+        cwd=BENCH.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]

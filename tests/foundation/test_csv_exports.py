@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from openpyxl import Workbook
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from openpyxl import Workbook
 
 from calls.models import Call
 from collections_crm.users.models import Role, Team
@@ -63,18 +63,35 @@ def hostile(high_ids, clock, settings, tmp_path, ana, sofia, carla):
     """A supervisor's world where every free text a person typed or a file brought is hostile."""
     settings.MEDIA_ROOT = tmp_path / "media"
     team = Team.objects.create(name=PAYLOADS["at"], supervisor=sofia)
-    nora = user_create(username="nora", password="x" * 20, role=Role.COLLECTOR, team=team, first_name=PAYLOADS["minus"], last_name="")
-    portfolio = factories.make_portfolio(name=PAYLOADS["equals"], creditor=Creditor.objects.create(name=PAYLOADS["plus"]))
+    nora = user_create(
+        username="nora", password="x" * 20, role=Role.COLLECTOR, team=team, first_name=PAYLOADS["minus"], last_name=""
+    )
+    portfolio = factories.make_portfolio(
+        name=PAYLOADS["equals"], creditor=Creditor.objects.create(name=PAYLOADS["plus"])
+    )
     for kind, payload in PAYLOADS.items():
         collector = nora if kind in ("tab", "carriage_return") else carla
-        debtor = factories.make_debtor(portfolio=portfolio, assigned_to=collector, full_name=payload, external_id=payload)
-        debt = factories.make_debt(debtor=debtor, account_reference=payload, balance=Decimal("250.00"), due_date=TODAY - timedelta(days=40))
-        for taken_on, bucket in ((date(2026, 9, 30), "1-30"), (date(2026, 10, 31), "31-60")):
-            DebtSnapshot.objects.create(debt=debt, taken_on=taken_on, days_past_due=10, aging_bucket=bucket, balance=Decimal("250.00"))
-        call = factories.make_call(
-            debtor=debtor, collector=collector, outcome=Call.Outcome.RIGHT_PARTY, notes=payload, stance="objection", stance_reason="forgot"
+        debtor = factories.make_debtor(
+            portfolio=portfolio, assigned_to=collector, full_name=payload, external_id=payload
         )
-        factories.make_promise(debtor=debtor, collector=collector, call=call, amount=Decimal("120.00"), due_date=TODAY, status="broken")
+        debt = factories.make_debt(
+            debtor=debtor, account_reference=payload, balance=Decimal("250.00"), due_date=TODAY - timedelta(days=40)
+        )
+        for taken_on, bucket in ((date(2026, 9, 30), "1-30"), (date(2026, 10, 31), "31-60")):
+            DebtSnapshot.objects.create(
+                debt=debt, taken_on=taken_on, days_past_due=10, aging_bucket=bucket, balance=Decimal("250.00")
+            )
+        call = factories.make_call(
+            debtor=debtor,
+            collector=collector,
+            outcome=Call.Outcome.RIGHT_PARTY,
+            notes=payload,
+            stance="objection",
+            stance_reason="forgot",
+        )
+        factories.make_promise(
+            debtor=debtor, collector=collector, call=call, amount=Decimal("120.00"), due_date=TODAY, status="broken"
+        )
         factories.make_payment(debtor=debtor, amount=Decimal("80.00"), credited_to=collector, reference=payload)
     promise_rollups_refresh()
     return portfolio
@@ -129,17 +146,38 @@ DASHBOARD_EXPORTS = {
     "collectors": ("promises:dashboard", {**WEEK, "format": "csv"}, ("team", "collector")),
     "trend": ("promises:dashboard", {**WEEK, "format": "csv", "table": "trend"}, ()),
     "figures": ("promises:figures_export", WEEK, ()),
-    "promises made": ("promises:promises_behind", {**WEEK, "kind": "made", "format": "csv"}, ("debtor", "portfolio", "collector")),
-    "promises due": ("promises:promises_behind", {**WEEK, "kind": "due", "status": "broken", "currency": "PEN", "format": "csv"}, ("debtor",)),
+    "promises made": (
+        "promises:promises_behind",
+        {**WEEK, "kind": "made", "format": "csv"},
+        ("debtor", "portfolio", "collector"),
+    ),
+    "promises due": (
+        "promises:promises_behind",
+        {**WEEK, "kind": "due", "status": "broken", "currency": "PEN", "format": "csv"},
+        ("debtor",),
+    ),
     "calls": ("promises:calls_behind", {**WEEK, "format": "csv"}, ("debtor", "note", "portfolio", "collector")),
-    "payments": ("promises:payments_behind", {**WEEK, "format": "csv"}, ("debtor", "reference", "portfolio", "collector")),
+    "payments": (
+        "promises:payments_behind",
+        {**WEEK, "format": "csv"},
+        ("debtor", "reference", "portfolio", "collector"),
+    ),
     "objections and situations": ("promises:health", {**WEEK, "format": "csv", "table": "stances"}, ()),
     "roll rates": ("promises:health", {"format": "csv", "table": "rolls"}, ()),
     "balances by aging bucket": ("promises:health", {"format": "csv"}, ()),
-    "debts in a bucket": ("promises:debts_behind", {"bucket": "31-60", "format": "csv"}, ("debtor", "reference", "portfolio")),
+    "debts in a bucket": (
+        "promises:debts_behind",
+        {"bucket": "31-60", "format": "csv"},
+        ("debtor", "reference", "portfolio"),
+    ),
     "calls to review": ("review:list", {"format": "csv"}, ("debtor", "collector")),
 }
-IMPORT_EXPORTS = ("portfolio rejected rows (page)", "portfolio rejected rows (API)", "payment rejected rows (page)", "payment rejected rows (API)")
+IMPORT_EXPORTS = (
+    "portfolio rejected rows (page)",
+    "portfolio rejected rows (API)",
+    "payment rejected rows (page)",
+    "payment rejected rows (API)",
+)
 
 
 def _expected(carries) -> set[str]:
@@ -173,7 +211,9 @@ def test_no_export_writes_a_cell_a_spreadsheet_would_run(export, request, client
         rows = _cells(client.get(reverse(url_name), query))
         assert len(rows) > 1, "the export holds data rows"
     else:
-        job, rejected = request.getfixturevalue("rejected_payment_rows" if export.startswith("payment") else "rejected_portfolio_rows")
+        job, rejected = request.getfixturevalue(
+            "rejected_payment_rows" if export.startswith("payment") else "rejected_portfolio_rows"
+        )
         if export.endswith("(API)"):
             rows = _cells(token_client(ana).get(f"/api/v1/imports/{job.pk}/rejected/", HTTP_ACCEPT="text/csv"))
         else:

@@ -17,7 +17,12 @@ STRONG_SECRET = "x7Gm2Qp9Lr4Tz8Vb1Nc6Yh3Kd5Sw0Fj-Ea7Ui2Oo9Pl4Mk8Nj1Bh6Vg3Cf5Xd0Z
 
 def test_compose_file_matches_the_compose_specification():
     result = subprocess.run(
-        [Path(sys.executable).parent / "check-jsonschema", "--builtin-schema", "vendor.compose-spec", "docker-compose.yml"],
+        [
+            Path(sys.executable).parent / "check-jsonschema",
+            "--builtin-schema",
+            "vendor.compose-spec",
+            "docker-compose.yml",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -50,7 +55,11 @@ def test_the_compose_client_accepts_the_file_where_it_is_installed():
 
 
 def _manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
     )
@@ -93,7 +102,12 @@ def test_behind_a_tls_proxy_the_redirect_can_be_turned_off_without_warnings():
     )
     assert result.stdout.strip().splitlines()[-1].split() == ["False", "31536000", "True"], result.stderr
     checked = _manage(
-        "check", "--deploy", DEBUG="0", SECRET_KEY=STRONG_SECRET, ALLOWED_HOSTS="crm.example.com", SECURE_SSL_REDIRECT="0"
+        "check",
+        "--deploy",
+        DEBUG="0",
+        SECRET_KEY=STRONG_SECRET,
+        ALLOWED_HOSTS="crm.example.com",
+        SECURE_SSL_REDIRECT="0",
     )
     assert "WARNING" not in checked.stderr + checked.stdout and checked.returncode == 0
 

@@ -32,7 +32,9 @@ def variables_read() -> set[str]:
 
 def variables_documented() -> set[str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    table = readme.split("## Configuration (environment variables)", 1)[1].split("| variable |", 1)[1].split("\n\n", 1)[0]
+    table = (
+        readme.split("## Configuration (environment variables)", 1)[1].split("| variable |", 1)[1].split("\n\n", 1)[0]
+    )
     names = set()
     for line in table.splitlines():
         first_cell = line.split("|")[1] if line.startswith("|") else ""

@@ -92,7 +92,9 @@ def _crawl(client, start: str, *, per_shape: int = 3, limit: int = 150):
         page = _Page()
         page.feed(response.content.decode())
         problems += [f"{url}: {found}" for found in page.grouped]
-        queue += [urljoin(url, link).split("#")[0] for link in page.links if not link.startswith(("tel:", "mailto:", "#"))]
+        queue += [
+            urljoin(url, link).split("#")[0] for link in page.links if not link.startswith(("tel:", "mailto:", "#"))
+        ]
     return seen, problems
 
 

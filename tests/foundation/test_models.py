@@ -55,7 +55,9 @@ def test_a_status_event_must_change_the_status(diego, carla):
 def test_the_same_follow_up_cannot_be_open_twice(diego, carla):
     first = factories.make_follow_up(debtor=diego, assigned_to=carla, reason="broken_promise", subject_key="promise:1")
     _violates(
-        lambda: factories.make_follow_up(debtor=diego, assigned_to=carla, reason="broken_promise", subject_key="promise:1")
+        lambda: factories.make_follow_up(
+            debtor=diego, assigned_to=carla, reason="broken_promise", subject_key="promise:1"
+        )
     )
     FollowUp.objects.filter(pk=first.pk).update(status=FollowUp.Status.DONE, closed_at=timezone.now())
     again = factories.make_follow_up(debtor=diego, assigned_to=carla, reason="broken_promise", subject_key="promise:1")
@@ -148,7 +150,9 @@ def test_an_arrangement_numbers_each_instalment_once(diego, carla):
         debtor=diego, kind="instalments", status="active", total_amount=Decimal("600"), currency="PEN", created_by=carla
     )
     factories.make_promise(debtor=diego, collector=carla, arrangement=arrangement, instalment_number=1)
-    _violates(lambda: factories.make_promise(debtor=diego, collector=carla, arrangement=arrangement, instalment_number=1))
+    _violates(
+        lambda: factories.make_promise(debtor=diego, collector=carla, arrangement=arrangement, instalment_number=1)
+    )
     assert factories.make_promise(debtor=diego, collector=carla, arrangement=arrangement, instalment_number=2).pk
     # Promises outside any arrangement are not numbered, and there may be any number of them.
     assert factories.make_promise(debtor=diego, collector=carla).pk

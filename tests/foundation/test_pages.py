@@ -29,7 +29,9 @@ def _many_debtors(portfolio, collector, count):
 
 
 @pytest.mark.parametrize("count", [3, 12])
-def test_the_queue_costs_the_same_queries_whatever_its_length(client, carla, portfolio, count, django_assert_num_queries):
+def test_the_queue_costs_the_same_queries_whatever_its_length(
+    client, carla, portfolio, count, django_assert_num_queries
+):
     _many_debtors(portfolio, carla, count)
     factories.make_follow_up(debtor=portfolio.debtors.first(), assigned_to=carla)
     client.force_login(carla)
@@ -55,7 +57,9 @@ def test_the_queue_lists_follow_ups_due_first_then_oldest_arrears(client, carla,
 
 
 @pytest.mark.parametrize("count", [3, 12])
-def test_the_debtor_list_costs_the_same_queries_whatever_its_length(client, carla, portfolio, count, django_assert_num_queries):
+def test_the_debtor_list_costs_the_same_queries_whatever_its_length(
+    client, carla, portfolio, count, django_assert_num_queries
+):
     _many_debtors(portfolio, carla, count)
     client.force_login(carla)
     with django_assert_num_queries(4):  # session + user, count, page
@@ -63,7 +67,9 @@ def test_the_debtor_list_costs_the_same_queries_whatever_its_length(client, carl
 
 
 @pytest.mark.parametrize("entries", [2, 10])
-def test_the_debtor_page_costs_the_same_queries_whatever_its_history(client, carla, diego, entries, django_assert_num_queries):
+def test_the_debtor_page_costs_the_same_queries_whatever_its_history(
+    client, carla, diego, entries, django_assert_num_queries
+):
     for _ in range(entries):
         factories.make_call(debtor=diego, collector=carla)
         factories.make_promise(debtor=diego, collector=carla, status=Promise.Status.BROKEN)
@@ -78,7 +84,14 @@ def test_the_debtor_page_costs_the_same_queries_whatever_its_history(client, car
 
 
 def test_the_debtor_page_shows_the_whole_story(client, carla, diego):
-    factories.make_call(debtor=diego, collector=carla, outcome="right_party", stance="objection", stance_reason="forgot", commitment="promise")
+    factories.make_call(
+        debtor=diego,
+        collector=carla,
+        outcome="right_party",
+        stance="objection",
+        stance_reason="forgot",
+        commitment="promise",
+    )
     factories.make_promise(debtor=diego, collector=carla, amount=Decimal("250.00"), status=Promise.Status.BROKEN)
     factories.make_payment(debtor=diego, amount=Decimal("80.00"), reference="BCP-778")
     diego.hold_dispute = True
@@ -109,9 +122,13 @@ def test_dashboard_figures_match_a_hand_count(sofia, carla, carlos, cris, portfo
     # Due this week, in sofia's team:
     factories.make_promise(debtor=debtor, collector=carla, amount=Decimal("100"), due_date=this_week, status="kept")
     factories.make_promise(debtor=debtor, collector=carla, amount=Decimal("200"), due_date=this_week, status="broken")
-    factories.make_promise(debtor=debtor, collector=carlos, amount=Decimal("300"), due_date=this_week, status="partially_kept")
+    factories.make_promise(
+        debtor=debtor, collector=carlos, amount=Decimal("300"), due_date=this_week, status="partially_kept"
+    )
     factories.make_promise(debtor=debtor, collector=carlos, amount=Decimal("50"), due_date=date(2026, 11, 20))
-    factories.make_promise(debtor=debtor, collector=carlos, amount=Decimal("75"), due_date=this_week, status="cancelled")
+    factories.make_promise(
+        debtor=debtor, collector=carlos, amount=Decimal("75"), due_date=this_week, status="cancelled"
+    )
     # Outside: next week, and another team's collector.
     factories.make_promise(debtor=debtor, collector=carla, amount=Decimal("999"), due_date=date(2026, 11, 24))
     factories.make_promise(debtor=other, collector=cris, amount=Decimal("888"), due_date=this_week, status="kept")
@@ -143,7 +160,9 @@ def test_dashboard_figures_match_a_hand_count(sofia, carla, carlos, cris, portfo
 
 @time_machine.travel(WEDNESDAY, tick=False)  # "today" cannot turn into tomorrow half-way
 def test_amounts_in_different_currencies_are_never_added(sofia, carla, portfolio):
-    spain = factories.make_portfolio(name="Consumo España", country="ES", currency="EUR", time_zone="Europe/Madrid", preset="es")
+    spain = factories.make_portfolio(
+        name="Consumo España", country="ES", currency="EUR", time_zone="Europe/Madrid", preset="es"
+    )
     lima_debtor = factories.make_debtor(portfolio=portfolio, assigned_to=carla)
     madrid_debtor = factories.make_debtor(portfolio=spain, assigned_to=carla)
     factories.make_promise(debtor=lima_debtor, collector=carla, amount=Decimal("100"))
@@ -156,7 +175,9 @@ def test_amounts_in_different_currencies_are_never_added(sofia, carla, portfolio
     assert figures["EUR"]["made"]["amount"] == Decimal("40")
 
 
-def test_the_dashboard_page_costs_a_fixed_number_of_queries(client, sofia, carla, carlos, diego, django_assert_num_queries):
+def test_the_dashboard_page_costs_a_fixed_number_of_queries(
+    client, sofia, carla, carlos, diego, django_assert_num_queries
+):
     for _ in range(5):
         factories.make_promise(debtor=diego, collector=carla)
         factories.make_call(debtor=diego, collector=carlos)
@@ -193,9 +214,13 @@ def test_pages_render_in_spanish_and_english(client, request, diego, persona, ur
 def test_the_queue_sinks_debtors_who_may_not_be_called_now_and_says_when(client, carla, portfolio):
     lima = factories.make_debtor(portfolio=portfolio, assigned_to=carla, full_name="Lucía Limeña")
     factories.make_debt(debtor=lima, due_date=date(2026, 1, 1))  # oldest arrears: first by age
-    spain = factories.make_portfolio(name="Consumo España", country="ES", currency="EUR", time_zone="Europe/Madrid", preset="es")
+    spain = factories.make_portfolio(
+        name="Consumo España", country="ES", currency="EUR", time_zone="Europe/Madrid", preset="es"
+    )
     # Spain's reference window is weekdays only too; the US allows Saturdays 08:00–21:00.
-    usa = factories.make_portfolio(name="Retail USA", country="US", currency="USD", time_zone="America/New_York", preset="us_regf")
+    usa = factories.make_portfolio(
+        name="Retail USA", country="US", currency="USD", time_zone="America/New_York", preset="us_regf"
+    )
     newyork = factories.make_debtor(portfolio=usa, assigned_to=carla, full_name="Nina Nueva York")
     factories.make_debt(debtor=newyork, due_date=date(2026, 6, 1))
     assert spain.pk

@@ -87,7 +87,11 @@ def test_changing_the_password(client, carla):
     client.force_login(carla)
     response = client.post(
         reverse("password_change"),
-        {"old_password": PASSWORD, "new_password1": "a new long passphrase 2027", "new_password2": "a new long passphrase 2027"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a new long passphrase 2027",
+            "new_password2": "a new long passphrase 2027",
+        },
     )
     assert response.status_code == 302
     carla.refresh_from_db()

@@ -1,6 +1,6 @@
 """Issue 15, point 7: small frictions a new user met in an afternoon, in Spanish and English."""
 
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +13,7 @@ from collections_crm.templatetags.crm import duration
 from debtors.importing.loading import portfolio_get_or_create
 from debtors.models import ImportJob
 
-NOON_UTC = datetime(2026, 11, 23, 12, 0, tzinfo=dt_timezone.utc)
+NOON_UTC = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -55,9 +55,16 @@ def test_durations_are_said_in_words_down_to_the_second(seconds, spanish, englis
 @pytest.mark.parametrize(("language", "expected"), [("es", "Tardó 23 segundos."), ("en", "Took 23 seconds.")])
 def test_a_quick_import_says_it_took_seconds_not_zero_minutes(client, ana, lima, language, expected):
     job = ImportJob.objects.create(
-        kind="portfolio", portfolio=lima, file="imports/x.csv", original_name="octubre.csv", created_by=ana,
-        status=ImportJob.Status.DONE, rows_total=3, rows_done=3,
-        started_at=NOON_UTC, finished_at=NOON_UTC + timedelta(seconds=23),
+        kind="portfolio",
+        portfolio=lima,
+        file="imports/x.csv",
+        original_name="octubre.csv",
+        created_by=ana,
+        status=ImportJob.Status.DONE,
+        rows_total=3,
+        rows_done=3,
+        started_at=NOON_UTC,
+        finished_at=NOON_UTC + timedelta(seconds=23),
     )
     _as(client, ana, language)
     page = client.get(reverse("debtors:import_detail", args=[job.pk])).content.decode()
@@ -78,8 +85,14 @@ def test_a_quick_import_says_it_took_seconds_not_zero_minutes(client, ana, lima,
 def test_the_time_left_says_seconds_and_minutes(client, ana, lima, language, started_seconds_ago, expected):
     with time_machine.travel(NOON_UTC, tick=False):
         job = ImportJob.objects.create(
-            kind="portfolio", portfolio=lima, file="imports/x.csv", created_by=ana, status=ImportJob.Status.RUNNING,
-            rows_total=1000, rows_done=250, started_at=NOON_UTC - timedelta(seconds=started_seconds_ago),
+            kind="portfolio",
+            portfolio=lima,
+            file="imports/x.csv",
+            created_by=ana,
+            status=ImportJob.Status.RUNNING,
+            rows_total=1000,
+            rows_done=250,
+            started_at=NOON_UTC - timedelta(seconds=started_seconds_ago),
         )
         _as(client, ana, language)
         fragment = client.get(reverse("debtors:import_detail", args=[job.pk]), HTTP_HX_REQUEST="true").content.decode()
@@ -114,7 +127,8 @@ def media(tmp_path, settings):
 def test_an_empty_file_is_called_empty_without_drfs_typo_on_the_page(client, ana, lima, media):
     _as(client, ana, "es")
     response = client.post(
-        reverse("debtors:import_new"), {"kind": "portfolio", "portfolio": lima.pk, "file": SimpleUploadedFile("c.csv", b"")}
+        reverse("debtors:import_new"),
+        {"kind": "portfolio", "portfolio": lima.pk, "file": SimpleUploadedFile("c.csv", b"")},
     )
     page = response.content.decode()
     assert "El archivo enviado está vacío." in page
@@ -134,8 +148,17 @@ def test_an_empty_file_is_called_empty_without_drfs_typo_in_the_api(ana, lima, m
 @pytest.mark.parametrize(
     ("language", "expected", "not_expected"),
     [
-        ("es", ["Administración del CRM de cobranza", "Intentos de inicio de sesión", "Intentos de acceso", "Registros de acceso",
-                "Accesos fallidos"], ["Axes", "Access attempts"]),
+        (
+            "es",
+            [
+                "Administración del CRM de cobranza",
+                "Intentos de inicio de sesión",
+                "Intentos de acceso",
+                "Registros de acceso",
+                "Accesos fallidos",
+            ],
+            ["Axes", "Access attempts"],
+        ),
         ("en", ["Collections CRM administration", "Sign-in attempts", "Access attempts"], ["Axes"]),
     ],
 )
@@ -153,16 +176,41 @@ def test_the_admin_names_sign_in_attempts_in_the_readers_language(client, ana, l
 def test_failed_sign_ins_are_listed_with_spanish_columns_and_status(client, ana, carla, settings):
     from axes.models import AccessAttempt
 
-    AccessAttempt.objects.create(username="carla", ip_address="10.0.0.7", user_agent="Firefox", path_info="/accounts/login/",
-                                 get_data="", post_data="", http_accept="*/*", failures_since_start=2)
-    AccessAttempt.objects.create(username="cobos", ip_address="10.0.0.8", user_agent="Firefox", path_info="/admin/login/",
-                                 get_data="", post_data="", http_accept="*/*", failures_since_start=settings.AXES_FAILURE_LIMIT)
+    AccessAttempt.objects.create(
+        username="carla",
+        ip_address="10.0.0.7",
+        user_agent="Firefox",
+        path_info="/accounts/login/",
+        get_data="",
+        post_data="",
+        http_accept="*/*",
+        failures_since_start=2,
+    )
+    AccessAttempt.objects.create(
+        username="cobos",
+        ip_address="10.0.0.8",
+        user_agent="Firefox",
+        path_info="/admin/login/",
+        get_data="",
+        post_data="",
+        http_accept="*/*",
+        failures_since_start=settings.AXES_FAILURE_LIMIT,
+    )
     ana.is_staff = True
     ana.save()
     _as(client, ana, "es")
     page = client.get("/admin/axes/accessattempt/").content.decode()
-    for text in ("Dirección IP", "Hora del intento", "Navegador (user agent)", "Ruta", "Inicios de sesión fallidos", "Estado",
-                 "quedan 3 intentos", "Bloqueado", "Eliminar los intentos caducados"):
+    for text in (
+        "Dirección IP",
+        "Hora del intento",
+        "Navegador (user agent)",
+        "Ruta",
+        "Inicios de sesión fallidos",
+        "Estado",
+        "quedan 3 intentos",
+        "Bloqueado",
+        "Eliminar los intentos caducados",
+    ):
         assert text in page, text
     assert "Attempt Remaining" not in page
     # The breadcrumb's "Home" is not a phone kind ("Domicilio") any more.
@@ -218,7 +266,7 @@ def test_the_admin_shows_people_by_full_name_in_selects_and_filters(client, ana,
     ana.save()
     _as(client, ana, "es")
     change = client.get(reverse("admin:debtors_debtor_change", args=[diego.pk])).content.decode()
-    assert '<option value="%s" selected>Carla Cobos</option>' % carla.pk in change  # the autocomplete's initial choice
+    assert f'<option value="{carla.pk}" selected>Carla Cobos</option>' in change  # the autocomplete's initial choice
     calls = client.get(reverse("admin:calls_call_changelist")).content.decode()
     assert ">Carla Cobos</a>" in calls  # the "by collector" filter
 
@@ -262,7 +310,9 @@ def test_the_spanish_debtor_page_keeps_the_24_hour_clock(client, carla, diego):
         ("es", "La hora del deudor es mié 22:30", "jueves 19 de noviembre, 07:00"),
     ],
 )
-def test_a_blocked_call_says_the_debtors_time_in_the_pages_clock_and_language(client, carla, diego, language, reason, next_moment):
+def test_a_blocked_call_says_the_debtors_time_in_the_pages_clock_and_language(
+    client, carla, diego, language, reason, next_moment
+):
     from calls.policy import policy_cache_clear
 
     policy_cache_clear()
@@ -295,7 +345,10 @@ def test_every_page_links_our_own_svg_favicon_and_it_is_served(client, carla):
     from django.templatetags.static import static
 
     for url in (reverse("login"), reverse("password_reset")):
-        assert f'<link rel="icon" href="{static("img/favicon.svg")}" type="image/svg+xml">' in client.get(url).content.decode()
+        assert (
+            f'<link rel="icon" href="{static("img/favicon.svg")}" type="image/svg+xml">'
+            in client.get(url).content.decode()
+        )
     _as(client, carla, "es")
     assert '<link rel="icon"' in client.get(reverse("home")).content.decode()
 

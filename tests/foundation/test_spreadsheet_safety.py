@@ -9,7 +9,9 @@ import pytest
 from collections_crm.lib.downloads import SafeCsvWriter, spreadsheet_safe
 
 
-@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tcmd", "\r=1"])
+@pytest.mark.parametrize(
+    "text", ['=HYPERLINK("http://x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tcmd", "\r=1"]
+)
 def test_text_that_starts_like_a_formula_gets_a_quote(text):
     assert spreadsheet_safe(text) == "'" + text
 

@@ -49,7 +49,9 @@ def test_the_spanish_catalogue_holds_every_text_in_the_code(tmp_path):
         env={"PATH": "/usr/bin:/bin", "DEBUG": "1", "VAR_DIR": str(tmp_path / "var"), "PYTHONPATH": str(tmp_path)},
     )
     assert result.returncode == 0, result.stderr
-    extracted = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalogue(tmp_path / SPANISH.relative_to(ROOT)) if m.id}
+    extracted = {
+        m.id if isinstance(m.id, str) else m.id[0] for m in _catalogue(tmp_path / SPANISH.relative_to(ROOT)) if m.id
+    }
     committed = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalogue(SPANISH) if m.id}
     new_texts = sorted(extracted - committed)
     assert new_texts == [], f"Run `make messages` and translate: {new_texts[:10]}"

@@ -34,7 +34,20 @@ NUL = "Pagará el viernes\x00 sin falta"
 SPANISH = "contiene un carácter que no se puede guardar"
 ENGLISH = "contains a character that cannot be stored"
 MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64
-TEXT_INPUTS = {"text", "search", "email", "tel", "number", "date", "datetime-local", "time", "url", "hidden", "password", None}
+TEXT_INPUTS = {
+    "text",
+    "search",
+    "email",
+    "tel",
+    "number",
+    "date",
+    "datetime-local",
+    "time",
+    "url",
+    "hidden",
+    "password",
+    None,
+}
 
 
 class Forms(HTMLParser):
@@ -47,8 +60,13 @@ class Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form":
-            self._form = {"action": attrs.get("action") or "", "method": (attrs.get("method") or "get").lower(),
-                          "multipart": attrs.get("enctype") == "multipart/form-data", "fields": [], "files": []}
+            self._form = {
+                "action": attrs.get("action") or "",
+                "method": (attrs.get("method") or "get").lower(),
+                "multipart": attrs.get("enctype") == "multipart/form-data",
+                "fields": [],
+                "files": [],
+            }
             self.forms.append(self._form)
         elif self._form is None or "name" not in attrs or "disabled" in attrs:
             return
@@ -58,7 +76,9 @@ class Forms(HTMLParser):
                 self._form["files"].append(attrs["name"])
             elif kind in ("checkbox", "radio"):
                 if "checked" in attrs or not any(name == attrs["name"] for name, _v, _t in self._form["fields"]):
-                    self._form["fields"] = [f for f in self._form["fields"] if f[0] != attrs["name"] or kind == "checkbox"]
+                    self._form["fields"] = [
+                        f for f in self._form["fields"] if f[0] != attrs["name"] or kind == "checkbox"
+                    ]
                     self._form["fields"].append((attrs["name"], attrs.get("value", "on"), False))
             elif kind in TEXT_INPUTS:
                 self._form["fields"].append((attrs["name"], attrs.get("value", ""), True))
@@ -108,22 +128,43 @@ def office(monday, settings, tmp_path, ana, sofia, carla, diego, mateo, cris, po
     call_recording_attach(call=call, upload=SimpleUploadedFile("llamada.mp3", MP3, "audio/mpeg"), by=sofia)
     factories.make_promise(debtor=diego, collector=carla)
     ArrangementLimits.objects.create(portfolio=diego.portfolio, max_instalments=3)
-    arrangement_propose(debtor=diego, collector=carla, schedule=[(date(2026, 11, 30) + timedelta(weeks=n), Decimal("100")) for n in range(6)])
+    arrangement_propose(
+        debtor=diego,
+        collector=carla,
+        schedule=[(date(2026, 11, 30) + timedelta(weeks=n), Decimal("100")) for n in range(6)],
+    )
     return {"call": call, "diego": diego, "portfolio": portfolio}
 
 
 def pages_of(role: str, office) -> list[str]:
     diego, call = office["diego"], office["call"]
     return {
-        "carla": [reverse("home"), reverse("debtors:list"), reverse("debtors:detail", args=[diego.pk]),
-                  reverse("review:mine"), reverse("preferences"), reverse("password_change")],
-        "sofia": [reverse("promises:dashboard"), reverse("promises:health"), reverse("promises:approvals"),
-                  reverse("promises:reassign"), reverse("review:list"), reverse("review:call", args=[call.pk]),
-                  reverse("debtors:detail", args=[diego.pk]),
-                  f"{reverse('promises:promises_behind')}?period=week&kind=due&status=broken"],
-        "ana": [reverse("debtors:portfolios"), reverse("debtors:imports"), reverse("debtors:import_new"),
-                reverse("debtors:portfolio_assign", args=[office["portfolio"].pk]),
-                reverse("admin:users_user_change", args=[diego.assigned_to_id]), reverse("admin:users_apitoken_add")],
+        "carla": [
+            reverse("home"),
+            reverse("debtors:list"),
+            reverse("debtors:detail", args=[diego.pk]),
+            reverse("review:mine"),
+            reverse("preferences"),
+            reverse("password_change"),
+        ],
+        "sofia": [
+            reverse("promises:dashboard"),
+            reverse("promises:health"),
+            reverse("promises:approvals"),
+            reverse("promises:reassign"),
+            reverse("review:list"),
+            reverse("review:call", args=[call.pk]),
+            reverse("debtors:detail", args=[diego.pk]),
+            f"{reverse('promises:promises_behind')}?period=week&kind=due&status=broken",
+        ],
+        "ana": [
+            reverse("debtors:portfolios"),
+            reverse("debtors:imports"),
+            reverse("debtors:import_new"),
+            reverse("debtors:portfolio_assign", args=[office["portfolio"].pk]),
+            reverse("admin:users_user_change", args=[diego.assigned_to_id]),
+            reverse("admin:users_apitoken_add"),
+        ],
     }[role]
 
 
@@ -152,7 +193,7 @@ def test_every_field_of_every_form_refuses_a_nul_with_400_and_saves_nothing(role
         page = client.get(url)
         assert page.status_code == 200, url
         for form in forms_of(page.content.decode()):
-            for name, _value, is_text in form["fields"]:
+            for name, _value, _is_text in form["fields"]:
                 if name == "csrfmiddlewaretoken":
                     continue
                 response = submit(client, url, form, name)
@@ -177,7 +218,9 @@ def test_the_reported_cases_answer_400_in_the_users_language(client, sofia, carl
     client.force_login(sofia)
     client.cookies["django_language"] = "es"
     arrangement = office["diego"].arrangements.get()
-    response = client.post(reverse("promises:arrangement_reject", args=[arrangement.pk]), {"reason": "Demasiado\x00 largo"})
+    response = client.post(
+        reverse("promises:arrangement_reject", args=[arrangement.pk]), {"reason": "Demasiado\x00 largo"}
+    )
     assert response.status_code == 400 and SPANISH in response.content.decode()
     arrangement.refresh_from_db()
     assert arrangement.approval_status == "pending"
@@ -185,7 +228,9 @@ def test_the_reported_cases_answer_400_in_the_users_language(client, sofia, carl
 
 def test_a_password_typed_is_not_shown_back(client, carla):
     client.force_login(carla)
-    response = client.post(reverse("password_change"), {"old_password": "secreta\x00", "new_password1": "otra-clave-larga-42"})
+    response = client.post(
+        reverse("password_change"), {"old_password": "secreta\x00", "new_password1": "otra-clave-larga-42"}
+    )
     assert response.status_code == 400
     assert "secreta" not in response.content.decode() and "otra-clave" not in response.content.decode()
 
@@ -258,8 +303,12 @@ def test_every_api_filter_refuses_a_nul_in_the_users_language(schema, ana, offic
 def test_every_api_write_refuses_a_nul_or_a_lone_surrogate_in_each_field(schema, ana, office):
     client = _api(ana, language="en")
     diego = office["diego"]
-    ids = {"debtor_id": diego.pk, "phone_id": diego.phones.first().pk, "promise_id": diego.promises.first().pk,
-           "follow_up_id": factories.make_follow_up(debtor=diego, assigned_to=diego.assigned_to).pk}
+    ids = {
+        "debtor_id": diego.pk,
+        "phone_id": diego.phones.first().pk,
+        "promise_id": diego.promises.first().pk,
+        "follow_up_id": factories.make_follow_up(debtor=diego, assigned_to=diego.assigned_to).pk,
+    }
     before = rows_in_every_table()
     tried = 0
     for template, operations in schema["paths"].items():
@@ -269,7 +318,7 @@ def test_every_api_write_refuses_a_nul_or_a_lone_surrogate_in_each_field(schema,
                 continue
             content = operation["requestBody"]["content"]
             media = "application/json" if "application/json" in content else next(iter(content))
-            for field, prop in _string_fields(schema, content[media]["schema"]):
+            for field, _prop in _string_fields(schema, content[media]["schema"]):
                 # A form body is UTF-8, which cannot carry a lone surrogate; JSON's escapes can.
                 for bad in ("\x00", "\ud800") if media == "application/json" else ("\x00",):
                     path = _path(template, ids)
@@ -284,7 +333,11 @@ def test_every_api_write_refuses_a_nul_or_a_lone_surrogate_in_each_field(schema,
                         response = client.post(path, data)
                     assert response.status_code == 400, (method, template, field, repr(bad), response.content[:300])
                     errors = response.json()["errors"]
-                    assert any(ENGLISH in message for messages in errors.values() for message in messages), (template, field, errors)
+                    assert any(ENGLISH in message for messages in errors.values() for message in messages), (
+                        template,
+                        field,
+                        errors,
+                    )
                     tried += 1
     assert tried >= 30
     assert rows_in_every_table() == before
@@ -295,8 +348,12 @@ def test_an_import_mapping_with_an_escaped_nul_is_refused(ana, portfolio, office
     client = _api(ana)
     response = client.post(
         "/api/v1/imports/",
-        {"file": SimpleUploadedFile("cartera.csv", b"Cod\x00igo,Nombre\n1001,Ana\n", "text/csv"), "kind": "portfolio",
-         "portfolio": portfolio.pk, "mapping": '{"external_id": "Cod\\u0000igo"}'},
+        {
+            "file": SimpleUploadedFile("cartera.csv", b"Cod\x00igo,Nombre\n1001,Ana\n", "text/csv"),
+            "kind": "portfolio",
+            "portfolio": portfolio.pk,
+            "mapping": '{"external_id": "Cod\\u0000igo"}',
+        },
     )
     assert response.status_code == 400
     assert "mapping" in response.json()["errors"] or "mapping.external_id" in response.json()["errors"]

@@ -26,7 +26,15 @@ def run(*args):
 
 def import_portfolio(path, *extra):
     return run(
-        "import_portfolio", str(path), "--portfolio", "Tarjetas", "--creditor", "Banco Andino", "--country", "PE", *extra
+        "import_portfolio",
+        str(path),
+        "--portfolio",
+        "Tarjetas",
+        "--creditor",
+        "Banco Andino",
+        "--country",
+        "PE",
+        *extra,
     )
 
 
@@ -61,7 +69,9 @@ def test_import_portfolio_dry_run_writes_nothing(tmp_path):
 def test_import_portfolio_reads_a_mapping_file(tmp_path):
     path = write(tmp_path, ["cod,nom,deuda_x,venc_x", "A1,Rosa Quispe,100.50,2026-08-31"], encoding="utf-8")
     mapping = tmp_path / "mapping.json"
-    mapping.write_text(json.dumps({"external_id": "cod", "full_name": "nom", "balance": "deuda_x", "due_date": "venc_x"}))
+    mapping.write_text(
+        json.dumps({"external_id": "cod", "full_name": "nom", "balance": "deuda_x", "due_date": "venc_x"})
+    )
 
     import_portfolio(path, "--mapping", str(mapping))
 
@@ -95,7 +105,18 @@ def test_import_portfolio_exits_non_zero_from_the_command_line(tmp_path):
     path = tmp_path / "empty.csv"
     path.write_bytes(b"")
     completed = subprocess.run(
-        [sys.executable, "manage.py", "import_portfolio", str(path), "--portfolio", "X", "--creditor", "Y", "--country", "PE"],
+        [
+            sys.executable,
+            "manage.py",
+            "import_portfolio",
+            str(path),
+            "--portfolio",
+            "X",
+            "--creditor",
+            "Y",
+            "--country",
+            "PE",
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -107,7 +128,11 @@ def test_import_portfolio_exits_non_zero_from_the_command_line(tmp_path):
 
 def test_import_payments_records_once(tmp_path):
     import_portfolio(portfolio_file(tmp_path, FIRST_FILE))
-    path = write(tmp_path, ["Referencia;Código de cliente;Monto pagado;Fecha de pago", "OP-1;C-001;100,00;01/11/2026"], name="p.csv")
+    path = write(
+        tmp_path,
+        ["Referencia;Código de cliente;Monto pagado;Fecha de pago", "OP-1;C-001;100,00;01/11/2026"],
+        name="p.csv",
+    )
 
     first = run("import_payments", str(path), "--portfolio", "Tarjetas")
     second = run("import_payments", str(path), "--portfolio", "Tarjetas")
@@ -129,8 +154,13 @@ def test_import_portfolio_reads_an_excel_file_and_exits_non_zero_only_when_unrea
     from openpyxl import Workbook
 
     book = Workbook()
-    for row in (["Cartera"], [], ["Código de cliente", "Nombre", "Saldo", "Fecha de vencimiento"],
-                [20231234, "Ana", 10.5, datetime(2026, 8, 31)], ["C-2", "Luis", "mucho", datetime(2026, 8, 31)]):
+    for row in (
+        ["Cartera"],
+        [],
+        ["Código de cliente", "Nombre", "Saldo", "Fecha de vencimiento"],
+        [20231234, "Ana", 10.5, datetime(2026, 8, 31)],
+        ["C-2", "Luis", "mucho", datetime(2026, 8, 31)],
+    ):
         book.active.append(row)
     path = tmp_path / "cartera.xlsx"
     book.save(path)

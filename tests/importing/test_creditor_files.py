@@ -65,8 +65,13 @@ MEXICAN = [
 @pytest.mark.parametrize(
     "content",
     [
-        pytest.param(b"\xef\xbb\xbf" + csv_bytes(MEXICAN, delimiter=",", encoding="utf-8").replace(b"12,345.67", b'"12,345.67"')
-                     .replace(b"1,000.00", b'"1,000.00"'), id="utf8-bom-commas"),
+        pytest.param(
+            b"\xef\xbb\xbf"
+            + csv_bytes(MEXICAN, delimiter=",", encoding="utf-8")
+            .replace(b"12,345.67", b'"12,345.67"')
+            .replace(b"1,000.00", b'"1,000.00"'),
+            id="utf8-bom-commas",
+        ),
         pytest.param(xlsx_bytes(MEXICAN), id="xlsx"),
     ],
 )
@@ -77,7 +82,8 @@ def test_a_mexican_file_keyed_by_rfc_loads_without_a_mapping(cdmx, content):
     maria = Debtor.objects.get(portfolio=cdmx, external_id="GOMA800101AB1")
     assert maria.national_id == "GOMA800101AB1"  # the RFC is her key and her document
     assert sorted(maria.debts.values_list("account_reference", "balance")) == [
-        ("CRED-0001", Decimal("12345.67")), ("CRED-0002", Decimal("1000.00")),
+        ("CRED-0001", Decimal("12345.67")),
+        ("CRED-0002", Decimal("1000.00")),
     ]
     assert Phone.objects.get(debtor=maria).number.as_e164 == "+525512345678"
 
@@ -104,7 +110,9 @@ def test_a_spanish_file_keyed_by_referencia_loads_without_a_mapping(madrid, cont
     assert (result.created, result.rejected) == (2, 0)
     debt = Debt.objects.get(account_reference="REF-1001")
     assert (debt.debtor.external_id, debt.debtor.full_name, debt.balance) == (
-        "REF-1001", "Núñez Peña, María José", Decimal("1234.56"),
+        "REF-1001",
+        "Núñez Peña, María José",
+        Decimal("1234.56"),
     )
 
 
@@ -122,17 +130,35 @@ def test_with_a_nif_beside_the_referencia_the_nif_keys_the_customer(madrid):
 
 @pytest.mark.parametrize(
     "header",
-    ["Referencia", "Nº de operación", "No. de operación", "N° operación", "N.º operación", "Nro. de cuenta",
-     "Núm. de crédito", "NUMERO DE CREDITO", "Contrato", "Póliza", "Nº póliza", "Expediente", "Nro. Expediente",
-     "Número de obligación", "Folio"],
+    [
+        "Referencia",
+        "Nº de operación",
+        "No. de operación",
+        "N° operación",
+        "N.º operación",
+        "Nro. de cuenta",
+        "Núm. de crédito",
+        "NUMERO DE CREDITO",
+        "Contrato",
+        "Póliza",
+        "Nº póliza",
+        "Expediente",
+        "Nro. Expediente",
+        "Número de obligación",
+        "Folio",
+    ],
 )
 def test_the_usual_spellings_of_the_account_reference_are_known(header):
     assert suggest_mapping(["Código de cliente", header, "Saldo"]) == {
-        "external_id": 0, "account_reference": 1, "balance": 2,
+        "external_id": 0,
+        "account_reference": 1,
+        "balance": 2,
     }
 
 
-@pytest.mark.parametrize("header", ["RFC", "CURP", "DNI", "NIF", "RUT", "Cédula", "CÉDULA DE IDENTIDAD", "Nro. Documento"])
+@pytest.mark.parametrize(
+    "header", ["RFC", "CURP", "DNI", "NIF", "RUT", "Cédula", "CÉDULA DE IDENTIDAD", "Nro. Documento"]
+)
 def test_a_national_id_keys_the_customer_when_there_is_no_customer_code(madrid, header):
     lines = [(header, "Nombre", "Saldo", "Vencimiento"), ("ID-77", "Ana Ríos", "10,00", "31/08/2026")]
     portfolio_import(file=io.BytesIO(csv_bytes(lines, delimiter=";", encoding="cp1252")), portfolio=madrid)
@@ -144,7 +170,10 @@ def test_a_payments_file_keeps_referencia_as_the_payments_own_reference():
     from debtors.importing.mapping import PAYMENTS
 
     assert suggest_mapping(["Referencia", "Nº de crédito", "Importe", "Fecha"], file_kind=PAYMENTS) == {
-        "account_reference": 1, "reference": 0, "amount": 2, "paid_at": 3,
+        "account_reference": 1,
+        "reference": 0,
+        "amount": 2,
+        "paid_at": 3,
     }
 
 
@@ -198,9 +227,7 @@ WITH_BAD_ROWS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("language", "own_headers"), [("es", ["Fila", "Motivo"]), ("en", ["Row", "Reason"])]
-)
+@pytest.mark.parametrize(("language", "own_headers"), [("es", ["Fila", "Motivo"]), ("en", ["Row", "Reason"])])
 def test_the_report_gives_each_rejected_row_whole_with_its_number_and_reason(madrid, language, own_headers):
     content = csv_bytes(WITH_BAD_ROWS, delimiter=";", encoding="cp1252")
     with translation.override(language):
@@ -230,7 +257,9 @@ def test_the_corrected_report_loads_again_and_its_rows_are_accepted(madrid, as_x
     for row in rows:
         for index, value in fixes[row[2]].items():
             row[index] = value
-    corrected = xlsx_bytes([header, *rows]) if as_xlsx else csv_bytes([header, *rows], delimiter=";", encoding="utf-8-sig")
+    corrected = (
+        xlsx_bytes([header, *rows]) if as_xlsx else csv_bytes([header, *rows], delimiter=";", encoding="utf-8-sig")
+    )
     again = portfolio_import(file=io.BytesIO(corrected), portfolio=madrid)
 
     assert (again.created, again.rejected) == (3, 0)
@@ -240,14 +269,18 @@ def test_the_corrected_report_loads_again_and_its_rows_are_accepted(madrid, as_x
 
 
 def test_a_phone_kept_safe_from_spreadsheets_in_the_report_loads_back(madrid):
-    lines = [("Código de cliente", "Nombre", "Móvil", "Saldo", "Vencimiento"),
-             ("C-1", "Ana", "+34 612 345 678", "10,00", "31/02/2026")]
+    lines = [
+        ("Código de cliente", "Nombre", "Móvil", "Saldo", "Vencimiento"),
+        ("C-1", "Ana", "+34 612 345 678", "10,00", "31/02/2026"),
+    ]
     first = portfolio_import(file=io.BytesIO(csv_bytes(lines, delimiter=";", encoding="utf-8")), portfolio=madrid)
     header, row = read_report(first)
     assert row[4] == "'+34 612 345 678"  # so that no spreadsheet takes it for a formula
     row[6] = "28/02/2026"
 
-    again = portfolio_import(file=io.BytesIO(csv_bytes([header, row], delimiter=";", encoding="utf-8")), portfolio=madrid)
+    again = portfolio_import(
+        file=io.BytesIO(csv_bytes([header, row], delimiter=";", encoding="utf-8")), portfolio=madrid
+    )
 
     assert again.created == 1
     assert Phone.objects.get().number.as_e164 == "+34612345678"
@@ -265,7 +298,9 @@ def test_the_reports_own_headers_are_known_in_every_language(settings):
 def test_a_mapping_may_read_the_customer_code_from_the_document_column(madrid):
     lines = [("RFC", "Nombre", "Saldo", "Vencimiento"), ("GOMA800101AB1", "María", "10,00", "31/08/2026")]
     mapping = {"external_id": "RFC", "national_id": "RFC"}
-    portfolio_import(file=io.BytesIO(csv_bytes(lines, delimiter=";", encoding="utf-8")), portfolio=madrid, mapping=mapping)
+    portfolio_import(
+        file=io.BytesIO(csv_bytes(lines, delimiter=";", encoding="utf-8")), portfolio=madrid, mapping=mapping
+    )
 
     assert Debtor.objects.values_list("external_id", "national_id").get() == ("GOMA800101AB1", "GOMA800101AB1")
 
@@ -275,9 +310,11 @@ def test_a_mapping_may_read_the_customer_code_from_the_document_column(madrid):
 
 def test_payments_keyed_by_rfc_find_the_debtors_the_portfolio_keyed_by_rfc(cdmx):
     portfolio_import(file=io.BytesIO(xlsx_bytes(MEXICAN)), portfolio=cdmx)
-    lines = [("RFC", "Referencia", "Importe", "Fecha de pago"),
-             ("PERJ751231XY9", "PAGO-1", "200.00", "01/11/2026"),
-             ("XXXX000000XX0", "PAGO-2", "10.00", "01/11/2026")]
+    lines = [
+        ("RFC", "Referencia", "Importe", "Fecha de pago"),
+        ("PERJ751231XY9", "PAGO-1", "200.00", "01/11/2026"),
+        ("XXXX000000XX0", "PAGO-2", "10.00", "01/11/2026"),
+    ]
 
     with translation.override("en"):
         result = payments_import(file=io.BytesIO(csv_bytes(lines, delimiter=",", encoding="utf-8")), portfolio=cdmx)
@@ -288,13 +325,18 @@ def test_payments_keyed_by_rfc_find_the_debtors_the_portfolio_keyed_by_rfc(cdmx)
 
 
 def test_a_document_two_debtors_share_does_not_pick_one_of_them(madrid):
-    lines = [("Código de cliente", "DNI", "Nombre", "Saldo", "Vencimiento"),
-             ("C-1", "111", "Ana", "10,00", "31/08/2026"), ("C-2", "111", "Ana R.", "10,00", "31/08/2026")]
+    lines = [
+        ("Código de cliente", "DNI", "Nombre", "Saldo", "Vencimiento"),
+        ("C-1", "111", "Ana", "10,00", "31/08/2026"),
+        ("C-2", "111", "Ana R.", "10,00", "31/08/2026"),
+    ]
     portfolio_import(file=io.BytesIO(csv_bytes(lines, delimiter=";", encoding="utf-8")), portfolio=madrid)
     payments = [("DNI", "Referencia", "Importe", "Fecha de pago"), ("111", "P-1", "5,00", "01/11/2026")]
 
     with translation.override("en"):
-        result = payments_import(file=io.BytesIO(csv_bytes(payments, delimiter=";", encoding="utf-8")), portfolio=madrid)
+        result = payments_import(
+            file=io.BytesIO(csv_bytes(payments, delimiter=";", encoding="utf-8")), portfolio=madrid
+        )
 
     assert (result.created, result.rejected) == (0, 1)
     assert read_report(result)[1][1] == (
@@ -315,7 +357,9 @@ def test_the_report_of_an_excel_file_loads_again_once_corrected(madrid):
     assert row == ["3", row[1], "C-2", "Ibáñez, Íñigo", "612000111", "mucho", "2026-09-15"]
     row[5] = "99,90"
 
-    again = portfolio_import(file=io.BytesIO(csv_bytes([header, row], delimiter=";", encoding="utf-8-sig")), portfolio=madrid)
+    again = portfolio_import(
+        file=io.BytesIO(csv_bytes([header, row], delimiter=";", encoding="utf-8-sig")), portfolio=madrid
+    )
 
     assert (again.created, again.rejected) == (1, 0), read_report(again)
     debt = Debt.objects.get(debtor__external_id="C-2")
@@ -346,8 +390,15 @@ def test_a_repeat_far_from_its_first_row_is_reported_whole(madrid, monkeypatch):
         result = portfolio_import(file=io.BytesIO(csv_bytes(lines, delimiter=";", encoding="cp1252")), portfolio=madrid)
 
     assert (result.created, result.rejected) == (6, 1)
-    assert read_report(result)[1:] == [[
-        "8", "Código de cliente: Row 2 already has this customer code and account; this row was skipped.",
-        "C-1", "Otra Persona", "699999999", "99,00", "30/09/2026",
-    ]]
+    assert read_report(result)[1:] == [
+        [
+            "8",
+            "Código de cliente: Row 2 already has this customer code and account; this row was skipped.",
+            "C-1",
+            "Otra Persona",
+            "699999999",
+            "99,00",
+            "30/09/2026",
+        ]
+    ]
     assert Debt.objects.get(debtor__external_id="C-1").balance == Decimal("10.00")

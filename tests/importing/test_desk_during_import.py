@@ -84,7 +84,9 @@ def test_calls_and_reads_made_during_a_large_import_all_succeed(tmp_path, monkey
             client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
             for debtor, phone in desk:
                 read = client.get("/api/v1/debtors/", {"page_size": 5})
-                logged = client.post("/api/v1/calls/", {"debtor": debtor, "phone": phone, "outcome": "no_answer"}, format="json")
+                logged = client.post(
+                    "/api/v1/calls/", {"debtor": debtor, "phone": phone, "outcome": "no_answer"}, format="json"
+                )
                 answers.append((read.status_code, logged.status_code))
                 import_running.append(importing.is_set())
         except Exception as error:  # noqa: BLE001 (reported by the assertion below)

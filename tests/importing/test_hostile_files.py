@@ -78,7 +78,9 @@ def report_rows(job) -> list[list[str]]:
 # --- 16.1: every row of an XLSX, whatever its dimension tag says ---------------------------
 
 
-def test_an_xlsx_whose_dimension_tag_under_reports_loads_every_row(client, ana, lima, worker, django_capture_on_commit_callbacks):
+def test_an_xlsx_whose_dimension_tag_under_reports_loads_every_row(
+    client, ana, lima, worker, django_capture_on_commit_callbacks
+):
     client.force_login(ana)
     content = (DATA / "xlsx-dimension-under-reported.xlsx").read_bytes()  # says A1:E2, holds 11 rows
     page, job, result = load_through_pages(client, lima, content, "cartera.xlsx", django_capture_on_commit_callbacks)
@@ -92,12 +94,17 @@ def test_an_xlsx_whose_dimension_tag_under_reports_loads_every_row(client, ana, 
 def test_an_xlsx_row_the_reader_cannot_see_fails_the_import(lima):
     # A row element in a namespace openpyxl does not read: the file holds 11 rows, 10 are read.
     content = rewrite_part(
-        xlsx([HEADER, *rows(1, 9)]), "xl/worksheets/sheet1.xml",
-        lambda xml: xml.replace(b"</sheetData>", b'<x:row xmlns:x="urn:other" r="11"><x:c r="A11"/></x:row></sheetData>'),
+        xlsx([HEADER, *rows(1, 9)]),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(
+            b"</sheetData>", b'<x:row xmlns:x="urn:other" r="11"><x:c r="A11"/></x:row></sheetData>'
+        ),
     )
     with pytest.raises(ImportFileError) as refused:
         portfolio_import(file=io.BytesIO(content), portfolio=lima)
-    assert "La hoja de Excel contiene 11 filas, pero se leyeron 10; se rechazó el archivo entero." == refused.value.message
+    assert (
+        "La hoja de Excel contiene 11 filas, pero se leyeron 10; se rechazó el archivo entero." == refused.value.message
+    )
     assert not Debtor.objects.exists()
 
 
@@ -114,7 +121,9 @@ def test_an_import_whose_counts_miss_a_row_fails_and_saves_nothing(ana, lima, mo
 
     monkeypatch.setattr(loading, "_parsed_batches", losing_row_3)
     content = csv_text([HEADER, *csv_rows(1, 3)]).encode()
-    job = services.import_job_create(user=ana, kind="portfolio", file=ContentFile(content, name="c.csv"), portfolio=lima)
+    job = services.import_job_create(
+        user=ana, kind="portfolio", file=ContentFile(content, name="c.csv"), portfolio=lima
+    )
     job = services.import_job_run(job_id=job.pk)
     assert job.status == ImportJob.Status.FAILED
     assert job.error_message == (  # ana works in Spanish, the default
@@ -137,7 +146,10 @@ def test_a_csv_with_a_one_megabyte_cell_refuses_that_row_and_keeps_the_others(
     preview = page.content.decode()
     assert len(preview) < 100_000  # the page shows the start of the cell, not a megabyte
     assert [line["row"] for line in page.context["refused"]] == [4]
-    assert f"La celda tiene 1{NB}000{NB}000 caracteres, más que el límite del propio Excel (32{NB}767); se rechazó la fila." in preview
+    assert (
+        f"La celda tiene 1{NB}000{NB}000 caracteres, más que el límite del propio Excel (32{NB}767); se rechazó la fila."
+        in preview
+    )
 
     assert (job.status, job.created_count, job.rejected_count) == ("done", 3, 1)
     assert sorted(Debtor.objects.values_list("external_id", flat=True)) == ["C-001", "C-002", "C-004"]
@@ -187,9 +199,7 @@ def test_a_row_wider_than_the_column_cap_is_refused_but_trailing_empty_cells_are
     assert isinstance(refused, reading.RefusedRow) and refused.problem.code == "too_wide"
 
 
-def test_a_hostile_workbook_is_refused_in_the_preview_and_the_job_without_exhausting_memory(
-    client, ana, lima
-):
+def test_a_hostile_workbook_is_refused_in_the_preview_and_the_job_without_exhausting_memory(client, ana, lima):
     content = (DATA / "xlsx-huge-cell.xlsx").read_bytes()  # 54 KB holding a 50 MB cell
     client.force_login(ana)
     tracemalloc.start()
@@ -230,7 +240,8 @@ def test_an_xlsx_cell_over_excels_limit_refuses_its_row_and_the_page_shows_it_cl
     # A rejected value over 131,072 characters made the result page a 500 (the csv module's
     # field limit, reading the report back). openpyxl cuts at 32,767 when writing: edit the XML.
     content = rewrite_part(
-        xlsx([HEADER, *rows(1, 3)]), "xl/worksheets/sheet1.xml",
+        xlsx([HEADER, *rows(1, 3)]),
+        "xl/worksheets/sheet1.xml",
         lambda xml: xml.replace("Cliente Número 2".encode(), b"Z" * 200_000),
     )
     client.force_login(ana)
@@ -244,9 +255,18 @@ def test_an_xlsx_cell_over_excels_limit_refuses_its_row_and_the_page_shows_it_cl
 def test_a_report_written_before_the_caps_still_shows(client, ana, lima, settings):
     folder = Path(settings.MEDIA_ROOT) / "imports"
     folder.mkdir(parents=True)
-    (folder / "old-rejected.csv").write_text(f"row,column,value,reason\r\n5,Saldo,{'9' * 200_000},No es un importe.\r\n")
-    job = ImportJob.objects.create(kind="portfolio", portfolio=lima, file="imports/x.csv", created_by=ana,
-                                   status=ImportJob.Status.DONE, rejected_count=1, report="imports/old-rejected.csv")
+    (folder / "old-rejected.csv").write_text(
+        f"row,column,value,reason\r\n5,Saldo,{'9' * 200_000},No es un importe.\r\n"
+    )
+    job = ImportJob.objects.create(
+        kind="portfolio",
+        portfolio=lima,
+        file="imports/x.csv",
+        created_by=ana,
+        status=ImportJob.Status.DONE,
+        rejected_count=1,
+        report="imports/old-rejected.csv",
+    )
     client.force_login(ana)
     page = client.get(reverse("debtors:import_detail", args=[job.pk]))
     assert page.status_code == 200
@@ -304,7 +324,9 @@ def test_a_refused_csv_leaves_no_exception_ignored_behind(ana, lima, tmp_path, m
     monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
     # No balance column: refused once the header is found, the reader still inside the file.
     content = ("Código de cliente;Apellidos y nombres\r\n" + "C-1;Ana\r\n" * 40).encode()
-    job = services.import_job_create(user=ana, kind="portfolio", file=ContentFile(content, name="c.csv"), portfolio=lima)
+    job = services.import_job_create(
+        user=ana, kind="portfolio", file=ContentFile(content, name="c.csv"), portfolio=lima
+    )
     job = services.import_job_run(job_id=job.pk)
     (tmp_path / "c.csv").write_bytes(content)
     with pytest.raises(ImportFileError):
@@ -323,23 +345,36 @@ def with_shared_string(text: str) -> bytes:
 
     source = zipfile.ZipFile(io.BytesIO(xlsx([HEADER, *rows(1, 3)])))
     edits = {
-        "[Content_Types].xml": lambda xml: xml.replace(b"</Types>", (
-            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-            b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')),
-        "xl/_rels/workbook.xml.rels": lambda xml: xml.replace(b"</Relationships>", (
-            b'<Relationship Id="rIdSS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-            b'sharedStrings" Target="sharedStrings.xml"/></Relationships>')),
+        "[Content_Types].xml": lambda xml: xml.replace(
+            b"</Types>",
+            (
+                b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+            ),
+        ),
+        "xl/_rels/workbook.xml.rels": lambda xml: xml.replace(
+            b"</Relationships>",
+            (
+                b'<Relationship Id="rIdSS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                b'sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+            ),
+        ),
         "xl/worksheets/sheet1.xml": lambda xml: xml.replace(
-            '<c r="B3" t="inlineStr"><is><t>Cliente Número 2</t></is></c>'.encode(), b'<c r="B3" t="s"><v>0</v></c>'),
+            '<c r="B3" t="inlineStr"><is><t>Cliente Número 2</t></is></c>'.encode(), b'<c r="B3" t="s"><v>0</v></c>'
+        ),
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             data = source.read(info)
             target.writestr(info.filename, edits.get(info.filename, lambda xml: xml)(data))
-        target.writestr("xl/sharedStrings.xml", (
-            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
-            f"<si><t>{text}</t></si></sst>").encode())
+        target.writestr(
+            "xl/sharedStrings.xml",
+            (
+                '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+                f"<si><t>{text}</t></si></sst>"
+            ).encode(),
+        )
     return buffer.getvalue()
 
 
@@ -400,8 +435,11 @@ def test_a_payments_file_reports_its_refused_rows_and_loads_the_others(lima):
 
 
 def test_a_sheet_whose_xml_breaks_after_its_first_rows_is_refused_with_a_message(lima):
-    content = rewrite_part(xlsx([HEADER, *rows(1, 3)]), "xl/worksheets/sheet1.xml",
-                           lambda xml: xml.replace(b"</sheetData>", b"<row r='9'><c></sheetData>"))
+    content = rewrite_part(
+        xlsx([HEADER, *rows(1, 3)]),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(b"</sheetData>", b"<row r='9'><c></sheetData>"),
+    )
     with pytest.raises(ImportFileError) as refused:
         portfolio_import(file=io.BytesIO(content), portfolio=lima)
     assert refused.value.message.startswith("No se puede abrir el archivo de Excel: ")
@@ -414,7 +452,9 @@ def test_the_job_given_the_hostile_workbook_fails_with_the_message_and_writes_no
     from debtors import services
 
     content = (DATA / "xlsx-huge-cell.xlsx").read_bytes()
-    job = services.import_job_create(user=ana, kind="portfolio", file=ContentFile(content, name="c.xlsx"), portfolio=lima)
+    job = services.import_job_create(
+        user=ana, kind="portfolio", file=ContentFile(content, name="c.xlsx"), portfolio=lima
+    )
     job = services.import_job_run(job_id=job.pk)
     assert job.status == ImportJob.Status.FAILED
     assert job.error_message.startswith("El archivo Excel contiene una celda de más de 1")
@@ -431,17 +471,28 @@ def with_shared_strings(texts: list[str], names: list[int], *, filler: int = 0) 
 
     def sheet(xml: bytes) -> bytes:
         for row, index in zip((2, 3, 4), names):
-            xml = re.sub(rf'<c r="B{row}" t="inlineStr"><is><t>[^<]*</t></is></c>'.encode(),
-                         f'<c r="B{row}" t="s"><v>{index}</v></c>'.encode(), xml)
+            xml = re.sub(
+                rf'<c r="B{row}" t="inlineStr"><is><t>[^<]*</t></is></c>'.encode(),
+                f'<c r="B{row}" t="s"><v>{index}</v></c>'.encode(),
+                xml,
+            )
         return xml
 
     edits = {
-        "[Content_Types].xml": lambda xml: xml.replace(b"</Types>", (
-            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-            b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')),
-        "xl/_rels/workbook.xml.rels": lambda xml: xml.replace(b"</Relationships>", (
-            b'<Relationship Id="rIdSS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-            b'sharedStrings" Target="sharedStrings.xml"/></Relationships>')),
+        "[Content_Types].xml": lambda xml: xml.replace(
+            b"</Types>",
+            (
+                b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+            ),
+        ),
+        "xl/_rels/workbook.xml.rels": lambda xml: xml.replace(
+            b"</Relationships>",
+            (
+                b'<Relationship Id="rIdSS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                b'sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+            ),
+        ),
         "xl/worksheets/sheet1.xml": sheet,
     }
     buffer = io.BytesIO()
@@ -449,8 +500,10 @@ def with_shared_strings(texts: list[str], names: list[int], *, filler: int = 0) 
         for info in source.infolist():
             target.writestr(info.filename, edits.get(info.filename, lambda xml: xml)(source.read(info)))
         table = "".join(f"<si><t>{text}</t></si>" for text in texts) + "<si><t>x</t></si>" * filler
-        target.writestr("xl/sharedStrings.xml", (
-            f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{table}</sst>').encode())
+        target.writestr(
+            "xl/sharedStrings.xml",
+            (f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{table}</sst>').encode(),
+        )
     return buffer.getvalue()
 
 
@@ -459,7 +512,10 @@ def test_shared_texts_are_read_as_far_as_the_rows_need_them(lima):
     result = portfolio_import(file=io.BytesIO(content), portfolio=lima)
     assert result.created == 3
     assert dict(Debtor.objects.values_list("external_id", "full_name")) == {
-        "C-001": "Soto Eva", "C-002": "Ríos Ana", "C-003": "Paz Luis"}
+        "C-001": "Soto Eva",
+        "C-002": "Ríos Ana",
+        "C-003": "Paz Luis",
+    }
 
 
 def test_a_table_of_millions_of_tiny_texts_does_not_hold_up_the_preview(client, ana, lima):

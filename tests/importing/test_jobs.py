@@ -1,14 +1,13 @@
 """Import jobs: created by admins only, run by a worker with the commands' engine, progress kept."""
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.utils import translation
 from django.urls import reverse
+from django.utils import translation
 
 from debtors import services
 from debtors.importing.loading import portfolio_get_or_create
@@ -82,8 +81,12 @@ def test_running_a_job_twice_loads_it_once(ana, lima):
 
 
 def test_a_confirmed_mapping_is_saved_for_the_creditor(ana, lima):
-    mapping = {"external_id": "Código de cliente", "full_name": "Apellidos y nombres", "balance": "Saldo deudor",
-               "due_date": "Fecha de vencimiento"}
+    mapping = {
+        "external_id": "Código de cliente",
+        "full_name": "Apellidos y nombres",
+        "balance": "Saldo deudor",
+        "due_date": "Fecha de vencimiento",
+    }
     create(ana, lima, mapping=mapping)
     assert ImportMapping.objects.get(creditor=lima.creditor, kind="portfolio").mapping == mapping
 
@@ -110,12 +113,19 @@ def test_the_task_writes_rows_done_of_total_between_batches(ana, lima, monkeypat
 
 
 def test_time_left_follows_the_pace_so_far(ana, lima):
-    import time_machine
-    from datetime import datetime, timezone as tz
+    from datetime import datetime
 
-    with time_machine.travel(datetime(2026, 11, 23, 12, 0, tzinfo=tz.utc), tick=False):
-        job = ImportJob(kind="portfolio", portfolio=lima, status=ImportJob.Status.RUNNING,
-                        started_at=datetime(2026, 11, 23, 11, 59, 30, tzinfo=tz.utc), rows_total=1000, rows_done=250)
+    import time_machine
+
+    with time_machine.travel(datetime(2026, 11, 23, 12, 0, tzinfo=UTC), tick=False):
+        job = ImportJob(
+            kind="portfolio",
+            portfolio=lima,
+            status=ImportJob.Status.RUNNING,
+            started_at=datetime(2026, 11, 23, 11, 59, 30, tzinfo=UTC),
+            rows_total=1000,
+            rows_done=250,
+        )
         assert job.seconds_left == 90  # 250 rows in 30 s: 750 more take 90 s
         assert job.percent == 25
 
@@ -130,7 +140,9 @@ def test_once_every_row_is_read_the_page_says_they_are_being_saved(client, ana, 
 
     def merge(self, *args, **kwargs):
         client.force_login(ana)
-        pages.append(client.get(reverse("debtors:import_detail", args=[job.pk]), HTTP_HX_REQUEST="true").content.decode())
+        pages.append(
+            client.get(reverse("debtors:import_detail", args=[job.pk]), HTTP_HX_REQUEST="true").content.decode()
+        )
         return real_merge(self, *args, **kwargs)
 
     monkeypatch.setattr(Staging, "merge_chunk", merge)
@@ -144,7 +156,7 @@ def test_once_every_row_is_read_the_page_says_they_are_being_saved(client, ana, 
 
 # --- A worker that stops, a message that is lost, an upload left behind --------------------
 
-SWEEP_AT = datetime(2026, 11, 23, 12, 0, tzinfo=dt_timezone.utc)
+SWEEP_AT = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 def _running(job, *, heartbeat):
@@ -153,7 +165,9 @@ def _running(job, *, heartbeat):
     )
 
 
-def test_a_job_whose_worker_stopped_is_marked_failed_and_can_be_loaded_again(client, ana, lima, django_capture_on_commit_callbacks):
+def test_a_job_whose_worker_stopped_is_marked_failed_and_can_be_loaded_again(
+    client, ana, lima, django_capture_on_commit_callbacks
+):
     with mock.patch.object(run_import_job, "delay"):
         lost, alive = create(ana, lima), create(ana, lima, name="otra.csv")
     _running(lost, heartbeat=SWEEP_AT - timedelta(minutes=11))

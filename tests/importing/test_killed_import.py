@@ -8,8 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -129,12 +128,17 @@ def test_a_worker_killed_mid_import_leaves_no_rows_nor_new_portfolio_and_the_job
     monkeypatch.setattr(run_import_job, "delay", lambda job_id: None)  # the worker below takes it
     with translation.override("en"):  # the job's messages are in the language it was started in
         job = services.import_job_create(
-            user=ana, kind="portfolio", file=ContentFile(csv_file(rows), name="cartera.csv"),
+            user=ana,
+            kind="portfolio",
+            file=ContentFile(csv_file(rows), name="cartera.csv"),
             portfolio=portfolio_get_or_create(portfolio="Consumo", creditor="Caja Sur", country="PE", save=False),
         )
     worker = subprocess.Popen(
         [sys.executable, "-c", WORKER, str(connection.settings_dict["NAME"]), str(settings.MEDIA_ROOT), str(job.pk)],
-        cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "DEBUG": "1"},
     )
     never_hang = threading.Timer(120, worker.kill)  # a worker that never gets there fails the test
@@ -168,13 +172,18 @@ def test_a_second_import_into_a_portfolio_being_loaded_waits_its_turn(tmp_path):
     lima = portfolio_get_or_create(portfolio="Tarjetas", creditor="Banco Andino", country="PE")
     # Another worker is loading a file into it (its last chunk committed a moment ago).
     ImportUndo.objects.create(
-        run="a" * 32, kind="run", row_id=0,
+        run="a" * 32,
+        kind="run",
+        row_id=0,
         before={"alive_at": timezone.now().isoformat(), "done": False, "portfolio": lima.pk},
     )
     path = tmp_path / "otra.csv"
     path.write_bytes(csv_file([("C-1", "Ana", "987654321", "CR-1", "100,00", "31/08/2026")]))
     if connection.vendor == "sqlite":  # chunks of two imports would interleave: the second is refused
-        with translation.override("en"), pytest.raises(ImportFileError, match="Another file is being loaded into this portfolio"):
+        with (
+            translation.override("en"),
+            pytest.raises(ImportFileError, match="Another file is being loaded into this portfolio"),
+        ):
             portfolio_import(file=path, portfolio=lima)
         assert not Debtor.objects.exists()
     else:  # one transaction each, queued on the portfolio's advisory lock

@@ -69,7 +69,11 @@ def test_it_imports_a_windows_1252_semicolon_file_with_titles_and_decimal_commas
     assert jose.national_id == "12345678"
     assert jose.time_zone == "America/Lima"
     debt = jose.debts.get()
-    assert (debt.account_reference, debt.balance, debt.original_amount) == ("CR-1", Decimal("1234.56"), Decimal("1234.56"))
+    assert (debt.account_reference, debt.balance, debt.original_amount) == (
+        "CR-1",
+        Decimal("1234.56"),
+        Decimal("1234.56"),
+    )
     assert debt.due_date == date(2026, 8, 31)
     assert debt.currency == "PEN"
     assert [str(phone.number.as_e164) for phone in jose.phones.all()] == ["+51987654321"]
@@ -164,7 +168,10 @@ def test_an_invalid_phone_is_reported_while_the_row_loads(tmp_path, lima):
 def test_whole_portfolio_recalls_absent_accounts_and_deletes_nothing(tmp_path, lima):
     portfolio_import(file=portfolio_file(tmp_path, FIRST_FILE), portfolio=lima)
     result = portfolio_import(
-        file=portfolio_file(tmp_path, FIRST_FILE[:2], name="c2.csv"), portfolio=lima, whole_portfolio=True, today=date(2026, 11, 23)
+        file=portfolio_file(tmp_path, FIRST_FILE[:2], name="c2.csv"),
+        portfolio=lima,
+        whole_portfolio=True,
+        today=date(2026, 11, 23),
     )
 
     assert result.recalled == 1
@@ -277,7 +284,9 @@ def test_payments_import_reconciles_a_pending_promise_and_is_idempotent(tmp_path
 
 def test_payments_can_name_the_account_instead_of_the_customer(tmp_path, lima):
     portfolio_import(file=portfolio_file(tmp_path, FIRST_FILE), portfolio=lima)
-    path = write(tmp_path, ["Referencia;Nro. de crédito;Monto pagado;Fecha de pago", "OP-9;CR-2;100,00;01/11/2026"], name="p.csv")
+    path = write(
+        tmp_path, ["Referencia;Nro. de crédito;Monto pagado;Fecha de pago", "OP-9;CR-2;100,00;01/11/2026"], name="p.csv"
+    )
 
     result = payments_import(file=path, portfolio=lima)
 
@@ -287,7 +296,8 @@ def test_payments_can_name_the_account_instead_of_the_customer(tmp_path, lima):
 
 
 def jose_today():
-    from django.utils import timezone
     import zoneinfo
+
+    from django.utils import timezone
 
     return timezone.localtime(timezone.now(), zoneinfo.ZoneInfo("America/Lima")).date()

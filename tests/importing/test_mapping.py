@@ -20,9 +20,25 @@ def _english_messages():
 
 def test_every_field_has_a_translatable_label_and_spellings():
     expected = {
-        "external_id", "national_id", "full_name", "first_name", "last_name", "email", "phone", "phone_2",
-        "phone_3", "account_reference", "product", "original_amount", "balance", "due_date", "currency",
-        "time_zone", "reference", "amount", "paid_at",
+        "external_id",
+        "national_id",
+        "full_name",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "phone_2",
+        "phone_3",
+        "account_reference",
+        "product",
+        "original_amount",
+        "balance",
+        "due_date",
+        "currency",
+        "time_zone",
+        "reference",
+        "amount",
+        "paid_at",
     }
     assert set(FIELDS) == expected
     for field in FIELDS.values():
@@ -66,16 +82,51 @@ def test_headers_are_compared_without_case_accents_or_punctuation(header, spelli
         ),
         (
             ["RUT", "Nombres", "Apellidos", "Fono", "Monto adeudado", "F. Venc.", "N° de operación"],
-            {"national_id": 0, "first_name": 1, "last_name": 2, "phone": 3, "account_reference": 6, "balance": 4, "due_date": 5},
+            {
+                "national_id": 0,
+                "first_name": 1,
+                "last_name": 2,
+                "phone": 3,
+                "account_reference": 6,
+                "balance": 4,
+                "due_date": 5,
+            },
         ),
         (
             ["Cod. Cliente", "RFC", "Razón Social", "Tel.", "Importe pendiente", "Número de cuenta", "Producto"],
-            {"external_id": 0, "national_id": 1, "full_name": 2, "phone": 3, "account_reference": 5, "product": 6, "balance": 4},
+            {
+                "external_id": 0,
+                "national_id": 1,
+                "full_name": 2,
+                "phone": 3,
+                "account_reference": 5,
+                "product": 6,
+                "balance": 4,
+            },
         ),
         (
-            ["Customer ID", "SSN", "Full Name", "E-mail", "Phone", "Balance", "Due Date", "Account Number", "Time zone"],
-            {"external_id": 0, "national_id": 1, "full_name": 2, "email": 3, "phone": 4, "account_reference": 7,
-             "balance": 5, "due_date": 6, "time_zone": 8},
+            [
+                "Customer ID",
+                "SSN",
+                "Full Name",
+                "E-mail",
+                "Phone",
+                "Balance",
+                "Due Date",
+                "Account Number",
+                "Time zone",
+            ],
+            {
+                "external_id": 0,
+                "national_id": 1,
+                "full_name": 2,
+                "email": 3,
+                "phone": 4,
+                "account_reference": 7,
+                "balance": 5,
+                "due_date": 6,
+                "time_zone": 8,
+            },
         ),
     ],
 )
@@ -88,7 +139,10 @@ def test_exact_matches_come_before_partial_ones():
 
 
 def test_the_longest_partial_match_wins():
-    assert suggest_mapping(["Saldo deudor al corte", "Fecha de vencimiento del crédito"]) == {"balance": 0, "due_date": 1}
+    assert suggest_mapping(["Saldo deudor al corte", "Fecha de vencimiento del crédito"]) == {
+        "balance": 0,
+        "due_date": 1,
+    }
 
 
 def test_each_header_feeds_one_field_and_extra_phones_fill_the_phone_slots():
@@ -111,7 +165,11 @@ def test_a_document_type_column_is_not_the_document_number():
 def test_payment_files_map_amounts_to_the_payment():
     headers = ["Nro. de operación", "Fecha de pago", "Monto", "Código de cliente", "Número de crédito"]
     assert suggest_mapping(headers, file_kind=PAYMENTS) == {
-        "external_id": 3, "account_reference": 4, "reference": 0, "amount": 2, "paid_at": 1,
+        "external_id": 3,
+        "account_reference": 4,
+        "reference": 0,
+        "amount": 2,
+        "paid_at": 1,
     }
     assert suggest_mapping(["Monto"]) == {"balance": 0}
 
@@ -124,7 +182,12 @@ HEADERS = ["Código de cliente", "DNI", "Apellidos y nombres", "Teléfono", "Sal
 
 
 def test_a_saved_mapping_reads_against_the_files_headers():
-    saved = {"external_id": "Código de cliente", "full_name": "Apellidos y nombres", "balance": "Saldo", "phone": "Teléfono"}
+    saved = {
+        "external_id": "Código de cliente",
+        "full_name": "Apellidos y nombres",
+        "balance": "Saldo",
+        "phone": "Teléfono",
+    }
     assert mapping_from_json(saved, HEADERS) == {"external_id": 0, "full_name": 2, "phone": 3, "balance": 4}
     assert mapping_from_json(json.dumps(saved), HEADERS) == mapping_from_json(saved, HEADERS)
 
@@ -137,10 +200,22 @@ def test_a_saved_mapping_survives_a_reexport_that_changed_case_and_accents():
     ("saved", "code", "message"),
     [
         ({"saldo": "Saldo"}, "unknown_field", "The mapping names a field the importer does not know: “saldo”."),
-        ({"balance": "Saldo capital"}, "missing_header", "The mapping takes “balance” from the column “Saldo capital”, which this file does not have."),
-        ({"phone": "Teléfono", "phone_2": "TELÉFONO"}, "header_used_twice", "The column “Teléfono” is mapped to both “phone” and “phone_2”."),
+        (
+            {"balance": "Saldo capital"},
+            "missing_header",
+            "The mapping takes “balance” from the column “Saldo capital”, which this file does not have.",
+        ),
+        (
+            {"phone": "Teléfono", "phone_2": "TELÉFONO"},
+            "header_used_twice",
+            "The column “Teléfono” is mapped to both “phone” and “phone_2”.",
+        ),
         (["balance"], "invalid_mapping", "A mapping file must pair field names with column headers, as a JSON object."),
-        ({"balance": 4}, "invalid_mapping", "A mapping file must pair field names with column headers, as a JSON object."),
+        (
+            {"balance": 4},
+            "invalid_mapping",
+            "A mapping file must pair field names with column headers, as a JSON object.",
+        ),
         ("{not json", "invalid_mapping", "A mapping file must pair field names with column headers, as a JSON object."),
     ],
 )

@@ -61,7 +61,14 @@ def test_it_normalises_common_spellings(text, region, e164):
 
 @pytest.mark.parametrize(
     "text",
-    ["+52 1 55 1234 5678", "+521 55 1234 5678", "5215512345678", "00 52 1 55 1234 5678", "044 55 1234 5678", "045 55 1234 5678"],
+    [
+        "+52 1 55 1234 5678",
+        "+521 55 1234 5678",
+        "5215512345678",
+        "00 52 1 55 1234 5678",
+        "044 55 1234 5678",
+        "045 55 1234 5678",
+    ],
 )
 def test_it_rewrites_legacy_mexican_mobiles(text):
     assert normalise_phone(text, "MX") == "+525512345678"
@@ -80,7 +87,9 @@ def test_phonenumbers_alone_rejects_the_legacy_spelling():
     assert not phonenumbers.is_valid_number(phonenumbers.parse("+5215512345678", None))
 
 
-@pytest.mark.parametrize("text", ["987654321.0", "987654321.00", "9.87654321E8", "9.87654321E+08", "9,87654321E+08", "'987654321"])
+@pytest.mark.parametrize(
+    "text", ["987654321.0", "987654321.00", "9.87654321E8", "9.87654321E+08", "9,87654321E+08", "'987654321"]
+)
 def test_it_undoes_spreadsheet_damage(text):
     assert normalise_phone(text, "PE") == "+51987654321"
 
@@ -93,7 +102,15 @@ def test_a_number_shortened_by_a_spreadsheet_is_reported_as_lost():
 
 @pytest.mark.parametrize(
     ("text", "region"),
-    [("12345", "PE"), ("887654321", "PE"), ("hola", "PE"), ("", "PE"), ("03001234567", "CO"), ("555 0123", "US"), ("+999 123456", "PE")],
+    [
+        ("12345", "PE"),
+        ("887654321", "PE"),
+        ("hola", "PE"),
+        ("", "PE"),
+        ("03001234567", "CO"),
+        ("555 0123", "US"),
+        ("+999 123456", "PE"),
+    ],
 )
 def test_it_reports_invalid_numbers(text, region):
     with pytest.raises(ValueProblem) as problem:
@@ -156,7 +173,9 @@ def _examples(region):
 
 def _is_valid(region, national):
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
-    return phonenumbers.is_valid_number(phonenumbers.PhoneNumber(country_code=metadata.country_code, national_number=int(national)))
+    return phonenumbers.is_valid_number(
+        phonenumbers.PhoneNumber(country_code=metadata.country_code, national_number=int(national))
+    )
 
 
 @st.composite
@@ -176,7 +195,13 @@ def spellings(draw, region, national):
     country_code = str(metadata.country_code)
     digits = draw(
         st.sampled_from(
-            [national, (metadata.national_prefix or "") + national, country_code + national, f"+{country_code}{national}", f"00{country_code}{national}"]
+            [
+                national,
+                (metadata.national_prefix or "") + national,
+                country_code + national,
+                f"+{country_code}{national}",
+                f"00{country_code}{national}",
+            ]
         )
     )
     # People group two to four digits; never a lone last digit.

@@ -84,7 +84,10 @@ def test_next_months_file_updates_adds_and_recalls_across_chunks(lima):
 
     assert (result.created, result.updated, result.unchanged, result.recalled) == (1, 2, 3, 2)
     assert BalanceChange.objects.count() == 2
-    assert set(Debt.objects.filter(recalled_on__isnull=False).values_list("account_reference", flat=True)) == {"CR-6", "CR-7"}
+    assert set(Debt.objects.filter(recalled_on__isnull=False).values_list("account_reference", flat=True)) == {
+        "CR-6",
+        "CR-7",
+    }
     assert Debtor.objects.get(external_id="C-6").open_balance == 0
     assert Debtor.objects.get(external_id="C-2").open_balance == Decimal("80.00")
     assert Debtor.objects.count() == 8
@@ -155,11 +158,16 @@ def test_a_debtor_getting_new_rows_cannot_be_deleted_until_the_import_ends(lima,
     real_end = Staging.end
 
     def delete_from_elsewhere():
-        from django.db import DatabaseError, connection as own_connection, transaction
+        from django.db import DatabaseError, transaction
+        from django.db import connection as own_connection
 
         try:
             with own_connection.cursor() as cursor:  # give up after 300 ms instead of queueing
-                cursor.execute("SET lock_timeout = '300ms'" if own_connection.vendor == "postgresql" else "PRAGMA busy_timeout = 300")
+                cursor.execute(
+                    "SET lock_timeout = '300ms'"
+                    if own_connection.vendor == "postgresql"
+                    else "PRAGMA busy_timeout = 300"
+                )
             with transaction.atomic(), own_connection.cursor() as cursor:
                 cursor.execute("DELETE FROM debtors_debtor WHERE id = %s", [ana.pk])
             attempts.append("deleted")

@@ -117,7 +117,7 @@ def test_it_reads_a_pipe_separated_file():
 
 def test_delimiters_inside_quotes_do_not_mislead_the_sniffer():
     raw = (
-        'id,nombre,direccion,saldo\n'
+        "id,nombre,direccion,saldo\n"
         '1,"Pérez; Ana","Av. Arequipa 123; dpto 4; Lima","1.234,56"\n'
         '2,"Quispe; Juan","Jr. Cusco 9; Lima","10,00"\n'
     ).encode()
@@ -140,7 +140,7 @@ def test_a_quoted_field_may_hold_a_line_break():
 
 
 def test_blank_trailing_lines_are_ignored():
-    raw = "DNI;Nombre\r\n1;Ana\r\n2;Luis\r\n\r\n;\r\n  \r\n\r\n".encode()
+    raw = b"DNI;Nombre\r\n1;Ana\r\n2;Luis\r\n\r\n;\r\n  \r\n\r\n"
     fmt, rows = read(raw)
     assert rows == [["DNI", "Nombre"], ["1", "Ana"], ["2", "Luis"]]
     _fmt, all_rows = read(raw, skip_blank=False)

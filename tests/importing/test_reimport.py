@@ -108,7 +108,11 @@ def test_a_payment_recorded_on_the_desk_does_not_hide_the_files_balance(tmp_path
     load(tmp_path, lima, FILE)
     ana_debt = Debt.objects.get(account_reference="CR-2")
     payment_record(
-        debtor=ana_debt.debtor, debt=ana_debt, amount=Decimal("100.00"), reference="OP-1", source="manual",
+        debtor=ana_debt.debtor,
+        debt=ana_debt,
+        amount=Decimal("100.00"),
+        reference="OP-1",
+        source="manual",
         paid_at=datetime(2026, 11, 20, 10, tzinfo=ZoneInfo("America/Lima")),
     )
     assert Debt.objects.get(pk=ana_debt.pk).balance == Decimal("400.00")

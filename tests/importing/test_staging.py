@@ -31,7 +31,9 @@ def xlsx(rows):
 
 def test_text_with_quotes_tabs_line_breaks_and_backslashes_arrives_intact(lima):
     awkward = 'O\'Brien "Tito"; Pérez\tde la\nRosa \\N \\ fin'
-    result = portfolio_import(file=xlsx([["C-1", awkward, "", 987654321, "CR;1", 10, datetime(2026, 8, 31)]]), portfolio=lima)
+    result = portfolio_import(
+        file=xlsx([["C-1", awkward, "", 987654321, "CR;1", 10, datetime(2026, 8, 31)]]), portfolio=lima
+    )
     assert result.created == 1
     debtor = Debtor.objects.get()
     assert debtor.full_name == awkward
@@ -51,10 +53,24 @@ def test_unchanged_rows_are_not_written_at_all(lima):
 
 
 def test_a_new_phone_or_a_new_name_counts_as_updated(lima):
-    portfolio_import(file=xlsx([["C-1", "Ana", "1", 987654321, "CR-1", 10, datetime(2026, 8, 31)],
-                                ["C-2", "Luis", "2", 912345678, "CR-2", 20, datetime(2026, 8, 31)]]), portfolio=lima)
-    result = portfolio_import(file=xlsx([["C-1", "Ana", "1", "987654321 / 912000111", "CR-1", 10, datetime(2026, 8, 31)],
-                                         ["C-2", "Luis Torres", "2", 912345678, "CR-2", 20, datetime(2026, 8, 31)]]), portfolio=lima)
+    portfolio_import(
+        file=xlsx(
+            [
+                ["C-1", "Ana", "1", 987654321, "CR-1", 10, datetime(2026, 8, 31)],
+                ["C-2", "Luis", "2", 912345678, "CR-2", 20, datetime(2026, 8, 31)],
+            ]
+        ),
+        portfolio=lima,
+    )
+    result = portfolio_import(
+        file=xlsx(
+            [
+                ["C-1", "Ana", "1", "987654321 / 912000111", "CR-1", 10, datetime(2026, 8, 31)],
+                ["C-2", "Luis Torres", "2", 912345678, "CR-2", 20, datetime(2026, 8, 31)],
+            ]
+        ),
+        portfolio=lima,
+    )
     assert (result.created, result.updated, result.unchanged) == (0, 2, 0)
     assert Phone.objects.filter(debtor__external_id="C-1").count() == 2
     assert Debtor.objects.get(external_id="C-2").full_name == "Luis Torres"

@@ -171,7 +171,16 @@ def test_it_says_what_is_not_a_date(text):
     assert problem.value.code == "not_a_date"
 
 
-DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d", "%d/%m/%y", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M"]
+DATE_FORMATS = [
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%d/%m/%y",
+    "%Y-%m-%dT%H:%M:%S",
+    "%d/%m/%Y %H:%M",
+]
 
 
 @settings(max_examples=300, deadline=None)

@@ -90,7 +90,15 @@ def test_upload_preview_confirm_run_and_result(client, ana, lima, worker, django
     rows = rejected_rows(client, job)
     assert job.language == "es"
     assert rows == [
-        ["Fila", "Motivo", "Código de cliente", "Apellidos y nombres", "Teléfono", "Saldo deudor", "Fecha de vencimiento"],
+        [
+            "Fila",
+            "Motivo",
+            "Código de cliente",
+            "Apellidos y nombres",
+            "Teléfono",
+            "Saldo deudor",
+            "Fecha de vencimiento",
+        ],
         ["6", "Saldo deudor: «no sé» no es un número.", "C-003", "Quispe, Rosa", "912345000", "no sé", "01/10/2026"],
     ]
 
@@ -100,9 +108,15 @@ def test_upload_preview_confirm_run_and_result(client, ana, lima, worker, django
 
 def test_the_creditors_saved_mapping_is_proposed_on_the_next_file(client, ana, lima):
     ImportMapping.objects.create(
-        creditor=lima.creditor, kind="portfolio",
-        mapping={"external_id": "Código de cliente", "full_name": "Apellidos y nombres", "balance": "Saldo deudor",
-                 "due_date": "Fecha de vencimiento", "national_id": "Teléfono"},
+        creditor=lima.creditor,
+        kind="portfolio",
+        mapping={
+            "external_id": "Código de cliente",
+            "full_name": "Apellidos y nombres",
+            "balance": "Saldo deudor",
+            "due_date": "Fecha de vencimiento",
+            "national_id": "Teléfono",
+        },
     )
     client.force_login(ana)
     page = client.get(upload(client, lima))
@@ -135,17 +149,25 @@ def test_a_file_that_cannot_be_read_gives_one_clear_message(client, ana, lima):
 def test_the_upload_refuses_other_kinds_of_files(client, ana, lima):
     client.force_login(ana)
     response = client.post(
-        reverse("debtors:import_new"), {"kind": "portfolio", "portfolio": lima.pk, "file": SimpleUploadedFile("c.pdf", b"%PDF")}
+        reverse("debtors:import_new"),
+        {"kind": "portfolio", "portfolio": lima.pk, "file": SimpleUploadedFile("c.pdf", b"%PDF")},
     )
     assert response.status_code == 200 and not ImportJob.objects.exists()
 
 
-def test_an_upload_into_a_new_portfolio_creates_it_with_its_rows(client, ana, worker, django_capture_on_commit_callbacks):
+def test_an_upload_into_a_new_portfolio_creates_it_with_its_rows(
+    client, ana, worker, django_capture_on_commit_callbacks
+):
     from debtors.models import Creditor, Portfolio
 
     client.force_login(ana)
-    data = {"kind": "portfolio", "new_creditor": "Caja Sur", "new_portfolio": "Consumo", "new_country": "PE",
-            "file": SimpleUploadedFile("c.csv", CSV)}
+    data = {
+        "kind": "portfolio",
+        "new_creditor": "Caja Sur",
+        "new_portfolio": "Consumo",
+        "new_country": "PE",
+        "file": SimpleUploadedFile("c.csv", CSV),
+    }
     response = client.post(reverse("debtors:import_new"), data)
     assert response.status_code == 302
     # Nothing yet: an upload whose mapping is never confirmed leaves no empty portfolio.
@@ -167,8 +189,15 @@ def test_an_upload_into_a_new_portfolio_creates_it_with_its_rows(client, ana, wo
 
 def test_the_progress_fragment_polls_until_done(client, ana, lima):
     client.force_login(ana)
-    job = ImportJob.objects.create(kind="portfolio", portfolio=lima, file="imports/x.csv", created_by=ana,
-                                   status=ImportJob.Status.RUNNING, rows_total=1000, rows_done=250)
+    job = ImportJob.objects.create(
+        kind="portfolio",
+        portfolio=lima,
+        file="imports/x.csv",
+        created_by=ana,
+        status=ImportJob.Status.RUNNING,
+        rows_total=1000,
+        rows_done=250,
+    )
     with translation.override("en"):
         fragment = client.get(reverse("debtors:import_detail", args=[job.pk]), HTTP_HX_REQUEST="true")
     html = fragment.content.decode()
@@ -180,7 +209,9 @@ def test_the_progress_fragment_polls_until_done(client, ana, lima):
 
 
 def test_recent_imports_are_listed(client, ana, lima):
-    ImportJob.objects.create(kind="portfolio", portfolio=lima, file="imports/x.csv", original_name="octubre.csv", created_by=ana)
+    ImportJob.objects.create(
+        kind="portfolio", portfolio=lima, file="imports/x.csv", original_name="octubre.csv", created_by=ana
+    )
     client.force_login(ana)
     assert "octubre.csv" in client.get(reverse("debtors:imports")).content.decode()
 
@@ -198,8 +229,14 @@ def test_collectors_and_supervisors_cannot_reach_the_import_pages(client, person
         reverse("debtors:portfolio_assign", args=[lima.pk]),
     ):
         assert client.get(url).status_code == 403, url
-    response = client.post(reverse("debtors:import_new"), {"kind": "portfolio", "portfolio": lima.pk, "file": SimpleUploadedFile("c.csv", CSV)})
-    assert response.status_code == 403 and not ImportJob.objects.filter(created_by__isnull=False).exclude(pk=job.pk).exists()
+    response = client.post(
+        reverse("debtors:import_new"),
+        {"kind": "portfolio", "portfolio": lima.pk, "file": SimpleUploadedFile("c.csv", CSV)},
+    )
+    assert (
+        response.status_code == 403
+        and not ImportJob.objects.filter(created_by__isnull=False).exclude(pk=job.pk).exists()
+    )
 
 
 def xlsx_bytes(rows) -> bytes:
@@ -215,11 +252,14 @@ def xlsx_bytes(rows) -> bytes:
 def test_an_excel_export_loads_through_the_pages(client, ana, lima, worker, django_capture_on_commit_callbacks):
     from datetime import datetime
 
-    content = xlsx_bytes([
-        ["Reporte de cartera"], [],
-        ["Código de cliente", "Nombre", "Celular", "Saldo", "Fecha de vencimiento"],
-        [20231234, "Rosa Quispe", 987654321, 1234.56, datetime(2026, 8, 31)],
-    ])
+    content = xlsx_bytes(
+        [
+            ["Reporte de cartera"],
+            [],
+            ["Código de cliente", "Nombre", "Celular", "Saldo", "Fecha de vencimiento"],
+            [20231234, "Rosa Quispe", 987654321, 1234.56, datetime(2026, 8, 31)],
+        ]
+    )
     client.force_login(ana)
     url = upload(client, lima, content=content, name="cartera.xlsx")
     form = client.get(url).context["form"]
@@ -231,7 +271,9 @@ def test_an_excel_export_loads_through_the_pages(client, ana, lima, worker, djan
     assert str(debtor.debts.get().due_date) == "2026-08-31"
 
 
-def test_an_import_recounts_its_portfolio_for_the_admins_list(client, ana, lima, worker, django_capture_on_commit_callbacks):
+def test_an_import_recounts_its_portfolio_for_the_admins_list(
+    client, ana, lima, worker, django_capture_on_commit_callbacks
+):
     from debtors.selectors import portfolio_overview
     from debtors.services import portfolio_figures_refresh
 
@@ -251,7 +293,9 @@ def test_payments_can_be_uploaded_from_the_web(client, ana, lima, worker, django
 
     portfolio_import(file=io.BytesIO(CSV), portfolio=lima)
     client.force_login(ana)
-    payments = "Referencia;Código de cliente;Monto pagado;Fecha de pago\r\nOP-1;C-001;100,00;01/11/2026\r\n".encode("cp1252")
+    payments = "Referencia;Código de cliente;Monto pagado;Fecha de pago\r\nOP-1;C-001;100,00;01/11/2026\r\n".encode(
+        "cp1252"
+    )
     url = upload(client, lima, content=payments, name="pagos.csv", kind="payments")
     form = client.get(url).context["form"]
     with django_capture_on_commit_callbacks(execute=True):
@@ -318,12 +362,13 @@ def test_a_column_the_admin_leaves_out_stays_out(client, ana, lima, worker, djan
 
 
 RFC_CSV = (
-    "RFC,Nombre,Número de crédito,Saldo,Fecha de vencimiento\r\n"
-    "GOMA800101AB1,MARIA GOMEZ,CRED-1,100.00,15/09/2026\r\n"
+    "RFC,Nombre,Número de crédito,Saldo,Fecha de vencimiento\r\nGOMA800101AB1,MARIA GOMEZ,CRED-1,100.00,15/09/2026\r\n"
 ).encode("utf-8-sig")
 
 
-def test_a_file_keyed_by_rfc_goes_through_the_pages_as_detected(client, ana, worker, django_capture_on_commit_callbacks):
+def test_a_file_keyed_by_rfc_goes_through_the_pages_as_detected(
+    client, ana, worker, django_capture_on_commit_callbacks
+):
     cdmx = portfolio_get_or_create(portfolio="Créditos", creditor="Financiera del Valle", country="MX")
     client.force_login(ana)
     url = upload(client, cdmx, content=RFC_CSV)
@@ -340,7 +385,9 @@ def test_a_file_keyed_by_rfc_goes_through_the_pages_as_detected(client, ana, wor
     assert Debtor.objects.values_list("external_id", "national_id").get() == ("GOMA800101AB1", "GOMA800101AB1")
 
 
-def test_the_admin_corrects_the_downloaded_report_and_loads_it_again(client, ana, lima, worker, django_capture_on_commit_callbacks):
+def test_the_admin_corrects_the_downloaded_report_and_loads_it_again(
+    client, ana, lima, worker, django_capture_on_commit_callbacks
+):
     client.force_login(ana)
 
     def load(content, name):

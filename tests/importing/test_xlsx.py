@@ -16,7 +16,9 @@ from debtors.models import Debt, Debtor
 from promises.importing import payments_import
 
 
-def workbook(rows, *, title_rows=(("Banco Andino — cartera de octubre",), ("Fecha de corte", datetime(2026, 10, 31)), ())):
+def workbook(
+    rows, *, title_rows=(("Banco Andino — cartera de octubre",), ("Fecha de corte", datetime(2026, 10, 31)), ())
+):
     book = Workbook()
     sheet = book.active
     for row in (*title_rows, *rows):
@@ -42,13 +44,15 @@ def lima(db):
 
 @pytest.mark.django_db
 def test_a_real_excel_export_imports_without_edits(lima):
-    stream = workbook([
-        HEADER,
-        (20231234, "Muñoz Pérez, José", 12345678, 987654321, 51912345678.0, 1234.56, datetime(2026, 8, 31)),
-        ("C-2", "Ríos, Ana", "08765432", "987 654 000", None, "500,00", "15/09/2026"),  # text cells too
-        (None, None, None, None, None, None, None),
-        (None, None, None, None, None, None, None),  # blank trailing rows
-    ])
+    stream = workbook(
+        [
+            HEADER,
+            (20231234, "Muñoz Pérez, José", 12345678, 987654321, 51912345678.0, 1234.56, datetime(2026, 8, 31)),
+            ("C-2", "Ríos, Ana", "08765432", "987 654 000", None, "500,00", "15/09/2026"),  # text cells too
+            (None, None, None, None, None, None, None),
+            (None, None, None, None, None, None, None),  # blank trailing rows
+        ]
+    )
     result = portfolio_import(file=stream, portfolio=lima)
 
     assert (result.created, result.rejected) == (2, 0)
@@ -72,9 +76,12 @@ def test_rejected_rows_carry_the_row_number_excel_shows(lima):
 def test_a_second_excel_file_updates_and_adds_without_duplicates(lima):
     first = [HEADER, ("C-1", "Ana", 1, 987654321, None, 100, datetime(2026, 8, 31))]
     portfolio_import(file=workbook(first), portfolio=lima)
-    second = [*first[:1], ("C-1", "Ana", 1, 987654321, None, 80, datetime(2026, 8, 31)),
-              ("C-2", "Luis", 2, 912345678, None, 50, datetime(2026, 9, 30)),
-              ("C-2", "Luis", 2, 912345678, None, 50, datetime(2026, 9, 30))]
+    second = [
+        *first[:1],
+        ("C-1", "Ana", 1, 987654321, None, 80, datetime(2026, 8, 31)),
+        ("C-2", "Luis", 2, 912345678, None, 50, datetime(2026, 9, 30)),
+        ("C-2", "Luis", 2, 912345678, None, 50, datetime(2026, 9, 30)),
+    ]
     result = portfolio_import(file=workbook(second), portfolio=lima)
     assert (result.created, result.updated, result.unchanged, result.rejected) == (1, 1, 0, 1)
     assert Debtor.objects.count() == 2 and Debt.objects.count() == 2
@@ -83,8 +90,16 @@ def test_a_second_excel_file_updates_and_adds_without_duplicates(lima):
 
 @pytest.mark.django_db
 def test_payments_from_an_excel_file(lima):
-    portfolio_import(file=workbook([HEADER, ("C-1", "Ana", 1, 987654321, None, 100, datetime(2026, 8, 31))]), portfolio=lima)
-    stream = workbook([("Referencia", "Código de cliente", "Monto pagado", "Fecha de pago"), (9001, "C-1", 40, datetime(2026, 11, 1))], title_rows=())
+    portfolio_import(
+        file=workbook([HEADER, ("C-1", "Ana", 1, 987654321, None, 100, datetime(2026, 8, 31))]), portfolio=lima
+    )
+    stream = workbook(
+        [
+            ("Referencia", "Código de cliente", "Monto pagado", "Fecha de pago"),
+            (9001, "C-1", 40, datetime(2026, 11, 1)),
+        ],
+        title_rows=(),
+    )
     result = payments_import(file=stream, portfolio=lima)
     assert result.created == 1
     assert Debt.objects.get().balance == Decimal("60")

@@ -33,8 +33,12 @@ def awkward_workbook() -> bytes:
     sheet["B1"] = "Banco Andino — cartera"
     sheet["C3"], sheet["D3"], sheet["E3"] = "Código", "Saldo", "Vence"
     values = [
-        ("C-1", 1234.56, datetime(2026, 8, 31)), (20231234, 100, date(2026, 9, 1)), ("C-3", -3.5, datetime(2026, 8, 31, 10, 30)),
-        ("C-4", True, time(10, 30)), ("C-5", 51912345678.0, timedelta(hours=30)), ("C-6", 0.1 + 0.2, "31/08/2026"),
+        ("C-1", 1234.56, datetime(2026, 8, 31)),
+        (20231234, 100, date(2026, 9, 1)),
+        ("C-3", -3.5, datetime(2026, 8, 31, 10, 30)),
+        ("C-4", True, time(10, 30)),
+        ("C-5", 51912345678.0, timedelta(hours=30)),
+        ("C-6", 0.1 + 0.2, "31/08/2026"),
         ("", None, None),
     ]
     for offset, row in enumerate(values):
@@ -58,8 +62,11 @@ def read(reader) -> list[list[str]]:
     return out
 
 
-@pytest.mark.parametrize("content", [awkward_workbook(), with_shared_string("Ríos Ana"), xlsx([HEADER, *rows(1, 5)])],
-                         ids=["awkward", "shared-strings", "plain"])
+@pytest.mark.parametrize(
+    "content",
+    [awkward_workbook(), with_shared_string("Ríos Ana"), xlsx([HEADER, *rows(1, 5)])],
+    ids=["awkward", "shared-strings", "plain"],
+)
 def test_calamine_and_openpyxl_read_the_same_rows_at_the_same_row_numbers(content):
     fast = open_xlsx(io.BytesIO(content), whole=True)
     assert isinstance(fast, CalamineXlsxRows)
@@ -128,7 +135,10 @@ def never_opened(*args, **kwargs):
 @pytest.mark.django_db
 def test_a_hostile_cell_is_refused_before_calamine_opens_the_file(lima):
     content = (DATA / "xlsx-huge-cell.xlsx").read_bytes()  # a 50 MB cell
-    with mock.patch("python_calamine.CalamineWorkbook.from_filelike", never_opened), pytest.raises(ImportFileError) as refused:
+    with (
+        mock.patch("python_calamine.CalamineWorkbook.from_filelike", never_opened),
+        pytest.raises(ImportFileError) as refused,
+    ):
         portfolio_import(file=io.BytesIO(content), portfolio=lima)
     assert "(parte «xl/worksheets/sheet1.xml»)" in refused.value.message
 
@@ -151,7 +161,10 @@ def test_too_many_shared_texts_refuse_the_file_before_calamine_opens_it(lima):
 def test_row_tags_written_with_a_line_break_are_all_counted_by_both_readers(lima, spelling):
     from tests.data.make_files import rewrite_part
 
-    content = rewrite_part(xlsx([HEADER, *rows(1, 5)]), "xl/worksheets/sheet1.xml",
-                           lambda xml: xml.replace(b"<row ", spelling).replace(b"</sheetData>", b"<rowBreaks/></sheetData>"))
+    content = rewrite_part(
+        xlsx([HEADER, *rows(1, 5)]),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(b"<row ", spelling).replace(b"</sheetData>", b"<rowBreaks/></sheetData>"),
+    )
     assert read(open_xlsx(io.BytesIO(content), whole=True)) == read(XlsxRows(io.BytesIO(content)))
     assert portfolio_import(file=io.BytesIO(content), portfolio=lima).created == 5

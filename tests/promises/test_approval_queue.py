@@ -124,7 +124,9 @@ def test_decisions_outside_the_scope_are_404_and_change_nothing(client, pablo, c
     for user in (pablo, carla):
         client.force_login(user)
         assert client.post(reverse("promises:arrangement_approve", args=[waiting.pk])).status_code == 404
-        assert client.post(reverse("promises:arrangement_reject", args=[waiting.pk]), {"reason": "No"}).status_code == 404
+        assert (
+            client.post(reverse("promises:arrangement_reject", args=[waiting.pk]), {"reason": "No"}).status_code == 404
+        )
     waiting.refresh_from_db()
     assert waiting.approval_status == ApprovalStatus.PENDING
 

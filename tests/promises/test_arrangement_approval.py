@@ -92,10 +92,18 @@ def test_an_arrangement_within_the_limits_needs_no_approval(diego, carla, sofia)
 def test_a_discount_beyond_the_limit_waits_for_approval(diego, carla):
     ArrangementLimits.objects.create(portfolio=diego.portfolio, max_discount_percent=Decimal("10"))
     within = arrangement_propose(
-        debtor=diego, collector=carla, schedule=plan(1, "900"), kind=Arrangement.Kind.SETTLEMENT, discount_amount=Decimal("100")
+        debtor=diego,
+        collector=carla,
+        schedule=plan(1, "900"),
+        kind=Arrangement.Kind.SETTLEMENT,
+        discount_amount=Decimal("100"),
     )
     beyond = arrangement_propose(
-        debtor=diego, collector=carla, schedule=plan(1, "700"), kind=Arrangement.Kind.SETTLEMENT, discount_amount=Decimal("300")
+        debtor=diego,
+        collector=carla,
+        schedule=plan(1, "700"),
+        kind=Arrangement.Kind.SETTLEMENT,
+        discount_amount=Decimal("300"),
     )
     assert within.approval_status == ApprovalStatus.NOT_NEEDED
     assert beyond.approval_reasons == [{"code": "max_discount", "value": "30.00", "limit": "10.00"}]
@@ -103,8 +111,11 @@ def test_a_discount_beyond_the_limit_waits_for_approval(diego, carla):
 
 def test_every_limit_beyond_reach_is_reported(diego, carla, sofia):
     ArrangementLimits.objects.create(
-        portfolio=diego.portfolio, min_share_of_balance_percent=Decimal("50"), max_days_to_first_payment=10,
-        max_instalments=2, max_discount_percent=Decimal("0"),
+        portfolio=diego.portfolio,
+        min_share_of_balance_percent=Decimal("50"),
+        max_days_to_first_payment=10,
+        max_instalments=2,
+        max_discount_percent=Decimal("0"),
     )
     schedule = plan(3, "100")  # 300 of a 1,000 balance, the first payment 14 days away
     breaches = arrangement_limits_check(debtor=diego, by=carla, schedule=schedule, discount_amount=Decimal("50"))

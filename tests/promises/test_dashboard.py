@@ -31,13 +31,23 @@ def _csv_rows(response) -> list[list[str]]:
 def week(diego, mateo, carla, carlos, cris):
     """Promises due this week in both teams, one next week; payments; calls."""
     made = {
-        "kept": factories.make_promise(debtor=diego, collector=carla, amount=Decimal("100"), due_date=THIS_WEEK, status="kept"),
-        "broken": factories.make_promise(debtor=diego, collector=carla, amount=Decimal("200"), due_date=THIS_WEEK, status="broken"),
-        "partial": factories.make_promise(debtor=diego, collector=carlos, amount=Decimal("300"), due_date=THIS_WEEK, status="partially_kept"),
+        "kept": factories.make_promise(
+            debtor=diego, collector=carla, amount=Decimal("100"), due_date=THIS_WEEK, status="kept"
+        ),
+        "broken": factories.make_promise(
+            debtor=diego, collector=carla, amount=Decimal("200"), due_date=THIS_WEEK, status="broken"
+        ),
+        "partial": factories.make_promise(
+            debtor=diego, collector=carlos, amount=Decimal("300"), due_date=THIS_WEEK, status="partially_kept"
+        ),
         "pending": factories.make_promise(debtor=diego, collector=carlos, amount=Decimal("50"), due_date=THIS_WEEK),
-        "cancelled": factories.make_promise(debtor=diego, collector=carlos, amount=Decimal("75"), due_date=THIS_WEEK, status="cancelled"),
+        "cancelled": factories.make_promise(
+            debtor=diego, collector=carlos, amount=Decimal("75"), due_date=THIS_WEEK, status="cancelled"
+        ),
         "next_week": factories.make_promise(debtor=diego, collector=carla, amount=Decimal("999"), due_date=NEXT_WEEK),
-        "other_team": factories.make_promise(debtor=mateo, collector=cris, amount=Decimal("888"), due_date=THIS_WEEK, status="broken"),
+        "other_team": factories.make_promise(
+            debtor=mateo, collector=cris, amount=Decimal("888"), due_date=THIS_WEEK, status="broken"
+        ),
     }
     factories.make_payment(debtor=diego, amount=Decimal("100"), credited_to=carla)
     factories.make_payment(debtor=mateo, amount=Decimal("500"), credited_to=cris)
@@ -77,7 +87,18 @@ def test_an_admin_sees_every_team_and_a_supervisor_only_hers(client, ana, sofia,
     assert {row["collector"].username for row in response.context["collectors"]} == {"carla", "carlos"}
 
 
-@pytest.mark.parametrize("url_name", ["promises:dashboard", "promises:promises_behind", "promises:calls_behind", "promises:payments_behind", "promises:health", "promises:reassign", "promises:figures_export"])
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "promises:dashboard",
+        "promises:promises_behind",
+        "promises:calls_behind",
+        "promises:payments_behind",
+        "promises:health",
+        "promises:reassign",
+        "promises:figures_export",
+    ],
+)
 def test_collectors_have_no_dashboard(client, carla, week, url_name):
     client.force_login(carla)
     assert client.get(reverse(url_name)).status_code == 404
@@ -90,8 +111,12 @@ def test_a_team_filter_outside_the_supervisors_scope_shows_nothing(client, sofia
 
 def test_filters_narrow_every_figure(client, ana, sofia, carla, carlos, team_lima, diego, week):
     spain = factories.make_portfolio(
-        name="Consumo España", creditor=Creditor.objects.create(name="Banco de Madrid"), country="ES", currency="EUR",
-        time_zone="Europe/Madrid", preset="es",
+        name="Consumo España",
+        creditor=Creditor.objects.create(name="Banco de Madrid"),
+        country="ES",
+        currency="EUR",
+        time_zone="Europe/Madrid",
+        preset="es",
     )
     madrid = factories.make_debtor(portfolio=spain, assigned_to=carlos)
     factories.make_promise(debtor=madrid, collector=carlos, amount=Decimal("40"), due_date=THIS_WEEK, status="broken")
@@ -114,7 +139,11 @@ def test_filters_narrow_every_figure(client, ana, sofia, carla, carlos, team_lim
         ({"period": "week"}, date(2026, 11, 16), date(2026, 11, 22)),
         ({"period": "month"}, date(2026, 11, 1), date(2026, 11, 30)),
         ({"period": "range", "start": "2026-10-01", "end": "2026-11-20"}, date(2026, 10, 1), date(2026, 11, 20)),
-        ({"period": "range", "start": "2026-11-20", "end": "2026-10-01"}, date(2026, 11, 16), date(2026, 11, 22)),  # backwards: this week
+        (
+            {"period": "range", "start": "2026-11-20", "end": "2026-10-01"},
+            date(2026, 11, 16),
+            date(2026, 11, 22),
+        ),  # backwards: this week
         ({"period": "range", "start": "nonsense"}, date(2026, 11, 16), date(2026, 11, 22)),
     ],
 )
@@ -148,7 +177,9 @@ def test_the_page_says_how_fresh_the_figures_are(client, sofia, week):
     assert "Figures as of" in page and "16/11/2026" in page or "11/16/2026" in page
 
 
-def test_the_dashboard_costs_the_same_queries_with_ten_times_the_data(client, sofia, carla, carlos, diego, django_assert_num_queries):
+def test_the_dashboard_costs_the_same_queries_with_ten_times_the_data(
+    client, sofia, carla, carlos, diego, django_assert_num_queries
+):
     client.force_login(sofia)
 
     def make(n):
@@ -216,15 +247,31 @@ def test_the_broken_figure_opens_this_weeks_broken_promises_and_exports_them(cli
     assert link in dashboard
     listing = client.get(reverse("promises:promises_behind"), {"period": "week", "kind": "due", "status": "broken"})
     assert [p.pk for p in listing.context["page"]] == [week["broken"].pk]  # not cris's, not next week's
-    rows = _csv_rows(client.get(reverse("promises:promises_behind"), {"period": "week", "kind": "due", "status": "broken", "format": "csv"}))
-    assert len(rows) == 2 and rows[1][0] == str(week["broken"].pk) and rows[1][8] == "Incumplida"  # the status in the reader's language
+    rows = _csv_rows(
+        client.get(
+            reverse("promises:promises_behind"), {"period": "week", "kind": "due", "status": "broken", "format": "csv"}
+        )
+    )
+    assert (
+        len(rows) == 2 and rows[1][0] == str(week["broken"].pk) and rows[1][8] == "Incumplida"
+    )  # the status in the reader's language
 
 
 def test_each_drill_down_counts_what_its_figure_counts(client, sofia, week):
     client.force_login(sofia)
-    figures = {row["currency"]: row for row in client.get(reverse("promises:dashboard"), {"period": "week"}).context["figures"]}
-    for kind, status, figure in [("made", "", "made"), ("due", "", "due"), ("due", "kept", "kept"), ("due", "pending", "pending"), ("due", "partially_kept", "partially_kept")]:
-        page = client.get(reverse("promises:promises_behind"), {"period": "week", "kind": kind, "status": status}).context["page"]
+    figures = {
+        row["currency"]: row for row in client.get(reverse("promises:dashboard"), {"period": "week"}).context["figures"]
+    }
+    for kind, status, figure in [
+        ("made", "", "made"),
+        ("due", "", "due"),
+        ("due", "kept", "kept"),
+        ("due", "pending", "pending"),
+        ("due", "partially_kept", "partially_kept"),
+    ]:
+        page = client.get(
+            reverse("promises:promises_behind"), {"period": "week", "kind": kind, "status": status}
+        ).context["page"]
         assert page.paginator.count == figures["PEN"][figure]["count"], (kind, status)
     calls = client.get(reverse("promises:calls_behind"), {"period": "week", "outcome": "right_party"}).context["page"]
     assert [c.collector.username for c in calls] == ["carla"]
@@ -234,7 +281,10 @@ def test_each_drill_down_counts_what_its_figure_counts(client, sofia, week):
 
 def test_drill_downs_keep_the_filters(client, ana, carla, week):
     client.force_login(ana)
-    page = client.get(reverse("promises:promises_behind"), {"period": "week", "kind": "due", "status": "broken", "collector": carla.pk}).context["page"]
+    page = client.get(
+        reverse("promises:promises_behind"),
+        {"period": "week", "kind": "due", "status": "broken", "collector": carla.pk},
+    ).context["page"]
     assert [p.collector.username for p in page] == ["carla"]
 
 
@@ -242,7 +292,9 @@ def test_large_exports_are_streamed_in_chunks(client, ana, diego, carla):
     for _ in range(30):
         factories.make_promise(debtor=diego, collector=carla, due_date=THIS_WEEK, status="broken")
     client.force_login(ana)
-    response = client.get(reverse("promises:promises_behind"), {"period": "week", "kind": "due", "status": "broken", "format": "csv"})
+    response = client.get(
+        reverse("promises:promises_behind"), {"period": "week", "kind": "due", "status": "broken", "format": "csv"}
+    )
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     assert len(_csv_rows(response)) == 31
@@ -264,10 +316,15 @@ def test_the_dashboard_links_to_approvals_health_reassignment_and_review(client,
 def test_drill_down_links_on_the_page_carry_the_filters(client, sofia, carla, week):
     client.force_login(sofia)
     page = client.get(reverse("promises:dashboard"), {"period": "month", "collector": carla.pk}).content.decode()
-    assert f"{reverse('promises:promises_behind')}?period=month&amp;collector={carla.pk}&amp;kind=due&amp;status=broken" in page
+    assert (
+        f"{reverse('promises:promises_behind')}?period=month&amp;collector={carla.pk}&amp;kind=due&amp;status=broken"
+        in page
+    )
 
 
-def test_between_job_runs_the_page_reuses_its_figures_and_a_run_refreshes_them(client, sofia, carla, diego, django_assert_num_queries):
+def test_between_job_runs_the_page_reuses_its_figures_and_a_run_refreshes_them(
+    client, sofia, carla, diego, django_assert_num_queries
+):
     factories.make_promise(debtor=diego, collector=carla, due_date=THIS_WEEK, status="broken")
     promise_rollups_refresh()
     client.force_login(sofia)

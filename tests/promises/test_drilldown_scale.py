@@ -42,18 +42,31 @@ def test_a_drill_down_longer_than_the_cap_says_more_than(client, sofia, carla, d
 
 
 @time_machine.travel(NOON, tick=False)
-def test_a_supervisors_broken_promises_are_found_per_collector_then_sorted_by_due_date(client, ana, sofia, carla, carlos, cris, diego, mateo):
+def test_a_supervisors_broken_promises_are_found_per_collector_then_sorted_by_due_date(
+    client, ana, sofia, carla, carlos, cris, diego, mateo
+):
     from datetime import date
 
     from promises.selectors import DashboardFilters, Period, promises_behind
 
-    for day, who, debtor in ((20, carlos, diego), (3, carla, diego), (9, cris, mateo), (3, carlos, diego), (1, carla, diego)):
+    for day, who, debtor in (
+        (20, carlos, diego),
+        (3, carla, diego),
+        (9, cris, mateo),
+        (3, carlos, diego),
+        (1, carla, diego),
+    ):
         factories.make_promise(debtor=debtor, collector=who, due_date=date(2026, 11, day), status="broken")
     month = Period(date(2026, 11, 1), date(2026, 11, 30))
 
     client.force_login(sofia)
     page = client.get(reverse("promises:promises_behind"), {"status": "broken", "period": "month"}).context["page"]
-    assert [(p.due_date.day, p.collector.username) for p in page] == [(1, "carla"), (3, "carla"), (3, "carlos"), (20, "carlos")]
+    assert [(p.due_date.day, p.collector.username) for p in page] == [
+        (1, "carla"),
+        (3, "carla"),
+        (3, "carlos"),
+        (20, "carlos"),
+    ]
     # Walking the due-date index in order would read every promise due in the month to find the
     # team's: the team's are found by collector first (promise_collector_created_idx), then sorted.
     mine = promises_behind(sofia, period=month, filters=DashboardFilters(), kind="due", status="broken")

@@ -47,15 +47,21 @@ def _speaks(client, user, language):
 
 def _portfolio(name, country, currency, zone, preset):
     return factories.make_portfolio(
-        name=name, creditor=Creditor.objects.get_or_create(name=f"Banco {country}")[0], country=country,
-        currency=currency, time_zone=zone, preset=preset,
+        name=name,
+        creditor=Creditor.objects.get_or_create(name=f"Banco {country}")[0],
+        country=country,
+        currency=currency,
+        time_zone=zone,
+        preset=preset,
     )
 
 
 @pytest.fixture
 def madrid(carla):
     debtor = factories.make_debtor(
-        portfolio=_portfolio("Consumo España", "ES", "EUR", "Europe/Madrid", "es"), assigned_to=carla, full_name="Lucía Ortega Gil"
+        portfolio=_portfolio("Consumo España", "ES", "EUR", "Europe/Madrid", "es"),
+        assigned_to=carla,
+        full_name="Lucía Ortega Gil",
     )
     factories.make_debt(debtor=debtor)
     return debtor
@@ -64,7 +70,8 @@ def madrid(carla):
 @pytest.fixture
 def monterrey(carlos):
     debtor = factories.make_debtor(
-        portfolio=_portfolio("Tarjetas Monterrey", "MX", "MXN", "America/Monterrey", "mx_fin"), assigned_to=carlos,
+        portfolio=_portfolio("Tarjetas Monterrey", "MX", "MXN", "America/Monterrey", "mx_fin"),
+        assigned_to=carlos,
         full_name="Jorge Treviño Garza",
     )
     factories.make_debt(debtor=debtor)
@@ -75,10 +82,16 @@ def monterrey(carlos):
 def three_currencies(diego, madrid, monterrey, carla, carlos):
     """This week's broken promises in EUR (2), PEN (3) and MXN (1); payments in all three."""
     broken = {"EUR": [], "PEN": [], "MXN": []}
-    for debtor, collector, currency, count in ((madrid, carla, "EUR", 2), (diego, carla, "PEN", 3), (monterrey, carlos, "MXN", 1)):
+    for debtor, collector, currency, count in (
+        (madrid, carla, "EUR", 2),
+        (diego, carla, "PEN", 3),
+        (monterrey, carlos, "MXN", 1),
+    ):
         for n in range(count):
             broken[currency].append(
-                factories.make_promise(debtor=debtor, collector=collector, amount=Decimal(100 + n), due_date=THIS_WEEK, status="broken")
+                factories.make_promise(
+                    debtor=debtor, collector=collector, amount=Decimal(100 + n), due_date=THIS_WEEK, status="broken"
+                )
             )
     factories.make_payment(debtor=madrid, amount=Decimal("75.00"), credited_to=carla)
     factories.make_payment(debtor=monterrey, amount=Decimal("10650.00"), credited_to=carla)
@@ -126,7 +139,10 @@ def test_each_amount_in_the_collector_table_opens_its_own_currency(client, sofia
     client.force_login(sofia)
     page = client.get(reverse("promises:dashboard"), {"period": "week"}).content.decode()
     table = page.split('id="collectors-table"')[1]
-    links = [html.unescape(href) for href in re.findall(rf'href="([^"]*payments[^"]*collector={carla.pk}&amp;currency=\w+)"', table)]
+    links = [
+        html.unescape(href)
+        for href in re.findall(rf'href="([^"]*payments[^"]*collector={carla.pk}&amp;currency=\w+)"', table)
+    ]
     assert len(links) == 2  # EUR and MXN, each its own link; the id written without separators
     assert carla.pk > 1_000
     for link in links:
@@ -173,17 +189,30 @@ def test_csv_exports_give_labels_in_the_readers_language_not_codes(client, sofia
         }
     factories.make_promise(debtor=diego, collector=carla, due_date=THIS_WEEK, status="partially_kept")
     factories.make_call(
-        debtor=diego, collector=carla, outcome=Call.Outcome.RIGHT_PARTY, channel=Channel.WHATSAPP, stance="objection",
-        stance_reason="forgot", commitment="promise",
+        debtor=diego,
+        collector=carla,
+        outcome=Call.Outcome.RIGHT_PARTY,
+        channel=Channel.WHATSAPP,
+        stance="objection",
+        stance_reason="forgot",
+        commitment="promise",
     )
     factories.make_payment(debtor=diego, credited_to=carla)
     factories.make_debt(debtor=diego, balance=Decimal("10"), due_date=date(2026, 10, 1))
     _speaks(client, sofia, language)
 
-    [_, promise] = _csv(client.get(reverse("promises:promises_behind"), {"period": "week", "kind": "due", "format": "csv"}))
+    [_, promise] = _csv(
+        client.get(reverse("promises:promises_behind"), {"period": "week", "kind": "due", "format": "csv"})
+    )
     assert promise[8] == expected["status"] != "partially_kept"
     [_, call] = _csv(client.get(reverse("promises:calls_behind"), {"period": "week", "format": "csv"}))
-    assert call[5:10] == [expected["channel"], expected["outcome"], expected["stance"], expected["reason"], expected["commitment"]]
+    assert call[5:10] == [
+        expected["channel"],
+        expected["outcome"],
+        expected["stance"],
+        expected["reason"],
+        expected["commitment"],
+    ]
     [_, payment] = _csv(client.get(reverse("promises:payments_behind"), {"period": "week", "format": "csv"}))
     assert payment[-1] == expected["source"] != "manual"
     balances = _csv(client.get(reverse("promises:health"), {"format": "csv"}))
@@ -203,26 +232,42 @@ def test_csv_exports_give_labels_in_the_readers_language_not_codes(client, sofia
 def moved_out(ana, cris, carla, diego):
     """carla's work on diego this week, then diego moved to cris (pablo's team) by the admin."""
     work = {
-        "promise": factories.make_promise(debtor=diego, collector=carla, amount=Decimal("200"), due_date=THIS_WEEK, status="broken"),
-        "call": factories.make_call(debtor=diego, collector=carla, outcome=Call.Outcome.RIGHT_PARTY, notes="Pagará el viernes"),
-        "payment": factories.make_payment(debtor=diego, amount=Decimal("50"), credited_to=carla, reference="BCP-778899"),
+        "promise": factories.make_promise(
+            debtor=diego, collector=carla, amount=Decimal("200"), due_date=THIS_WEEK, status="broken"
+        ),
+        "call": factories.make_call(
+            debtor=diego, collector=carla, outcome=Call.Outcome.RIGHT_PARTY, notes="Pagará el viernes"
+        ),
+        "payment": factories.make_payment(
+            debtor=diego, amount=Decimal("50"), credited_to=carla, reference="BCP-778899"
+        ),
     }
     debtors_reassign(by=ana, debtors=type(diego).objects.filter(pk=diego.pk), to_collector=cris)
     promise_rollups_refresh()
     return work
 
 
-def test_figures_keep_crediting_the_collector_and_the_rows_agree_without_the_moved_debtors_details(client, sofia, diego, moved_out):
+def test_figures_keep_crediting_the_collector_and_the_rows_agree_without_the_moved_debtors_details(
+    client, sofia, diego, moved_out
+):
     _speaks(client, sofia, "es")
-    figures = {row["currency"]: row for row in client.get(reverse("promises:dashboard"), {"period": "week"}).context["figures"]}
+    figures = {
+        row["currency"]: row for row in client.get(reverse("promises:dashboard"), {"period": "week"}).context["figures"]
+    }
     assert figures["PEN"]["broken"]["count"] == 1  # carla made it: still her team's figure
 
-    listing = client.get(reverse("promises:promises_behind"), {"period": "week", "kind": "due", "status": "broken", "currency": "PEN"})
+    listing = client.get(
+        reverse("promises:promises_behind"), {"period": "week", "kind": "due", "status": "broken", "currency": "PEN"}
+    )
     page = listing.content.decode()
     assert listing.context["page"].paginator.count == figures["PEN"]["broken"]["count"]  # figure and rows agree
     assert diego.full_name not in page and reverse("debtors:detail", args=[diego.pk]) not in page
     assert OUTSIDE["es"] in page and 'data-testid="outside-scope-note"' in page
-    [_, row] = _csv(client.get(reverse("promises:promises_behind"), {"period": "week", "kind": "due", "status": "broken", "format": "csv"}))
+    [_, row] = _csv(
+        client.get(
+            reverse("promises:promises_behind"), {"period": "week", "kind": "due", "status": "broken", "format": "csv"}
+        )
+    )
     assert row[:3] == ["", OUTSIDE["es"], ""]  # no promise id, name or customer code
     assert row[5:8] == ["200.00", "PEN", "2026-11-18"]
 
@@ -254,7 +299,9 @@ def test_an_admin_reaches_every_debtor_so_nothing_is_hidden(client, ana, diego, 
     assert row[:3] == [str(moved_out["promise"].pk), diego.full_name, diego.external_id]
 
 
-def test_the_review_list_shows_a_moved_debtors_call_without_the_debtor_or_a_link(client, sofia, carla, diego, moved_out):
+def test_the_review_list_shows_a_moved_debtors_call_without_the_debtor_or_a_link(
+    client, sofia, carla, diego, moved_out
+):
     _speaks(client, sofia, "en")
     response = client.get(reverse("review:list"), {"collector": carla.pk})
     page = response.content.decode()

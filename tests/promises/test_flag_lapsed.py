@@ -18,7 +18,9 @@ def _promise(debtor, collector, amount="300.00", due=date(2026, 11, 17), **extra
 
 
 def _pay(debtor, amount, reference):
-    services.payment_record(debtor=debtor, amount=Decimal(amount), paid_at=timezone.now(), reference=reference, source="manual")
+    services.payment_record(
+        debtor=debtor, amount=Decimal(amount), paid_at=timezone.now(), reference=reference, source="manual"
+    )
 
 
 def test_an_unpaid_promise_breaks_only_when_its_grace_ends(clock, diego, carla):
@@ -78,7 +80,9 @@ def test_cancelled_and_already_kept_promises_are_left_alone(clock, diego, carla,
 
 def test_a_missed_instalment_breaks_the_arrangement_by_default(clock, diego, carla):
     arrangement = services.arrangement_create(
-        debtor=diego, collector=carla, schedule=[(date(2026, 11, 17), Decimal("100")), (date(2026, 12, 17), Decimal("100"))]
+        debtor=diego,
+        collector=carla,
+        schedule=[(date(2026, 11, 17), Decimal("100")), (date(2026, 12, 17), Decimal("100"))],
     )
     clock.move_to(datetime(2026, 11, 21, 9, 0, tzinfo=LIMA))
     result = services.promises_flag_lapsed()
@@ -93,7 +97,11 @@ def test_a_portfolio_may_carry_a_missed_instalment_to_the_end(clock, diego, carl
     arrangement = services.arrangement_create(
         debtor=diego,
         collector=carla,
-        schedule=[(date(2026, 11, 17), Decimal("100")), (date(2026, 12, 17), Decimal("100")), (date(2027, 1, 17), Decimal("100"))],
+        schedule=[
+            (date(2026, 11, 17), Decimal("100")),
+            (date(2026, 12, 17), Decimal("100")),
+            (date(2027, 1, 17), Decimal("100")),
+        ],
     )
     _pay(diego, "60.00", "R-1")
     clock.move_to(datetime(2026, 11, 21, 9, 0, tzinfo=LIMA))

@@ -54,8 +54,20 @@ def test_worker_and_beat_judge_promises_and_schedule_follow_ups(tmp_path, portfo
     }
     logs = {name: open(tmp_path / f"{name}.log", "w") for name in ("worker", "beat")}
     celery = [sys.executable, "-m", "celery", "-A", "collections_crm"]
-    worker = subprocess.Popen([*celery, "worker", "--pool=solo", "--loglevel=INFO"], cwd=settings.BASE_DIR, env=env, stdout=logs["worker"], stderr=subprocess.STDOUT)
-    beat = subprocess.Popen([*celery, "beat", "--loglevel=INFO"], cwd=settings.BASE_DIR, env=env, stdout=logs["beat"], stderr=subprocess.STDOUT)
+    worker = subprocess.Popen(
+        [*celery, "worker", "--pool=solo", "--loglevel=INFO"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=logs["worker"],
+        stderr=subprocess.STDOUT,
+    )
+    beat = subprocess.Popen(
+        [*celery, "beat", "--loglevel=INFO"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=logs["beat"],
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

@@ -87,7 +87,9 @@ def test_a_hold_blocks_a_queued_message_for_good(diego, outbox_dir):
     diego.save()
     assert services.messages_send_due(now=WEDNESDAY).blocked == 1
     message.refresh_from_db()
-    assert message.status == Message.Status.BLOCKED and "dejemos de contactarlo" in message.last_error  # in the default language
+    assert (
+        message.status == Message.Status.BLOCKED and "dejemos de contactarlo" in message.last_error
+    )  # in the default language
 
 
 def test_a_provider_error_is_retried_with_back_off_then_failed(diego, outbox_dir, settings):
@@ -157,8 +159,11 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(portfoli
     )
     Message.objects.update(send_after=WEDNESDAY - timedelta(minutes=1))
     worker = subprocess.Popen(
-        [sys.executable, "manage.py", "shell", "-c", script], cwd=settings.BASE_DIR, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     provider_file = tmp_path / "outbox" / "sms.jsonl"
     deadline = time.monotonic() + 60

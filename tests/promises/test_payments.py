@@ -16,12 +16,19 @@ from tests.promises.conftest import LIMA
 
 
 def _promise(diego, carla, amount="300.00", due=date(2026, 11, 20)):
-    return services.promise_create(debtor=diego, collector=carla, amount=Decimal(amount), due_date=due, debt=diego.debts.first())
+    return services.promise_create(
+        debtor=diego, collector=carla, amount=Decimal(amount), due_date=due, debt=diego.debts.first()
+    )
 
 
 def _pay(diego, amount, reference="BCP-1", paid_at=None, **extra):
     return services.payment_record(
-        debtor=diego, amount=Decimal(amount), paid_at=paid_at or timezone.now(), reference=reference, source="manual", **extra
+        debtor=diego,
+        amount=Decimal(amount),
+        paid_at=paid_at or timezone.now(),
+        reference=reference,
+        source="manual",
+        **extra,
     )
 
 
@@ -57,7 +64,11 @@ def test_a_payment_covers_instalments_earliest_first(clock, diego, carla):
     arrangement = services.arrangement_create(
         debtor=diego,
         collector=carla,
-        schedule=[(date(2026, 11, 20), Decimal("100")), (date(2026, 12, 20), Decimal("100")), (date(2027, 1, 20), Decimal("100"))],
+        schedule=[
+            (date(2026, 11, 20), Decimal("100")),
+            (date(2026, 12, 20), Decimal("100")),
+            (date(2027, 1, 20), Decimal("100")),
+        ],
     )
     _pay(diego, "150.00")
     first, second, third = arrangement.promises.order_by("instalment_number")
@@ -70,7 +81,9 @@ def test_a_payment_covers_instalments_earliest_first(clock, diego, carla):
 
 def test_an_arrangement_paid_in_full_is_completed(clock, diego, carla):
     arrangement = services.arrangement_create(
-        debtor=diego, collector=carla, schedule=[(date(2026, 11, 20), Decimal("100")), (date(2026, 12, 20), Decimal("50"))]
+        debtor=diego,
+        collector=carla,
+        schedule=[(date(2026, 11, 20), Decimal("100")), (date(2026, 12, 20), Decimal("50"))],
     )
     _pay(diego, "150.00")
     arrangement.refresh_from_db()
@@ -130,7 +143,12 @@ def test_a_promise_keeps_the_terms_it_was_made_with(clock, diego, carla):
 
 def test_per_promise_overrides_win_over_the_portfolio(clock, diego, carla):
     promise = services.promise_create(
-        debtor=diego, collector=carla, amount=Decimal("100"), due_date=date(2026, 11, 30), grace_days=0, tolerance_amount=Decimal("3")
+        debtor=diego,
+        collector=carla,
+        amount=Decimal("100"),
+        due_date=date(2026, 11, 30),
+        grace_days=0,
+        tolerance_amount=Decimal("3"),
     )
     assert promise.grace_days == 0 and promise.kept_threshold == Decimal("97.00")
 
@@ -158,30 +176,44 @@ def test_a_supervisor_records_a_payment_from_the_debtor_page(client, clock, dieg
     assert payment.recorded_by == sofia and payment.paid_at == datetime(2026, 11, 16, 10, 0, tzinfo=LIMA)
 
 
-def test_a_reference_held_only_outside_the_supervisors_teams_is_recorded_from_the_page(high_ids, client, clock, diego, mateo, sofia):
+def test_a_reference_held_only_outside_the_supervisors_teams_is_recorded_from_the_page(
+    high_ids, client, clock, diego, mateo, sofia
+):
     _pay(mateo, "40.00", reference="BCP-900")  # pablo's team's debtor
     client.force_login(sofia)
     response = client.post(
-        f"/promises/debtors/{diego.pk}/payments/", {"amount": "25,00", "paid_at": "2026-11-16T09:30", "reference": "BCP-900"}, follow=True
+        f"/promises/debtors/{diego.pk}/payments/",
+        {"amount": "25,00", "paid_at": "2026-11-16T09:30", "reference": "BCP-900"},
+        follow=True,
     )
     page = response.content.decode()
     assert "Pago registrado" in page and "ya estaba registrada" not in page and "otro deudor" not in page
     assert Payment.objects.get(debtor=diego).reference == "BCP-900"
 
 
-def test_a_reference_of_another_debtor_of_her_teams_is_refused_from_the_page(high_ids, client, clock, diego, carla, sofia):
+def test_a_reference_of_another_debtor_of_her_teams_is_refused_from_the_page(
+    high_ids, client, clock, diego, carla, sofia
+):
     rosa = factories.make_debtor(portfolio=diego.portfolio, assigned_to=carla)
     _pay(rosa, "40.00", reference="BCP-901")
     client.force_login(sofia)
     response = client.post(
-        f"/promises/debtors/{diego.pk}/payments/", {"amount": "25,00", "paid_at": "2026-11-16T09:30", "reference": "BCP-901"}, follow=True
+        f"/promises/debtors/{diego.pk}/payments/",
+        {"amount": "25,00", "paid_at": "2026-11-16T09:30", "reference": "BCP-901"},
+        follow=True,
     )
     assert "Esta referencia ya está registrada para otro deudor." in response.content.decode()
     assert not Payment.objects.filter(debtor=diego).exists()
 
 
 def test_the_database_holds_one_payment_per_debtor_source_and_reference(clock, diego, mateo):
-    fields = {"amount": Decimal("10.00"), "currency": "PEN", "paid_at": timezone.now(), "reference": "BCP-7", "source": "manual"}
+    fields = {
+        "amount": Decimal("10.00"),
+        "currency": "PEN",
+        "paid_at": timezone.now(),
+        "reference": "BCP-7",
+        "source": "manual",
+    }
     Payment.objects.create(debtor=diego, **fields)
     Payment.objects.create(debtor=mateo, **fields)  # another debtor: its own payment
     Payment.objects.create(debtor=diego, **{**fields, "source": "api"})  # another source
@@ -191,20 +223,26 @@ def test_the_database_holds_one_payment_per_debtor_source_and_reference(clock, d
 
 def test_collectors_cannot_record_payments(client, clock, diego, carla):
     client.force_login(carla)
-    response = client.post(f"/promises/debtors/{diego.pk}/payments/", {"amount": "10", "paid_at": "2026-11-16T09:30", "reference": "X"})
+    response = client.post(
+        f"/promises/debtors/{diego.pk}/payments/", {"amount": "10", "paid_at": "2026-11-16T09:30", "reference": "X"}
+    )
     assert response.status_code == 404 and not Payment.objects.exists()
 
 
 def test_a_supervisor_cannot_record_payments_for_another_teams_debtor(client, clock, mateo, sofia):
     client.force_login(sofia)
-    response = client.post(f"/promises/debtors/{mateo.pk}/payments/", {"amount": "10", "paid_at": "2026-11-16T09:30", "reference": "X"})
+    response = client.post(
+        f"/promises/debtors/{mateo.pk}/payments/", {"amount": "10", "paid_at": "2026-11-16T09:30", "reference": "X"}
+    )
     assert response.status_code == 404 and not Payment.objects.exists()
 
 
 def test_a_bad_amount_is_refused_with_a_message_and_nothing_recorded(client, clock, diego, sofia):
     client.force_login(sofia)
     response = client.post(
-        f"/promises/debtors/{diego.pk}/payments/", {"amount": "-5", "paid_at": "2026-11-16T09:30", "reference": "X"}, follow=True
+        f"/promises/debtors/{diego.pk}/payments/",
+        {"amount": "-5", "paid_at": "2026-11-16T09:30", "reference": "X"},
+        follow=True,
     )
     assert not Payment.objects.exists()
     page = response.content.decode()

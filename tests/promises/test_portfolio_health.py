@@ -72,7 +72,9 @@ def test_roll_rates_month_over_month_from_the_snapshots(client, sofia, carla, po
     moves = [("1-30", "31-60"), ("1-30", "1-30"), ("31-60", "1-30"), ("1-30", None)]  # worse, same, cured, paid off
     for debt, (before, after) in zip(debts, moves, strict=True):
         DebtSnapshot.objects.create(debt=debt, taken_on=september, days_past_due=10, aging_bucket=before, balance=100)
-        DebtSnapshot.objects.create(debt=debt, taken_on=date(2026, 9, 15), days_past_due=1, aging_bucket="current", balance=100)
+        DebtSnapshot.objects.create(
+            debt=debt, taken_on=date(2026, 9, 15), days_past_due=1, aging_bucket="current", balance=100
+        )
         if after:
             DebtSnapshot.objects.create(debt=debt, taken_on=october, days_past_due=40, aging_bucket=after, balance=100)
 
@@ -90,7 +92,9 @@ def test_roll_rates_only_count_the_supervisors_team(client, pablo, carla, portfo
     debtor = factories.make_debtor(portfolio=portfolio, assigned_to=carla)
     debt = factories.make_debt(debtor=debtor)
     DebtSnapshot.objects.create(debt=debt, taken_on=date(2026, 9, 30), days_past_due=10, aging_bucket="1-30", balance=1)
-    DebtSnapshot.objects.create(debt=debt, taken_on=date(2026, 10, 31), days_past_due=41, aging_bucket="31-60", balance=1)
+    DebtSnapshot.objects.create(
+        debt=debt, taken_on=date(2026, 10, 31), days_past_due=41, aging_bucket="31-60", balance=1
+    )
     [roll] = _health(client, pablo).context["rolls"]
     assert all(line["total"] == 0 for line in roll["lines"])
 
@@ -132,7 +136,9 @@ def test_roll_rates_export_as_csv(client, sofia, carla, portfolio):
     debtor = factories.make_debtor(portfolio=portfolio, assigned_to=carla)
     debt = factories.make_debt(debtor=debtor)
     DebtSnapshot.objects.create(debt=debt, taken_on=date(2026, 9, 30), days_past_due=10, aging_bucket="1-30", balance=1)
-    DebtSnapshot.objects.create(debt=debt, taken_on=date(2026, 10, 31), days_past_due=41, aging_bucket="31-60", balance=1)
+    DebtSnapshot.objects.create(
+        debt=debt, taken_on=date(2026, 10, 31), days_past_due=41, aging_bucket="31-60", balance=1
+    )
     client.force_login(sofia)
     response = client.get(reverse("promises:health"), {"format": "csv", "table": "rolls"})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode().lstrip("\ufeff"))))
@@ -152,8 +158,12 @@ def aging_book(carla, cris, portfolio):
     from debtors.models import Creditor
 
     mexico = factories.make_portfolio(
-        name="Créditos Monterrey", creditor=Creditor.objects.create(name="Financiera Norte"), currency="MXN",
-        country="MX", time_zone="America/Monterrey", preset="mx",
+        name="Créditos Monterrey",
+        creditor=Creditor.objects.create(name="Financiera Norte"),
+        currency="MXN",
+        country="MX",
+        time_zone="America/Monterrey",
+        preset="mx",
     )
     mine = factories.make_debtor(portfolio=portfolio, assigned_to=carla)
     factories.make_debt(debtor=mine, balance=Decimal("100"), due_date=TODAY)  # current
@@ -185,18 +195,23 @@ MXN_ALL = {"current": (1, Decimal("500")), "91-180": (1, Decimal("1000")), "180+
 
 
 @pytest.mark.parametrize("stored", [False, True], ids=["before-the-job-ran", "from-the-balance-rollups"])
-def test_the_aging_table_counts_each_readers_debts_under_each_filter(client, ana, sofia, pablo, carla, team_monterrey, aging_book, stored):
+def test_the_aging_table_counts_each_readers_debts_under_each_filter(
+    client, ana, sofia, pablo, carla, team_monterrey, aging_book, stored
+):
     if stored:
         balance_rollups_refresh()
     creditor = aging_book["mxn"].creditor_id
-    assert ("data-testid=\"as-of\"" in _health(client, ana).content.decode()) is stored
+    assert ('data-testid="as-of"' in _health(client, ana).content.decode()) is stored
     assert _aging(_health(client, ana)) == {"MXN": MXN_ALL, "PEN": PEN_ALL}
     assert _aging(_health(client, sofia)) == {"MXN": {"current": (1, Decimal("500"))}, "PEN": PEN_CARLA}
     assert _aging(_health(client, pablo)) == {"MXN": {"91-180": (1, Decimal("1000")), "180+": (1, Decimal("2000"))}}
     assert _aging(_health(client, ana, team=team_monterrey.pk)) == {
         "MXN": {"91-180": (1, Decimal("1000")), "180+": (1, Decimal("2000"))}
     }
-    assert _aging(_health(client, ana, collector=carla.pk)) == {"MXN": {"current": (1, Decimal("500"))}, "PEN": PEN_CARLA}
+    assert _aging(_health(client, ana, collector=carla.pk)) == {
+        "MXN": {"current": (1, Decimal("500"))},
+        "PEN": PEN_CARLA,
+    }
     assert _aging(_health(client, ana, portfolio=aging_book["pen"].pk)) == {"PEN": PEN_ALL}
     assert _aging(_health(client, ana, creditor=creditor)) == {"MXN": MXN_ALL}
     assert _aging(_health(client, sofia, creditor=creditor)) == {"MXN": {"current": (1, Decimal("500"))}}
@@ -218,7 +233,9 @@ def _every_due_day(portfolio, carla, cris):
     """A debt due on every day from 200 days before TODAY to 40 after, for two collectors and nobody."""
     people = [factories.make_debtor(portfolio=portfolio, assigned_to=who) for who in (carla, cris, None)]
     for offset in range(-200, 41):
-        factories.make_debt(debtor=people[offset % 3], balance=Decimal(300 + offset), due_date=TODAY + timedelta(days=offset))
+        factories.make_debt(
+            debtor=people[offset % 3], balance=Decimal(300 + offset), due_date=TODAY + timedelta(days=offset)
+        )
 
 
 def test_stored_balances_age_like_the_debts_on_every_day_until_the_horizon(clock, ana, sofia, carla, cris, portfolio):
@@ -232,7 +249,9 @@ def test_stored_balances_age_like_the_debts_on_every_day_until_the_horizon(clock
         state = selectors.balance_rollup_state(on)
         assert state is not None, days
         for user in (ana, sofia):
-            assert selectors.aging_figures(user, filters, on, state) == selectors.balances_by_bucket(user, filters, on), days
+            assert selectors.aging_figures(user, filters, on, state) == selectors.balances_by_bucket(
+                user, filters, on
+            ), days
     # Past the horizon the stored rows no longer tell the buckets apart: the page counts the debts.
     assert selectors.balance_rollup_state(TODAY + timedelta(days=AGING_HORIZON_DAYS + 1)) is None
     assert selectors.balance_rollup_state(TODAY - timedelta(days=1)) is None
@@ -251,7 +270,9 @@ def test_a_debt_due_today_turns_overdue_at_midnight_without_a_run(client, clock,
     assert _aging(response) == {"PEN": {"1-30": (1, Decimal("100")), "31-60": (1, Decimal("200"))}}
 
 
-def test_the_health_page_costs_the_same_queries_with_ten_times_the_debts(client, sofia, carla, portfolio, django_assert_num_queries):
+def test_the_health_page_costs_the_same_queries_with_ten_times_the_debts(
+    client, sofia, carla, portfolio, django_assert_num_queries
+):
     def make(n):
         for _ in range(n):
             debtor = factories.make_debtor(portfolio=portfolio, assigned_to=carla)

@@ -18,4 +18,3 @@ def test_making_a_promise_does_not_re_check_the_databases_rules_with_queries(die
     checks = [q["sql"] for q in queries.captured_queries if '"_check"' in q["sql"] or 'SELECT 1 AS "a"' in q["sql"]]
     assert checks == []
     assert Promise.objects.get().amount == Decimal("300.00")
-

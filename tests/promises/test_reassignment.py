@@ -30,9 +30,13 @@ def test_the_preview_counts_what_will_move(client, sofia, carla, carlos, carlas_
     assert Debtor.objects.filter(assigned_to=carla).count() == 3  # nothing moved yet
 
 
-def test_confirming_moves_debtors_and_open_follow_ups_and_records_who_and_when(client, sofia, carla, carlos, carlas_book, clock):
+def test_confirming_moves_debtors_and_open_follow_ups_and_records_who_and_when(
+    client, sofia, carla, carlos, carlas_book, clock
+):
     client.force_login(sofia)
-    response = client.post(reverse("promises:reassign"), {"from_collector": carla.pk, "to_collector": carlos.pk, "confirm": "1"})
+    response = client.post(
+        reverse("promises:reassign"), {"from_collector": carla.pk, "to_collector": carlos.pk, "confirm": "1"}
+    )
     assert response.status_code == 302
     assert Debtor.objects.filter(assigned_to=carlos).count() == 3
     assert FollowUp.objects.filter(assigned_to=carlos, status="open").count() == 3
@@ -63,7 +67,9 @@ def test_a_supervisor_cannot_move_another_teams_debtors(client, sofia, carla, ca
 
 def test_a_supervisor_cannot_give_work_to_another_teams_collector(client, sofia, carla, cris, carlas_book):
     client.force_login(sofia)
-    response = client.post(reverse("promises:reassign"), {"from_collector": carla.pk, "to_collector": cris.pk, "confirm": "1"})
+    response = client.post(
+        reverse("promises:reassign"), {"from_collector": carla.pk, "to_collector": cris.pk, "confirm": "1"}
+    )
     assert response.status_code == 200  # the form answers with its error
     assert Debtor.objects.filter(assigned_to=cris).count() == 0
     assert not Reassignment.objects.exists()
@@ -77,12 +83,16 @@ def test_an_admin_moves_work_across_teams(client, ana, carla, cris, carlas_book)
 
 def test_collectors_cannot_reassign(client, carla, carlos, carlas_book):
     client.force_login(carla)
-    response = client.post(reverse("promises:reassign"), {"from_collector": carla.pk, "to_collector": carlos.pk, "confirm": "1"})
+    response = client.post(
+        reverse("promises:reassign"), {"from_collector": carla.pk, "to_collector": carlos.pk, "confirm": "1"}
+    )
     assert response.status_code == 404
     assert Debtor.objects.filter(assigned_to=carla).count() == 3
 
 
-def test_the_move_is_two_statements_whatever_the_number_of_debtors(sofia, carla, carlos, portfolio, django_assert_max_num_queries):
+def test_the_move_is_two_statements_whatever_the_number_of_debtors(
+    sofia, carla, carlos, portfolio, django_assert_max_num_queries
+):
     from promises.selectors import debtors_for_reassignment
     from promises.services import debtors_reassign
 
@@ -91,5 +101,7 @@ def test_the_move_is_two_statements_whatever_the_number_of_debtors(sofia, carla,
         factories.make_follow_up(debtor=debtor, assigned_to=carla)
     # collector check, locked ids, follow-ups UPDATE, debtors UPDATE, record INSERT (+ savepoint)
     with django_assert_max_num_queries(7):
-        move = debtors_reassign(by=sofia, debtors=debtors_for_reassignment(sofia, from_collector=carla.pk), to_collector=carlos)
+        move = debtors_reassign(
+            by=sofia, debtors=debtors_for_reassignment(sofia, from_collector=carla.pk), to_collector=carlos
+        )
     assert move.debtor_count == 25 and move.follow_up_count == 25

@@ -14,7 +14,13 @@ from collections_crm.users.models import User
 from debtors.demo import demo_seed
 from promises import selectors
 from promises.models import PaymentRollup, Promise, PromiseRollup, RollupState
-from promises.services import payment_record, promise_cancel, promise_rollups_refresh, promises_flag_lapsed, reporting_zone
+from promises.services import (
+    payment_record,
+    promise_cancel,
+    promise_rollups_refresh,
+    promises_flag_lapsed,
+    reporting_zone,
+)
 from tests import factories
 from tests.promises.conftest import LIMA, MONDAY
 
@@ -35,7 +41,9 @@ def _same_as_live(user, period):
 
 @pytest.mark.usefixtures("clock")
 def test_the_job_catches_up_with_new_promises_status_changes_and_payments(ana, diego, carla, clock):
-    kept = factories.make_promise(debtor=diego, collector=carla, amount=Decimal("100"), due_date=date(2026, 11, 18), status="kept")
+    kept = factories.make_promise(
+        debtor=diego, collector=carla, amount=Decimal("100"), due_date=date(2026, 11, 18), status="kept"
+    )
     promise_rollups_refresh()
     assert _same_as_live(ana, WEEK)
 
@@ -44,7 +52,9 @@ def test_the_job_catches_up_with_new_promises_status_changes_and_payments(ana, d
     fresh = factories.make_promise(debtor=diego, collector=carla, amount=Decimal("80"), due_date=date(2026, 11, 20))
     other = factories.make_promise(debtor=diego, collector=carla, amount=Decimal("60"), due_date=date(2026, 11, 30))
     promise_cancel(promise=other, by=carla)
-    payment_record(debtor=diego, amount=Decimal("80"), paid_at=timezone.now(), reference="OP-1", source="manual", recorded_by=ana)
+    payment_record(
+        debtor=diego, amount=Decimal("80"), paid_at=timezone.now(), reference="OP-1", source="manual", recorded_by=ana
+    )
     assert not _same_as_live(ana, WEEK)  # the rollups lag until the job runs
 
     result = promise_rollups_refresh()
@@ -142,9 +152,14 @@ def test_dashboard_figures_match_a_hand_count_on_the_demo_data(client):
             client.force_login(user)
             for params, period in (
                 ({"period": "month"}, selectors.Period(date(2026, 11, 1), date(2026, 11, 30))),
-                ({"period": "range", "start": "2026-08-01", "end": "2026-11-30"}, selectors.Period(date(2026, 8, 1), date(2026, 11, 30))),
+                (
+                    {"period": "range", "start": "2026-08-01", "end": "2026-11-30"},
+                    selectors.Period(date(2026, 8, 1), date(2026, 11, 30)),
+                ),
             ):
-                page = {row["currency"]: row for row in client.get(reverse("promises:dashboard"), params).context["figures"]}
+                page = {
+                    row["currency"]: row for row in client.get(reverse("promises:dashboard"), params).context["figures"]
+                }
                 hand = _hand_count(user, period, zone)
                 assert page, "the demo data has promises in the period"
                 for currency, row in page.items():

@@ -52,7 +52,11 @@ def test_lapse_moments_follow_dst_changes():
 
 
 def test_instalment_dates_keep_the_day_of_month_or_the_last_day():
-    assert rules.instalment_dates(date(2026, 1, 31), 3, "monthly") == [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)]
+    assert rules.instalment_dates(date(2026, 1, 31), 3, "monthly") == [
+        date(2026, 1, 31),
+        date(2026, 2, 28),
+        date(2026, 3, 31),
+    ]
     assert rules.instalment_dates(date(2026, 12, 15), 2, "monthly") == [date(2026, 12, 15), date(2027, 1, 15)]
     assert rules.instalment_dates(date(2026, 1, 1), 3, "fortnightly")[-1] == date(2026, 1, 29)
 

@@ -10,7 +10,9 @@ def test_the_nightly_snapshot_records_each_open_debts_arrears_once(diego, mateo)
     late = diego.debts.get()
     late.due_date = date(2026, 8, 1)
     late.save()
-    paid = factories.make_debt(debtor=mateo, balance=Decimal("0"), original_amount=Decimal("50"), due_date=date(2026, 1, 1))
+    paid = factories.make_debt(
+        debtor=mateo, balance=Decimal("0"), original_amount=Decimal("50"), due_date=date(2026, 1, 1)
+    )
     recalled = factories.make_debt(debtor=mateo, due_date=date(2026, 1, 1), recalled_on=date(2026, 10, 1))
 
     assert debt_snapshots_take(on=date(2026, 11, 23)) == 3  # diego's, mateo's first debt, the paid one

@@ -24,9 +24,7 @@ class Command(BaseCommand):
             mapping = read_mapping(options["mapping"])
             portfolios = list(Portfolio.objects.filter(name=options["portfolio"])[:2])
             if len(portfolios) != 1:
-                raise CommandError(
-                    _("There is no single portfolio named “%(name)s”.") % {"name": options["portfolio"]}
-                )
+                raise CommandError(_("There is no single portfolio named “%(name)s”.") % {"name": options["portfolio"]})
             try:
                 result = payments_import(file=options["file"], portfolio=portfolios[0], mapping=mapping)
             except ImportFileError as error:

@@ -26,7 +26,12 @@ def read_mapping(path):
 def print_counts(command, result, *, dry_run=False):
     command.stdout.write(
         _("created: %(created)s · updated: %(updated)s · unchanged: %(unchanged)s · rejected: %(rejected)s")
-        % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged, "rejected": result.rejected}
+        % {
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "rejected": result.rejected,
+        }
     )
     if result.recalled:
         command.stdout.write(_("recalled: %(count)s") % {"count": result.recalled})
