@@ -42,11 +42,14 @@ class _AmongIds(Func):
         return f"{column_sql} = ANY(ARRAY{ids_sql})", params
 
 
-def debtor_scope(user, via: str = "") -> Q:
+def debtor_scope(user, via: str = "", few_rows: bool = False) -> Q:
     """A filter selecting the debtors `user` may reach.
 
     `via` is the lookup path from the queried model to its debtor ("debtor" for a
-    Promise), so the same rule filters every model that hangs off a debtor.
+    Promise), so the same rule filters every model that hangs off a debtor. `few_rows`: the
+    queried rows are few whatever the scope (an approval queue). On PostgreSQL the planner
+    cannot estimate ANY(ARRAY(…)) and walked a million debtors to find one pending arrangement
+    (0.5 s); the IN form lets it start from the queue (1 ms).
     """
     prefix = f"{via}__" if via else ""
     if user is None or not user.is_authenticated or not user.is_active:
@@ -57,6 +60,8 @@ def debtor_scope(user, via: str = "") -> Q:
         # Their people's ids first (a few dozen), then the debtors by assigned_to: an index
         # lookup per collector. The join-and-OR spelling of the same rule read every debtor
         # (3 s a page for a team of 250,000 debtors among a million).
+        if few_rows:  # IN lets the planner start from the few rows, then look up their debtors
+            return Q(**{f"{prefix}assigned_to__in": Subquery(_supervised(user))})
         return Q(_AmongIds(F(f"{prefix}assigned_to"), Subquery(_supervised(user))))
     return Q(**{f"{prefix}assigned_to": user})
 

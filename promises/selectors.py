@@ -205,7 +205,7 @@ def arrangements_awaiting_approval(user) -> QuerySet[Arrangement]:
         return Arrangement.objects.none()
     return (
         Arrangement.objects.filter(approval_status=ApprovalStatus.PENDING)
-        .filter(debtor_scope(user, via="debtor"))
+        .filter(debtor_scope(user, via="debtor", few_rows=True))
         .select_related("debtor__portfolio", "created_by")
         .annotate(instalment_count=Count("promises"), first_due_date=Min("promises__due_date"))
         .order_by("created_at", "pk")
