@@ -47,9 +47,5 @@ class IdsFirstMixin:
         return self._get_page(self.object_list.filter(pk__in=page_ids), number, self)
 
 
-class IdsFirstPaginator(IdsFirstMixin, Paginator):
-    pass
-
-
 class CappedIdsFirstPaginator(IdsFirstMixin, CappedPaginator):
     pass
