@@ -71,6 +71,7 @@ test: setup chromium
 lint: $(VENV)/.installed
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/lint-imports --no-cache
 
 # For translators: refresh locale/*/LC_MESSAGES/django.po from the code (needs gettext).
 messages: $(VENV)/.installed

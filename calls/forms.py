@@ -5,7 +5,6 @@ combination is acceptable lives in `calls.services.call_log`, whose errors are m
 back onto these fields (`add_service_errors`).
 """
 
-import zoneinfo
 from datetime import timedelta
 
 from django import forms
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from calls.models import Call, CallOutcome
 from calls.services import INSTALMENT_FREQUENCIES
+from collections_crm.lib.timezones import zone_for
 
 # A sent message is logged by the outbox, never by hand.
 OUTCOME_CHOICES = [(value, label) for value, label in CallOutcome.choices if value != CallOutcome.MESSAGE_SENT]
@@ -132,7 +132,7 @@ class DebtorLocalDateTimeField(forms.DateTimeField):
 
     def to_python(self, value):
         # Django reads a naive input in the active zone (the collector's): read it in the debtor's.
-        with timezone.override(zoneinfo.ZoneInfo(self.time_zone)):
+        with timezone.override(zone_for(self.time_zone)):
             return super().to_python(value)
 
 
@@ -218,7 +218,7 @@ class CallLogForm(forms.Form):
         instalments from the same day; documents or a consultation followed up in three
         days. The first usable own number is preselected.
         """
-        from debtors.selectors import debtor_local_today
+        from collections_crm.lib.timezones import debtor_local_today
 
         today = debtor_local_today(debtor)
         first_payment = today + timedelta(days=DEFAULT_DAYS_TO_FIRST_PAYMENT)

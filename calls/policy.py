@@ -20,7 +20,6 @@ times: `next_allowed_at` tries exactly those moments, in order, for `HORIZON_DAY
 """
 
 import time as monotonic_clock
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -30,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from collections_crm.lib.clock import Clock
+from collections_crm.lib.timezones import debtor_zone
 
 CHANNELS = ("voice", "sms", "whatsapp", "email", "visit")
 CONSENT_CHANNELS = {"sms": "sms_consent", "whatsapp": "whatsapp_consent"}
@@ -283,11 +283,6 @@ def validate_rule(*, kind: str, channels, params) -> None:
 # --- Pure rules ------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=512)
-def zone_for(name: str) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(name)
-
-
 @lru_cache(maxsize=1024)
 def holiday_calendar(country: str, subdivision: str, year: int):
     return holidays_lib.country_holidays(country, subdiv=subdivision or None, years=year)
@@ -349,7 +344,7 @@ class _Ledger:
     )
 
     def __init__(self, policy: CompiledPolicy, debtor: DebtorSnapshot, channel: str, attempts, debt_id):
-        self.zone = zone_for(debtor.time_zone)
+        self.zone = debtor_zone(debtor)
         self.time_zone = debtor.time_zone
         self.channel = channel
         self.rules, self.windows_by_layer, self.starts_by_weekday = _rules_for_channel(policy, channel)
@@ -568,7 +563,7 @@ def evaluate(
     """
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("check_contact needs an aware datetime")
-    zone = zone_for(debtor.time_zone)
+    zone = debtor_zone(debtor)
     local_time = at.astimezone(zone)
 
     def verdict(reasons, warnings, next_allowed_at):

@@ -13,8 +13,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from calls.models import Call, CallOutcome, DebtorChannelAuthorisation, FollowUp, FollowUpEvent, PolicyDecision
-from calls.policy import HOLD_FIELDS, Verdict, check_contact, next_lawful_moments, zone_for
+from calls.policy import HOLD_FIELDS, Verdict, check_contact, next_lawful_moments
 from collections_crm.lib.checked_save import save_checked
+from collections_crm.lib.timezones import debtor_local_today, debtor_zone, zone_for
 
 
 class ContactBlocked(ValidationError):
@@ -445,7 +446,7 @@ def _schedule_reminders(now: datetime, result: ScheduleResult) -> None:
     for promise in candidates:
         debtor = promise.debtor
         days_before = promise_rules_for(debtor.portfolio).reminder_days_before
-        zone = zone_for(debtor.time_zone)
+        zone = debtor_zone(debtor)
         local_today = now.astimezone(zone).date()
         # Not on the day the promise was made: the collector has just read it back, and a
         # reminder call minutes later would put the debtor straight back in the queue. A
@@ -619,7 +620,7 @@ def _call_log_errors(
     """Every reason the call cannot be logged as given, by field; and an instalment plan's schedule."""
     errors: dict[str, str] = {}
     schedule = None
-    local_today = now.astimezone(zone_for(debtor.time_zone)).date()
+    local_today = debtor_local_today(debtor, now)
     if phone is None:
         errors["phone"] = _("Choose the number that was called.")
     # A sent message is logged by the outbox, never by hand.
@@ -877,7 +878,7 @@ def _settle_follow_ups(*, call: Call, by, at: datetime) -> tuple[list[FollowUp],
     """
     reached = call.outcome == CallOutcome.RIGHT_PARTY
     if reached:
-        local_day = call.started_at.astimezone(zone_for(call.debtor.time_zone)).date()
+        local_day = debtor_local_today(call.debtor, call.started_at)
         day_end = day_start(local_day + timedelta(days=1), call.debtor.time_zone)
     open_rows = list(
         FollowUp.objects.select_for_update()
@@ -1005,7 +1006,7 @@ def follow_up_move(*, follow_up: FollowUp, by, due_at: datetime, note: str, at: 
             messages.extend(reason.message for reason in verdict.reasons)
             if verdict.next_allowed_at is not None:
                 moment = formats.date_format(
-                    timezone.localtime(verdict.next_allowed_at, zone_for(debtor.time_zone)), "l j F, H:i"
+                    timezone.localtime(verdict.next_allowed_at, debtor_zone(debtor)), "l j F, H:i"
                 )
                 messages.append(
                     _("The first lawful moment after it is %(moment)s on the debtor's clock.") % {"moment": moment}
@@ -1147,7 +1148,7 @@ def render_call_summary(*, call, channel: str, promises=None) -> tuple[str, str]
     next_call = (
         _summary_next_call(call) if call.commitment in (Call.Commitment.CALLBACK, *Call.DATED_COMMITMENTS) else None
     )
-    with translation.override(debtor.language), timezone.override(zone_for(debtor.time_zone)):
+    with translation.override(debtor.language), timezone.override(debtor_zone(debtor)):
         context = {
             "call": call,
             "first_name": debtor.spoken_name.split()[0] if debtor.full_name else "",

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from calls import selectors
 from calls.forms import CallLogForm, FollowUpDoneForm, FollowUpMoveForm
 from calls.models import FollowUp
-from calls.policy import check_contact_many, zone_for
+from calls.policy import check_contact_many
 from calls.services import (
     ContactBlocked,
     call_log,
@@ -24,8 +24,9 @@ from calls.services import (
     follow_up_move,
 )
 from collections_crm.lib.clock import Clock
+from collections_crm.lib.timezones import debtor_local_now, debtor_local_today, debtor_zone
 from collections_crm.templatetags.crm import money
-from debtors.selectors import days_past_due, debtor_get_for_user, debtor_local_now
+from debtors.selectors import days_past_due, debtor_get_for_user
 from debtors.views import can_override_contact_policy, debtor_detail_context
 
 CALL_PANEL = "debtors/debtor_detail.html#call-panel"
@@ -291,8 +292,8 @@ def _closing_summary(result) -> dict:
     else:
         promises = [result.promise] if result.promise else []
     follow_up = result.follow_up
-    next_call = timezone.localtime(follow_up.due_at, zone_for(debtor.time_zone)) if follow_up else None
-    today = timezone.localtime(call.started_at, zone_for(debtor.time_zone)).date()
+    next_call = timezone.localtime(follow_up.due_at, debtor_zone(debtor)) if follow_up else None
+    today = debtor_local_today(debtor, call.started_at)
     return {
         "promises": promises,
         "total": sum((promise.amount for promise in promises), start=0),
@@ -310,10 +311,10 @@ def _closing_summary(result) -> dict:
 
 def _with_timeline(request, html: str, debtor) -> HttpResponse:
     """A fragment followed by the debtor's history and follow-ups, swapped out of band by htmx."""
-    from debtors.views import _timeline
+    from debtors.views import timeline_entries
     from promises.selectors import promises_for_debtor
 
-    timeline = _timeline(
+    timeline = timeline_entries(
         list(selectors.calls_for_debtor(debtor)),
         list(promises_for_debtor(debtor)),
         list(debtor.payments.select_related("debt", "recorded_by")),

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from collections_crm.lib.timezones import zone_for
 from collections_crm.lib.unstorable import has_unstorable, unstorable_fields, unstorable_message, without_unstorable
 
 
@@ -21,9 +22,9 @@ class UserTimezoneMiddleware:
         user = getattr(request, "user", None)
         zone_name = getattr(user, "time_zone", None) or settings.DEFAULT_USER_TIME_ZONE
         try:
-            timezone.activate(zoneinfo.ZoneInfo(zone_name))
+            timezone.activate(zone_for(zone_name))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            timezone.activate(zoneinfo.ZoneInfo(settings.DEFAULT_USER_TIME_ZONE))
+            timezone.activate(zone_for(settings.DEFAULT_USER_TIME_ZONE))
         try:
             return self.get_response(request)
         finally:

@@ -21,6 +21,7 @@ from collections_crm.api.filters import ApiFilterSet, BooleanFilter, DateFilter,
 from collections_crm.api.schema import NON_BLANK_TEXT, TEXT, one_of
 from collections_crm.api.serializers import InputSerializer, ReadModelSerializer
 from collections_crm.api.views import ApiView, ListApiView, query_data
+from collections_crm.lib.timezones import debtor_local_today
 from collections_crm.permissions import debtor_scope, scope_ordering
 from debtors import services
 from debtors.importing.mapping import FIELDS as IMPORT_FIELDS
@@ -30,7 +31,6 @@ from debtors.selectors import (
     debtor_get_for_action,
     debtor_get_for_user,
     debtor_list_for_user,
-    debtor_local_today,
     import_job_get_for_user,
     import_jobs_for_user,
 )

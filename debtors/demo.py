@@ -17,7 +17,6 @@ import itertools
 import json
 import operator
 import random
-import threading
 import unicodedata
 import zoneinfo
 from collections import Counter
@@ -25,12 +24,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
+from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
 from calls.models import Call, FollowUp
+from collections_crm.lib.background import OneInFlight
+from collections_crm.lib.timezones import zone_for
 from collections_crm.users.models import Role, Team, User
 from collections_crm.users.services import user_create
 from debtors.models import Creditor, Debt, Debtor, Phone, Portfolio
@@ -789,35 +791,24 @@ class BackgroundCopy:
 
     def __init__(self, connection):
         self.raw_connection = connection.connection  # the driver's connection, shared with this thread
-        self.thread: threading.Thread | None = None
-        self.error: BaseException | None = None
+        self.in_flight: OneInFlight[None] = OneInFlight(name="seed_demo-copy")
 
     def submit(self, statements: list[tuple[str, str]]) -> None:
-        self.wait()
-        self.thread = threading.Thread(target=self._copy, args=(statements,), name="seed_demo-copy")
-        self.thread.start()
+        self.in_flight.submit(partial(self._copy, statements))
 
     def wait(self) -> None:
-        if self.thread:
-            self.thread.join()
-            self.thread = None
-        if self.error:
-            error, self.error = self.error, None
-            raise error
+        self.in_flight.wait()
 
     def _copy(self, statements: list[tuple[str, str]]) -> None:
-        try:
-            with self.raw_connection.cursor() as cursor:
-                for sql, data in statements:
-                    if hasattr(cursor, "copy_expert"):  # psycopg2
-                        # One read of the whole buffer: the driver takes the GIL for every
-                        # read, and each take can wait for the generating thread to yield.
-                        cursor.copy_expert(sql, io.StringIO(data), size=len(data) + 1)
-                    else:  # psycopg 3
-                        with cursor.copy(sql) as copy:
-                            copy.write(data)
-        except BaseException as error:  # handed to the main thread by wait()
-            self.error = error
+        with self.raw_connection.cursor() as cursor:
+            for sql, data in statements:
+                if hasattr(cursor, "copy_expert"):  # psycopg2
+                    # One read of the whole buffer: the driver takes the GIL for every
+                    # read, and each take can wait for the generating thread to yield.
+                    cursor.copy_expert(sql, io.StringIO(data), size=len(data) + 1)
+                else:  # psycopg 3
+                    with cursor.copy(sql) as copy:
+                        copy.write(data)
 
 
 # --- Seeding -------------------------------------------------------------------------------
@@ -964,7 +955,7 @@ class PortfolioSeeder:
             self.ids.top_up(MODELS_IN_ORDER, minimum=ID_RESERVE)
         self.rows: dict[type[Model], list[dict]] = {model: [] for model in MODELS_IN_ORDER}
         self.zone = Weighted(market.time_zones)
-        self.zones = {name: zoneinfo.ZoneInfo(name) for name, _ in market.time_zones}
+        self.zones = {name: zone_for(name) for name, _ in market.time_zones}
         self.today = {name: now.astimezone(zone).date() for name, zone in self.zones.items()}
         self.product = Weighted((product, product.weight) for product in market.products)
         # The portfolio's promise rules (defaults when it has none), as promise_create applies them.
@@ -1493,7 +1484,7 @@ class PortfolioSeeder:
 
     def _due_today(self, collector: User) -> datetime:
         """A moment in the collector's today: mostly already due, some later in the day."""
-        zone = zoneinfo.ZoneInfo(collector.time_zone)
+        zone = zone_for(collector.time_zone)
         local_now = self.now.astimezone(zone)
         end_of_day = datetime.combine(local_now.date(), time(23, 59), tzinfo=zone)
         minutes_left = int((end_of_day - local_now).total_seconds() // 60)

@@ -1,7 +1,6 @@
 """Reads about debtors, always scoped by collections_crm.permissions."""
 
-import zoneinfo
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
@@ -19,21 +18,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Upper
 from django.db.models.lookups import Exact
 from django.http import Http404
-from django.utils import timezone
 
 from collections_crm.permissions import can_manage_portfolios, debtor_scope
 from debtors.models import MONEY as _MONEY
 from debtors.models import Creditor, Debt, Debtor, ImportJob, ImportMapping, Phone, Portfolio
 
 ZERO_MONEY = Value(0, output_field=DecimalField(**_MONEY))
-
-
-def debtor_local_now(debtor: Debtor, at: datetime | None = None) -> datetime:
-    return (at or timezone.now()).astimezone(zoneinfo.ZoneInfo(debtor.time_zone))
-
-
-def debtor_local_today(debtor: Debtor, at: datetime | None = None) -> date:
-    return debtor_local_now(debtor, at).date()
 
 
 def _open_debts() -> QuerySet[Debt]:

@@ -9,10 +9,11 @@ from django.utils.translation import get_language, gettext
 
 from calls.policy import check_contact
 from calls.selectors import calls_for_debtor
-from calls.templatetags.desk import _labels
+from calls.templatetags.desk import choice_labels
 from collections_crm.lib.clock import Clock
 from collections_crm.lib.html import format_html
 from collections_crm.lib.paging import CappedIdsFirstPaginator
+from collections_crm.lib.timezones import debtor_local_now, debtor_local_today, zone_for
 from collections_crm.models import Heartbeat
 from collections_crm.permissions import can_manage_portfolios, can_record_payments
 from collections_crm.templatetags.crm import money
@@ -28,7 +29,7 @@ def debtor_list(request):
         request.GET.get("page")
     )
     for debtor in page:
-        debtor.days_past_due = selectors.days_past_due(debtor.oldest_unpaid_due, selectors.debtor_local_today(debtor))
+        debtor.days_past_due = selectors.days_past_due(debtor.oldest_unpaid_due, debtor_local_today(debtor))
     return render(request, "debtors/debtor_list.html", {"page": page, "search": search, "active_nav": "debtors"})
 
 
@@ -42,7 +43,7 @@ def debtor_detail_context(request, debtor, *, call_form=None) -> dict:
     """Everything the debtor page shows; the call view passes back a form with errors."""
     from calls.forms import CallLogForm
 
-    today = selectors.debtor_local_today(debtor)
+    today = debtor_local_today(debtor)
     debts = list(debtor.debts.all())
     for debt in debts:
         debt.dpd = debt.days_past_due(today)
@@ -51,7 +52,7 @@ def debtor_detail_context(request, debtor, *, call_form=None) -> dict:
     calls = list(calls_for_debtor(debtor))
     payments = list(debtor.payments.select_related("debt", "recorded_by"))
     messages = list(debtor.messages.all())
-    timeline = _timeline(calls, promises, payments, messages, time_zone=debtor.time_zone)
+    timeline = timeline_entries(calls, promises, payments, messages, time_zone=debtor.time_zone)
     days = selectors.days_past_due(debtor.oldest_unpaid_due, today)
     verdict = check_contact(debtor, "voice", timezone.now())
     phones = list(debtor.phones.all())
@@ -66,7 +67,7 @@ def debtor_detail_context(request, debtor, *, call_form=None) -> dict:
         "timeline": timeline,
         "days_past_due": days,
         "aging_bucket": _bucket_label(days),
-        "local_now": selectors.debtor_local_now(debtor),
+        "local_now": debtor_local_now(debtor),
         "verdict": verdict,
         "payment_form": PaymentForm(debtor=debtor) if can_record_payments(request.user) else None,
         "call_form": call_form,
@@ -99,7 +100,7 @@ def _bucket_label(days: int) -> str:
     return AgingBucket(aging_bucket_for(days)).label
 
 
-def _timeline(calls, promises, payments, messages, *, time_zone: str) -> list[dict]:
+def timeline_entries(calls, promises, payments, messages, *, time_zone: str) -> list[dict]:
     """Calls, promise status changes, payments and messages, newest first, each with its text.
 
     The text of an entry (`body`, the reader's and the debtor's clock) is built here in
@@ -127,7 +128,7 @@ class _TimelineText:
 
     def __init__(self, time_zone: str):
         try:
-            self.zone = zoneinfo.ZoneInfo(time_zone)
+            self.zone = zone_for(time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             self.zone = None
         self.language = get_language()
@@ -139,7 +140,7 @@ class _TimelineText:
 
     def label(self, instance, field_name: str) -> str:
         value = getattr(instance, field_name)
-        return _labels(type(instance), field_name, self.language).get(value, value)
+        return choice_labels(type(instance), field_name, self.language).get(value, value)
 
     def fill(self, entries) -> None:
         builders = {

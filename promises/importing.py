@@ -8,7 +8,6 @@ later than now), so a promise made earlier that day is still open for it.
 """
 
 import contextlib
-import zoneinfo
 from datetime import datetime, time
 
 from django.core.exceptions import ValidationError
@@ -16,13 +15,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from collections_crm.lib.timezones import debtor_zone
 from debtors.importing.loading import (
     ImportFileError,
     ImportResult,
     RejectReport,
     SourceFile,
-    _open,
     batches,
+    open_import_file,
 )
 from debtors.importing.mapping import PAYMENTS
 from debtors.importing.values import ValueProblem, decimal_style_of, parse_amount, parse_date
@@ -41,7 +41,7 @@ def payments_import(
     `dry_run` records and reconciles everything, counts, then rolls back. Raises
     ImportFileError when the file cannot be read at all.
     """
-    stream, opened = _open(file)
+    stream, opened = open_import_file(file)
     result = ImportResult()
     try:
         source = SourceFile(stream, mapping=mapping, file_kind=PAYMENTS, required=True)
@@ -154,7 +154,7 @@ def _load_row(source, number, cells, debtors, debts, report, result, day_first, 
         result.rejected += 1
         report.add(number, cells, problems)
         return
-    zone = zoneinfo.ZoneInfo(debtor.time_zone)
+    zone = debtor_zone(debtor)
     paid_at = min(timezone.make_aware(datetime.combine(paid_on, time(23, 59, 59)), zone), timezone.now())
     try:
         outcome = payment_record(

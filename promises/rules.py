@@ -3,10 +3,11 @@
 No database here: services and jobs call these, tests call them directly.
 """
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+
+from collections_crm.lib.timezones import zone_for
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
@@ -44,7 +45,7 @@ def judge(paid: Decimal, thresholds: Thresholds) -> str:
 def lapse_moment(due_date: date, grace_days: int, time_zone: str) -> datetime:
     """The end of the last grace day, in the debtor's zone: until then a payment counts."""
     last_day = due_date + timedelta(days=grace_days)
-    return datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zoneinfo.ZoneInfo(time_zone))
+    return datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone_for(time_zone))
 
 
 def split_evenly(total: Decimal, count: int) -> list[Decimal]:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from calls.models import Call
 from collections_crm.lib.checked_save import save_checked
+from collections_crm.lib.timezones import debtor_local_today, debtor_zone, zone_for
 from collections_crm.permissions import debtor_scope
 from debtors.models import Debt, Debtor
 from debtors.services import debtor_queue_figures_refresh
@@ -54,10 +55,6 @@ def _event(promise: Promise, *, from_status: str, to_status: str, at: datetime, 
     )
 
 
-def _local_today(debtor: Debtor, at: datetime) -> date:
-    return timezone.localtime(at, zoneinfo.ZoneInfo(debtor.time_zone)).date()
-
-
 def _promise_create(
     *,
     debtor: Debtor,
@@ -86,7 +83,7 @@ def _promise_create(
     amount = Decimal(amount)
     if amount <= 0:
         raise ValidationError({"amount": _("A promise must be for an amount above zero.")})
-    if due_date < _local_today(debtor, at):
+    if due_date < debtor_local_today(debtor, at):
         raise ValidationError({"due_date": _("The promised date is in the past for the debtor.")})
     if debt is not None and debt.debtor_id != debtor.pk:
         raise ValidationError({"debt": _("This debt belongs to another debtor.")})
@@ -614,7 +611,7 @@ def _mark_sent(message: Message, *, provider_id: str, at: datetime) -> None:
                 direction=Call.Direction.OUTBOUND,
                 started_at=at,
                 outcome=Call.Outcome.MESSAGE_SENT,
-                local_time=timezone.localtime(at, zoneinfo.ZoneInfo(message.debtor.time_zone)).isoformat(),
+                local_time=timezone.localtime(at, debtor_zone(message.debtor)).isoformat(),
                 local_time_zone=message.debtor.time_zone,
                 notes=message.body[:1000],
             )
@@ -773,7 +770,7 @@ def arrangement_limits_check(
                     "limit": str(Decimal(limits.min_share_of_balance_percent).quantize(promise_rules.CENT)),
                 }
             )
-    days = (min(due for due, _amount in schedule) - _local_today(debtor, at)).days
+    days = (min(due for due, _amount in schedule) - debtor_local_today(debtor, at)).days
     if days > limits.max_days_to_first_payment:
         breaches.append({"code": MAX_DAYS_TO_FIRST, "value": str(days), "limit": str(limits.max_days_to_first_payment)})
     if len(schedule) > limits.max_instalments:
@@ -966,7 +963,7 @@ class RollupResult:
 
 
 def reporting_zone() -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(settings.DASHBOARD_TIME_ZONE)
+    return zone_for(settings.DASHBOARD_TIME_ZONE)
 
 
 def _day_spans(days) -> list[tuple[date, date]]:

@@ -9,7 +9,9 @@ register = template.Library()
 
 
 @lru_cache(maxsize=512)
-def _labels(model, field_name: str, language: str | None) -> dict:
+def choice_labels(model, field_name: str, language: str | None) -> dict:
+    """A model field's choices as {value: label} in `language`, built once per language (the
+    desk's cells and the debtor's timeline print thousands of them)."""
     return {value: str(label) for value, label in model._meta.get_field(field_name).flatchoices}
 
 
@@ -21,4 +23,4 @@ def label(instance, field_name: str) -> str:
     200-entry history makes about 600 such calls, a third of the page's time (bench_desk).
     """
     value = getattr(instance, field_name)
-    return _labels(type(instance), field_name, get_language()).get(value, value)
+    return choice_labels(type(instance), field_name, get_language()).get(value, value)

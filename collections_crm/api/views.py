@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from collections_crm.lib.timezones import zone_for
 from collections_crm.lib.unstorable import unstorable_fields, unstorable_message
 
 
@@ -30,7 +31,7 @@ class UserLocaleMixin:
                 translation.activate(user.language)
                 request.LANGUAGE_CODE = user.language
             try:
-                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+                timezone.activate(zone_for(user.time_zone))
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 pass
         refuse_unstorable_input(request)

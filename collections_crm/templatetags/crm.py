@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 
 from collections_crm.lib import clock
+from collections_crm.lib.timezones import zone_for
 
 register = template.Library()
 
@@ -38,7 +39,7 @@ def zoned(value, zone_name: str, format_name: str = "SHORT_DATETIME_FORMAT") -> 
     """
     at = timezone.now() if value is None else value
     try:
-        zone = zoneinfo.ZoneInfo(zone_name)
+        zone = zone_for(zone_name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return "—"
     return clock.moment(at, format_name, zone)

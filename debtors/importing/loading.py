@@ -659,7 +659,9 @@ def _portfolio_save(portfolio: Portfolio, undo: UndoLog | None = None) -> None:
         undo.created("portfolio", stored.pk)
 
 
-def _open(file) -> tuple[BinaryIO, bool]:
+def open_import_file(file) -> tuple[BinaryIO, bool]:
+    """A readable binary stream for `file` (an open file or a path) and whether it was opened
+    here, and so is the caller's to close. A path that cannot be opened is an ImportFileError."""
     if hasattr(file, "read"):
         return file, False
     try:
@@ -697,7 +699,7 @@ def portfolio_import(
     """
     now = timezone.now()
     today = today or timezone.localdate()
-    stream, opened = _open(file)
+    stream, opened = open_import_file(file)
     result = ImportResult()
     try:
         source = SourceFile(stream, mapping=mapping, required=True)

@@ -40,14 +40,15 @@ Semantics, the same whatever the chunks:
 import csv
 import io
 import logging
-import threading
 import time
 from array import array
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 
 from django.db import DatabaseError, transaction
 
+from collections_crm.lib.background import OneInFlight
 from debtors.models import BalanceChange, Debt, Debtor, Phone
 from debtors.services import QUEUE_FIGURES_SQL
 
@@ -763,38 +764,18 @@ class PipelinedMerge:
     def __init__(self, staging: Staging, *, portfolio, now: datetime, today: date):
         self.staging = staging
         self.merge_arguments = {"portfolio": portfolio, "now": now, "today": today}
-        self.thread: threading.Thread | None = None
-        self.result: ChunkResult | None = None
-        self.error: BaseException | None = None
+        self.in_flight: OneInFlight[ChunkResult] = OneInFlight(name="import-merge", connection=staging.connection)
 
     def submit(self, rows_csv: str, phones_csv: str, keys_csv: str = "") -> ChunkResult | None:
         """Start merging a chunk; returns the previous chunk's result (None for the first)."""
-        previous = self.wait()
-        self.staging.connection.inc_thread_sharing()
-        self.thread = threading.Thread(
-            target=self._run, args=(rows_csv, phones_csv, keys_csv), name="import-merge", daemon=True
-        )
-        self.thread.start()
-        return previous
+        return self.in_flight.submit(partial(self._merge, rows_csv, phones_csv, keys_csv))
 
     def wait(self) -> ChunkResult | None:
-        if self.thread is None:
-            return None
-        self.thread.join()
-        self.thread = None
-        self.staging.connection.dec_thread_sharing()
-        result, self.result = self.result, None
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise error
-        return result
+        return self.in_flight.wait()
 
-    def _run(self, rows_csv: str, phones_csv: str, keys_csv: str) -> None:
-        try:
-            self.staging.copy(rows_csv, phones_csv, keys_csv)
-            self.result = self.staging.merge_chunk(**self.merge_arguments)
-        except BaseException as error:  # handed to the caller's thread by wait()
-            self.error = error
+    def _merge(self, rows_csv: str, phones_csv: str, keys_csv: str) -> ChunkResult:
+        self.staging.copy(rows_csv, phones_csv, keys_csv)
+        return self.staging.merge_chunk(**self.merge_arguments)
 
 
 # Staged rows whose debt stays as it is but whose stored hash is to be written (sd: import_stage_debt).

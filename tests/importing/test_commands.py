@@ -13,11 +13,6 @@ from tests.importing.test_loading import FIRST_FILE, portfolio_file, write
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def run(*args):
     out = StringIO()
     call_command(*args, stdout=out)

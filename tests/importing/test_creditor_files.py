@@ -19,11 +19,6 @@ from promises.models import Payment
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def cdmx():
     return portfolio_get_or_create(portfolio="Créditos personales", creditor="Financiera del Valle", country="MX")

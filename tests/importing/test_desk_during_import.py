@@ -34,11 +34,6 @@ DESK_CALLS = 12
 SECONDS_A_ROW = 0.005
 
 
-@pytest.fixture(autouse=True)
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def portfolio_file(tmp_path):
     path = tmp_path / "cartera.csv"
     lines = ["Código de cliente;Nombre;Celular;Saldo;Fecha de vencimiento"]

@@ -18,7 +18,7 @@ from django.utils import translation
 
 from debtors import import_views
 from debtors.importing import loading, reading
-from debtors.importing.loading import ImportFileError, portfolio_get_or_create, portfolio_import
+from debtors.importing.loading import ImportFileError, portfolio_import
 from debtors.importing.reading import sniff_csv
 from debtors.models import Debtor, ImportJob
 from debtors.tasks import run_import_job
@@ -28,16 +28,6 @@ pytestmark = pytest.mark.django_db
 
 NB = "\xa0"  # Spanish groups thousands with a no-break space
 DATA = Path(__file__).resolve().parent.parent / "data"
-
-
-@pytest.fixture(autouse=True)
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def lima():
-    return portfolio_get_or_create(portfolio="Tarjetas", creditor="Banco Andino", country="PE")
 
 
 @pytest.fixture

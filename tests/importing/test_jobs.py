@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import translation
 
 from debtors import services
-from debtors.importing.loading import portfolio_get_or_create
 from debtors.models import Debtor, ImportJob, ImportMapping
 from debtors.tasks import run_import_job
 
@@ -23,16 +22,6 @@ CSV = (
     "C-002;Ríos, Ana;912345678;500,00;15/09/2026\r\n"
     "C-003;Quispe, Rosa;12;no sé;01/10/2026\r\n"
 ).encode("cp1252")
-
-
-@pytest.fixture(autouse=True)
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def lima():
-    return portfolio_get_or_create(portfolio="Tarjetas", creditor="Banco Andino", country="PE")
 
 
 def create(user, portfolio, content=CSV, name="cartera.csv", **options):

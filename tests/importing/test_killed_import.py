@@ -27,11 +27,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 HEADER = "Código de cliente;Nombre;Celular;Nro. de crédito;Saldo;Fecha de vencimiento"
 
 
-@pytest.fixture(autouse=True)
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def csv_file(rows) -> bytes:
     return ("\n".join([HEADER, *(";".join(map(str, row)) for row in rows)]) + "\n").encode()
 

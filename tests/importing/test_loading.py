@@ -38,16 +38,6 @@ def read_report(result):
     return [{"row": line[0], "reason": line[1], "cells": dict(zip(header[2:], line[2:]))} for line in lines]
 
 
-@pytest.fixture(autouse=True)
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def lima():
-    return portfolio_get_or_create(portfolio="Tarjetas", creditor="Banco Andino", country="PE")
-
-
 FIRST_FILE = [
     "C-001;Muñoz Pérez, José;12345678;987 654 321;CR-1;1.234,56;31/08/2026",
     "C-002;Ñuñez Ríos, Ana;87654321;912345678;CR-2;500,00;15/09/2026",

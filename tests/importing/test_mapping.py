@@ -4,18 +4,12 @@ import json
 from collections import defaultdict
 
 import pytest
-from django.utils import translation
 from django.utils.functional import Promise
 
 from debtors.importing.mapping import FIELDS, PAYMENTS, PORTFOLIO, mapping_from_json, normalise_header, suggest_mapping
 from debtors.importing.values import ValueProblem
 
-
-@pytest.fixture(autouse=True)
-def _english_messages():
-    # The messages are checked in their source language; their Spanish is checked by the catalogue test.
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english_messages")
 
 
 def test_every_field_has_a_translatable_label_and_spellings():

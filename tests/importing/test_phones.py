@@ -4,7 +4,6 @@ import random
 
 import phonenumbers
 import pytest
-from django.utils import translation
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 from phonenumbers import PhoneNumberType
@@ -13,12 +12,7 @@ from debtors.importing import phones
 from debtors.importing.phones import FAST_PATH_REGIONS, normalise_phone, split_phones
 from debtors.importing.values import ValueProblem
 
-
-@pytest.fixture(autouse=True)
-def _english_messages():
-    # The messages are checked in their source language; their Spanish is checked by the catalogue test.
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english_messages")
 
 
 @pytest.mark.parametrize(

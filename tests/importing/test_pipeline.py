@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils.translation import override
 
 from debtors.importing import loading
-from debtors.importing.loading import ImportFileError, portfolio_get_or_create, portfolio_import
+from debtors.importing.loading import ImportFileError, portfolio_import
 from debtors.importing.staging import Staging
 from debtors.models import BalanceChange, Debt, Debtor, Phone
 from tests.utils import xlsx_workbook
@@ -30,11 +30,6 @@ def small_chunks(monkeypatch, tmp_path, settings):
     monkeypatch.setattr(loading, "BATCH_SIZE", 2)
     monkeypatch.setattr(loading, "CHUNK_ROWS", 3)
     monkeypatch.setattr(loading, "EDGE_CHUNK_ROWS", 2)
-
-
-@pytest.fixture
-def lima():
-    return portfolio_get_or_create(portfolio="Tarjetas", creditor="Banco Andino", country="PE")
 
 
 def xlsx(rows):

@@ -3,17 +3,11 @@
 import io
 
 import pytest
-from django.utils import translation
 
 from debtors.importing.reading import CsvFormat, find_header, iter_csv_rows, sniff_csv
 from debtors.importing.values import ValueProblem, decimal_style_of, parse_amount
 
-
-@pytest.fixture(autouse=True)
-def _english_messages():
-    # The messages are checked in their source language; their Spanish is checked by the catalogue test.
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english_messages")
 
 
 def read(raw: bytes, **options):

@@ -14,7 +14,7 @@ from django.contrib.admin.sites import site
 from django.utils import translation
 
 from debtors.importing import loading
-from debtors.importing.loading import portfolio_get_or_create, portfolio_import
+from debtors.importing.loading import portfolio_import
 from debtors.models import BalanceChange, Debt, Debtor, Phone
 from promises.services import payment_record
 
@@ -41,11 +41,6 @@ def small_chunks(monkeypatch, tmp_path, settings, committed):
         monkeypatch.setattr(loading, "BATCH_SIZE", 2)
         monkeypatch.setattr(loading, "CHUNK_ROWS", 3)
         monkeypatch.setattr(loading, "EDGE_CHUNK_ROWS", 2)
-
-
-@pytest.fixture
-def lima():
-    return portfolio_get_or_create(portfolio="Tarjetas", creditor="Banco Andino", country="PE")
 
 
 @pytest.fixture

@@ -15,16 +15,6 @@ pytestmark = pytest.mark.django_db
 HEADER = ["Código de cliente", "Nombre", "DNI", "Celular", "Nro. de crédito", "Saldo", "Fecha de vencimiento"]
 
 
-@pytest.fixture(autouse=True)
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def lima():
-    return portfolio_get_or_create(portfolio="Tarjetas", creditor="Banco Andino", country="PE")
-
-
 def xlsx(rows):
     return xlsx_workbook(HEADER, rows)
 

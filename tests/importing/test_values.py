@@ -4,18 +4,12 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from debtors.importing.values import ValueProblem, decimal_style_of, parse_amount, parse_date
 
-
-@pytest.fixture(autouse=True)
-def _english_messages():
-    # The messages are checked in their source language; their Spanish is checked by the catalogue test.
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english_messages")
 
 
 @pytest.mark.parametrize(

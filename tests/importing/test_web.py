@@ -28,16 +28,6 @@ CSV = (
 ).encode("cp1252")
 
 
-@pytest.fixture(autouse=True)
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def lima():
-    return portfolio_get_or_create(portfolio="Tarjetas", creditor="Banco Andino", country="PE")
-
-
 @pytest.fixture
 def worker():
     """Runs the queued job when the request's transaction commits, as a worker would."""

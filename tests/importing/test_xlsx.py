@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from debtors.importing.loading import ImportFileError, portfolio_get_or_create, portfolio_import
+from debtors.importing.loading import ImportFileError, portfolio_import
 from debtors.importing.reading import xlsx_cell_text
 from debtors.importing.values import parse_amount, parse_date
 from debtors.models import Debt, Debtor
@@ -30,16 +30,6 @@ def workbook(
 
 
 HEADER = ("Código de cliente", "Apellidos y nombres", "DNI", "Celular", "Teléfono 2", "Saldo", "Fecha de vencimiento")
-
-
-@pytest.fixture(autouse=True)
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def lima(db):
-    return portfolio_get_or_create(portfolio="Tarjetas", creditor="Banco Andino", country="PE")
 
 
 @pytest.mark.django_db

@@ -9,21 +9,11 @@ import pytest
 from openpyxl import Workbook
 
 from debtors.importing import reading
-from debtors.importing.loading import ImportFileError, portfolio_get_or_create, portfolio_import
+from debtors.importing.loading import ImportFileError, portfolio_import
 from debtors.importing.reading import CalamineXlsxRows, XlsxRows, open_xlsx
 from debtors.models import Debtor
 from tests.data.make_files import HEADER, rows, xlsx
 from tests.importing.test_hostile_files import DATA, with_shared_string
-
-
-@pytest.fixture(autouse=True)
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def lima(db):
-    return portfolio_get_or_create(portfolio="Tarjetas", creditor="Banco Andino", country="PE")
 
 
 def awkward_workbook() -> bytes:
