@@ -16,8 +16,8 @@ from django.utils import translation
 
 from calls.models import Call, FollowUp
 from collections_crm.users.models import Role, Team, User
-from debtors import demo
 from debtors.models import AgingBucket, Debt, Debtor, Phone, Portfolio
+from demo import seeding as demo
 from promises.models import Arrangement, Payment, PaymentAllocation, Promise, PromiseEvent
 from tests.factories import lapse_moment
 

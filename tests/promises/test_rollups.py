@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from collections_crm.users.models import User
-from debtors.demo import demo_seed
+from demo.seeding import demo_seed
 from promises import selectors
 from promises.models import PaymentRollup, Promise, PromiseRollup, RollupState
 from promises.services import (

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from debtors import demo
+from demo import seeding as demo
 
 
 class Command(BaseCommand):
