@@ -1,5 +1,6 @@
 import logging
 import threading
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -320,6 +321,17 @@ def import_job_create(
     return job
 
 
+# File kinds whose import lives in a higher app (payments: promises), each registered by its app
+# at start-up (PromisesConfig.ready), so that this layer runs their jobs without importing them.
+_IMPORTERS_ABOVE: dict[str, Callable[..., object]] = {}
+
+
+def import_kind_register(kind: str, importer: Callable[..., object]) -> None:
+    """Let import jobs of `kind` run `importer(file=, portfolio=, mapping=, recorded_by=,
+    dry_run=, progress=)`, which returns the import's result (created, updated, rejected…)."""
+    _IMPORTERS_ABOVE[kind] = importer
+
+
 def import_job_run(*, job_id: int) -> ImportJob:
     """Run a queued ImportJob with the same engine as the commands, writing its progress.
 
@@ -328,7 +340,6 @@ def import_job_run(*, job_id: int) -> ImportJob:
     updates must commit while the import's own transaction is still open.
     """
     from debtors.importing.loading import ImportFileError, portfolio_get_or_create, portfolio_import
-    from promises.importing import payments_import
 
     now = timezone.now()
     started = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
@@ -356,7 +367,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
                     progress=progress,
                 )
             else:
-                result = payments_import(
+                result = _IMPORTERS_ABOVE[job.kind](
                     file=stream,
                     portfolio=job.portfolio,
                     mapping=job.mapping,
