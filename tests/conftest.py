@@ -9,6 +9,7 @@ import pytest
 
 from collections_crm.users.models import Role, Team
 from collections_crm.users.services import user_create
+from debtors.importing.loading import portfolio_get_or_create
 from tests import factories
 from tests.high_ids import high_ids  # noqa: F401 (a fixture any test may ask for)
 
@@ -68,6 +69,18 @@ def cris(team_monterrey):
         first_name="Cristina",
         last_name="Campos",
     )
+
+
+@pytest.fixture
+def media(tmp_path, settings):
+    """Uploaded files, import reports and exports in a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def lima(db):
+    """A portfolio made the way an import makes it (Banco Andino's cards, Peru)."""
+    return portfolio_get_or_create(portfolio="Tarjetas", creditor="Banco Andino", country="PE")
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ from unittest import mock
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from debtors.importing.loading import portfolio_get_or_create
 from debtors.models import Debtor, ImportJob, Phone
 from debtors.tasks import run_import_job
+
+pytestmark = pytest.mark.usefixtures("media")
 
 CSV = (
     "Código de cliente;Apellidos y nombres;Teléfono;Saldo deudor;Fecha de vencimiento\r\n"
@@ -16,16 +17,6 @@ CSV = (
     "C-002;Ríos, Ana;912345678;500,00;15/09/2026\r\n"
     "C-003;Quispe, Rosa;12;no sé;01/10/2026\r\n"
 ).encode("cp1252")
-
-
-@pytest.fixture(autouse=True)
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def lima(db):
-    return portfolio_get_or_create(portfolio="Tarjetas", creditor="Banco Andino", country="PE")
 
 
 def upload(client, portfolio, content=CSV, name="cartera.csv", **fields):

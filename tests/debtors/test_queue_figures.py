@@ -20,15 +20,10 @@ from promises.services import payment_record
 from tests import factories
 from tests.utils import xlsx_workbook
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 HEADER = ["Código de cliente", "Nombre", "Celular", "Nro. de crédito", "Saldo", "Fecha de vencimiento"]
 NOON = datetime(2026, 11, 18, 12, 0, tzinfo=ZoneInfo("America/Lima"))
-
-
-@pytest.fixture(autouse=True)
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def figures(debtor) -> tuple[Decimal, date | None]:

@@ -10,15 +10,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from collections_crm.templatetags.crm import duration
-from debtors.importing.loading import portfolio_get_or_create
 from debtors.models import ImportJob
 
 NOON_UTC = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def lima(db):
-    return portfolio_get_or_create(portfolio="Tarjetas", creditor="Banco Andino", country="PE")
 
 
 def _as(client, user, language):
@@ -117,11 +111,6 @@ def test_the_lockout_page_says_how_long_the_lockout_lasts(client, carla, setting
 
 
 # --- Other libraries' texts: DRF's typo, django-axes' admin --------------------------------------
-
-
-@pytest.fixture
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def test_an_empty_file_is_called_empty_without_drfs_typo_on_the_page(client, ana, lima, media):
