@@ -37,7 +37,7 @@ from common import (
 )
 
 from django.db import connection  # noqa: E402
-from calls.views import QUEUE_PAGE_SIZE  # noqa: E402
+from desk.views import QUEUE_PAGE_SIZE  # noqa: E402
 from debtors.services import debtor_queue_figures_refresh  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 

@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView
 from collections_crm import views
 from collections_crm.api.docs import ApiRedocView, ApiSwaggerView
 from collections_crm.api.views import NotFoundApi
+from debtors import urls as debtors_urls
+from desk import urls as desk_urls
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,8 +16,9 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/preferences/", views.preferences, name="preferences"),
     path("i18n/setlang/", views.set_language, name="set_language"),
-    path("debtors/", include("debtors.urls")),
-    path("calls/", include("calls.urls")),
+    # The debtors namespace: the lists and imports (debtors) and the debtor page (desk).
+    path("debtors/", include((debtors_urls.urlpatterns + desk_urls.debtor_page_patterns, "debtors"))),
+    path("calls/", include("desk.urls")),
     path("promises/", include("promises.urls")),
     path("review/", include("calls.review_urls")),
     path("api/v1/", include("collections_crm.api_urls")),

@@ -47,7 +47,7 @@ def home(request):
         return redirect("debtors:portfolios")
     if user.is_supervisor:
         return redirect("promises:dashboard")
-    from calls.views import queue
+    from desk.views import queue
 
     return queue(request)
 

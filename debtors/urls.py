@@ -5,7 +5,6 @@ from debtors import import_views, views
 app_name = "debtors"
 urlpatterns = [
     path("", views.debtor_list, name="list"),
-    path("<int:pk>/", views.debtor_detail, name="detail"),
     path("portfolios/", views.portfolio_list, name="portfolios"),
     path("portfolios/<int:pk>/assign/", import_views.portfolio_assign, name="portfolio_assign"),
     path("imports/", import_views.import_list, name="imports"),

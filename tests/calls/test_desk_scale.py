@@ -13,9 +13,9 @@ from django.urls import reverse
 from calls.models import Call, FollowUp
 from calls.policy import policy_cache_clear
 from calls.services import call_log
-from calls.views import QUEUE_PAGE_SIZE
 from debtors.models import Debt, Debtor
 from debtors.services import debtor_queue_figures_refresh
+from desk.views import QUEUE_PAGE_SIZE
 from promises.models import Message, Promise
 from tests import factories
 from tests.calls.conftest import local

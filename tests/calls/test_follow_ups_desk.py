@@ -208,7 +208,7 @@ def test_only_who_may_work_the_debtor_reaches_its_follow_ups(client, carlos, pab
 def test_the_follow_ups_box_costs_the_same_queries_whatever_it_holds(
     client, carla, diego, count, django_assert_num_queries
 ):
-    from calls.views import follow_up_panel
+    from desk.views import follow_up_panel
 
     for n in range(count):
         follow_up = factories.make_follow_up(debtor=diego, assigned_to=carla, due_at=WEDNESDAY + timedelta(hours=n))

@@ -12,9 +12,9 @@ from django.urls import reverse
 
 from calls.models import FollowUp
 from calls.policy import policy_cache_clear
-from calls.views import QUEUE_PAGE_SIZE
 from debtors.models import Creditor, Debt, Debtor, Portfolio
 from debtors.services import debtor_queue_figures_refresh
+from desk.views import QUEUE_PAGE_SIZE
 from tests import factories
 
 LIMA = ZoneInfo("America/Lima")

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("collections_crm", "debtors", "calls", "promises", "demo")
+APPS = ("collections_crm", "debtors", "calls", "promises", "desk", "demo")
 
 
 def _app_of(module: str) -> str | None:

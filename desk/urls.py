@@ -1,7 +1,8 @@
 from django.urls import path
 
-from calls import views
+from desk import debtor_page, views
 
+# The namespace keeps its name: templates, bookmarks and tools use calls:queue and its paths.
 app_name = "calls"
 urlpatterns = [
     path("queue/", views.queue, name="queue"),
@@ -10,4 +11,10 @@ urlpatterns = [
     path("<int:call_pk>/summary/send/", views.call_summary_send_view, name="summary_send"),
     path("follow-ups/<int:follow_up_pk>/done/", views.follow_up_done_view, name="follow_up_done"),
     path("follow-ups/<int:follow_up_pk>/move/", views.follow_up_move_view, name="follow_up_move"),
+]
+
+# The debtor page, served under the debtors namespace (debtors:detail) beside debtors.urls'
+# routes: collections_crm/urls.py puts the two lists together.
+debtor_page_patterns = [
+    path("<int:pk>/", debtor_page.debtor_detail, name="detail"),
 ]

@@ -27,7 +27,7 @@ from collections_crm.lib.clock import Clock
 from collections_crm.lib.timezones import debtor_local_now, debtor_local_today, debtor_zone
 from collections_crm.templatetags.crm import money
 from debtors.selectors import days_past_due, debtor_get_for_user
-from debtors.views import can_override_contact_policy, debtor_detail_context
+from desk.debtor_page import can_override_contact_policy, debtor_detail_context
 
 CALL_PANEL = "debtors/debtor_detail.html#call-panel"
 TIMELINE = "debtors/debtor_detail.html#timeline"
@@ -311,7 +311,7 @@ def _closing_summary(result) -> dict:
 
 def _with_timeline(request, html: str, debtor) -> HttpResponse:
     """A fragment followed by the debtor's history and follow-ups, swapped out of band by htmx."""
-    from debtors.views import timeline_entries
+    from desk.debtor_page import timeline_entries
     from promises.selectors import promises_for_debtor
 
     timeline = timeline_entries(

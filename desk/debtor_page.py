@@ -1,0 +1,234 @@
+"""The debtor page: account, call form, call guide, follow-ups and the timeline of everything
+that happened with the debtor."""
+
+import zoneinfo
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import formats, timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
+
+from calls.policy import check_contact
+from calls.selectors import calls_for_debtor
+from calls.templatetags.desk import choice_labels
+from collections_crm.lib.clock import Clock
+from collections_crm.lib.html import format_html
+from collections_crm.lib.timezones import debtor_local_now, debtor_local_today, zone_for
+from collections_crm.permissions import can_record_payments
+from collections_crm.templatetags.crm import money
+from debtors import selectors
+from promises.forms import PaymentForm
+from promises.selectors import promises_for_debtor
+
+
+@login_required
+def debtor_detail(request, pk: int):
+    debtor = selectors.debtor_get_for_user(request.user, pk)
+    return render(request, "debtors/debtor_detail.html", debtor_detail_context(request, debtor))
+
+
+def debtor_detail_context(request, debtor, *, call_form=None) -> dict:
+    """Everything the debtor page shows; the call view passes back a form with errors."""
+    from calls.forms import CallLogForm
+
+    today = debtor_local_today(debtor)
+    debts = list(debtor.debts.all())
+    for debt in debts:
+        debt.dpd = debt.days_past_due(today)
+        debt.bucket = _bucket_label(debt.dpd)
+    promises = list(promises_for_debtor(debtor))
+    calls = list(calls_for_debtor(debtor))
+    payments = list(debtor.payments.select_related("debt", "recorded_by"))
+    messages = list(debtor.messages.all())
+    timeline = timeline_entries(calls, promises, payments, messages, time_zone=debtor.time_zone)
+    days = selectors.days_past_due(debtor.oldest_unpaid_due, today)
+    verdict = check_contact(debtor, "voice", timezone.now())
+    phones = list(debtor.phones.all())
+    can_override = can_override_contact_policy(request.user)
+    if call_form is None:
+        call_form = CallLogForm(debtor=debtor, phones=phones, can_override=can_override)
+    return {
+        "debtor": debtor,
+        "debts": debts,
+        "phones": phones,
+        "promises": promises,
+        "timeline": timeline,
+        "days_past_due": days,
+        "aging_bucket": _bucket_label(days),
+        "local_now": debtor_local_now(debtor),
+        "verdict": verdict,
+        "payment_form": PaymentForm(debtor=debtor) if can_record_payments(request.user) else None,
+        "call_form": call_form,
+        "call_guide": _call_guide(promises),
+        "follow_up_panel": _follow_up_panel(debtor),
+        "active_nav": "debtors",
+    }
+
+
+def _follow_up_panel(debtor) -> dict:
+    from desk.views import follow_up_panel  # desk.views builds on this module
+
+    return follow_up_panel(debtor)
+
+
+def can_override_contact_policy(user) -> bool:
+    # Who may override is the service's rule; this only decides whether to offer the box.
+    return bool(user.is_supervisor or user.is_crm_admin)
+
+
+def _call_guide(promises) -> dict:
+    """What the call guide needs beyond the debtor: the latest promise made (already loaded)."""
+    last = max(promises, key=lambda promise: (promise.created_at, promise.pk), default=None)
+    return {"last_promise": last}
+
+
+def _bucket_label(days: int) -> str:
+    from debtors.models import AgingBucket, aging_bucket_for
+
+    return AgingBucket(aging_bucket_for(days)).label
+
+
+def timeline_entries(calls, promises, payments, messages, *, time_zone: str) -> list[dict]:
+    """Calls, promise status changes, payments and messages, newest first, each with its text.
+
+    The text of an entry (`body`, the reader's and the debtor's clock) is built here in
+    Python: a 200-entry history through template tags and filters cost most of the debtor
+    page's time (bench_desk). `time_zone` is the debtor's, for their local clock.
+    """
+    # A sent message is also on the ledger as a contact; the message entry tells its story.
+    entries = [
+        {"kind": "call", "at": call.started_at, "call": call} for call in calls if call.outcome != "message_sent"
+    ]
+    entries.extend(
+        {"kind": "message", "at": message.sent_at or message.created_at, "message": message} for message in messages
+    )
+    for promise in promises:
+        for event in promise.events.all():
+            entries.append({"kind": "promise_event", "at": event.at, "event": event, "promise": promise})
+    entries.extend({"kind": "payment", "at": payment.paid_at, "payment": payment} for payment in payments)
+    entries.sort(key=lambda entry: entry["at"], reverse=True)
+    _TimelineText(time_zone).fill(entries)
+    return entries
+
+
+class _TimelineText:
+    """The display text of timeline entries; labels and words are looked up once per page."""
+
+    def __init__(self, time_zone: str):
+        try:
+            self.zone = zone_for(time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            self.zone = None
+        self.language = get_language()
+        self.clock = Clock.current()  # the debtor's clock in the style of the reader's
+        self.promise = gettext("Promise")
+        self.due = gettext("due")
+        self.payment = gettext("Payment")
+        self.debtor = gettext("debtor")
+
+    def label(self, instance, field_name: str) -> str:
+        value = getattr(instance, field_name)
+        return choice_labels(type(instance), field_name, self.language).get(value, value)
+
+    def fill(self, entries) -> None:
+        builders = {
+            "call": self.call,
+            "promise_event": self.promise_event,
+            "message": self.message,
+            "payment": self.payment_text,
+        }
+        for entry in entries:
+            at = entry["at"]
+            reader_at = timezone.localtime(at)
+            entry["iso"] = reader_at.isoformat()
+            entry["when"] = formats.date_format(reader_at, "SHORT_DATETIME_FORMAT")
+            entry["debtor_time"] = self.clock.time(at.astimezone(self.zone)) if self.zone else "—"
+            entry["body"] = builders[entry["kind"]](entry)
+            # The whole list item: one template variable per entry instead of five.
+            entry["html"] = format_html(
+                '<li class="timeline-{}">\n      <time datetime="{}">{}</time>\n      <span class="muted">({} {})</span>\n      {}\n    </li>',
+                entry["kind"],
+                entry["iso"],
+                entry["when"],
+                self.debtor,
+                entry["debtor_time"],
+                entry["body"],
+            )
+
+    @staticmethod
+    def _person(user) -> str:
+        return user.get_full_name() or user.username
+
+    def call(self, entry) -> str:
+        call = entry["call"]
+        parts = [format_html("<strong>{}</strong> · {}", self.label(call, "channel"), self.label(call, "outcome"))]
+        if call.stance:
+            parts.append(format_html("· {}: {}", self.label(call, "stance"), self.label(call, "stance_reason")))
+        if call.commitment:
+            parts.append(format_html("· {}", self.label(call, "commitment")))
+        if call.no_commitment_reason:
+            parts.append(format_html("({})", call.no_commitment_reason))
+        if call.collector_id:
+            parts.append(format_html('<span class="muted">· {}</span>', self._person(call.collector)))
+        if call.notes:
+            parts.append(format_html('<p class="note">{}</p>', call.notes))
+        return _join(parts)
+
+    def promise_event(self, entry) -> str:
+        event, promise = entry["event"], entry["promise"]
+        change = format_html("{} → ", self.label(event, "from_status")) if event.from_status else ""
+        by = format_html(" · {}", self._person(event.by)) if event.by_id else ""
+        return format_html(
+            '<strong>{}</strong> {} {} {}:\n{}<span class="tag status-{}">{}</span>\n<span class="muted">· {}{}</span>',
+            self.promise,
+            money(promise.amount, promise.currency),
+            self.due,
+            formats.date_format(promise.due_date, "SHORT_DATE_FORMAT"),
+            change,
+            event.to_status,
+            self.label(event, "to_status"),
+            self.label(event, "cause"),
+            by,
+        )
+
+    def message(self, entry) -> str:
+        message = entry["message"]
+        tone = " ok" if message.status == "sent" else " danger" if message.status in ("failed", "blocked") else ""
+        parts = [
+            format_html(
+                "<strong>{}</strong> · {} → {}",
+                self.label(message, "channel"),
+                self.label(message, "purpose"),
+                message.recipient,
+            ),
+            format_html('<span class="tag{}">{}</span>', tone, self.label(message, "status")),
+        ]
+        if message.status == "queued":
+            moment = (
+                formats.date_format(timezone.localtime(message.send_after), "SHORT_DATETIME_FORMAT")
+                if message.send_after
+                else ""
+            )
+            parts.append(
+                format_html('<span class="muted">{}</span>', gettext("to be sent %(moment)s") % {"moment": moment})
+            )
+        if message.last_error:
+            parts.append(format_html('<span class="muted">· {}</span>', message.last_error))
+        parts.append(format_html('<p class="note">{}</p>', message.body))
+        return _join(parts)
+
+    def payment_text(self, entry) -> str:
+        payment = entry["payment"]
+        return format_html(
+            "<strong>{}</strong> {} · {} · {}",
+            self.payment,
+            money(payment.amount, payment.currency),
+            self.label(payment, "source"),
+            payment.reference,
+        )
+
+
+def _join(parts) -> str:
+    # Every part is already escaped by format_html.
+    return mark_safe("\n".join(parts))
