@@ -1,12 +1,11 @@
 from datetime import datetime
 
-from django.db.models import DecimalField, Exists, Min, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, DecimalField, Exists, IntegerField, Min, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from calls.models import Call, FollowUp, FollowUpEvent
 from collections_crm.permissions import debtor_scope
 from debtors.selectors import ZERO_MONEY, with_account_figures
-from promises.selectors import promise_count
 
 # The queue shows at most this many follow-ups and this many accounts (200 rows in all): a
 # day's work, in a fixed number of queries whatever the collector's book holds.
@@ -17,8 +16,22 @@ def _with_debtor_figures(queryset: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
     """A follow-up's debtor's balance, oldest unpaid due date and promise record, in the same
     row (subqueries, as `with_account_figures` does for debtors, so that sums are not inflated)."""
     from debtors.models import MONEY, Debt
+    from promises.models import Promise
 
     open_debts = Debt.objects.filter(debtor=OuterRef("debtor_id"), recalled_on__isnull=True).order_by().values("debtor")
+
+    def promise_count(status):
+        return Coalesce(
+            Subquery(
+                Promise.objects.filter(debtor=OuterRef("debtor_id"), status=status)
+                .order_by()
+                .values("debtor")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        )
 
     return queryset.annotate(
         debtor_balance=Coalesce(
@@ -26,8 +39,8 @@ def _with_debtor_figures(queryset: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
             ZERO_MONEY,
         ),
         debtor_oldest_unpaid_due=Subquery(open_debts.filter(balance__gt=0).annotate(d=Min("due_date")).values("d")),
-        debtor_promises_kept=promise_count(OuterRef("debtor_id"), "kept"),
-        debtor_promises_broken=promise_count(OuterRef("debtor_id"), "broken"),
+        debtor_promises_kept=promise_count("kept"),
+        debtor_promises_broken=promise_count("broken"),
     )
 
 
@@ -62,10 +75,7 @@ def queue_debtors_for(user, *, exclude_ids: list[int], limit: int = QUEUE_LIMIT,
     from debtors.models import Debtor
 
     ranked = _ranked_account_ids(user, exclude_ids=exclude_ids, portfolio_id=portfolio_id, limit=limit)
-    queryset = with_account_figures(Debtor.objects.filter(pk__in=ranked).select_related("portfolio")).annotate(
-        promises_kept=promise_count(OuterRef("pk"), "kept"),
-        promises_broken=promise_count(OuterRef("pk"), "broken"),
-    )
+    queryset = with_account_figures(Debtor.objects.filter(pk__in=ranked).select_related("portfolio"))
     return queryset.order_by("oldest_unpaid_due", "-total_balance", "pk")
 
 

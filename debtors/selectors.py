@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db.models import (
     Count,
     DecimalField,
+    IntegerField,
     Min,
     OuterRef,
     Q,
@@ -29,11 +30,24 @@ def _open_debts() -> QuerySet[Debt]:
     return Debt.objects.filter(debtor=OuterRef("pk"), recalled_on__isnull=True)
 
 
-def with_account_figures(queryset: QuerySet[Debtor]) -> QuerySet[Debtor]:
-    """Annotate open balance and oldest unpaid due date, one row per debtor.
+def _promise_count(status: str) -> Subquery:
+    from promises.models import Promise
 
-    Subqueries rather than joins: joining the debts would multiply rows and inflate every sum.
-    (The queue adds the promise record the same way: calls.selectors.)
+    return Subquery(
+        Promise.objects.filter(debtor=OuterRef("pk"), status=status)
+        .order_by()
+        .values("debtor")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def with_account_figures(queryset: QuerySet[Debtor]) -> QuerySet[Debtor]:
+    """Annotate balance, oldest unpaid due date and promise record, one row per debtor.
+
+    Subqueries rather than joins: joining debts and promises at once would multiply
+    rows and inflate every sum.
     """
     balance = Subquery(
         _open_debts().order_by().values("debtor").annotate(total=Sum("balance")).values("total"),
@@ -45,6 +59,8 @@ def with_account_figures(queryset: QuerySet[Debtor]) -> QuerySet[Debtor]:
     return queryset.annotate(
         total_balance=Coalesce(balance, ZERO_MONEY),
         oldest_unpaid_due=oldest_due,
+        promises_kept=Coalesce(_promise_count("kept"), 0),
+        promises_broken=Coalesce(_promise_count("broken"), 0),
     )
 
 

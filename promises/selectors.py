@@ -11,13 +11,10 @@ from django.db.models import (
     Count,
     DecimalField,
     FilteredRelation,
-    IntegerField,
     Min,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -47,22 +44,6 @@ class Period:
         start = datetime.combine(self.start, time.min, tzinfo=zone)
         end = datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=zone)
         return start, end
-
-
-def promise_count(debtor: OuterRef, status: str):
-    """How many promises with `status` the outer row's debtor has (0 for none), as a subquery:
-    a debtor's promise record beside its figures without a join that would multiply rows."""
-    return Coalesce(
-        Subquery(
-            Promise.objects.filter(debtor=debtor, status=status)
-            .order_by()
-            .values("debtor")
-            .annotate(n=Count("pk"))
-            .values("n"),
-            output_field=IntegerField(),
-        ),
-        0,
-    )
 
 
 def _money_sum(field: str, condition: Q | None = None):
