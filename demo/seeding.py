@@ -24,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
-from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import Model
@@ -794,7 +793,7 @@ class BackgroundCopy:
         self.in_flight: OneInFlight[None] = OneInFlight(name="seed_demo-copy")
 
     def submit(self, statements: list[tuple[str, str]]) -> None:
-        self.in_flight.submit(partial(self._copy, statements))
+        self.in_flight.submit(functools.partial(self._copy, statements))
 
     def wait(self) -> None:
         self.in_flight.wait()

@@ -9,6 +9,8 @@ from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 
+from calls import selectors as call_selectors
+from calls.forms import FollowUpDoneForm, FollowUpMoveForm
 from calls.policy import check_contact
 from calls.selectors import calls_for_debtor
 from calls.templatetags.desk import choice_labels
@@ -61,15 +63,35 @@ def debtor_detail_context(request, debtor, *, call_form=None) -> dict:
         "payment_form": PaymentForm(debtor=debtor) if can_record_payments(request.user) else None,
         "call_form": call_form,
         "call_guide": _call_guide(promises),
-        "follow_up_panel": _follow_up_panel(debtor),
+        "follow_up_panel": follow_up_panel(debtor),
         "active_nav": "debtors",
     }
 
 
-def _follow_up_panel(debtor) -> dict:
-    from desk.views import follow_up_panel  # desk.views builds on this module
-
-    return follow_up_panel(debtor)
+def follow_up_panel(debtor, *, bound: dict | None = None, notice: str = "") -> dict:
+    """The debtor page's follow-ups box: the open ones, each with its two forms, and the
+    latest changes. `bound` holds the submitted form of one follow-up ({"pk", "done"|"move"})
+    so that its errors show where they were made; `notice` says what just happened."""
+    bound = bound or {}
+    now = timezone.now()
+    open_follow_ups = list(call_selectors.open_follow_ups_for_debtor(debtor))
+    for follow_up in open_follow_ups:
+        prefix = f"fu{follow_up.pk}"
+        follow_up.is_due = follow_up.due_at <= now
+        follow_up.done_form = (bound.get("pk") == follow_up.pk and bound.get("done")) or FollowUpDoneForm(
+            auto_id=f"id_{prefix}_done_%s"
+        )
+        follow_up.move_form = (bound.get("pk") == follow_up.pk and bound.get("move")) or FollowUpMoveForm(
+            auto_id=f"id_{prefix}_move_%s", time_zone=debtor.time_zone
+        )
+        follow_up.commitment_label = (
+            follow_up.call.get_commitment_display() if follow_up.call_id and follow_up.call.commitment else ""
+        )
+    return {
+        "open": open_follow_ups,
+        "changes": list(call_selectors.follow_up_changes_for_debtor(debtor)),
+        "notice": notice,
+    }
 
 
 def can_override_contact_policy(user) -> bool:

@@ -27,7 +27,7 @@ from collections_crm.lib.clock import Clock
 from collections_crm.lib.timezones import debtor_local_now, debtor_local_today, debtor_zone
 from collections_crm.templatetags.crm import money
 from debtors.selectors import days_past_due, debtor_get_for_user
-from desk.debtor_page import can_override_contact_policy, debtor_detail_context
+from desk.debtor_page import can_override_contact_policy, debtor_detail_context, follow_up_panel
 
 CALL_PANEL = "debtors/debtor_detail.html#call-panel"
 TIMELINE = "debtors/debtor_detail.html#timeline"
@@ -329,32 +329,6 @@ def _with_timeline(request, html: str, debtor) -> HttpResponse:
 
 
 # --- The debtor's follow-ups: done or moved by hand -----------------------------------------------
-
-
-def follow_up_panel(debtor, *, bound: dict | None = None, notice: str = "") -> dict:
-    """The debtor page's follow-ups box: the open ones, each with its two forms, and the
-    latest changes. `bound` holds the submitted form of one follow-up ({"pk", "done"|"move"})
-    so that its errors show where they were made; `notice` says what just happened."""
-    bound = bound or {}
-    now = timezone.now()
-    open_follow_ups = list(selectors.open_follow_ups_for_debtor(debtor))
-    for follow_up in open_follow_ups:
-        prefix = f"fu{follow_up.pk}"
-        follow_up.is_due = follow_up.due_at <= now
-        follow_up.done_form = (bound.get("pk") == follow_up.pk and bound.get("done")) or FollowUpDoneForm(
-            auto_id=f"id_{prefix}_done_%s"
-        )
-        follow_up.move_form = (bound.get("pk") == follow_up.pk and bound.get("move")) or FollowUpMoveForm(
-            auto_id=f"id_{prefix}_move_%s", time_zone=debtor.time_zone
-        )
-        follow_up.commitment_label = (
-            follow_up.call.get_commitment_display() if follow_up.call_id and follow_up.call.commitment else ""
-        )
-    return {
-        "open": open_follow_ups,
-        "changes": list(selectors.follow_up_changes_for_debtor(debtor)),
-        "notice": notice,
-    }
 
 
 @login_required
