@@ -5,7 +5,8 @@ from django.db.models.functions import Coalesce
 
 from calls.models import Call, FollowUp, FollowUpEvent
 from collections_crm.permissions import debtor_scope
-from debtors.selectors import ZERO_MONEY, with_account_figures
+from debtors.selectors import ZERO_MONEY
+from promises.selectors import with_account_and_promise_figures
 
 # The queue shows at most this many follow-ups and this many accounts (200 rows in all): a
 # day's work, in a fixed number of queries whatever the collector's book holds.
@@ -75,7 +76,7 @@ def queue_debtors_for(user, *, exclude_ids: list[int], limit: int = QUEUE_LIMIT,
     from debtors.models import Debtor
 
     ranked = _ranked_account_ids(user, exclude_ids=exclude_ids, portfolio_id=portfolio_id, limit=limit)
-    queryset = with_account_figures(Debtor.objects.filter(pk__in=ranked).select_related("portfolio"))
+    queryset = with_account_and_promise_figures(Debtor.objects.filter(pk__in=ranked).select_related("portfolio"))
     return queryset.order_by("oldest_unpaid_due", "-total_balance", "pk")
 
 

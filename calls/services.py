@@ -460,7 +460,7 @@ def _schedule_reminders(now: datetime, result: ScheduleResult) -> None:
             due.append(promise)
     if not due:
         return
-    calls_needed = reminder_messages_queue(promises=due, now=now, result=result)
+    calls_needed = reminder_messages_queue(promises=due, now=now, result=result, lawful_moments=next_lawful_moments)
     if not calls_needed:
         return
     moments = next_lawful_moments([(promise.debtor, now) for promise in calls_needed], "voice")

@@ -1,5 +1,7 @@
 """Promise jobs. Thin: one service call each; every one is safe to run twice or at once.
 
+The dashboard's rollup jobs live in supervision.tasks (same Celery names as before).
+
 A database hiccup (a lost connection, a serialisation failure) retries the job with
 exponential back-off; the job's own compare-and-set makes the retry harmless.
 """
@@ -29,15 +31,3 @@ def send_reminders() -> dict:
 @shared_task(name="promises.tasks.snapshot_debt_aging", **RETRY)
 def snapshot_debt_aging() -> int:
     return debt_snapshots_take(on=timezone.now().date())
-
-
-@shared_task(name="promises.tasks.refresh_dashboard_rollups", **RETRY)
-def refresh_dashboard_rollups() -> dict:
-    result = services.promise_rollups_refresh()
-    return result.__dict__
-
-
-@shared_task(name="promises.tasks.refresh_balance_rollups", **RETRY)
-def refresh_balance_rollups() -> dict:
-    result = services.balance_rollups_refresh()
-    return result.__dict__

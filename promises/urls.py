@@ -2,16 +2,10 @@ from django.urls import path
 
 from promises import views
 
+# The "promises" namespace also holds the supervisor pages (supervision.urls), composed in
+# collections_crm/urls.py so that their names and paths stay what they were.
 app_name = "promises"
 urlpatterns = [
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("dashboard/figures.csv", views.figures_export, name="figures_export"),
-    path("dashboard/promises/", views.promises_behind, name="promises_behind"),
-    path("dashboard/calls/", views.calls_behind, name="calls_behind"),
-    path("dashboard/payments/", views.payments_behind, name="payments_behind"),
-    path("dashboard/debts/", views.debts_behind, name="debts_behind"),
-    path("health/", views.portfolio_health, name="health"),
-    path("reassign/", views.reassign, name="reassign"),
     path("approvals/", views.approvals, name="approvals"),
     path("arrangements/<int:pk>/approve/", views.arrangement_approve, name="arrangement_approve"),
     path("arrangements/<int:pk>/reject/", views.arrangement_reject, name="arrangement_reject"),

@@ -108,6 +108,33 @@ def unassigned(portfolio):
     return factories.make_debtor(portfolio=portfolio, full_name="Nadia Nadie")
 
 
+def _marker_kwargs(item) -> dict:
+    marker = item.get_closest_marker("django_db")
+    return marker.kwargs if marker else {}
+
+
+def _transactional(item) -> bool:
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(_marker_kwargs(item).get("transaction")) or "transactional_db" in fixtures or "live_server" in fixtures
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Among the transactional tests (pytest-django puts them after the others), the ones that
+    restore the migrated rows (`serialized_rollback`) go first, in their order.
+
+    Any other transactional test ends with a flush after which Django re-creates the content
+    types under new ids; the serialized rows could then no longer be loaded over them (UNIQUE
+    failed on django_content_type at the next serialized test's setup), so whether a test
+    passed depended on which file ran before it.
+    """
+    places = [index for index, item in enumerate(items) if _transactional(item)]
+    moving = [items[index] for index in places]
+    moving.sort(key=lambda item: not _marker_kwargs(item).get("serialized_rollback"))
+    for index, item in zip(places, moving):
+        items[index] = item
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Real hashers are slow on purpose; tests create many users.

@@ -7,7 +7,7 @@ import pytest
 
 from debtors.models import Debtor
 from debtors.services import ROUND_ROBIN, debtors_assign_unassigned
-from promises.services import debtors_reassign
+from supervision.services import debtors_reassign
 from tests import factories
 
 

@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 from calls.models import Call
 from calls.review import call_recording_attach
 from collections_crm.users.models import ApiToken
-from promises.services import promise_rollups_refresh
+from supervision.services import promise_rollups_refresh
 from tests import factories
 
 WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("America/Lima"))

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from calls.models import Call, CallReview
 from calls.review import call_recording_attach
-from promises.services import promise_rollups_refresh
+from supervision.services import promise_rollups_refresh
 from tests import factories
 
 # Wednesday 18 November 2026, 10:00 in Lima; the clock ticks from there.

@@ -21,7 +21,7 @@ from collections_crm.users.services import user_create
 from debtors.models import BalanceChange, Creditor, Debt, Debtor
 from debtors.services import debt_snapshots_take
 from promises.models import PaymentAllocation
-from promises.services import promise_rollups_refresh
+from supervision.services import promise_rollups_refresh
 from tests import factories
 from tests.conftest import PASSWORD
 

@@ -25,7 +25,7 @@ from collections_crm.users.services import user_create
 from debtors.models import Creditor, DebtSnapshot
 from debtors.services import import_job_create
 from debtors.tasks import run_import_job
-from promises.services import promise_rollups_refresh
+from supervision.services import promise_rollups_refresh
 from tests import factories
 from tests.api.conftest import token_client
 
@@ -252,7 +252,7 @@ def test_every_csv_for_people_is_written_through_the_safe_writer():
 
     root = settings.BASE_DIR
     offenders = []
-    for package in ("collections_crm", "debtors", "calls", "promises", "desk", "demo"):
+    for package in ("collections_crm", "debtors", "calls", "promises", "supervision", "desk", "demo"):
         for path in (root / package).rglob("*.py"):
             relative = path.relative_to(root).as_posix()
             if relative in NOT_FOR_SPREADSHEETS or "/migrations/" in relative:

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from collections_crm.users.models import User
-from promises.tasks import refresh_dashboard_rollups
+from supervision.tasks import refresh_dashboard_rollups
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # A Tuesday afternoon in Madrid, late morning in Lima and Mexico City.

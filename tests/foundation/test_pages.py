@@ -11,7 +11,7 @@ from django.utils import translation
 
 from calls.policy import policy_cache_clear
 from promises.models import Promise
-from promises.selectors import Period, collector_table, promise_figures
+from supervision.selectors import Period, collector_table, promise_figures
 from tests import factories
 
 LIMA = ZoneInfo("America/Lima")

@@ -17,7 +17,7 @@ from django.utils import translation
 from calls.models import Call, Channel
 from debtors.models import AgingBucket, Creditor
 from promises.models import Payment, Promise
-from promises.services import debtors_reassign, promise_rollups_refresh
+from supervision.services import debtors_reassign, promise_rollups_refresh
 from tests import factories
 
 pytestmark = pytest.mark.usefixtures("high_ids", "clock")  # Monday 16 November 2026, 10:00 in Lima

@@ -12,15 +12,10 @@ from django.utils import timezone
 
 from collections_crm.users.models import User
 from demo.seeding import demo_seed
-from promises import selectors
 from promises.models import PaymentRollup, Promise, PromiseRollup, RollupState
-from promises.services import (
-    payment_record,
-    promise_cancel,
-    promise_rollups_refresh,
-    promises_flag_lapsed,
-    reporting_zone,
-)
+from promises.services import payment_record, promise_cancel, promises_flag_lapsed
+from supervision import selectors
+from supervision.services import promise_rollups_refresh, reporting_zone
 from tests import factories
 from tests.promises.conftest import LIMA, MONDAY
 
@@ -88,7 +83,7 @@ def test_the_job_stamps_as_of_and_is_on_the_beat_every_minute(ana, diego, carla)
 
 
 def test_the_task_refreshes_the_rollups(ana, diego, carla):
-    from promises.tasks import refresh_dashboard_rollups
+    from supervision.tasks import refresh_dashboard_rollups
 
     factories.make_promise(debtor=diego, collector=carla, amount=Decimal("55"))
     result = refresh_dashboard_rollups.apply().get()

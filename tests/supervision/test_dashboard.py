@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from calls.models import Call
 from debtors.models import Creditor
-from promises.services import promise_rollups_refresh
+from supervision.services import promise_rollups_refresh
 from tests import factories
 
 pytestmark = pytest.mark.usefixtures("clock")  # Monday 16 November 2026, 10:00 in Lima

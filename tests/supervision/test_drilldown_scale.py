@@ -47,7 +47,7 @@ def test_a_supervisors_broken_promises_are_found_per_collector_then_sorted_by_du
 ):
     from datetime import date
 
-    from promises.selectors import DashboardFilters, Period, promises_behind
+    from supervision.selectors import DashboardFilters, Period, promises_behind
 
     for day, who, debtor in (
         (20, carlos, diego),

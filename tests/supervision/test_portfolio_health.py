@@ -11,10 +11,10 @@ from django.urls import reverse
 
 from calls.models import Call
 from debtors.models import DebtSnapshot
-from promises import selectors
 from promises.models import BalanceRollup
-from promises.selectors import AGING_HORIZON_DAYS, DashboardFilters
-from promises.services import balance_rollups_refresh
+from supervision import selectors
+from supervision.selectors import AGING_HORIZON_DAYS, DashboardFilters
+from supervision.services import balance_rollups_refresh
 from tests import factories
 from tests.promises.conftest import LIMA
 

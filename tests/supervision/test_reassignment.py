@@ -93,8 +93,8 @@ def test_collectors_cannot_reassign(client, carla, carlos, carlas_book):
 def test_the_move_is_two_statements_whatever_the_number_of_debtors(
     sofia, carla, carlos, portfolio, django_assert_max_num_queries
 ):
-    from promises.selectors import debtors_for_reassignment
-    from promises.services import debtors_reassign
+    from supervision.selectors import debtors_for_reassignment
+    from supervision.services import debtors_reassign
 
     for _ in range(25):
         debtor = factories.make_debtor(portfolio=portfolio, assigned_to=carla)

@@ -1,0 +1,71 @@
+"""Reads for supervisors: dashboard figures, their drill-downs, portfolio health, reassignment."""
+
+from supervision.selectors.aging import (
+    AGING_HORIZON_DAYS,
+    BALANCE_ROLLUP_STATE,
+    BUCKET_UPPER_DAYS,
+    BUCKETS,
+    aging_figures,
+    balance_rollup_state,
+    balances_by_bucket,
+    month_end_snapshot_days,
+    open_debts,
+    roll_rates,
+)
+from supervision.selectors.drilldowns import (
+    calls_behind,
+    debtors_for_reassignment,
+    debts_in_bucket,
+    payments_behind,
+    promises_behind,
+)
+from supervision.selectors.figures import (
+    COLLECTOR_SORTS,
+    collector_performance,
+    collector_table,
+    dashboard_figures,
+    promise_figures,
+    stance_outcomes,
+    weekly_trend,
+)
+from supervision.selectors.scope import (
+    DashboardFilters,
+    Period,
+    collectors_for_user,
+    dashboard_options,
+    debt_scope_q,
+    rollup_scope,
+    rollup_state,
+)
+
+__all__ = [
+    "AGING_HORIZON_DAYS",
+    "BALANCE_ROLLUP_STATE",
+    "BUCKETS",
+    "BUCKET_UPPER_DAYS",
+    "COLLECTOR_SORTS",
+    "DashboardFilters",
+    "Period",
+    "aging_figures",
+    "balance_rollup_state",
+    "balances_by_bucket",
+    "calls_behind",
+    "collector_performance",
+    "collector_table",
+    "collectors_for_user",
+    "dashboard_figures",
+    "dashboard_options",
+    "debt_scope_q",
+    "debtors_for_reassignment",
+    "debts_in_bucket",
+    "month_end_snapshot_days",
+    "open_debts",
+    "payments_behind",
+    "promise_figures",
+    "promises_behind",
+    "roll_rates",
+    "rollup_scope",
+    "rollup_state",
+    "stance_outcomes",
+    "weekly_trend",
+]

@@ -1,0 +1,16 @@
+"""The supervisor pages, under /promises/ in the "promises" namespace (collections_crm/urls.py)."""
+
+from django.urls import path
+
+from supervision import views
+
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/figures.csv", views.figures_export, name="figures_export"),
+    path("dashboard/promises/", views.promises_behind, name="promises_behind"),
+    path("dashboard/calls/", views.calls_behind, name="calls_behind"),
+    path("dashboard/payments/", views.payments_behind, name="payments_behind"),
+    path("dashboard/debts/", views.debts_behind, name="debts_behind"),
+    path("health/", views.portfolio_health, name="health"),
+    path("reassign/", views.reassign, name="reassign"),
+]

@@ -1,0 +1,17 @@
+"""Supervisor pages: the dashboard, its drill-downs, portfolio health and reassignment."""
+
+from supervision.views.dashboard import dashboard, figures_export
+from supervision.views.drilldowns import calls_behind, debts_behind, payments_behind, promises_behind
+from supervision.views.health import portfolio_health
+from supervision.views.reassign import reassign
+
+__all__ = [
+    "calls_behind",
+    "dashboard",
+    "debts_behind",
+    "figures_export",
+    "payments_behind",
+    "portfolio_health",
+    "promises_behind",
+    "reassign",
+]
