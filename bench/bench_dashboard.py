@@ -243,8 +243,8 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from promises import selectors
-    from promises.services import promise_rollups_refresh
+    from supervision import selectors
+    from supervision.services import promise_rollups_refresh
 
     require_postgresql()
     settings.DEBUG = False  # no query log kept in memory while timing

@@ -235,7 +235,7 @@ def build(debtors: int) -> dict:
             params,
         )
     from debtors.services import debtor_queue_figures_refresh
-    from promises.services import promise_rollups_refresh
+    from supervision.services import promise_rollups_refresh
 
     debtor_queue_figures_refresh(where="1 = 1")  # the queue's stored figures, as an import leaves them
     few_objects(params, admin, supervisors, collectors, portfolios)
@@ -250,7 +250,7 @@ def stored_figures_refresh() -> None:
     """The figures the periodic jobs store for the pages, as the jobs leave them (timed: the jobs'
     cost is what the pages no longer pay)."""
     from debtors.services import portfolio_figures_refresh
-    from promises.services import balance_rollups_refresh
+    from supervision.services import balance_rollups_refresh
 
     started = time.perf_counter()
     result = balance_rollups_refresh()

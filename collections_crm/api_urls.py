@@ -16,12 +16,16 @@ from debtors.api import (
     PhoneUpdateApi,
 )
 from promises.api import PaymentCreateApi, PromiseCancelApi, PromiseListCreateApi
+from promises.selectors import with_account_and_promise_figures
 
 register_converter(IdConverter, "id")
 
+# A debtor in the API carries its promise record, which the promises app computes.
+DEBTOR_FIGURES = {"with_figures": with_account_and_promise_figures}
+
 urlpatterns = [
-    path("debtors/", DebtorListApi.as_view(), name="api-debtor-list"),
-    path("debtors/<id:debtor_id>/", DebtorDetailApi.as_view(), name="api-debtor-detail"),
+    path("debtors/", DebtorListApi.as_view(**DEBTOR_FIGURES), name="api-debtor-list"),
+    path("debtors/<id:debtor_id>/", DebtorDetailApi.as_view(**DEBTOR_FIGURES), name="api-debtor-detail"),
     path("debtors/<id:debtor_id>/phones/", PhoneCreateApi.as_view(), name="api-phone-create"),
     path("debtors/<id:debtor_id>/phones/<id:phone_id>/", PhoneUpdateApi.as_view(), name="api-phone-update"),
     path("debtors/<id:debtor_id>/contact-verdict/", ContactVerdictApi.as_view(), name="api-contact-verdict"),

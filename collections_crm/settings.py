@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "debtors",
     "calls",
     "promises",
+    "supervision",
     "desk",
     "demo",
 ]

@@ -8,6 +8,8 @@ from collections_crm.api.docs import ApiRedocView, ApiSwaggerView
 from collections_crm.api.views import NotFoundApi
 from debtors import urls as debtors_urls
 from desk import urls as desk_urls
+from promises import urls as promises_urls
+from supervision import urls as supervision_urls
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,7 +21,8 @@ urlpatterns = [
     # The debtors namespace: the lists and imports (debtors) and the debtor page (desk).
     path("debtors/", include((debtors_urls.urlpatterns + desk_urls.debtor_page_patterns, "debtors"))),
     path("calls/", include("desk.urls")),
-    path("promises/", include("promises.urls")),
+    # The promises namespace: approvals and payments (promises) and the supervisor pages.
+    path("promises/", include((promises_urls.urlpatterns + supervision_urls.urlpatterns, "promises"))),
     path("review/", include("calls.review_urls")),
     path("api/v1/", include("collections_crm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

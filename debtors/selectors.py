@@ -6,7 +6,6 @@ from decimal import Decimal
 from django.db.models import (
     Count,
     DecimalField,
-    IntegerField,
     Min,
     OuterRef,
     Q,
@@ -30,24 +29,12 @@ def _open_debts() -> QuerySet[Debt]:
     return Debt.objects.filter(debtor=OuterRef("pk"), recalled_on__isnull=True)
 
 
-def _promise_count(status: str) -> Subquery:
-    from promises.models import Promise
-
-    return Subquery(
-        Promise.objects.filter(debtor=OuterRef("pk"), status=status)
-        .order_by()
-        .values("debtor")
-        .annotate(n=Count("pk"))
-        .values("n"),
-        output_field=IntegerField(),
-    )
-
-
 def with_account_figures(queryset: QuerySet[Debtor]) -> QuerySet[Debtor]:
-    """Annotate balance, oldest unpaid due date and promise record, one row per debtor.
+    """Annotate balance and oldest unpaid due date, one row per debtor.
 
-    Subqueries rather than joins: joining debts and promises at once would multiply
-    rows and inflate every sum.
+    Subqueries rather than joins: joining debts (and, above us, promises) at once would
+    multiply rows and inflate every sum. The promise record is the promises app's
+    (`promises.selectors.with_promise_record`), added by the layers above that show it.
     """
     balance = Subquery(
         _open_debts().order_by().values("debtor").annotate(total=Sum("balance")).values("total"),
@@ -59,8 +46,6 @@ def with_account_figures(queryset: QuerySet[Debtor]) -> QuerySet[Debtor]:
     return queryset.annotate(
         total_balance=Coalesce(balance, ZERO_MONEY),
         oldest_unpaid_due=oldest_due,
-        promises_kept=Coalesce(_promise_count("kept"), 0),
-        promises_broken=Coalesce(_promise_count("broken"), 0),
     )
 
 
@@ -89,19 +74,23 @@ def debtor_search_filter(search: str) -> Q:
     return Q(full_name__icontains=search) | Q(pk__in=debtor_ids_by_identifier(search))
 
 
-def debtor_list_for_user(user, *, search: str = "") -> QuerySet[Debtor]:
+def debtor_list_for_user(user, *, search: str = "", with_figures=with_account_figures) -> QuerySet[Debtor]:
     queryset = debtors_for_user(user).select_related("portfolio__creditor", "assigned_to")
     search = search.strip()
     if search:
         # The phone as ids, not a join: a join needed DISTINCT over every match (6 s for a
         # common surname among a million debtors on PostgreSQL).
         queryset = queryset.filter(debtor_search_filter(search))
-    return with_account_figures(queryset).order_by("full_name", "pk")
+    return with_figures(queryset).order_by("full_name", "pk")
 
 
-def debtor_get_for_user(user, pk: int) -> Debtor:
-    """The debtor with its header figures, or 404 for anyone outside its scope."""
-    queryset = with_account_figures(debtors_for_user(user).select_related("portfolio__creditor", "assigned_to__team"))
+def debtor_get_for_user(user, pk: int, *, with_figures=with_account_figures) -> Debtor:
+    """The debtor with its header figures, or 404 for anyone outside its scope.
+
+    `with_figures` annotates the figures; a higher layer passes its own to add what it
+    knows (the promise record: `promises.selectors.with_account_and_promise_figures`).
+    """
+    queryset = with_figures(debtors_for_user(user).select_related("portfolio__creditor", "assigned_to__team"))
     try:
         return queryset.get(pk=pk)
     except Debtor.DoesNotExist:

@@ -21,12 +21,12 @@ from collections_crm.permissions import can_record_payments
 from collections_crm.templatetags.crm import money
 from debtors import selectors
 from promises.forms import PaymentForm
-from promises.selectors import promises_for_debtor
+from promises.selectors import promises_for_debtor, with_account_and_promise_figures
 
 
 @login_required
 def debtor_detail(request, pk: int):
-    debtor = selectors.debtor_get_for_user(request.user, pk)
+    debtor = selectors.debtor_get_for_user(request.user, pk, with_figures=with_account_and_promise_figures)
     return render(request, "debtors/debtor_detail.html", debtor_detail_context(request, debtor))
 
 

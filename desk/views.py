@@ -28,6 +28,7 @@ from collections_crm.lib.timezones import debtor_local_now, debtor_local_today, 
 from collections_crm.templatetags.crm import money
 from debtors.selectors import days_past_due, debtor_get_for_user
 from desk.debtor_page import can_override_contact_policy, debtor_detail_context, follow_up_panel
+from promises.selectors import with_account_and_promise_figures
 
 CALL_PANEL = "debtors/debtor_detail.html#call-panel"
 TIMELINE = "debtors/debtor_detail.html#timeline"
@@ -229,7 +230,7 @@ def call_log_create(request, debtor_pk: int):
 
     GET gives a fresh panel (the "log another call" link).
     """
-    debtor = debtor_get_for_user(request.user, debtor_pk)
+    debtor = debtor_get_for_user(request.user, debtor_pk, with_figures=with_account_and_promise_figures)
     htmx = request.headers.get("HX-Request") == "true"
     phones = list(debtor.phones.all())
     can_override = can_override_contact_policy(request.user)
@@ -384,7 +385,7 @@ def _follow_up_action(request, follow_up_pk: int, action: str):
     if changed is not None:
         (messages.success if changed else messages.info)(request, notice)
         return redirect("debtors:detail", pk=debtor.pk)
-    page_debtor = debtor_get_for_user(request.user, debtor.pk)
+    page_debtor = debtor_get_for_user(request.user, debtor.pk, with_figures=with_account_and_promise_figures)
     context = debtor_detail_context(request, page_debtor)
     context["follow_up_panel"] = follow_up_panel(page_debtor, bound=bound)
     return render(request, "debtors/debtor_detail.html", context)
