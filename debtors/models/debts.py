@@ -91,14 +91,15 @@ class Debt(models.Model):
         super().save(*args, **kwargs)
         # One debt saved through the ORM (admin, API, tests): its debtor's queue figures
         # follow. Set-based writers (imports, payments) refresh them in bulk themselves.
-        from debtors.services import debtor_queue_figures_refresh
+        # Imported here: the services import the models.
+        from debtors.services.figures import debtor_queue_figures_refresh
 
         debtor_queue_figures_refresh(debtor_ids=[self.debtor_id])
 
     def delete(self, *args, **kwargs):
         debtor_id = self.debtor_id
         deleted = super().delete(*args, **kwargs)
-        from debtors.services import debtor_queue_figures_refresh
+        from debtors.services.figures import debtor_queue_figures_refresh
 
         debtor_queue_figures_refresh(debtor_ids=[debtor_id])
         return deleted

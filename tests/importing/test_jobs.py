@@ -11,6 +11,7 @@ from django.utils import translation
 
 from debtors import services
 from debtors.models import Debtor, ImportJob, ImportMapping
+from debtors.services import import_sweep
 from debtors.tasks import run_import_job
 
 pytestmark = pytest.mark.django_db
@@ -243,11 +244,11 @@ def test_uploads_never_confirmed_are_deleted_after_a_day(ana, lima, settings):
 def test_the_worker_writes_a_heartbeat_while_it_loads(ana, lima, monkeypatch):
     import time
 
-    monkeypatch.setattr(services, "IMPORT_HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setattr(import_sweep, "IMPORT_HEARTBEAT_SECONDS", 0.05)  # read where the heartbeat runs
     with mock.patch.object(run_import_job, "delay"):
         job = create(ana, lima)
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, heartbeat_at=None)
-    with services._ImportHeartbeat(job.pk):
+    with import_sweep._ImportHeartbeat(job.pk):
         deadline = time.monotonic() + 5
         while ImportJob.objects.get(pk=job.pk).heartbeat_at is None and time.monotonic() < deadline:
             time.sleep(0.05)
