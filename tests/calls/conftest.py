@@ -16,6 +16,12 @@ def fresh_policy_cache():
     policy_cache_clear()
 
 
+@pytest.fixture
+def phone(diego):
+    """Diego's one number (the call_log tests'; a module with its own `phone` uses that one)."""
+    return diego.phones.get()
+
+
 def local(moment: str, time_zone: str) -> datetime:
     """'2026-03-02 07:59' on the debtor's wall clock, as an aware datetime."""
     return datetime.fromisoformat(moment).replace(tzinfo=zoneinfo.ZoneInfo(time_zone))
