@@ -13,7 +13,7 @@ from debtors.importing.loading import ImportFileError, portfolio_import
 from debtors.importing.reading import CalamineXlsxRows, XlsxRows, open_xlsx
 from debtors.models import Debtor
 from tests.data.make_files import HEADER, rows, xlsx
-from tests.importing.test_hostile_files import DATA, with_shared_string
+from tests.importing.hostile_files import DATA, with_shared_string
 
 
 def awkward_workbook() -> bytes:
