@@ -38,11 +38,11 @@ if CHILD:
 
     os.chdir(BASE_DIR)
 
-    from debtors.importing import reading
+    from debtors.importing import reading, xlsx
 
     engine, path = sys.argv[sys.argv.index("--engine") + 1], sys.argv[-1]
     if engine == "openpyxl":  # the former reader, for the baseline
-        reading.MAX_CALAMINE_CELLS = -1
+        xlsx.MAX_CALAMINE_CELLS = -1  # read where open_xlsx looks it up
     started = time.perf_counter()
     if "--child-read" in sys.argv:
         digest, rows = hashlib.sha256(), 0

@@ -10,7 +10,7 @@ from unittest import mock
 
 import pytest
 
-from debtors.importing import reading
+from debtors.importing import xlsx_guard
 from debtors.importing.loading import ImportFileError, portfolio_import
 from debtors.models import Debtor, ImportJob
 from tests.importing.hostile_files import DATA, NB, mapping_page, with_shared_string, with_shared_strings
@@ -47,7 +47,7 @@ def test_a_hostile_workbook_is_refused_in_the_preview_and_the_job_without_exhaus
 
 def test_a_zip_part_that_unpacks_past_its_cap_is_refused_before_it_is_read(lima):
     content = (DATA / "xlsx-huge-cell.xlsx").read_bytes()
-    with mock.patch.object(reading, "MAX_SHEET_XML_BYTES", 1 << 20), pytest.raises(ImportFileError) as refused:
+    with mock.patch.object(xlsx_guard, "MAX_SHEET_XML_BYTES", 1 << 20), pytest.raises(ImportFileError) as refused:
         portfolio_import(file=io.BytesIO(content), portfolio=lima)
     assert refused.value.message == (
         "El archivo Excel se descomprime en más de lo que se lee con seguridad: su parte «xl/worksheets/sheet1.xml» "
@@ -134,7 +134,7 @@ def test_a_table_of_millions_of_tiny_texts_does_not_hold_up_the_preview(client, 
 
 
 def test_a_workbook_past_the_cap_on_distinct_texts_is_refused(lima, monkeypatch):
-    monkeypatch.setattr(reading, "MAX_SHARED_STRINGS", 1000)
+    monkeypatch.setattr(xlsx_guard, "MAX_SHARED_STRINGS", 1000)
     content = with_shared_strings(["Ríos Ana", "Paz Luis", "Soto Eva"], [0, 1, 1500], filler=2000)
     with pytest.raises(ImportFileError) as refused:
         portfolio_import(file=io.BytesIO(content), portfolio=lima)

@@ -8,7 +8,8 @@ from unittest import mock
 import pytest
 from openpyxl import Workbook
 
-from debtors.importing import reading
+from debtors.importing import xlsx as xlsx_reader
+from debtors.importing import xlsx_guard
 from debtors.importing.loading import ImportFileError, portfolio_import
 from debtors.importing.reading import CalamineXlsxRows, XlsxRows, open_xlsx
 from debtors.models import Debtor
@@ -82,7 +83,7 @@ def test_the_preview_reads_through_openpyxl_which_streams():
 @pytest.mark.django_db
 def test_a_sheet_past_the_cell_cap_is_imported_through_openpyxl(lima):
     content = xlsx([HEADER, *rows(1, 5)])
-    with mock.patch.object(reading, "MAX_CALAMINE_CELLS", 20):
+    with mock.patch.object(xlsx_reader, "MAX_CALAMINE_CELLS", 20):
         assert isinstance(open_xlsx(io.BytesIO(content), whole=True), XlsxRows)
         result = portfolio_import(file=io.BytesIO(content), portfolio=lima)
     assert (result.created, result.rejected) == (5, 0)
@@ -137,7 +138,7 @@ def test_a_hostile_cell_is_refused_before_calamine_opens_the_file(lima):
 def test_too_many_shared_texts_refuse_the_file_before_calamine_opens_it(lima):
     content = with_shared_string("Ríos Ana")
     with (
-        mock.patch.object(reading, "MAX_SHARED_STRINGS", 0),
+        mock.patch.object(xlsx_guard, "MAX_SHARED_STRINGS", 0),
         mock.patch("python_calamine.CalamineWorkbook.from_filelike", never_opened),
         pytest.raises(ImportFileError) as refused,
     ):
