@@ -62,7 +62,7 @@ class SourceFile:
     def __init__(
         self, stream: BinaryIO, *, mapping=None, file_kind: str = PORTFOLIO, required: bool = False, deadline=None
     ):
-        # A row refused by the caps (reading.check_row) goes to on_refused(number, cells,
+        # A row refused by the caps (limits.check_row) goes to on_refused(number, cells,
         # column, value, reason), set by the caller; rows_read counts every non-blank data row met,
         # refused ones included. A `deadline` (time.monotonic()) ends the reading early, as
         # a page's preview needs: cut_short then says so.
@@ -90,7 +90,7 @@ class SourceFile:
             )
         elif head.count(b"\x00") * 100 > len(head):
             # Binary data or UTF-16 is NULs all through; a few NULs in a text file refuse
-            # only their rows (reading.check_row).
+            # only their rows (limits.check_row).
             raise ImportFileError(_("This is not a CSV file: it holds binary data."))
         else:
             fmt = sniff_csv(head)

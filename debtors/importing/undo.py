@@ -3,7 +3,7 @@
 SQLite has one writer: an import written in one transaction made every call logged during it
 wait, and past the busy timeout fail. There the import commits a chunk of rows at a time
 (each a fraction of a second), and each chunk records in debtors.ImportUndo, in its own
-transaction, the rows it created and the first state of the rows it changed (staging.py).
+transaction, the rows it created and the first state of the rows it changed (the merge_* modules).
 So "a failed or killed import leaves nothing" still holds:
 - an import that raises undoes itself at once (`UndoLog.rollback`);
 - a killed one stops sending signs of life; the stalled-job sweep undoes it
