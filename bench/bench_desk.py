@@ -199,7 +199,7 @@ def measure_call_log(data: dict) -> dict:
 
     from calls import services as call_services
     from debtors.models import Debtor
-    from promises import services as promise_services
+    from promises.services import commitments as promise_services  # where save_checked is looked up
 
     def former_validation(instance, **_options) -> None:
         instance.full_clean()
