@@ -198,6 +198,7 @@ def measure_call_log(data: dict) -> dict:
     from unittest import mock
 
     from calls import services as call_services
+    from calls.services import attempts as call_attempts
     from debtors.models import Debtor
     from promises.services import commitments as promise_services  # where save_checked is looked up
 
@@ -230,7 +231,7 @@ def measure_call_log(data: dict) -> dict:
         ):
             with ExitStack() as patches:
                 if way == "former":
-                    patches.enter_context(mock.patch.object(call_services, "save_checked", former_validation))
+                    patches.enter_context(mock.patch.object(call_attempts, "save_checked", former_validation))
                     patches.enter_context(mock.patch.object(promise_services, "save_checked", former_validation))
                 # Statements counted on the first call of each kind; the debug cursor that counts
                 # them would slow the timed calls down (the more statements, the more).

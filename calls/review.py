@@ -1,6 +1,6 @@
 """Call review: recordings attached to calls and supervisors' QA scorecards.
 
-Reads and writes for review live here, apart from calls/services.py and calls/selectors.py,
+Reads and writes for review live here, apart from calls/services/ and calls/selectors.py,
 which serve the collectors' desk.
 """
 
