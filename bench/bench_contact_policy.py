@@ -212,7 +212,8 @@ def measure():
     one_median, one_min = timed(lambda: check_contact(busiest, "voice", at), 500)
     with CaptureQueriesContext(connection) as one_queries:
         verdict = check_contact(busiest, "voice", at)
-    from calls.policy import _ledger_for, debtor_snapshot, evaluate, policies_for_portfolios
+    from calls.policy import debtor_snapshot, evaluate, policies_for_portfolios
+    from calls.policy.loading import _ledger_for
 
     policy = policies_for_portfolios([busiest.portfolio_id])[busiest.portfolio_id]
     ledger = _ledger_for([busiest.pk], at - timedelta(days=policy.lookback_days))[busiest.pk]

@@ -398,7 +398,7 @@ class FollowUpEvent(models.Model):
 
 # --- Contact policy -------------------------------------------------------------------------
 # Laws as data: a preset (us_regf, pe, cl…) is a versioned ContactPolicy with ContactRule rows;
-# the engine in calls/policy.py compiles them. See docs in /work/shared/domain/contact-rules.md.
+# the engine in calls/policy/ compiles them. See docs in /work/shared/domain/contact-rules.md.
 
 
 class Confidence(models.TextChoices):
