@@ -160,7 +160,7 @@ class _TimelineText:
             at = entry["at"]
             reader_at = timezone.localtime(at)
             entry["iso"] = reader_at.isoformat()
-            entry["when"] = formats.date_format(reader_at, "SHORT_DATETIME_FORMAT")
+            entry["when"] = self.clock.short_datetime(reader_at)
             entry["debtor_time"] = self.clock.time(at.astimezone(self.zone)) if self.zone else "—"
             entry.update(texts[entry["kind"]](entry))
 
@@ -168,52 +168,63 @@ class _TimelineText:
     def _person(user) -> str:
         return user.get_full_name() or user.username
 
+    # Every entry prints the same parts (the debtor page's `timeline` partial): a title in bold,
+    # its details, a status tag, a muted remark and a note; all but the title may be empty.
+
     def call(self, entry) -> dict:
         call = entry["call"]
+        details = [self.label(call, "outcome")]
+        if call.stance:
+            details.append(f"{self.label(call, 'stance')}: {self.label(call, 'stance_reason')}")
+        if call.commitment:
+            details.append(self.label(call, "commitment"))
+        text = " · " + " · ".join(details)
+        if call.no_commitment_reason:
+            text += f" ({call.no_commitment_reason})"
         return {
-            "channel": self.label(call, "channel"),
-            "outcome": self.label(call, "outcome"),
-            "stance": self.label(call, "stance") if call.stance else "",
-            "stance_reason": self.label(call, "stance_reason") if call.stance else "",
-            "commitment": self.label(call, "commitment") if call.commitment else "",
-            "by": self._person(call.collector) if call.collector_id else "",
+            "title": self.label(call, "channel"),
+            "text": text,
+            "muted": f"· {self._person(call.collector)}" if call.collector_id else "",
+            "note": call.notes,
         }
 
     def promise_event(self, entry) -> dict:
         event, promise = entry["event"], entry["promise"]
+        title = gettext("Promise of %(amount)s due %(due_date)s") % {
+            "amount": money(promise.amount, promise.currency),
+            "due_date": formats.date_format(promise.due_date, "SHORT_DATE_FORMAT"),
+        }
+        by = f" · {self._person(event.by)}" if event.by_id else ""
         return {
-            "title": gettext("Promise of %(amount)s due %(due_date)s")
-            % {
-                "amount": money(promise.amount, promise.currency),
-                "due_date": formats.date_format(promise.due_date, "SHORT_DATE_FORMAT"),
-            },
-            "from_status": self.label(event, "from_status") if event.from_status else "",
-            "to_status": self.label(event, "to_status"),
-            "cause": self.label(event, "cause"),
-            "by": self._person(event.by) if event.by_id else "",
+            "title": title,
+            "text": f": {self.label(event, 'from_status')} →" if event.from_status else ":",
+            "tag": self.label(event, "to_status"),
+            "tag_class": f"status-{event.to_status}",
+            "muted": f"· {self.label(event, 'cause')}{by}",
         }
 
     def message(self, entry) -> dict:
         message = entry["message"]
-        queued = message.status == "queued"
+        remarks = []
+        if message.status == "queued":
+            moment = timezone.localtime(message.send_after) if message.send_after else None
+            when = self.clock.short_datetime(moment) if moment else ""
+            remarks.append(gettext("to be sent %(moment)s") % {"moment": when})
+        if message.last_error:
+            remarks.append(f"· {message.last_error}")
+        status = message.status
         return {
-            "channel": self.label(message, "channel"),
-            "purpose": self.label(message, "purpose"),
-            "status": self.label(message, "status"),
-            "tone": "ok" if message.status == "sent" else "danger" if message.status in ("failed", "blocked") else "",
-            "to_be_sent": gettext("to be sent %(moment)s")
-            % {
-                "moment": formats.date_format(timezone.localtime(message.send_after), "SHORT_DATETIME_FORMAT")
-                if message.send_after
-                else ""
-            }
-            if queued
-            else "",
+            "title": self.label(message, "channel"),
+            "text": f" · {self.label(message, 'purpose')} → {message.recipient}",
+            "tag": self.label(message, "status"),
+            "tag_class": "ok" if status == "sent" else "danger" if status in ("failed", "blocked") else "",
+            "muted": " ".join(remarks),
+            "note": message.body,
         }
 
     def payment(self, entry) -> dict:
         payment = entry["payment"]
         return {
             "title": gettext("Payment of %(amount)s") % {"amount": money(payment.amount, payment.currency)},
-            "source": self.label(payment, "source"),
+            "text": f" · {self.label(payment, 'source')} · {payment.reference}",
         }

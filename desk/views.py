@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_http_methods
@@ -106,7 +106,7 @@ class _QueueRows:
                 verdict=follow_up.verdict,
                 now=now,
             ),
-            "due_at": formats.date_format(timezone.localtime(follow_up.due_at), "SHORT_DATETIME_FORMAT"),
+            "due_at": self.clock.short_datetime(timezone.localtime(follow_up.due_at)),
             "reason": self.reasons.get(follow_up.reason, follow_up.reason),
             "broken_promise": follow_up.reason == FollowUp.Reason.BROKEN_PROMISE,
         }
@@ -302,7 +302,7 @@ def _closing_summary(result) -> dict:
         "read_back": call.is_right_party and call.commitment != call.Commitment.NONE,
         "next_call": next_call,
         "callback_moved": bool(follow_up and call.callback_at and follow_up.due_at != call.callback_at),
-        # Reminders start the day after a promise is made (calls.services._schedule_reminders).
+        # Reminders start the day after a promise is made (calls.services.scheduling._schedule_reminders).
         "reminders": any(promise.due_date > today for promise in promises)
         and promise_rules_for(debtor.portfolio).reminder_days_before > 0,
         "settled": result.settled,

@@ -54,6 +54,12 @@ class Clock:
         self.am, self.pm = (dateformat.format(datetime(2000, 1, 1, hour), "a") for hour in (1, 13))
         self.weekdays = [str(WEEKDAYS_ABBR[day]) for day in range(7)]
         self._time = {"H:i": self._24_hours, "g:i a": self._12_hours}.get(self.time_format, self._any)
+        self.short_datetime_format = formats.get_format("SHORT_DATETIME_FORMAT")
+        # The day, in the two orders our languages write it, before their time of day.
+        self._day = {
+            f"d/m/Y {self.time_format}": "{:%d/%m/%Y}",
+            f"m/d/Y {self.time_format}": "{:%m/%d/%Y}",
+        }.get(self.short_datetime_format)
 
     @classmethod
     def current(cls) -> "Clock":
@@ -70,6 +76,12 @@ class Clock:
         if self.weekday_time_format == f"D {self.time_format}":
             return f"{self.weekdays[value.weekday()]} {self._time(value)}"
         return dateformat.format(value, self.weekday_time_format)
+
+    def short_datetime(self, value: datetime) -> str:
+        """`value` (converted to the zone it is shown in) as SHORT_DATETIME_FORMAT writes it."""
+        if self._day is None:
+            return dateformat.format(value, self.short_datetime_format)
+        return f"{self._day.format(value)} {self._time(value)}"
 
     @staticmethod
     def _24_hours(value: datetime) -> str:
