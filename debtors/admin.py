@@ -17,7 +17,7 @@ from debtors.models import (
     PortfolioFigures,
 )
 from debtors.selectors import debtor_search_filter
-from debtors.services import debt_import_hashes_forget
+from debtors.services import debt_import_hashes_forget, debtor_queue_figures_refresh
 
 
 @admin.register(Creditor)
@@ -86,6 +86,11 @@ class DebtorAdmin(BigTableAdmin, admin.ModelAdmin):
     autocomplete_fields = ("portfolio", "assigned_to")
     inlines = [PhoneInline, DebtInline]
 
+    def save_related(self, request, form, formsets, change):
+        # Debts added, edited or deleted in the inline: the debtor's queue figures follow.
+        super().save_related(request, form, formsets, change)
+        debtor_queue_figures_refresh(debtor_ids=[form.instance.pk])
+
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         """A page's ids from debtor_name_idx alone, then its rows; counted up to 10,000 as every
         big list (BigTableAdmin): an exact count of a common surname's 250,000 matches took
@@ -141,6 +146,22 @@ class DebtAdmin(BigTableAdmin, admin.ModelAdmin):
     search_fields = ("account_reference", "debtor__full_name", "debtor__external_id")
     list_select_related = ("debtor",)
     raw_id_fields = ("debtor",)
+
+    # A debt edited, moved or deleted by hand: the queue figures stored on its debtor (and on
+    # the debtor it left) follow at once, as every service that writes debts does.
+    def save_model(self, request, obj, form, change):
+        former = set(Debt.objects.filter(pk=obj.pk).values_list("debtor_id", flat=True)) if change else set()
+        super().save_model(request, obj, form, change)
+        debtor_queue_figures_refresh(debtor_ids=[obj.debtor_id, *former])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        debtor_queue_figures_refresh(debtor_ids=[obj.debtor_id])
+
+    def delete_queryset(self, request, queryset):
+        debtor_ids = set(queryset.values_list("debtor_id", flat=True))
+        super().delete_queryset(request, queryset)
+        debtor_queue_figures_refresh(debtor_ids=debtor_ids)
 
 
 @admin.register(DebtSnapshot)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from calls.models import Call, FollowUp
 from debtors.models import Creditor, Debt, Debtor, Phone, Portfolio
+from debtors.services import debtor_queue_figures_refresh
 from promises.models import Payment, Promise, PromiseEvent
 from promises.rules import lapse_moment
 
@@ -44,7 +45,8 @@ def make_debtor(*, portfolio=None, assigned_to=None, full_name=None, time_zone=N
 
 
 def make_debt(*, debtor, balance=Decimal("1000.00"), original_amount=None, due_date=None, **fields):
-    return Debt.objects.create(
+    """A debt, and its debtor's queue figures brought up to date as every writer of debts does."""
+    debt = Debt.objects.create(
         debtor=debtor,
         account_reference=fields.pop("account_reference", f"ACC-{_next():07d}"),
         product=fields.pop("product", "Tarjeta de crédito"),
@@ -54,6 +56,8 @@ def make_debt(*, debtor, balance=Decimal("1000.00"), original_amount=None, due_d
         due_date=due_date or date(2026, 9, 1),
         **fields,
     )
+    debtor_queue_figures_refresh(debtor_ids=[debtor.pk])
+    return debt
 
 
 def make_phone(*, debtor, number="+51987654321", **fields):

@@ -89,20 +89,6 @@ class Debt(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "import_hash"}
         super().save(*args, **kwargs)
-        # One debt saved through the ORM (admin, API, tests): its debtor's queue figures
-        # follow. Set-based writers (imports, payments) refresh them in bulk themselves.
-        # Imported here: the services import the models.
-        from debtors.services.figures import debtor_queue_figures_refresh
-
-        debtor_queue_figures_refresh(debtor_ids=[self.debtor_id])
-
-    def delete(self, *args, **kwargs):
-        debtor_id = self.debtor_id
-        deleted = super().delete(*args, **kwargs)
-        from debtors.services.figures import debtor_queue_figures_refresh
-
-        debtor_queue_figures_refresh(debtor_ids=[debtor_id])
-        return deleted
 
     def days_past_due(self, on: date) -> int:
         """Days in arrears on a given day; 0 for a debt not yet due or fully paid."""

@@ -35,25 +35,39 @@ def xlsx(rows):
     return xlsx_workbook(HEADER, rows)
 
 
-def test_debts_saved_edited_and_deleted_move_the_debtors_figures():
+def _admin_save(client, debt, **changes):
+    """Save a debt's change form in the admin as a person would: its values, some changed."""
+    url = reverse("admin:debtors_debt_change", args=[debt.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {name: "" if value is None else str(value) for name, value in data.items()}
+    response = client.post(url, {**data, **changes, "_save": "1"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+
+def test_debts_added_edited_moved_and_deleted_in_the_admin_move_the_debtors_figures(client, ana):
     debtor = factories.make_debtor()
     assert figures(debtor) == (Decimal("0"), None)
     old = factories.make_debt(debtor=debtor, balance=Decimal("300.00"), due_date=date(2026, 7, 1))
     newer = factories.make_debt(debtor=debtor, balance=Decimal("200.00"), due_date=date(2026, 9, 1))
     assert figures(debtor) == (Decimal("500.00"), date(2026, 7, 1))
+    client.force_login(ana)
 
-    old.balance = Decimal("0")  # paid off: the arrears now date from the newer debt
-    old.save()
+    _admin_save(client, old, balance="0")  # paid off: the arrears now date from the newer debt
     assert figures(debtor) == (Decimal("200.00"), date(2026, 9, 1))
 
-    newer.recalled_on = date(2026, 11, 1)  # the creditor took it back
-    newer.save()
+    _admin_save(client, newer, recalled_on="2026-11-01")  # the creditor took it back
     assert figures(debtor) == (Decimal("0"), None)
 
-    newer.recalled_on = None
-    newer.save()
-    old.delete()
-    assert figures(debtor) == (Decimal("200.00"), date(2026, 9, 1))
+    _admin_save(client, newer, recalled_on="")
+    other = factories.make_debtor(portfolio=debtor.portfolio)
+    _admin_save(client, newer, debtor=str(other.pk))  # moved: both debtors' figures follow
+    assert figures(debtor) == (Decimal("0"), None)
+    assert figures(other) == (Decimal("200.00"), date(2026, 9, 1))
+
+    response = client.post(reverse("admin:debtors_debt_delete", args=[newer.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert figures(other) == (Decimal("0"), None)
 
 
 def test_a_payment_lowers_the_stored_balance_and_a_full_one_clears_the_arrears():
