@@ -1,12 +1,13 @@
 from datetime import datetime
 
-from django.db.models import Count, DecimalField, Exists, IntegerField, Min, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import DecimalField, Exists, Min, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from calls.models import Call, FollowUp, FollowUpEvent
 from collections_crm.permissions import debtor_scope
 from debtors.selectors import ZERO_MONEY
-from promises.selectors import with_account_and_promise_figures
+from promises.models import Promise
+from promises.selectors import promise_count, with_account_and_promise_figures
 
 # The queue shows at most this many follow-ups and this many accounts (200 rows in all): a
 # day's work, in a fixed number of queries whatever the collector's book holds.
@@ -17,22 +18,8 @@ def _with_debtor_figures(queryset: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
     """A follow-up's debtor's balance, oldest unpaid due date and promise record, in the same
     row (subqueries, as `with_account_figures` does for debtors, so that sums are not inflated)."""
     from debtors.models import MONEY, Debt
-    from promises.models import Promise
 
     open_debts = Debt.objects.filter(debtor=OuterRef("debtor_id"), recalled_on__isnull=True).order_by().values("debtor")
-
-    def promise_count(status):
-        return Coalesce(
-            Subquery(
-                Promise.objects.filter(debtor=OuterRef("debtor_id"), status=status)
-                .order_by()
-                .values("debtor")
-                .annotate(n=Count("pk"))
-                .values("n"),
-                output_field=IntegerField(),
-            ),
-            0,
-        )
 
     return queryset.annotate(
         debtor_balance=Coalesce(
@@ -40,8 +27,8 @@ def _with_debtor_figures(queryset: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
             ZERO_MONEY,
         ),
         debtor_oldest_unpaid_due=Subquery(open_debts.filter(balance__gt=0).annotate(d=Min("due_date")).values("d")),
-        debtor_promises_kept=promise_count("kept"),
-        debtor_promises_broken=promise_count("broken"),
+        debtor_promises_kept=promise_count(Promise.Status.KEPT, debtor=OuterRef("debtor_id")),
+        debtor_promises_broken=promise_count(Promise.Status.BROKEN, debtor=OuterRef("debtor_id")),
     )
 
 

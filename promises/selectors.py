@@ -9,14 +9,19 @@ from debtors.selectors import with_account_figures
 from promises.models import ApprovalStatus, Arrangement, Promise, PromiseEvent, PromiseRules
 
 
-def _promise_count(status: str) -> Subquery:
-    return Subquery(
-        Promise.objects.filter(debtor=OuterRef("pk"), status=status)
-        .order_by()
-        .values("debtor")
-        .annotate(n=Count("pk"))
-        .values("n"),
-        output_field=IntegerField(),
+def promise_count(status: str, *, debtor=OuterRef("pk")):
+    """How many of the debtor's promises have `status` (0 for none), as a subquery of a row
+    that holds the debtor: a debtor by default, any row through `debtor=OuterRef(...)`."""
+    return Coalesce(
+        Subquery(
+            Promise.objects.filter(debtor=debtor, status=status)
+            .order_by()
+            .values("debtor")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
     )
 
 
@@ -27,8 +32,8 @@ def with_promise_record(queryset):
     debts are not multiplied by the promises.
     """
     return queryset.annotate(
-        promises_kept=Coalesce(_promise_count(Promise.Status.KEPT), 0),
-        promises_broken=Coalesce(_promise_count(Promise.Status.BROKEN), 0),
+        promises_kept=promise_count(Promise.Status.KEPT),
+        promises_broken=promise_count(Promise.Status.BROKEN),
     )
 
 

@@ -23,12 +23,6 @@ from promises.selectors import promise_rules_for
 PENDING = Promise.Status.PENDING
 
 
-def _event(promise: Promise, *, from_status: str, to_status: str, at: datetime, cause: str, by=None, note: str = ""):
-    return PromiseEvent(
-        promise=promise, from_status=from_status, to_status=to_status, at=at, cause=cause, by=by, note=note[:500]
-    )
-
-
 def _promise_create(
     *,
     debtor: Debtor,

@@ -122,10 +122,6 @@ def rollup_scope(user) -> Q:
     return Q(collector=user)
 
 
-def sum_int(condition: Q):
-    return Coalesce(Sum("count", filter=condition), 0)
-
-
 def rollup_state():
 
     return RollupState.objects.filter(name="dashboard").first()
