@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "debtors",
     "calls",
     "promises",
+    "scoring",
     "supervision",
     "desk",
     "demo",
@@ -426,6 +427,12 @@ CELERY_BEAT_SCHEDULE = {
     "repair-queue-figures": {
         "task": "debtors.tasks.repair_queue_figures",
         "schedule": crontab(hour=5, minute=20),
+    },
+    # Nightly, after the day's payments are in: each portfolio's model retrained and its
+    # debtors' payment scores and calibration rewritten.
+    "score-debtors": {
+        "task": "scoring.tasks.score_debtors",
+        "schedule": crontab(hour=5, minute=40),
     },
 }
 

@@ -8,6 +8,7 @@ from debtors.models import (
     Creditor,
     Debt,
     Debtor,
+    DebtorScore,
     DebtSnapshot,
     ImportJob,
     ImportMapping,
@@ -184,6 +185,25 @@ class BalanceChangeAdmin(BigTableAdmin, admin.ModelAdmin):
     list_prefetch_related = ("debt",)
     ordering = ("-pk",)  # newest first along the primary key: no index holds every row by date
     raw_id_fields = ("debt",)
+
+
+@admin.register(DebtorScore)
+class DebtorScoreAdmin(BigTableAdmin, admin.ModelAdmin):
+    """Written by the scoring job (scoring.services); read here, never edited."""
+
+    list_display = ("debtor", "portfolio", "probability", "model_version", "scored_at")
+    list_filter = ("portfolio",)
+    search_fields = ("debtor__external_id", "debtor__full_name")
+    list_select_related = ()
+    list_prefetch_related = ("debtor", "portfolio")
+    ordering = ("-pk",)
+    raw_id_fields = ("debtor",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ImportJob)

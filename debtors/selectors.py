@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db.models import (
     Count,
     DecimalField,
+    F,
     Min,
     OuterRef,
     Q,
@@ -47,6 +48,11 @@ def with_account_figures(queryset: QuerySet[Debtor]) -> QuerySet[Debtor]:
         total_balance=Coalesce(balance, ZERO_MONEY),
         oldest_unpaid_due=oldest_due,
     )
+
+
+def with_payment_score(queryset: QuerySet[Debtor]) -> QuerySet[Debtor]:
+    """The debtor's payment score (`score`, None before any scoring) and its stored row."""
+    return queryset.select_related("payment_score").annotate(score=F("payment_score__probability"))
 
 
 def debtors_for_user(user) -> QuerySet[Debtor]:

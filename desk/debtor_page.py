@@ -20,12 +20,17 @@ from collections_crm.templatetags.crm import money
 from debtors import selectors
 from promises.forms import PaymentForm
 from promises.selectors import promises_for_debtor, with_account_and_promise_figures
+from scoring.selectors import score_explained
 
 
 @login_required
 def debtor_detail(request, pk: int):
-    debtor = selectors.debtor_get_for_user(request.user, pk, with_figures=with_account_and_promise_figures)
+    debtor = selectors.debtor_get_for_user(request.user, pk, with_figures=_figures_and_score)
     return render(request, "debtors/debtor_detail.html", debtor_detail_context(request, debtor))
+
+
+def _figures_and_score(queryset):
+    return selectors.with_payment_score(with_account_and_promise_figures(queryset))
 
 
 def debtor_detail_context(request, debtor, *, call_form=None) -> dict:
@@ -61,6 +66,7 @@ def debtor_detail_context(request, debtor, *, call_form=None) -> dict:
         "payment_form": PaymentForm(debtor=debtor) if can_record_payments(request.user) else None,
         "call_form": call_form,
         "call_guide": _call_guide(promises),
+        "score": score_explained(debtor),
         "follow_up_panel": follow_up_panel(debtor),
         "active_nav": "debtors",
     }

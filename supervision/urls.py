@@ -12,5 +12,6 @@ urlpatterns = [
     path("dashboard/payments/", views.payments_behind, name="payments_behind"),
     path("dashboard/debts/", views.debts_behind, name="debts_behind"),
     path("health/", views.portfolio_health, name="health"),
+    path("health/score/", views.score_now, name="score_now"),
     path("reassign/", views.reassign, name="reassign"),
 ]

@@ -12,6 +12,7 @@ import re
 import django_filters
 from django import forms
 from django.db import models
+from django.db.models import F, OrderBy
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -38,7 +39,10 @@ class StableOrderingFilter(OrderingFilter):
         ordering = list(ordering)
         if not any(term.lstrip("-") in ("pk", "id") for term in ordering):
             ordering.append("-pk" if ordering and ordering[0].startswith("-") else "pk")
-        return ordering
+        # Fields a row may lack (a debtor not scored yet) sort after the others either way, on
+        # both databases (PostgreSQL puts NULL first when descending, SQLite last).
+        nulls_last = set(getattr(view, "ordering_nulls_last", ()))
+        return [_nulls_last(term) if term.lstrip("-") in nulls_last else term for term in ordering]
 
     def _check(self, value: str, view) -> None:
         if not re.fullmatch(self.pattern(view), value):
@@ -75,6 +79,11 @@ class StableOrderingFilter(OrderingFilter):
         ]
 
 
+def _nulls_last(term: str) -> OrderBy:
+    name = term.lstrip("-")
+    return F(name).desc(nulls_last=True) if term.startswith("-") else F(name).asc(nulls_last=True)
+
+
 class StrictIntegerField(forms.IntegerField):
     """Digits only: Django's own field would also read "1.0" and " 1"."""
 
@@ -96,6 +105,27 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+class ProbabilityField(forms.Field):
+    """A number from 0 to 1 written as JSON writes numbers ("0.35", "1"), nothing else."""
+
+    default_error_messages = {"invalid": _("Give a number from 0 to 1, such as 0.35.")}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not re.fullmatch(r"(0|1)(\.[0-9]+)?", str(value)):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        number = float(value)
+        if number > 1:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+
+@extend_schema_field({"type": "number", "minimum": 0, "maximum": 1})
+class ProbabilityFilter(django_filters.Filter):
+    field_class = ProbabilityField
 
 
 class StrictBooleanField(forms.Field):

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from collections_crm.api.exceptions import ErrorSerializer
 from collections_crm.api.fields import MoneyField
-from collections_crm.api.filters import ApiFilterSet, BooleanFilter, DateFilter, IdFilter
+from collections_crm.api.filters import ApiFilterSet, BooleanFilter, DateFilter, IdFilter, ProbabilityFilter
 from collections_crm.api.schema import NON_BLANK_TEXT, one_of
 from collections_crm.api.serializers import InputSerializer, ReadModelSerializer
 from collections_crm.api.views import ApiView, ListApiView, query_data
@@ -24,6 +24,7 @@ from debtors.selectors import (
     debtor_get_for_user,
     debtor_list_for_user,
     with_account_figures,
+    with_payment_score,
 )
 
 ERRORS = {400: ErrorSerializer, 404: ErrorSerializer}
@@ -143,6 +144,12 @@ class DebtSerializer(ReadModelSerializer):
         return debt.aging_bucket(self._today(debt))
 
 
+class ScoreReasonSerializer(serializers.Serializer):
+    feature = serializers.CharField(help_text=_("The feature, e.g. days_since_payment."))
+    value = serializers.FloatField(help_text=_("The debtor's value of it when scored."))
+    effect = serializers.FloatField(help_text=_("Its push on the score, in log-odds: positive raises it."))
+
+
 class DebtorSerializer(ReadModelSerializer):
     portfolio_name = serializers.CharField(source="portfolio.name", read_only=True)
     creditor = serializers.CharField(source="portfolio.creditor.name", read_only=True)
@@ -153,6 +160,22 @@ class DebtorSerializer(ReadModelSerializer):
     promises_kept = serializers.IntegerField(read_only=True)
     promises_broken = serializers.IntegerField(read_only=True)
     phones = PhoneSerializer(many=True, read_only=True)
+    score = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("Probability (0 to 1) that the debtor pays something within 30 days; null before any scoring."),
+    )
+    score_model = serializers.CharField(
+        source="payment_score.model_version", read_only=True, allow_null=True, help_text=_("What computed the score.")
+    )
+    score_reasons = ScoreReasonSerializer(
+        source="payment_score.reasons",
+        many=True,
+        read_only=True,
+        allow_null=True,
+        help_text=_("The three features that moved the score most."),
+    )
+    scored_at = serializers.DateTimeField(source="payment_score.scored_at", read_only=True, allow_null=True)
 
     class Meta:
         model = Debtor
@@ -175,6 +198,10 @@ class DebtorSerializer(ReadModelSerializer):
             "days_past_due",
             "promises_kept",
             "promises_broken",
+            "score",
+            "score_model",
+            "score_reasons",
+            "scored_at",
             "phones",
             "created_at",
             "updated_at",
@@ -213,6 +240,12 @@ class DebtorFilter(ApiFilterSet):
     assigned_to = IdFilter(field_name="assigned_to_id")
     on_hold = BooleanFilter(method="filter_on_hold", label=_("Has any hold"))
     with_balance = BooleanFilter(method="filter_with_balance", label=_("Has an open balance"))
+    score_from = ProbabilityFilter(
+        field_name="payment_score__probability", lookup_expr="gte", label=_("Payment score from (0 to 1, inclusive)")
+    )
+    score_below = ProbabilityFilter(
+        field_name="payment_score__probability", lookup_expr="lt", label=_("Payment score below (0 to 1)")
+    )
 
     class Meta:
         model = Debtor
@@ -244,7 +277,8 @@ class DebtorListApi(ListApiView):
 
     serializer_class = DebtorSerializer
     filterset_class = DebtorFilter
-    ordering_fields = ["full_name", "total_balance", "oldest_unpaid_due", "created_at", "external_id"]
+    ordering_fields = ["full_name", "total_balance", "oldest_unpaid_due", "created_at", "external_id", "score"]
+    ordering_nulls_last = ["score"]  # debtors not scored yet come after the scored ones
     # The figures each debtor carries. The promise record is the promises app's, a layer
     # above: collections_crm/api_urls.py passes its annotation (as_view(with_figures=…)).
     with_figures = staticmethod(with_account_figures)
@@ -253,16 +287,18 @@ class DebtorListApi(ListApiView):
         query = DebtorSearchSerializer(data=query_data(self.request))
         query.is_valid(raise_exception=True)
         search = query.validated_data.get("search", "")
-        return debtor_list_for_user(self.request.user, search=search, with_figures=self.with_figures).prefetch_related(
-            _phones_prefetch()
-        )
+        return with_payment_score(
+            debtor_list_for_user(self.request.user, search=search, with_figures=self.with_figures)
+        ).prefetch_related(_phones_prefetch())
 
 
 class DebtorDetailApi(ApiView):
     with_figures = staticmethod(with_account_figures)  # as DebtorListApi's
 
     def _render(self, request, debtor_id: int):
-        debtor = debtor_get_for_user(request.user, debtor_id, with_figures=self.with_figures)
+        debtor = debtor_get_for_user(
+            request.user, debtor_id, with_figures=lambda queryset: with_payment_score(self.with_figures(queryset))
+        )
         # Phones and debts in one query each (the header figures came with the debtor).
         prefetch_related_objects(
             [debtor],

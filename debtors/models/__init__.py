@@ -4,6 +4,7 @@
 - debtors: Debtor (with its holds and spoken name) and Phone;
 - debts: Debt, its aging buckets, DebtSnapshot and BalanceChange;
 - imports: ImportJob, ImportMapping and ImportUndo;
+- scores: DebtorScore, the payment score the scoring app writes;
 - money: MONEY, the precision of every amount.
 
 Each module imports the ones it builds on (debtors on portfolios, debts on debtors…), so the
@@ -16,8 +17,10 @@ from debtors.models.imports import ImportJob, ImportKind, ImportMapping, ImportU
 from debtors.models.imports import _import_upload_to as _import_upload_to  # named by migration 0005
 from debtors.models.money import MONEY
 from debtors.models.portfolios import Creditor, Portfolio, PortfolioFigures
+from debtors.models.scores import DEBTOR_SCORE_TABLE, DebtorScore
 
 __all__ = [
+    "DEBTOR_SCORE_TABLE",
     "HOLD_FIELDS",
     "MONEY",
     "AgingBucket",
@@ -26,6 +29,7 @@ __all__ = [
     "Debt",
     "DebtSnapshot",
     "Debtor",
+    "DebtorScore",
     "ImportJob",
     "ImportKind",
     "ImportMapping",

@@ -2,7 +2,7 @@
 
 from supervision.views.dashboard import dashboard, figures_export
 from supervision.views.drilldowns import calls_behind, debts_behind, payments_behind, promises_behind
-from supervision.views.health import portfolio_health
+from supervision.views.health import portfolio_health, score_now
 from supervision.views.reassign import reassign
 
 __all__ = [
@@ -14,4 +14,5 @@ __all__ = [
     "portfolio_health",
     "promises_behind",
     "reassign",
+    "score_now",
 ]

@@ -1,12 +1,18 @@
 """Portfolio health: balances by bucket, roll rates and what the debtors' stances led to."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
 
 from collections_crm.lib.downloads import csv_response
-from debtors.models import AgingBucket
+from debtors.models import AgingBucket, Portfolio
+from scoring.selectors import score_calibration
+from scoring.tasks import score_debtors
 from supervision import selectors
 from supervision.views.common import (
     BUCKET_LABELS,
@@ -107,8 +113,31 @@ def portfolio_health(request):
         "bucket_labels": [BUCKET_LABELS[b] for b in selectors.BUCKETS],
         "rolls": rolls,
         "stances": stances,
+        "calibration": score_calibration(
+            portfolio_id=selection.filters.portfolio, creditor_id=selection.filters.creditor
+        ),
         "options": selectors.dashboard_options(user),
         "filter_collectors": selectors.collectors_for_user(user),
         "active_nav": "dashboard",
     }
     return render(request, "promises/health.html", context)
+
+
+@login_required
+@require_POST
+def score_now(request):
+    """The nightly scoring of one portfolio, now (in the background): after an import, or after
+    its scorecard was edited."""
+    supervisor_or_admin(request.user)
+    chosen = request.POST.get("portfolio", "")
+    portfolio = Portfolio.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    if portfolio is None:
+        messages.error(request, gettext("Choose the portfolio to score."))
+        return redirect(reverse("promises:health"))
+    transaction.on_commit(lambda: score_debtors.delay(portfolio.pk))
+    messages.success(
+        request,
+        gettext("The debtors of “%(portfolio)s” are being scored; their scores and this table change in a few minutes.")
+        % {"portfolio": portfolio.name},
+    )
+    return redirect(f"{reverse('promises:health')}?portfolio={portfolio.pk}")

@@ -10,7 +10,18 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 SPANISH = ROOT / "locale" / "es" / "LC_MESSAGES" / "django.po"
-SOURCES = ("collections_crm", "debtors", "calls", "promises", "supervision", "desk", "demo", "templates", "manage.py")
+SOURCES = (
+    "collections_crm",
+    "debtors",
+    "calls",
+    "promises",
+    "scoring",
+    "supervision",
+    "desk",
+    "demo",
+    "templates",
+    "manage.py",
+)
 
 
 def _catalogue(path: Path):

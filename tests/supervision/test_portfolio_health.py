@@ -281,10 +281,10 @@ def test_the_health_page_costs_the_same_queries_with_ten_times_the_debts(
 
     client.force_login(sofia)
     make(3)
-    # session, user, balance state, aging table, stance outcomes, 7 snapshot days, teams,
-    # portfolios, creditors, collectors
-    with django_assert_num_queries(16):
+    # session, user, balance state, aging table, stance outcomes, 7 snapshot days, the payment
+    # score's calibration, teams, portfolios, creditors, collectors
+    with django_assert_num_queries(17):
         assert client.get(reverse("promises:health"), {"period": "month"}).status_code == 200
     make(30)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         assert client.get(reverse("promises:health"), {"period": "month"}).status_code == 200

@@ -1,0 +1,256 @@
+"""Writing payment scores: training a portfolio's model, scoring its debtors, and checking the
+score against what happened (the backtest, and the calibration the health page shows).
+
+How a portfolio is scored (`portfolio_score`):
+1. Its history: the debtors as they stood 30 days ago and who of them paid since.
+2. With enough of it (MIN_EXAMPLES debtors, MIN_EACH_OUTCOME payers and as many non-payers),
+   a logistic regression is trained on it and kept as the portfolio's next ScoreModel; with
+   less, the portfolio's scorecard (or the default one) scores.
+3. The debtors as they stand now are scored; each portfolio's DebtorScore rows are replaced
+   in one transaction, each with the three features that moved it most.
+4. The calibration: the same method, as it would have run 30 days ago, against what happened
+   since, by score decile.
+"""
+
+import csv
+import io
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import numpy as np
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from debtors.models import DEBTOR_SCORE_TABLE, Portfolio
+from scoring import maths
+from scoring.features import COLUMN, FEATURE_NAMES, LOGGED, OUTCOME_DAYS, Book, book_as_of, payers_between
+from scoring.models import ScoreCalibration, Scorecard, ScoreModel
+
+logger = logging.getLogger(__name__)
+
+MIN_EXAMPLES = 500
+MIN_EACH_OUTCOME = 20
+WINDOW = timedelta(days=OUTCOME_DAYS)
+
+
+class ScoringError(Exception):
+    pass
+
+
+@dataclass
+class Method:
+    """What scores a book: a trained model's parameters, or a scorecard."""
+
+    version: str
+    parameters: dict | None = None
+    scorecard: Scorecard | None = None
+    rules: list = field(default_factory=list)
+
+    def apply(self, book: Book) -> maths.Scored:
+        if self.parameters is not None:
+            return maths.logistic_apply(self.parameters, maths.transform(book.values, LOGGED))
+        card = self.scorecard
+        return maths.scorecard_apply(
+            self.rules,
+            book.values,
+            base_points=card.base_points,
+            points_at_even_odds=card.points_at_even_odds,
+            points_to_double_odds=card.points_to_double_odds,
+        )
+
+
+@dataclass
+class ScoringResult:
+    portfolio_id: int
+    scored: int
+    method: str
+    trained: bool
+    examples: int
+    payers: int
+    held_out_auc: float | None
+    seconds: float
+
+
+def portfolio_score(*, portfolio: Portfolio, now: datetime | None = None) -> ScoringResult:
+    """Trains (when the history allows) and scores one portfolio's open debtors; see the module."""
+    started = time.perf_counter()
+    now = now or timezone.now()
+    then = now - WINDOW
+    history = book_as_of(portfolio.pk, then)
+    paid, recovered = payers_between(portfolio.pk, then, now, history.debtor_ids)
+    method, model = _method_from_history(portfolio, history, paid, trained_at=now, history_as_of=then)
+    book = book_as_of(portfolio.pk, now)
+    scores_write(portfolio=portfolio, book=book, scored=method.apply(book), version=method.version, at=now)
+    _calibration_write(portfolio=portfolio, history=history, paid=paid, recovered=recovered, now=now)
+    return ScoringResult(
+        portfolio_id=portfolio.pk,
+        scored=len(book),
+        method=method.version,
+        trained=model is not None,
+        examples=len(history),
+        payers=int(paid.sum()),
+        held_out_auc=None if model is None else model.held_out_auc,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def all_portfolios_score(*, now: datetime | None = None) -> list[ScoringResult]:
+    now = now or timezone.now()
+    return [portfolio_score(portfolio=portfolio, now=now) for portfolio in Portfolio.objects.order_by("pk")]
+
+
+def _method_from_history(portfolio, history: Book, paid: np.ndarray, *, trained_at, history_as_of, keep=True):
+    """A model trained on the history when it is long enough (kept as the next ScoreModel
+    unless `keep` is off), else the scorecard; (method, model or None)."""
+    payers = int(paid.sum())
+    if len(history) < MIN_EXAMPLES or payers < MIN_EACH_OUTCOME or len(history) - payers < MIN_EACH_OUTCOME:
+        return scorecard_method(portfolio), None
+    parameters = maths.logistic_fit(maths.transform(history.values, LOGGED), paid)
+    parameters["features"] = FEATURE_NAMES
+    model = ScoreModel(
+        portfolio=portfolio,
+        trained_at=trained_at,
+        history_as_of=history_as_of,
+        examples=len(history),
+        payers=payers,
+        held_out_auc=parameters["held_out_auc"],
+        parameters=parameters,
+    )
+    if keep:
+        with transaction.atomic():
+            last = ScoreModel.objects.select_for_update().filter(portfolio=portfolio).order_by("-version").first()
+            model.version = (last.version if last else 0) + 1
+            model.save()
+    else:
+        model.version = 0
+    return Method(version=model.label if keep else "model-backtest", parameters=parameters), model
+
+
+def scorecard_method(portfolio: Portfolio) -> Method:
+    card = (
+        Scorecard.objects.filter(portfolio=portfolio).first()
+        or Scorecard.objects.filter(portfolio__isnull=True).first()
+    )
+    if card is None:
+        raise ScoringError(_("No scorecard to score with: add one in the admin (Payment scores › Scorecards)."))
+    rules = [
+        (COLUMN[rule.feature], rule.from_value, rule.below_value, rule.points)
+        for rule in card.rules.all()
+        if rule.feature in COLUMN
+    ]
+    return Method(version=card.version, scorecard=card, rules=rules)
+
+
+def scores_write(*, portfolio: Portfolio, book: Book, scored: maths.Scored, version: str, at: datetime) -> None:
+    """Replaces the portfolio's scores with these, in one transaction (readers see the old
+    ones until it commits)."""
+    top = maths.top_reasons(scored.effects)
+    values, effects = book.values, scored.effects
+    stamp = connection.ops.adapt_datetimefield_value(at)
+    rows = (
+        (
+            int(debtor_id),
+            portfolio.pk,
+            float(scored.probability[i]),
+            version,
+            json.dumps(
+                [
+                    {
+                        "feature": FEATURE_NAMES[c],
+                        "value": float(values[i, c]),
+                        "effect": round(float(effects[i, c]), 3),
+                    }
+                    for c in top[i]
+                    if effects[i, c] != 0
+                ]
+            ),
+            stamp,
+        )
+        for i, debtor_id in enumerate(book.debtor_ids)
+    )
+    table = DEBTOR_SCORE_TABLE
+    columns = "debtor_id, portfolio_id, probability, model_version, reasons, scored_at"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE portfolio_id = %s", [portfolio.pk])
+        if connection.vendor == "postgresql":
+            text = io.StringIO()
+            csv.writer(text, lineterminator="\n").writerows(rows)
+            text.seek(0)
+            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)", text)
+        else:
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)",
+                list(rows),
+            )
+
+
+@dataclass
+class Backtest:
+    portfolio_id: int
+    as_of: datetime
+    method: str
+    trained_on: int  # debtors of the history the method learnt from (0: the scorecard)
+    scored: int
+    payers: int
+    auc: float | None
+    scorecard_auc: float | None
+    deciles: list[maths.Decile]
+
+
+def score_backtest(*, portfolio: Portfolio, as_of: datetime) -> Backtest:
+    """The score as it would have been made at `as_of` (trained on what was known then),
+    measured on the 30 days after it: AUC, and per decile predicted against actual."""
+    history = book_as_of(portfolio.pk, as_of - WINDOW)
+    history_paid, _amount = payers_between(portfolio.pk, as_of - WINDOW, as_of, history.debtor_ids)
+    method, model = _method_from_history(
+        portfolio, history, history_paid, trained_at=as_of, history_as_of=as_of - WINDOW, keep=False
+    )
+    book = book_as_of(portfolio.pk, as_of)
+    paid, recovered = payers_between(portfolio.pk, as_of, as_of + WINDOW, book.debtor_ids)
+    probability = method.apply(book).probability
+    scorecard = scorecard_method(portfolio)
+    return Backtest(
+        portfolio_id=portfolio.pk,
+        as_of=as_of,
+        method=method.version,
+        trained_on=len(history) if model is not None else 0,
+        scored=len(book),
+        payers=int(paid.sum()),
+        auc=maths.auc(paid, probability),
+        scorecard_auc=maths.auc(paid, scorecard.apply(book).probability) if model is not None else None,
+        deciles=maths.deciles(probability, paid, recovered),
+    )
+
+
+def _calibration_write(*, portfolio, history: Book, paid, recovered, now) -> None:
+    """The last completed window's calibration: the method as it stood 30 days before `now`
+    (trained on the 30 days before that), on the debtors then, against what they paid since."""
+    then = now - WINDOW
+    earlier = book_as_of(portfolio.pk, then - WINDOW)
+    earlier_paid, _amount = payers_between(portfolio.pk, then - WINDOW, then, earlier.debtor_ids)
+    method, _model = _method_from_history(
+        portfolio, earlier, earlier_paid, trained_at=then, history_as_of=then - WINDOW, keep=False
+    )
+    probability = method.apply(history).probability if len(history) else np.zeros(0)
+    rows = [
+        ScoreCalibration(
+            portfolio=portfolio,
+            window_start=then,
+            window_end=now,
+            model_version=method.version,
+            decile=decile.decile,
+            debtors=decile.debtors,
+            predicted=decile.predicted,
+            actual=decile.actual,
+            recovered=Decimal(f"{decile.recovered:.2f}"),
+        )
+        for decile in maths.deciles(probability, paid, recovered)
+    ]
+    with transaction.atomic():
+        ScoreCalibration.objects.filter(portfolio=portfolio).delete()
+        ScoreCalibration.objects.bulk_create(rows)
