@@ -12,9 +12,7 @@ How a portfolio is scored (`portfolio_score`):
    since, by score decile.
 """
 
-import csv
 import io
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -84,16 +82,19 @@ def portfolio_score(*, portfolio: Portfolio, now: datetime | None = None) -> Sco
     history = book_as_of(portfolio.pk, then)
     paid, recovered = payers_between(portfolio.pk, then, now, history.debtor_ids)
     method, model = _method_from_history(portfolio, history, paid, trained_at=now, history_as_of=then)
-    book = book_as_of(portfolio.pk, now)
-    scores_write(portfolio=portfolio, book=book, scored=method.apply(book), version=method.version, at=now)
     _calibration_write(portfolio=portfolio, history=history, paid=paid, recovered=recovered, now=now)
+    examples, payers = len(history), int(paid.sum())
+    del history  # a million debtors' features (136 MB): gone before today's are read
+    book = book_as_of(portfolio.pk, now)
+    scored = len(book)
+    scores_write(portfolio=portfolio, book=book, scored=method.apply(book), version=method.version, at=now)
     return ScoringResult(
         portfolio_id=portfolio.pk,
-        scored=len(book),
+        scored=scored,
         method=method.version,
         trained=model is not None,
-        examples=len(history),
-        payers=int(paid.sum()),
+        examples=examples,
+        payers=payers,
         held_out_auc=None if model is None else model.held_out_auc,
         seconds=time.perf_counter() - started,
     )
@@ -104,13 +105,16 @@ def all_portfolios_score(*, now: datetime | None = None) -> list[ScoringResult]:
     return [portfolio_score(portfolio=portfolio, now=now) for portfolio in Portfolio.objects.order_by("pk")]
 
 
-def _method_from_history(portfolio, history: Book, paid: np.ndarray, *, trained_at, history_as_of, keep=True):
+def _method_from_history(
+    portfolio, history: Book, paid: np.ndarray, *, trained_at, history_as_of, keep=True, consume=False
+):
     """A model trained on the history when it is long enough (kept as the next ScoreModel
-    unless `keep` is off), else the scorecard; (method, model or None)."""
+    unless `keep` is off), else the scorecard; (method, model or None). With `consume`, the
+    history's values are overwritten on the way (the caller needs them no more)."""
     payers = int(paid.sum())
     if len(history) < MIN_EXAMPLES or payers < MIN_EACH_OUTCOME or len(history) - payers < MIN_EACH_OUTCOME:
         return scorecard_method(portfolio), None
-    parameters = maths.logistic_fit(maths.transform(history.values, LOGGED), paid)
+    parameters = maths.logistic_fit(maths.transform(history.values, LOGGED, in_place=consume), paid)
     parameters["features"] = FEATURE_NAMES
     model = ScoreModel(
         portfolio=portfolio,
@@ -148,45 +152,54 @@ def scorecard_method(portfolio: Portfolio) -> Method:
 
 def scores_write(*, portfolio: Portfolio, book: Book, scored: maths.Scored, version: str, at: datetime) -> None:
     """Replaces the portfolio's scores with these, in one transaction (readers see the old
-    ones until it commits)."""
-    top = maths.top_reasons(scored.effects)
-    values, effects = book.values, scored.effects
+    ones until it commits), written WRITE_PIECE rows at a time so that memory stays flat."""
     stamp = connection.ops.adapt_datetimefield_value(at)
-    rows = (
-        (
-            int(debtor_id),
-            portfolio.pk,
-            float(scored.probability[i]),
-            version,
-            json.dumps(
-                [
-                    {
-                        "feature": FEATURE_NAMES[c],
-                        "value": float(values[i, c]),
-                        "effect": round(float(effects[i, c]), 3),
-                    }
-                    for c in top[i]
-                    if effects[i, c] != 0
-                ]
-            ),
-            stamp,
-        )
-        for i, debtor_id in enumerate(book.debtor_ids)
-    )
     table = DEBTOR_SCORE_TABLE
     columns = "debtor_id, portfolio_id, probability, model_version, reasons, scored_at"
     with transaction.atomic(), connection.cursor() as cursor:
+        # Two runs for one portfolio (the nightly job and "Score now") write one after the other.
+        Portfolio.objects.select_for_update().filter(pk=portfolio.pk).exists()
         cursor.execute(f"DELETE FROM {table} WHERE portfolio_id = %s", [portfolio.pk])
-        if connection.vendor == "postgresql":
-            text = io.StringIO()
-            csv.writer(text, lineterminator="\n").writerows(rows)
-            text.seek(0)
-            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)", text)
-        else:
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)",
-                list(rows),
+        for start in range(0, len(book), WRITE_PIECE):
+            rows = _score_rows(book, scored, slice(start, start + WRITE_PIECE), portfolio.pk, version, stamp)
+            if connection.vendor == "postgresql":
+                # COPY's text format, one line a row: no field holds a tab, a newline or a
+                # backslash (ids, numbers, a version word, JSON of plain words and numbers).
+                text = io.BytesIO("".join("\t".join(map(str, row)) + "\n" for row in rows).encode())
+                cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", text)
+            else:
+                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)", rows)
+
+
+WRITE_PIECE = 50_000
+
+
+def _score_rows(book: Book, scored: maths.Scored, piece: slice, portfolio_id, version, stamp) -> list[tuple]:
+    """The rows of one piece of the book. The reasons' JSON is written by hand: feature names
+    are plain words and the numbers finite, and json.dumps a million times costs seconds."""
+    ids = book.debtor_ids[piece].tolist()
+    probability = scored.probability[piece].tolist()
+    chosen = maths.top_reasons(scored.effects[piece])
+    values = np.take_along_axis(book.values[piece], chosen, axis=1).tolist()
+    effects = np.round(np.take_along_axis(scored.effects[piece], chosen, axis=1), 3).tolist()
+    names = [[FEATURE_NAMES[column] for column in row] for row in chosen.tolist()]
+    return [
+        (
+            debtor_id,
+            portfolio_id,
+            probability[i],
+            version,
+            "["
+            + ", ".join(
+                f'{{"feature": "{name}", "value": {value!r}, "effect": {effect!r}}}'
+                for name, value, effect in zip(names[i], values[i], effects[i], strict=True)
+                if effect != 0
             )
+            + "]",
+            stamp,
+        )
+        for i, debtor_id in enumerate(ids)
+    ]
 
 
 @dataclass
@@ -234,8 +247,9 @@ def _calibration_write(*, portfolio, history: Book, paid, recovered, now) -> Non
     earlier = book_as_of(portfolio.pk, then - WINDOW)
     earlier_paid, _amount = payers_between(portfolio.pk, then - WINDOW, then, earlier.debtor_ids)
     method, _model = _method_from_history(
-        portfolio, earlier, earlier_paid, trained_at=then, history_as_of=then - WINDOW, keep=False
+        portfolio, earlier, earlier_paid, trained_at=then, history_as_of=then - WINDOW, keep=False, consume=True
     )
+    del earlier
     probability = method.apply(history).probability if len(history) else np.zeros(0)
     rows = [
         ScoreCalibration(
