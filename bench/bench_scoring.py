@@ -242,7 +242,7 @@ def main() -> None:
             t4 = time.perf_counter()
             services.scores_write(portfolio=portfolio, book=book, scored=scored, version=method.version, at=NOW)
             t5 = time.perf_counter()
-            score_seconds = t5 - t3
+            score_seconds = t5 - t2
             print(
                 f"scoring: features {t3 - t2:.1f} s, model {t4 - t3:.1f} s, write {t5 - t4:.1f} s "
                 f"({len(book):,} debtors)",

@@ -18,12 +18,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from collections_crm.lib.background import OneInFlight
 from debtors.models import DEBTOR_SCORE_TABLE, Portfolio
 from scoring import maths
 from scoring.features import COLUMN, FEATURE_NAMES, LOGGED, OUTCOME_DAYS, Book, book_as_of, payers_between
@@ -156,19 +158,34 @@ def scores_write(*, portfolio: Portfolio, book: Book, scored: maths.Scored, vers
     stamp = connection.ops.adapt_datetimefield_value(at)
     table = DEBTOR_SCORE_TABLE
     columns = "debtor_id, portfolio_id, probability, model_version, reasons, scored_at"
+    pieces = (
+        _score_rows(book, scored, slice(start, start + WRITE_PIECE), portfolio.pk, version, stamp)
+        for start in range(0, len(book), WRITE_PIECE)
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         # Two runs for one portfolio (the nightly job and "Score now") write one after the other.
         Portfolio.objects.select_for_update().filter(pk=portfolio.pk).exists()
         cursor.execute(f"DELETE FROM {table} WHERE portfolio_id = %s", [portfolio.pk])
-        for start in range(0, len(book), WRITE_PIECE):
-            rows = _score_rows(book, scored, slice(start, start + WRITE_PIECE), portfolio.pk, version, stamp)
-            if connection.vendor == "postgresql":
+        if connection.vendor != "postgresql":
+            for rows in pieces:
+                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)", rows)
+            return
+        # PostgreSQL: each piece is COPYed in a thread while this one writes the next (the
+        # server's work and ours, ≈ 19 s and 8 s a million rows, overlap).
+        sql = f"COPY {table} ({columns}) FROM STDIN"
+        in_flight = OneInFlight(name="score-copy", connection=connection)
+        try:
+            for rows in pieces:
                 # COPY's text format, one line a row: no field holds a tab, a newline or a
                 # backslash (ids, numbers, a version word, JSON of plain words and numbers).
-                text = io.BytesIO("".join("\t".join(map(str, row)) + "\n" for row in rows).encode())
-                cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", text)
-            else:
-                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)", rows)
+                data = "".join("\t".join(map(str, row)) + "\n" for row in rows).encode()
+                in_flight.submit(partial(cursor.cursor.copy_expert, sql, io.BytesIO(data)))
+            in_flight.wait()
+        finally:
+            try:
+                in_flight.wait()  # never leave the transaction with the thread still on the connection
+            except BaseException:
+                pass
 
 
 WRITE_PIECE = 50_000
