@@ -14,6 +14,7 @@ from django.utils import timezone
 from collections_crm.users.models import User
 from debtors.models import Creditor, Portfolio
 from debtors.services import debtor_queue_figures_refresh
+from scoring.services import portfolio_score
 
 from .common import CHUNK_DEBTORS
 from .logins import COLLECTOR_USERNAMES, DEMO_LOGINS, demo_users_ensure
@@ -98,5 +99,7 @@ def demo_seed(
                 seeder.finish()
             # Rows were written as plain rows: the queue's stored figures, in one statement.
             debtor_queue_figures_refresh(where="portfolio_id = %s", params=[portfolio.pk])
+            # The payment scores the nightly job would give, so that the demo shows them at once.
+            portfolio_score(portfolio=portfolio)
             report.rows_created.update(seeder.rows_created)
     return report

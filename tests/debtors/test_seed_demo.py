@@ -250,6 +250,17 @@ def test_every_collector_has_follow_ups_due_today(seeded):
     assert {row["assigned_to__username"] for row in due_today} == {"carla", "carlos", "camila"}
 
 
+def test_every_owing_debtor_is_scored_with_its_reasons(seeded):
+    """The demo shows payment scores at once, without waiting for the nightly job."""
+    from debtors.models import DebtorScore
+
+    owing = Debtor.objects.filter(open_balance__gt=0)
+    scores = DebtorScore.objects.filter(debtor__in=owing)
+    assert scores.count() == owing.count() > 0
+    assert all(score.reasons for score in scores[:50])
+    assert {score.portfolio_id for score in scores} == set(Portfolio.objects.values_list("pk", flat=True))
+
+
 def test_running_it_twice_creates_nothing_more(seeded, demo_settings):
     before = row_counts()
     output = StringIO()
