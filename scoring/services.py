@@ -6,10 +6,10 @@ How a portfolio is scored (`portfolio_score`):
 2. With enough of it (MIN_EXAMPLES debtors, MIN_EACH_OUTCOME payers and as many non-payers),
    a logistic regression is trained on it and kept as the portfolio's next ScoreModel; with
    less, the portfolio's scorecard (or the default one) scores.
-3. The debtors as they stand now are scored; each portfolio's DebtorScore rows are replaced
+3. The calibration: the same method, as it would have run 30 days ago, against what happened
+   since, by score decile (before step 4, so that the history's features are let go first).
+4. The debtors as they stand now are scored; each portfolio's DebtorScore rows are replaced
    in one transaction, each with the three features that moved it most.
-4. The calibration: the same method, as it would have run 30 days ago, against what happened
-   since, by score decile.
 """
 
 import io
