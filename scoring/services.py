@@ -23,23 +23,19 @@ from functools import partial
 import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from collections_crm.lib.background import OneInFlight
 from debtors.models import DEBTOR_SCORE_TABLE, Portfolio
 from scoring import maths
 from scoring.features import COLUMN, FEATURE_NAMES, LOGGED, OUTCOME_DAYS, Book, book_as_of, payers_between
-from scoring.models import ScoreCalibration, Scorecard, ScoreModel
+from scoring.models import ScoreCalibration, Scorecard, ScorecardRule, ScoreModel
+from scoring.scorecard_defaults import DEFAULT_RULES, DEFAULT_SCORECARD
 
 logger = logging.getLogger(__name__)
 
 MIN_EXAMPLES = 500
 MIN_EACH_OUTCOME = 20
 WINDOW = timedelta(days=OUTCOME_DAYS)
-
-
-class ScoringError(Exception):
-    pass
 
 
 @dataclass
@@ -138,18 +134,29 @@ def _method_from_history(
 
 
 def scorecard_method(portfolio: Portfolio) -> Method:
+    """The portfolio's own scorecard, else the default one (made again if it was deleted)."""
     card = (
         Scorecard.objects.filter(portfolio=portfolio).first()
         or Scorecard.objects.filter(portfolio__isnull=True).first()
+        or default_scorecard_create()
     )
-    if card is None:
-        raise ScoringError(_("No scorecard to score with: add one in the admin (Payment scores › Scorecards)."))
     rules = [
         (COLUMN[rule.feature], rule.from_value, rule.below_value, rule.points)
         for rule in card.rules.all()
         if rule.feature in COLUMN
     ]
     return Method(version=card.version, scorecard=card, rules=rules)
+
+
+def default_scorecard_create() -> Scorecard:
+    with transaction.atomic():
+        card, created = Scorecard.objects.get_or_create(portfolio=None, defaults=DEFAULT_SCORECARD)
+        if created:
+            ScorecardRule.objects.bulk_create(
+                ScorecardRule(scorecard=card, feature=feature, from_value=low, below_value=high, points=points)
+                for feature, low, high, points in DEFAULT_RULES
+            )
+    return card
 
 
 def scores_write(*, portfolio: Portfolio, book: Book, scored: maths.Scored, version: str, at: datetime) -> None:

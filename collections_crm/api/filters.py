@@ -108,17 +108,18 @@ class IdFilter(django_filters.NumberFilter):
 
 
 class ProbabilityField(forms.Field):
-    """A number from 0 to 1 written as JSON writes numbers ("0.35", "1"), nothing else."""
+    """A number from 0 to 1 written as JSON writes numbers ("0.35", "1", "3.5e-1"), nothing else
+    (no spaces, no "nan" or "inf", no leading "+")."""
 
     default_error_messages = {"invalid": _("Give a number from 0 to 1, such as 0.35.")}
 
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        if not re.fullmatch(r"(0|1)(\.[0-9]+)?", str(value)):
+        if not re.fullmatch(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?", str(value)):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         number = float(value)
-        if number > 1:
+        if not 0 <= number <= 1:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return number
 

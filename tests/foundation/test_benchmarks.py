@@ -18,6 +18,7 @@ POSTGRESQL_ONLY = {
     "bench_desk.py",
     "bench_import.py",
     "bench_promise_jobs.py",
+    "bench_scoring.py",
 }
 
 

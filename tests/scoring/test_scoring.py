@@ -217,3 +217,21 @@ def test_the_api_filters_debtors_by_score_band(now, client, ana, portfolio, dieg
     assert [row["id"] for row in likely] == [diego.pk]
     assert [row["id"] for row in unlikely] == [mateo.pk]
     assert refused.status_code == 400 and "score_from" in str(refused.json())
+
+
+def test_a_deleted_default_scorecard_is_made_again(now, portfolio, diego):
+    Scorecard.objects.all().delete()
+
+    result = services.portfolio_score(portfolio=portfolio)
+
+    card = Scorecard.objects.get(portfolio__isnull=True)
+    assert result.method == f"scorecard-{card.pk}" and card.rules.count() == 16
+    assert DebtorScore.objects.filter(debtor=diego).exists()
+
+
+def test_the_score_filters_read_numbers_as_json_writes_them(client, ana, portfolio, diego):
+    client.force_login(ana)
+    for accepted in ("0", "1", "0.35", "3.5e-1", "4.116855196246614e-261"):
+        assert client.get("/api/v1/debtors/", {"score_from": accepted}).status_code == 200, accepted
+    for refused in ("1.5", "-0.1", "nan", "inf", " 0.5", "+0.5", "0,5", "2e0"):
+        assert client.get("/api/v1/debtors/", {"score_from": refused}).status_code == 400, refused

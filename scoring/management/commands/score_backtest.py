@@ -34,10 +34,7 @@ class Command(BaseCommand):
                 _("The 30 days after %(day)s are not over yet: choose a day before %(latest)s.")
                 % {"day": day.isoformat(), "latest": (timezone.now() - services.WINDOW).date().isoformat()}
             )
-        try:
-            report = services.score_backtest(portfolio=portfolio, as_of=as_of)
-        except services.ScoringError as error:
-            raise CommandError(str(error)) from None
+        report = services.score_backtest(portfolio=portfolio, as_of=as_of)
         write = self.stdout.write
         write(
             _("Portfolio: %(portfolio)s; scored at %(day)s by %(method)s.")

@@ -20,10 +20,7 @@ class Command(BaseCommand):
         else:
             portfolios = list(Portfolio.objects.order_by("pk"))
         for portfolio in portfolios:
-            try:
-                result = services.portfolio_score(portfolio=portfolio)
-            except services.ScoringError as error:
-                raise CommandError(str(error)) from None
+            result = services.portfolio_score(portfolio=portfolio)
             self.stdout.write(
                 _("%(portfolio)s: %(scored)s debtors scored by %(method)s in %(seconds).1f s")
                 % {
