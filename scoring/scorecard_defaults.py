@@ -1,5 +1,6 @@
-"""The default scorecard's points, for a database that has none (data migration 0002 made the
-same one when the app was installed; a test database emptied between tests has none)."""
+"""The default scorecard's points: made by data migration 0002 when the app is installed, and
+again by the scoring when a database has none (deleted, or a test database emptied between tests).
+Why each rule: migration 0002's docstring."""
 
 DEFAULT_SCORECARD = {
     "name": "Default scorecard",
@@ -8,7 +9,7 @@ DEFAULT_SCORECARD = {
     "points_to_double_odds": 20,
 }
 
-# (feature, from, below, points): see migration 0002 for why each.
+# (feature, from (inclusive, None: no floor), below (None: no ceiling), points)
 DEFAULT_RULES = [
     ("days_past_due", None, 30, 20),
     ("days_past_due", 30, 90, 10),

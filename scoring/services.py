@@ -242,11 +242,7 @@ class Backtest:
 def score_backtest(*, portfolio: Portfolio, as_of: datetime) -> Backtest:
     """The score as it would have been made at `as_of` (trained on what was known then),
     measured on the 30 days after it: AUC, and per decile predicted against actual."""
-    history = book_as_of(portfolio.pk, as_of - WINDOW)
-    history_paid, _amount = payers_between(portfolio.pk, as_of - WINDOW, as_of, history.debtor_ids)
-    method, model = _method_from_history(
-        portfolio, history, history_paid, trained_at=as_of, history_as_of=as_of - WINDOW, keep=False
-    )
+    method, trained_on = _method_as_of(portfolio, as_of)
     book = book_as_of(portfolio.pk, as_of)
     paid, recovered = payers_between(portfolio.pk, as_of, as_of + WINDOW, book.debtor_ids)
     probability = method.apply(book).probability
@@ -255,25 +251,31 @@ def score_backtest(*, portfolio: Portfolio, as_of: datetime) -> Backtest:
         portfolio_id=portfolio.pk,
         as_of=as_of,
         method=method.version,
-        trained_on=len(history) if model is not None else 0,
+        trained_on=trained_on,
         scored=len(book),
         payers=int(paid.sum()),
         auc=maths.auc(paid, probability),
-        scorecard_auc=maths.auc(paid, scorecard.apply(book).probability) if model is not None else None,
+        scorecard_auc=maths.auc(paid, scorecard.apply(book).probability) if trained_on else None,
         deciles=maths.deciles(probability, paid, recovered),
     )
+
+
+def _method_as_of(portfolio, as_of: datetime) -> tuple[Method, int]:
+    """The method as the nightly job would have made it at `as_of` (trained on the 30 days
+    before, nothing kept), and how many debtors it learnt from (0: the scorecard)."""
+    history = book_as_of(portfolio.pk, as_of - WINDOW)
+    paid, _amount = payers_between(portfolio.pk, as_of - WINDOW, as_of, history.debtor_ids)
+    method, model = _method_from_history(
+        portfolio, history, paid, trained_at=as_of, history_as_of=as_of - WINDOW, keep=False, consume=True
+    )
+    return method, len(history) if model is not None else 0
 
 
 def _calibration_write(*, portfolio, history: Book, paid, recovered, now) -> None:
     """The last completed window's calibration: the method as it stood 30 days before `now`
     (trained on the 30 days before that), on the debtors then, against what they paid since."""
     then = now - WINDOW
-    earlier = book_as_of(portfolio.pk, then - WINDOW)
-    earlier_paid, _amount = payers_between(portfolio.pk, then - WINDOW, then, earlier.debtor_ids)
-    method, _model = _method_from_history(
-        portfolio, earlier, earlier_paid, trained_at=then, history_as_of=then - WINDOW, keep=False, consume=True
-    )
-    del earlier
+    method, _trained_on = _method_as_of(portfolio, then)
     probability = method.apply(history).probability if len(history) else np.zeros(0)
     rows = [
         ScoreCalibration(

@@ -8,24 +8,8 @@ odds are 1 in 3 (60 points: even odds; every 20 points double them).
 
 from django.db import migrations
 
-RULES = [
-    ("days_past_due", None, 30, 20),
-    ("days_past_due", 30, 90, 10),
-    ("days_past_due", 180, None, -15),
-    ("days_since_payment", None, 30, 20),
-    ("days_since_payment", 30, 90, 10),
-    ("days_since_payment", 365, None, -10),
-    ("share_paid_90d", 0.1, None, 10),
-    ("promises_kept", 1, None, 10),
-    ("promises_broken", 2, None, -10),
-    ("open_promise", 1, None, 15),
-    ("right_party_90d", 1, None, 10),
-    ("days_since_right_party", 365, None, -10),
-    ("usable_phones", None, 1, -20),
-    ("objection_heard", 1, None, -5),
-    ("hardship_heard", 1, None, -5),
-    ("on_hold", 1, None, -30),
-]
+# One list of points for this migration and for scoring a database left without a scorecard.
+from scoring.scorecard_defaults import DEFAULT_RULES, DEFAULT_SCORECARD
 
 
 def create_default(apps, schema_editor):
@@ -33,12 +17,10 @@ def create_default(apps, schema_editor):
     ScorecardRule = apps.get_model("scoring", "ScorecardRule")
     if Scorecard.objects.filter(portfolio__isnull=True).exists():
         return
-    card = Scorecard.objects.create(
-        name="Default scorecard", base_points=40, points_at_even_odds=60, points_to_double_odds=20
-    )
+    card = Scorecard.objects.create(**DEFAULT_SCORECARD)
     ScorecardRule.objects.bulk_create(
         ScorecardRule(scorecard=card, feature=feature, from_value=low, below_value=high, points=points)
-        for feature, low, high, points in RULES
+        for feature, low, high, points in DEFAULT_RULES
     )
 
 
