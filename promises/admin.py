@@ -16,6 +16,7 @@ from promises.models import (
     PromiseRules,
     Reassignment,
     RollupState,
+    Strategy,
 )
 
 
@@ -114,6 +115,23 @@ class PromiseRulesAdmin(admin.ModelAdmin):
     list_filter = ("missed_instalment",)
     search_fields = ("portfolio__name", "portfolio__creditor__name")
     list_select_related = ("portfolio__creditor",)
+
+
+@admin.register(Strategy)
+class StrategyAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "portfolio",
+        "first_channel",
+        "retry_after_minutes",
+        "reminder_days_before",
+        "first_offer",
+        "queue_weight",
+        "contact_cost",
+    )
+    list_filter = ("first_channel", "first_offer")
+    search_fields = ("name", "portfolio__name")
+    list_select_related = ("portfolio",)
 
 
 @admin.register(Message)

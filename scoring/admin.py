@@ -1,6 +1,10 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext as _
 
-from scoring.models import ScoreCalibration, Scorecard, ScorecardRule, ScoreModel
+from collections_crm.lib.admin_lists import BigTableAdmin
+from scoring.models import ArmAssignment, ScoreCalibration, Scorecard, ScorecardRule, ScoreModel, Segment, StrategyTest
+from scoring.services import strategy_test_start
 
 
 class ScorecardRuleInline(admin.TabularInline):
@@ -41,6 +45,94 @@ class ScoreModelAdmin(admin.ModelAdmin):
 class ScoreCalibrationAdmin(admin.ModelAdmin):
     list_display = ["portfolio", "decile", "debtors", "predicted", "actual", "recovered", "window_end"]
     list_filter = ["portfolio"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Segment)
+class SegmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "portfolio",
+        "position",
+        "score_from_percent",
+        "score_below_percent",
+        "days_past_due_from",
+        "days_past_due_below",
+        "balance_from",
+        "balance_below",
+        "strategy",
+    ]
+    list_filter = ["portfolio"]
+    list_select_related = ["portfolio", "strategy"]
+    search_fields = ["name", "portfolio__name"]
+
+
+class StrategyTestAdminForm(forms.ModelForm):
+    class Meta:
+        model = StrategyTest
+        fields = ["segment", "name", "challenger", "challenger_percent"]
+
+    def clean(self):
+        """The start's checks as form errors (strategy_test_start would raise them as a 500)."""
+        data = super().clean()
+        segment, challenger = data.get("segment"), data.get("challenger")
+        if self.instance.pk or segment is None or challenger is None:
+            return data
+        if challenger.portfolio_id != segment.portfolio_id:
+            self.add_error("challenger", _("Choose a strategy of the segment's portfolio."))
+        elif challenger.pk == segment.strategy_id:
+            self.add_error("challenger", _("The challenger must differ from the segment's strategy."))
+        elif StrategyTest.objects.filter(segment=segment, status=StrategyTest.Status.RUNNING).exists():
+            self.add_error("segment", _("This segment already has a test running: promote or stop it first."))
+        return data
+
+
+@admin.register(StrategyTest)
+class StrategyTestAdmin(admin.ModelAdmin):
+    """Started here (the champion is the segment's strategy); promoted or stopped by a
+    supervisor on the test's page, where its results are."""
+
+    form = StrategyTestAdminForm
+    list_display = ["name", "segment", "champion", "challenger", "challenger_percent", "status", "started_at"]
+    list_filter = ["status"]
+    list_select_related = ["segment__portfolio", "champion", "challenger"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Changing the share or the strategies of a running test would move debtors between arms.
+        if obj is None:
+            return []
+        return ["segment", "challenger", "challenger_percent", "champion", "status", "started_at", "ended_at"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=["name"])
+            return
+        created = strategy_test_start(
+            segment=obj.segment,
+            challenger=obj.challenger,
+            name=obj.name,
+            challenger_percent=obj.challenger_percent,
+        )
+        obj.pk = created.pk
+        obj.champion_id = created.champion_id
+        obj.started_at = created.started_at
+
+
+@admin.register(ArmAssignment)
+class ArmAssignmentAdmin(BigTableAdmin, admin.ModelAdmin):
+    """Written by the scoring, once per debtor and test; read here, never edited (a moved
+    debtor would bias the comparison)."""
+
+    list_display = ["test", "debtor", "arm", "assigned_at"]
+    list_filter = ["arm", "test"]
+    list_select_related = ["test"]
+    list_prefetch_related = ("debtor",)
+    raw_id_fields = ["debtor"]
 
     def has_add_permission(self, request):
         return False

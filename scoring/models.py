@@ -1,7 +1,9 @@
 """How a portfolio's payment scores are made: a model trained on its own history, or, while
 it has too little, a scorecard of points an admin can read and edit."""
 
-from django.core.validators import MinValueValidator
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -129,3 +131,155 @@ class ScoreCalibration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.portfolio_id} · {self.decile}"
+
+
+def _band_not_empty(low: str, high: str) -> models.Q:
+    return (
+        models.Q(**{f"{low}__isnull": True})
+        | models.Q(**{f"{high}__isnull": True})
+        | models.Q(**{f"{low}__lt": models.F(high)})
+    )
+
+
+BANDS = (
+    ("score_from_percent", "score_below_percent"),
+    ("days_past_due_from", "days_past_due_below"),
+    ("balance_from", "balance_below"),
+)
+
+
+class Segment(models.Model):
+    """A slice of a portfolio (score band × days past due × balance) and the strategy that
+    treats it. A debtor belongs to the first segment, by position, whose bands they fit; the
+    bands are applied when the debtors are scored (nightly, or "Score now")."""
+
+    portfolio = models.ForeignKey(
+        "debtors.Portfolio", verbose_name=_("portfolio"), on_delete=models.CASCADE, related_name="segments"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("A debtor who fits several segments belongs to the first.")
+    )
+    score_from_percent = models.PositiveSmallIntegerField(
+        _("probability of payment from (%)"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    score_below_percent = models.PositiveSmallIntegerField(
+        _("probability of payment below (%)"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    days_past_due_from = models.PositiveIntegerField(_("days past due from"), null=True, blank=True)
+    days_past_due_below = models.PositiveIntegerField(_("days past due below"), null=True, blank=True)
+    balance_from = models.DecimalField(_("balance from"), max_digits=14, decimal_places=2, null=True, blank=True)
+    balance_below = models.DecimalField(_("balance below"), max_digits=14, decimal_places=2, null=True, blank=True)
+    strategy = models.ForeignKey(
+        "promises.Strategy", verbose_name=_("strategy"), on_delete=models.PROTECT, related_name="segments"
+    )
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        ordering = ["portfolio", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "name"], name="segment_unique_name"),
+            models.CheckConstraint(
+                condition=_band_not_empty("score_from_percent", "score_below_percent"), name="segment_score_band"
+            ),
+            models.CheckConstraint(
+                condition=_band_not_empty("days_past_due_from", "days_past_due_below"), name="segment_dpd_band"
+            ),
+            models.CheckConstraint(
+                condition=_band_not_empty("balance_from", "balance_below"), name="segment_balance_band"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        if self.strategy_id and self.portfolio_id and self.strategy.portfolio_id != self.portfolio_id:
+            raise ValidationError({"strategy": _("Choose a strategy of this segment's portfolio.")})
+        for low, high in BANDS:
+            if getattr(self, low) is not None and getattr(self, high) is not None:
+                if getattr(self, low) >= getattr(self, high):
+                    raise ValidationError({high: _("The upper bound must be above the lower one.")})
+
+
+class StrategyTest(models.Model):
+    """Champion/challenger: a stable random share of a segment is treated by the challenger.
+
+    Which debtors are in which arm depends only on the debtor's id and the test's (a hash),
+    so that a debtor never changes arm; each debtor's arm is recorded the first time they are
+    scored in the segment, and the results count every debtor ever assigned."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        PROMOTED = "promoted", _("Challenger promoted")
+        STOPPED = "stopped", _("Stopped, champion kept")
+
+    segment = models.ForeignKey(Segment, verbose_name=_("segment"), on_delete=models.CASCADE, related_name="tests")
+    name = models.CharField(_("name"), max_length=100)
+    champion = models.ForeignKey(
+        "promises.Strategy", verbose_name=_("champion"), on_delete=models.PROTECT, related_name="+"
+    )
+    challenger = models.ForeignKey(
+        "promises.Strategy", verbose_name=_("challenger"), on_delete=models.PROTECT, related_name="+"
+    )
+    challenger_percent = models.PositiveSmallIntegerField(
+        _("share treated by the challenger (%)"),
+        default=50,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+    )
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(_("started"))
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ended by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("strategy test")
+        verbose_name_plural = _("strategy tests")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["segment"], condition=models.Q(status="running"), name="strategy_test_one_running"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(champion=models.F("challenger")), name="strategy_test_two_strategies"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(challenger_percent__gte=1, challenger_percent__lte=99),
+                name="strategy_test_share_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ArmAssignment(models.Model):
+    """A debtor's arm in a test, from the first time they were scored in its segment."""
+
+    class Arm(models.TextChoices):
+        CHAMPION = "champion", _("Champion")
+        CHALLENGER = "challenger", _("Challenger")
+
+    test = models.ForeignKey(StrategyTest, verbose_name=_("test"), on_delete=models.CASCADE, related_name="assignments")
+    # The (test, debtor) constraint's index serves lookups by test; none by debtor is needed.
+    debtor = models.ForeignKey(
+        "debtors.Debtor", verbose_name=_("debtor"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    arm = models.CharField(_("arm"), max_length=10, choices=Arm.choices)
+    assigned_at = models.DateTimeField(_("assigned"))
+
+    class Meta:
+        verbose_name = _("test assignment")
+        verbose_name_plural = _("test assignments")
+        constraints = [models.UniqueConstraint(fields=["test", "debtor"], name="arm_assignment_once")]
+
+    def __str__(self) -> str:
+        return f"{self.test_id} · {self.debtor_id}: {self.arm}"

@@ -9,7 +9,11 @@ How a portfolio is scored (`portfolio_score`):
 3. The calibration: the same method, as it would have run 30 days ago, against what happened
    since, by score decile (before step 4, so that the history's features are let go first).
 4. The debtors as they stand now are scored; each portfolio's DebtorScore rows are replaced
-   in one transaction, each with the three features that moved it most.
+   in one transaction, each with the three features that moved it most and the segment,
+   strategy and test arm it falls in (scoring.segmentation; first arms are recorded).
+
+Champion/challenger tests are started and ended here too (`strategy_test_start`,
+`strategy_test_end`).
 """
 
 import io
@@ -21,15 +25,19 @@ from decimal import Decimal
 from functools import partial
 
 import numpy as np
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from collections_crm.lib.background import OneInFlight
-from debtors.models import DEBTOR_SCORE_TABLE, Portfolio
+from debtors.models import DEBTOR_SCORE_TABLE, DebtorScore, Portfolio
+from promises.models import Strategy
 from scoring import maths
 from scoring.features import COLUMN, FEATURE_NAMES, LOGGED, OUTCOME_DAYS, Book, book_as_of, payers_between
-from scoring.models import ScoreCalibration, Scorecard, ScorecardRule, ScoreModel
+from scoring.models import ScoreCalibration, Scorecard, ScorecardRule, ScoreModel, Segment, StrategyTest
 from scoring.scorecard_defaults import DEFAULT_RULES, DEFAULT_SCORECARD
+from scoring.segmentation import assignments_record, book_treatments
 
 logger = logging.getLogger(__name__)
 
@@ -160,32 +168,49 @@ def default_scorecard_create() -> Scorecard:
 
 
 def scores_write(*, portfolio: Portfolio, book: Book, scored: maths.Scored, version: str, at: datetime) -> None:
-    """Replaces the portfolio's scores with these, in one transaction (readers see the old
-    ones until it commits), written WRITE_PIECE rows at a time so that memory stays flat."""
+    """Replaces the portfolio's scores with these, each with its segment, strategy and test
+    arm, in one transaction (readers see the old ones until it commits), written WRITE_PIECE
+    rows at a time so that memory stays flat."""
     stamp = connection.ops.adapt_datetimefield_value(at)
     table = DEBTOR_SCORE_TABLE
-    columns = "debtor_id, portfolio_id, probability, model_version, reasons, scored_at"
+    columns = (
+        "debtor_id, portfolio_id, probability, model_version, reasons, scored_at, "
+        "segment_id, segment_name, strategy_id, strategy_name, test_id, test_arm"
+    )
+    treatments = book_treatments(portfolio.pk, book, scored.probability)
+    # A debtor's six treatment fields follow from their segment and arm: one tuple (and one
+    # piece of COPY text) per combination, not per debtor.
+    codes = (treatments.segment_index + 1) * 2 + treatments.challenger
+    present, first_at = np.unique(codes, return_index=True)
+    treatment_values = {int(code): treatments.row(int(i)) for code, i in zip(present, first_at, strict=True)}
     pieces = (
-        _score_rows(book, scored, slice(start, start + WRITE_PIECE), portfolio.pk, version, stamp)
+        _score_rows(book, scored, slice(start, start + WRITE_PIECE), portfolio.pk, version, stamp, codes)
         for start in range(0, len(book), WRITE_PIECE)
     )
     with transaction.atomic(), connection.cursor() as cursor:
         # Two runs for one portfolio (the nightly job and "Score now") write one after the other.
         Portfolio.objects.select_for_update().filter(pk=portfolio.pk).exists()
         cursor.execute(f"DELETE FROM {table} WHERE portfolio_id = %s", [portfolio.pk])
+        assignments_record(book, treatments, at)
         if connection.vendor != "postgresql":
+            marks = ", ".join(["%s"] * 12)
             for rows in pieces:
-                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)", rows)
+                cursor.executemany(
+                    f"INSERT INTO {table} ({columns}) VALUES ({marks})",
+                    [row[:6] + treatment_values[row[6]] for row in rows],
+                )
             return
+        treatment_text = {code: "\t" + "\t".join(map(_copy_field, row)) for code, row in treatment_values.items()}
         # PostgreSQL: each piece is COPYed in a thread while this one writes the next (the
         # server's work and ours, ≈ 19 s and 8 s a million rows, overlap).
         sql = f"COPY {table} ({columns}) FROM STDIN"
         in_flight = OneInFlight(name="score-copy", connection=connection)
         try:
             for rows in pieces:
-                # COPY's text format, one line a row: no field holds a tab, a newline or a
-                # backslash (ids, numbers, a version word, JSON of plain words and numbers).
-                data = "".join("\t".join(map(str, row)) + "\n" for row in rows).encode()
+                # COPY's text format, one line a row: the first six fields hold no tab, newline
+                # or backslash (ids, numbers, a version word, JSON of plain words and numbers);
+                # the names a person typed are escaped once, in treatment_text.
+                data = "".join("\t".join(map(str, row[:6])) + treatment_text[row[6]] + "\n" for row in rows).encode()
                 in_flight.submit(partial(cursor.cursor.copy_expert, sql, io.BytesIO(data)))
             in_flight.wait()
         finally:
@@ -195,14 +220,22 @@ def scores_write(*, portfolio: Portfolio, book: Book, scored: maths.Scored, vers
                 pass
 
 
+def _copy_field(value) -> str:
+    if value is None:
+        return "\\N"
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
 WRITE_PIECE = 50_000
 
 
-def _score_rows(book: Book, scored: maths.Scored, piece: slice, portfolio_id, version, stamp) -> list[tuple]:
-    """The rows of one piece of the book. The reasons' JSON is written by hand: feature names
-    are plain words and the numbers finite, and json.dumps a million times costs seconds."""
+def _score_rows(book: Book, scored: maths.Scored, piece: slice, portfolio_id, version, stamp, codes) -> list[tuple]:
+    """The rows of one piece of the book, each ending with its treatment code. The reasons'
+    JSON is written by hand: feature names are plain words and the numbers finite, and
+    json.dumps a million times costs seconds."""
     ids = book.debtor_ids[piece].tolist()
     probability = scored.probability[piece].tolist()
+    code = codes[piece].tolist()
     chosen = maths.top_reasons(scored.effects[piece])
     values = np.take_along_axis(book.values[piece], chosen, axis=1).tolist()
     effects = np.round(np.take_along_axis(scored.effects[piece], chosen, axis=1), 3).tolist()
@@ -221,6 +254,7 @@ def _score_rows(book: Book, scored: maths.Scored, piece: slice, portfolio_id, ve
             )
             + "]",
             stamp,
+            code[i],
         )
         for i, debtor_id in enumerate(ids)
     ]
@@ -294,3 +328,48 @@ def _calibration_write(*, portfolio, history: Book, paid, recovered, now) -> Non
     with transaction.atomic():
         ScoreCalibration.objects.filter(portfolio=portfolio).delete()
         ScoreCalibration.objects.bulk_create(rows)
+
+
+def strategy_test_start(
+    *, segment: Segment, challenger: Strategy, name: str, challenger_percent: int = 50, at: datetime | None = None
+) -> StrategyTest:
+    """A test of `challenger` against the segment's strategy on a stable share of its debtors;
+    the arms are assigned at the next scoring (nightly, or "Score now")."""
+    if challenger.portfolio_id != segment.portfolio_id:
+        raise ValidationError({"challenger": _("Choose a strategy of the segment's portfolio.")})
+    if challenger.pk == segment.strategy_id:
+        raise ValidationError({"challenger": _("The challenger must differ from the segment's strategy.")})
+    if not 1 <= challenger_percent <= 99:
+        raise ValidationError({"challenger_percent": _("Give the challenger between 1 % and 99 % of the segment.")})
+    with transaction.atomic():
+        Segment.objects.select_for_update().filter(pk=segment.pk).exists()
+        if StrategyTest.objects.filter(segment=segment, status=StrategyTest.Status.RUNNING).exists():
+            raise ValidationError(_("This segment already has a test running: promote or stop it first."))
+        return StrategyTest.objects.create(
+            segment=segment,
+            name=name,
+            champion_id=segment.strategy_id,
+            challenger=challenger,
+            challenger_percent=challenger_percent,
+            started_at=at or timezone.now(),
+        )
+
+
+def strategy_test_end(*, test: StrategyTest, promote: bool, by) -> StrategyTest:
+    """Ends a running test: with `promote`, the challenger becomes the segment's strategy;
+    otherwise the champion stays. Its debtors are treated by the winner at once."""
+    with transaction.atomic():
+        test = StrategyTest.objects.select_for_update().select_related("segment", "challenger").get(pk=test.pk)
+        if test.status != StrategyTest.Status.RUNNING:
+            raise ValidationError(_("This test has already ended."))
+        winner = test.challenger if promote else test.champion
+        test.status = StrategyTest.Status.PROMOTED if promote else StrategyTest.Status.STOPPED
+        test.ended_at = timezone.now()
+        test.ended_by = by
+        test.save(update_fields=["status", "ended_at", "ended_by"])
+        if promote:
+            Segment.objects.filter(pk=test.segment_id).update(strategy=winner)
+        DebtorScore.objects.filter(portfolio_id=test.segment.portfolio_id, test_id=test.pk).update(
+            strategy_id=winner.pk, strategy_name=winner.name, test_id=None, test_arm=""
+        )
+    return test

@@ -37,12 +37,27 @@ class DebtorScore(models.Model):
     # effect in log-odds (positive raises the score).
     reasons = models.JSONField(_("why this score"), default=list)
     scored_at = models.DateTimeField(_("scored at"))
+    # The segment, strategy and test arm the scoring put the debtor in, by id and name: the
+    # segments and tests are the scoring app's and the strategies the promises app's, above
+    # this one, so no foreign keys; the names let the API and the debtor list show them
+    # without reaching up. A strategy deleted since reads as none (the portfolio's rules).
+    segment_id = models.PositiveIntegerField(_("segment id"), null=True, blank=True)
+    segment_name = models.CharField(_("segment"), max_length=100, blank=True, default="")
+    strategy_id = models.PositiveIntegerField(_("strategy id"), null=True, blank=True)
+    strategy_name = models.CharField(_("strategy"), max_length=100, blank=True, default="")
+    test_id = models.PositiveIntegerField(_("strategy test id"), null=True, blank=True)
+    test_arm = models.CharField(_("test arm"), max_length=10, blank=True, default="")
 
     class Meta:
         db_table = DEBTOR_SCORE_TABLE
         verbose_name = _("payment score")
         verbose_name_plural = _("payment scores")
-        indexes = [models.Index(fields=["portfolio", "-probability"], name="debtorscore_portfolio_prob_idx")]
+        indexes = [
+            models.Index(fields=["portfolio", "-probability"], name="debtorscore_portfolio_prob_idx"),
+            models.Index(
+                fields=["segment_id"], name="debtorscore_segment_idx", condition=models.Q(segment_id__isnull=False)
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(probability__gte=0) & models.Q(probability__lte=1),

@@ -10,6 +10,7 @@ from promises.models.commitments import (
 from promises.models.outbox import Message
 from promises.models.payments import Payment, PaymentAllocation
 from promises.models.portfolio_rules import ArrangementLimits, PromiseRules
+from promises.models.strategies import Strategy
 from promises.models.supervision import (
     BalanceRollup,
     CallRollup,
@@ -36,4 +37,5 @@ __all__ = [
     "PromiseStatus",
     "Reassignment",
     "RollupState",
+    "Strategy",
 ]
