@@ -1,12 +1,26 @@
 from datetime import datetime
 
-from django.db.models import DecimalField, Exists, Min, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Min,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
 
 from calls.models import Call, FollowUp, FollowUpEvent
 from collections_crm.permissions import debtor_scope
 from debtors.selectors import ZERO_MONEY
-from promises.models import Promise
+from promises.models import Promise, Strategy
 from promises.selectors import promise_count, with_account_and_promise_figures
 
 # The queue shows at most this many follow-ups and this many accounts (200 rows in all): a
@@ -42,11 +56,38 @@ def follow_ups_due_for(user, *, until: datetime) -> QuerySet[FollowUp]:
     )
 
 
-def _ranked_account_ids(user, *, exclude_ids: list[int], portfolio_id: int | None, limit: int):
-    """Ids of the user's `limit` accounts with an open balance, oldest arrears first.
+def _expected_recovery(strategies: list[Strategy]):
+    """Probability of paying × open balance × the strategy's queue weight − its contact cost.
 
-    Read from the figures stored on each debtor (debtor_queue_rank_idx): the first `limit`
-    index entries of the collector's book, whatever its size. Ranking from live sums over
+    NULL for a debtor not scored yet (ranked after the scored ones, by arrears). The handful
+    of strategies is inlined as a CASE: a subquery per debtor read the strategy table 5,000
+    times for one collector's book.
+    """
+    weight = Case(
+        *[When(payment_score__strategy_id=s.pk, then=Value(float(s.queue_weight))) for s in strategies],
+        default=Value(1.0),
+        output_field=FloatField(),
+    )
+    cost = Case(
+        *[When(payment_score__strategy_id=s.pk, then=Value(float(s.contact_cost))) for s in strategies],
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+    return ExpressionWrapper(
+        F("payment_score__probability") * Cast("open_balance", FloatField()) * weight - cost,
+        output_field=FloatField(),
+    )
+
+
+QUEUE_ORDER = (F("expected_recovery").desc(nulls_last=True), "arrears_since", "-open_balance", "pk")
+
+
+def _ranked_account_ids(user, *, exclude_ids: list[int], portfolio_id: int | None, limit: int, strategies):
+    """Ids of the user's `limit` accounts with an open balance, most expected recovery first,
+    then (unscored debtors) oldest arrears first.
+
+    Read from the figures stored on each debtor and its score: the collector's book through
+    its index (debtor_queue_rank_idx), the score by primary key. Ranking from live sums over
     the debts aggregated the whole 5,000-account book on every view (40–50 ms,
     bench/bench_desk.py); the page's own figures are still computed live, for these rows.
     """
@@ -55,16 +96,25 @@ def _ranked_account_ids(user, *, exclude_ids: list[int], portfolio_id: int | Non
     accounts = Debtor.objects.filter(assigned_to=user, open_balance__gt=0).exclude(pk__in=exclude_ids)
     if portfolio_id is not None:
         accounts = accounts.filter(portfolio_id=portfolio_id)
-    return accounts.order_by("arrears_since", "-open_balance", "pk").values("pk")[:limit]
+    accounts = accounts.annotate(expected_recovery=_expected_recovery(strategies))
+    return accounts.order_by(*QUEUE_ORDER).values("pk")[:limit]
 
 
 def queue_debtors_for(user, *, exclude_ids: list[int], limit: int = QUEUE_LIMIT, portfolio_id: int | None = None):
-    """Assigned debtors with an open balance, oldest arrears first, after the follow-ups (one query)."""
+    """Assigned debtors with an open balance, most expected recovery first, after the
+    follow-ups; each with its probability of paying and expected recovery (two queries)."""
     from debtors.models import Debtor
 
-    ranked = _ranked_account_ids(user, exclude_ids=exclude_ids, portfolio_id=portfolio_id, limit=limit)
+    # The strategies of the collector's portfolios (EXISTS stops at their first debtor in each).
+    mine = Debtor.objects.filter(portfolio=OuterRef("portfolio"), assigned_to=user)
+    strategies = list(Strategy.objects.filter(Exists(mine)))
+    ranked = _ranked_account_ids(
+        user, exclude_ids=exclude_ids, portfolio_id=portfolio_id, limit=limit, strategies=strategies
+    )
     queryset = with_account_and_promise_figures(Debtor.objects.filter(pk__in=ranked).select_related("portfolio"))
-    return queryset.order_by("oldest_unpaid_due", "-total_balance", "pk")
+    return queryset.annotate(
+        expected_recovery=_expected_recovery(strategies), payment_probability=F("payment_score__probability")
+    ).order_by(*QUEUE_ORDER)
 
 
 def calls_for_debtor(debtor) -> QuerySet[Call]:

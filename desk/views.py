@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_http_methods
@@ -55,8 +55,26 @@ def _queue_lists(user, now, *, portfolio_id: int | None = None, reason: str = ""
     return follow_ups, debtors
 
 
+# Probability of paying within 30 days from which a debtor reads as a likely or possible payer.
+LIKELY_PAYER = 0.5
+POSSIBLE_PAYER = 0.2
+
+
 def _account_reason(debtor, days: int) -> str:
-    """Why this account is on today's list, in a word or two (follow-ups carry their own reason)."""
+    """Why this account is where it is on today's list, in a few words (follow-ups carry
+    their own reason): for a scored debtor, how likely they are to pay and what the queue
+    expects to recover; for one not scored yet, their promise record or arrears."""
+    expected = getattr(debtor, "expected_recovery", None)
+    if expected is not None:
+        if expected <= 0:
+            return pgettext("queue reason", "Costs more to contact than it is likely to recover")
+        whole = formats.number_format(round(expected), decimal_pos=0, use_l10n=True, force_grouping=True)
+        amount = f"{whole}\u00a0{debtor.portfolio.currency}"
+        if debtor.payment_probability >= LIKELY_PAYER:
+            return pgettext("queue reason", "Likely payer, %(amount)s expected") % {"amount": amount}
+        if debtor.payment_probability >= POSSIBLE_PAYER:
+            return pgettext("queue reason", "Possible payer, %(amount)s expected") % {"amount": amount}
+        return pgettext("queue reason", "Unlikely payer, %(amount)s expected") % {"amount": amount}
     if debtor.promises_broken > debtor.promises_kept:
         return pgettext("queue reason", "Broken promises")
     if debtor.promises_kept:

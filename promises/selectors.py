@@ -6,7 +6,7 @@ from django.http import Http404
 
 from collections_crm.permissions import debtor_scope
 from debtors.selectors import with_account_figures
-from promises.models import ApprovalStatus, Arrangement, Promise, PromiseEvent, PromiseRules
+from promises.models import ApprovalStatus, Arrangement, Promise, PromiseEvent, PromiseRules, Strategy
 
 
 def promise_count(status: str, *, debtor=OuterRef("pk")):
@@ -60,6 +60,57 @@ def promise_rules_by_portfolio(portfolio_ids) -> dict[int, PromiseRules]:
     portfolio_ids = set(portfolio_ids)
     saved = {rules.portfolio_id: rules for rules in PromiseRules.objects.filter(portfolio_id__in=portfolio_ids)}
     return {pk: saved.get(pk) or PromiseRules(portfolio_id=pk) for pk in portfolio_ids}
+
+
+def strategies_by_debtor(debtor_ids) -> dict[int, Strategy]:
+    """The strategy treating each debtor, as the latest scoring assigned it (two queries);
+    debtors in no segment, or whose strategy was deleted since, are left out."""
+    from debtors.models import DebtorScore
+
+    assigned = dict(
+        DebtorScore.objects.filter(debtor_id__in=list(debtor_ids), strategy_id__isnull=False)
+        .order_by()
+        .values_list("debtor_id", "strategy_id")
+    )
+    strategies = Strategy.objects.in_bulk(set(assigned.values()))
+    return {debtor_id: strategies[pk] for debtor_id, pk in assigned.items() if pk in strategies}
+
+
+def strategy_for(debtor) -> Strategy | None:
+    return strategies_by_debtor([debtor.pk]).get(debtor.pk)
+
+
+def retry_after_minutes_for(debtor) -> int:
+    """`retry_after_minutes` for one debtor in one query (logging a call counts its statements)."""
+    from debtors.models import DebtorScore, Portfolio
+
+    assigned = DebtorScore.objects.filter(debtor_id=debtor.pk).values("strategy_id")[:1]
+    figures = (
+        Portfolio.objects.filter(pk=debtor.portfolio_id)
+        .annotate(
+            strategy=Subquery(Strategy.objects.filter(pk=Subquery(assigned)).values("retry_after_minutes")[:1]),
+            portfolio=Subquery(PromiseRules.objects.filter(portfolio=OuterRef("pk")).values("retry_after_minutes")[:1]),
+        )
+        .values_list("strategy", "portfolio")
+        .first()
+    )
+    strategy_minutes, portfolio_minutes = figures or (None, None)
+    if strategy_minutes is not None:
+        return strategy_minutes
+    return portfolio_minutes if portfolio_minutes is not None else PromiseRules().retry_after_minutes
+
+
+def retry_after_minutes(rules: PromiseRules, strategy: Strategy | None) -> int:
+    """After an attempt that did not reach the debtor: the strategy's cadence, else the portfolio's."""
+    if strategy is not None and strategy.retry_after_minutes is not None:
+        return strategy.retry_after_minutes
+    return rules.retry_after_minutes
+
+
+def reminder_days_before(rules: PromiseRules, strategy: Strategy | None) -> int:
+    if strategy is not None and strategy.reminder_days_before is not None:
+        return strategy.reminder_days_before
+    return rules.reminder_days_before
 
 
 def arrangements_awaiting_approval(user) -> QuerySet[Arrangement]:

@@ -229,7 +229,7 @@ def _follow_calls_up(calls, reason: str, now: datetime, result: ScheduleResult, 
 
 def _schedule_retries(now: datetime, result: ScheduleResult) -> None:
     from debtors.models import Phone
-    from promises.selectors import promise_rules_by_portfolio
+    from promises.selectors import promise_rules_by_portfolio, retry_after_minutes, strategies_by_debtor
 
     later_call = Call.objects.filter(debtor=OuterRef("debtor"), started_at__gt=OuterRef("started_at"))
     already = FollowUp.objects.filter(call=OuterRef("pk"), reason=FollowUp.Reason.RETRY)
@@ -255,11 +255,13 @@ def _schedule_retries(now: datetime, result: ScheduleResult) -> None:
         return
     debtors = _debtors_by_id({debtor_id for _pk, debtor_id, _at, _c in attempts})
     rules = promise_rules_by_portfolio(debtor.portfolio_id for debtor in debtors.values())
+    strategies = strategies_by_debtor(debtors)
     requests = []
     for _pk, debtor_id, started_at, _collector in attempts:
         debtor = debtors[debtor_id]
-        cadence = timedelta(minutes=rules[debtor.portfolio_id].retry_after_minutes)
-        requests.append((debtor, max(now, started_at + cadence)))
+        # The cadence of the debtor's strategy, else the portfolio's.
+        minutes = retry_after_minutes(rules[debtor.portfolio_id], strategies.get(debtor_id))
+        requests.append((debtor, max(now, started_at + timedelta(minutes=minutes))))
     moments = next_lawful_moments(requests, "voice")
     rows = []
     for (call_id, debtor_id, _started_at, collector_id), due_at in zip(attempts, moments):
@@ -288,7 +290,7 @@ def _retry_expected(call: Call, *, other_follow_up_open: bool, phone) -> int | N
     reach the debtor, no callback agreed, a usable number left and no other open follow-up.
     """
     from debtors.models import Phone
-    from promises.selectors import promise_rules_by_portfolio
+    from promises.selectors import retry_after_minutes_for
 
     if call.outcome not in RETRY_OUTCOMES or call.commitment == Call.Commitment.CALLBACK or other_follow_up_open:
         return None
@@ -297,15 +299,15 @@ def _retry_expected(call: Call, *, other_follow_up_open: bool, phone) -> int | N
     ).exists()
     if not number_left:
         return None
-    portfolio_id = call.debtor.portfolio_id
-    return promise_rules_by_portfolio([portfolio_id])[portfolio_id].retry_after_minutes
+    return retry_after_minutes_for(call.debtor)
 
 
 def _schedule_reminders(now: datetime, result: ScheduleResult) -> None:
-    """Before a promise falls due: a message where the debtor consented, else a call task;
-    from the day after the promise was made."""
-    from promises.models import Message, Promise, PromiseRules
-    from promises.selectors import promise_rules_for
+    """Before a promise falls due, as many days before as the debtor's strategy says (else the
+    portfolio's rules): a message where the debtor consented, else a call task; a call task
+    at once where the strategy calls first. From the day after the promise was made."""
+    from promises.models import Message, Promise, PromiseRules, Strategy
+    from promises.selectors import promise_rules_for, reminder_days_before, strategies_by_debtor
     from promises.services import reminder_messages_queue
 
     today = now.date()
@@ -314,7 +316,11 @@ def _schedule_reminders(now: datetime, result: ScheduleResult) -> None:
     # A coarse window in SQL (the widest reminder window of any portfolio, a day either side
     # for time zones); each portfolio's own number of days is applied below.
     widest = max(
-        [PromiseRules().reminder_days_before, *PromiseRules.objects.values_list("reminder_days_before", flat=True)]
+        [
+            PromiseRules().reminder_days_before,
+            *PromiseRules.objects.values_list("reminder_days_before", flat=True),
+            *Strategy.objects.filter(reminder_days_before__isnull=False).values_list("reminder_days_before", flat=True),
+        ]
     )
     if widest == 0:
         return
@@ -329,10 +335,12 @@ def _schedule_reminders(now: datetime, result: ScheduleResult) -> None:
         .select_related("debtor__portfolio__promise_rules")
         .order_by()
     )
-    due = []
+    strategies = strategies_by_debtor({promise.debtor_id for promise in candidates})
+    due, call_first = [], []
     for promise in candidates:
         debtor = promise.debtor
-        days_before = promise_rules_for(debtor.portfolio).reminder_days_before
+        strategy = strategies.get(debtor.pk)
+        days_before = reminder_days_before(promise_rules_for(debtor.portfolio), strategy)
         zone = debtor_zone(debtor)
         local_today = now.astimezone(zone).date()
         # Not on the day the promise was made: the collector has just read it back, and a
@@ -344,10 +352,13 @@ def _schedule_reminders(now: datetime, result: ScheduleResult) -> None:
             and not made_today
             and promise.due_date - timedelta(days=days_before) <= local_today <= promise.due_date
         ):
-            due.append(promise)
-    if not due:
+            calling = strategy is not None and strategy.first_channel == Strategy.FirstChannel.CALL
+            (call_first if calling else due).append(promise)
+    if not due and not call_first:
         return
-    calls_needed = reminder_messages_queue(promises=due, now=now, result=result, lawful_moments=next_lawful_moments)
+    calls_needed = call_first + (
+        reminder_messages_queue(promises=due, now=now, result=result, lawful_moments=next_lawful_moments) if due else []
+    )
     if not calls_needed:
         return
     moments = next_lawful_moments([(promise.debtor, now) for promise in calls_needed], "voice")
@@ -377,10 +388,11 @@ def follow_ups_schedule(*, now: datetime | None = None) -> ScheduleResult:
     1. A call for every promise broken in the last week that has none yet.
     2. The callbacks debtors asked for, at the agreed time or the next lawful one.
     3. Documents, consultations and other commitments, at the first lawful moment of their day.
-    4. A retry after the latest attempt that did not reach the debtor, on the portfolio's
-       cadence, once the debtor has no other open follow-up (logging a call settles the
+    4. A retry after the latest attempt that did not reach the debtor, on the cadence of the
+       debtor's strategy (else the portfolio's), once the debtor has no other open follow-up (logging a call settles the
        ones that were due) and still has a usable number.
-    5. Reminders before due dates: a message where consented, otherwise a call.
+    5. Reminders before due dates, as the debtor's strategy says: a message where consented
+       (unless the strategy calls first), otherwise a call.
     Each step looks for work that has no follow-up (of any status) yet and inserts with
     ON CONFLICT DO NOTHING, so reruns and concurrent runs add nothing.
     """

@@ -72,14 +72,14 @@ def test_a_200_row_queue_costs_the_same_queries_as_a_4_row_one(
     _book(portfolio, carla, size)
     client.force_login(carla)
     policy_cache_clear()
-    # session + user, filter's portfolios, follow-ups with figures, accounts with figures,
-    # contact policy (3, cold), ledger
-    with django_assert_num_queries(9):
+    # session + user, filter's portfolios, follow-ups with figures, the portfolios'
+    # strategies, accounts with figures, contact policy (3, cold), ledger
+    with django_assert_num_queries(10):
         response = client.get(reverse("home"))
     assert response.content.decode().count("Deudor ") == min(2 * size, QUEUE_PAGE_SIZE)  # a page at a time
     last_page = -(-2 * size // QUEUE_PAGE_SIZE)
     policy_cache_clear()
-    with django_assert_num_queries(9):  # any page costs the same: the queue is paged in Python
+    with django_assert_num_queries(10):  # any page costs the same: the queue is paged in Python
         response = client.get(reverse("home"), {"page": last_page})
     assert response.content.decode().count("Deudor ") == 2 * size - (last_page - 1) * QUEUE_PAGE_SIZE
 

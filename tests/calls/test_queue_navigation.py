@@ -133,7 +133,7 @@ def test_a_filtered_queue_costs_the_same_queries_whatever_its_length(
         factories.make_follow_up(debtor=debtor, assigned_to=carla)
     client.force_login(carla)
     policy_cache_clear()
-    # session + user, portfolios, follow-ups, debtors, contact policy (3, cold), ledger
-    with django_assert_num_queries(9):
+    # session + user, portfolios, follow-ups, strategies, debtors, contact policy (3, cold), ledger
+    with django_assert_num_queries(10):
         response = client.get(reverse("home"), {"portfolio": portfolio.pk})
     assert response.content.decode().count("Deudor ") >= count

@@ -106,7 +106,7 @@ def test_the_queue_is_shown_a_page_at_a_time_in_next_debtor_order(client, carla,
     assert listed == _walk_next_debtor(client)
     # Page 2 ends the follow-ups and starts the accounts; each list keeps its full count.
     assert 'id="due-now">Para hoy <span class="count">30</span>' in pages[1]
-    assert 'Mis cuentas, primero la mora más antigua <span class="count">30</span>' in pages[1]
+    assert 'Mis cuentas, primero lo que más se espera recuperar <span class="count">30</span>' in pages[1]
     assert 'id="due-now"' not in pages[2]
 
 

@@ -36,8 +36,8 @@ def test_the_queue_costs_the_same_queries_whatever_its_length(
     factories.make_follow_up(debtor=portfolio.debtors.first(), assigned_to=carla)
     client.force_login(carla)
     policy_cache_clear()
-    # session + user, filter's portfolios, follow-ups, debtors with their figures, contact policy (3, cold), ledger
-    with django_assert_num_queries(9):
+    # session + user, filter's portfolios, follow-ups, strategies, debtors with their figures, contact policy (3, cold), ledger
+    with django_assert_num_queries(10):
         response = client.get(reverse("home"))
     assert response.content.decode().count("Deudor ") >= count
 
