@@ -17,6 +17,7 @@ from debtors.api import (
 )
 from promises.api import PaymentCreateApi, PromiseCancelApi, PromiseListCreateApi
 from promises.selectors import with_account_and_promise_figures
+from scoring.api import StrategyListApi, StrategyTestDetailApi, StrategyTestListApi
 
 register_converter(IdConverter, "id")
 
@@ -39,6 +40,9 @@ urlpatterns = [
     path("imports/", ImportListCreateApi.as_view(), name="api-import-list"),
     path("imports/<id:job_id>/", ImportDetailApi.as_view(), name="api-import-detail"),
     path("imports/<id:job_id>/rejected/", ImportRejectedRowsApi.as_view(), name="api-import-rejected"),
+    path("strategies/", StrategyListApi.as_view(), name="api-strategy-list"),
+    path("strategy-tests/", StrategyTestListApi.as_view(), name="api-strategy-test-list"),
+    path("strategy-tests/<id:test_id>/", StrategyTestDetailApi.as_view(), name="api-strategy-test-detail"),
     path("follow-ups/<id:follow_up_id>/complete/", FollowUpCompleteApi.as_view(), name="api-follow-up-complete"),
     path("follow-ups/<id:follow_up_id>/move/", FollowUpMoveApi.as_view(), name="api-follow-up-move"),
 ]

@@ -20,7 +20,7 @@ from collections_crm.templatetags.crm import money
 from debtors import selectors
 from promises.forms import PaymentForm
 from promises.selectors import promises_for_debtor, with_account_and_promise_figures
-from scoring.selectors import score_explained
+from scoring.selectors import score_explained, treatment_explained
 
 
 @login_required
@@ -67,6 +67,7 @@ def debtor_detail_context(request, debtor, *, call_form=None) -> dict:
         "call_form": call_form,
         "call_guide": _call_guide(promises),
         "score": score_explained(debtor),
+        "treatment": treatment_explained(debtor),
         "follow_up_panel": follow_up_panel(debtor),
         "active_nav": "debtors",
     }

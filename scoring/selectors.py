@@ -1,10 +1,15 @@
-"""Reading payment scores: one debtor's, explained; a portfolio's calibration by decile."""
+"""Reading payment scores: one debtor's, explained, with the strategy treating them; a
+portfolio's calibration by decile; the segments."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
 from debtors.models import DebtorScore
-from scoring.models import ScoreCalibration
+from promises.models import Strategy
+from scoring.models import ArmAssignment, ScoreCalibration, Segment, StrategyTest
 from scoring.reasons import effect_text, method_text, reason_text
 
 
@@ -46,6 +51,31 @@ def score_explained(debtor) -> ExplainedScore | None:
 
 
 @dataclass(frozen=True)
+class Treatment:
+    segment: str
+    strategy: object  # promises.Strategy
+    test: StrategyTest | None
+    arm: str
+
+
+def treatment_explained(debtor) -> Treatment | None:
+    """The segment and strategy the latest scoring put the debtor in, and their arm if the
+    segment is under test; None outside any segment. No query for a debtor in none."""
+    try:
+        score = debtor.payment_score
+    except DebtorScore.DoesNotExist:
+        return None
+    if score.strategy_id is None:
+        return None
+    strategy = Strategy.objects.filter(pk=score.strategy_id).first()
+    if strategy is None:
+        return None
+    test = StrategyTest.objects.filter(pk=score.test_id).first() if score.test_id else None
+    arm = ArmAssignment.Arm(score.test_arm).label if test and score.test_arm else ""
+    return Treatment(segment=score.segment_name, strategy=strategy, test=test, arm=arm)
+
+
+@dataclass(frozen=True)
 class PortfolioCalibration:
     portfolio: object
     currency: str
@@ -76,3 +106,20 @@ def score_calibration(*, portfolio_id: int | None = None, creditor_id: int | Non
             )
         found[row.portfolio_id].deciles.append(row)
     return list(found.values())
+
+
+def segments_for_supervisors():
+    """Every portfolio's segments in the order debtors are matched, with their strategy and
+    how many debtors the latest scoring put in each."""
+    members = (
+        DebtorScore.objects.filter(segment_id=OuterRef("pk"))
+        .order_by()
+        .values("segment_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Segment.objects.select_related("portfolio", "strategy")
+        .annotate(debtors=Coalesce(Subquery(members), 0))
+        .order_by("portfolio__name", "portfolio_id", "position", "pk")
+    )

@@ -13,5 +13,8 @@ urlpatterns = [
     path("dashboard/debts/", views.debts_behind, name="debts_behind"),
     path("health/", views.portfolio_health, name="health"),
     path("health/score/", views.score_now, name="score_now"),
+    path("strategies/", views.strategies, name="strategies"),
+    path("strategies/tests/<int:pk>/", views.strategy_test, name="strategy_test"),
+    path("strategies/tests/<int:pk>/decide/", views.strategy_test_decide, name="strategy_test_decide"),
     path("reassign/", views.reassign, name="reassign"),
 ]

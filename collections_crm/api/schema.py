@@ -62,7 +62,8 @@ class ApiAutoSchema(AutoSchema):
             codes.append("400")
         if operation.get("security") and {} not in operation["security"]:
             codes += ["401", "429"]
-        if self.method not in ("GET", "HEAD", "OPTIONS"):
+        # Writes may be refused; reads only where the view says some roles may not read it.
+        if self.method not in ("GET", "HEAD", "OPTIONS") or getattr(self.view, "readers_refused", False):
             codes.append("403")
         if "requestBody" in operation:
             codes.append("415")

@@ -176,6 +176,32 @@ class DebtorSerializer(ReadModelSerializer):
         help_text=_("The three features that moved the score most."),
     )
     scored_at = serializers.DateTimeField(source="payment_score.scored_at", read_only=True, allow_null=True)
+    segment = serializers.IntegerField(
+        source="payment_score.segment_id",
+        read_only=True,
+        allow_null=True,
+        help_text=_("Id of the segment the latest scoring put the debtor in; null in none."),
+    )
+    segment_name = serializers.CharField(source="payment_score.segment_name", read_only=True, allow_null=True)
+    strategy = serializers.IntegerField(
+        source="payment_score.strategy_id",
+        read_only=True,
+        allow_null=True,
+        help_text=_("Id of the strategy treating the debtor (see /api/v1/strategies/); null: the portfolio's rules."),
+    )
+    strategy_name = serializers.CharField(source="payment_score.strategy_name", read_only=True, allow_null=True)
+    strategy_test = serializers.IntegerField(
+        source="payment_score.test_id",
+        read_only=True,
+        allow_null=True,
+        help_text=_("Id of the champion/challenger test the debtor is in, if any."),
+    )
+    test_arm = serializers.CharField(
+        source="payment_score.test_arm",
+        read_only=True,
+        allow_null=True,
+        help_text=_("'champion' or 'challenger' in that test; empty outside one."),
+    )
 
     class Meta:
         model = Debtor
@@ -202,6 +228,12 @@ class DebtorSerializer(ReadModelSerializer):
             "score_model",
             "score_reasons",
             "scored_at",
+            "segment",
+            "segment_name",
+            "strategy",
+            "strategy_name",
+            "strategy_test",
+            "test_arm",
             "phones",
             "created_at",
             "updated_at",
@@ -246,6 +278,8 @@ class DebtorFilter(ApiFilterSet):
     score_below = ProbabilityFilter(
         field_name="payment_score__probability", lookup_expr="lt", label=_("Payment score below (0 to 1)")
     )
+    segment = IdFilter(field_name="payment_score__segment_id", label=_("Segment id"))
+    strategy = IdFilter(field_name="payment_score__strategy_id", label=_("Strategy id"))
 
     class Meta:
         model = Debtor

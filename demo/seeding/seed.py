@@ -21,6 +21,7 @@ from .logins import COLLECTOR_USERNAMES, DEMO_LOGINS, demo_users_ensure
 from .markets import MARKETS, debtor_counts
 from .portfolio import PortfolioSeeder
 from .rows import lock_tables_for_seeding
+from .strategies import challenger_lift_plant, strategies_seed
 
 DEMO_SEED = 2026
 DEFAULT_DEBTOR_COUNT = 3000
@@ -99,7 +100,12 @@ def demo_seed(
                 seeder.finish()
             # Rows were written as plain rows: the queue's stored figures, in one statement.
             debtor_queue_figures_refresh(where="portfolio_id = %s", params=[portfolio.pk])
-            # The payment scores the nightly job would give, so that the demo shows them at once.
-            portfolio_score(portfolio=portfolio)
+            # The payment scores the nightly job would give, so that the demo shows them at
+            # once; the scoring assigns the test's arms, the lift is planted, and the scores
+            # are made again with the payments it added.
+            strategies_seed(portfolio, now)
+            portfolio_score(portfolio=portfolio, now=now)
+            if challenger_lift_plant(portfolio, now, random.Random(f"{seed}:{market.country}:test")):
+                portfolio_score(portfolio=portfolio, now=now)
             report.rows_created.update(seeder.rows_created)
     return report

@@ -1,9 +1,11 @@
-"""Supervisor pages: the dashboard, its drill-downs, portfolio health and reassignment."""
+"""Supervisor pages: the dashboard, its drill-downs, portfolio health, strategies and their
+tests, and reassignment."""
 
 from supervision.views.dashboard import dashboard, figures_export
 from supervision.views.drilldowns import calls_behind, debts_behind, payments_behind, promises_behind
 from supervision.views.health import portfolio_health, score_now
 from supervision.views.reassign import reassign
+from supervision.views.strategies import strategies, strategy_test, strategy_test_decide
 
 __all__ = [
     "calls_behind",
@@ -15,4 +17,7 @@ __all__ = [
     "promises_behind",
     "reassign",
     "score_now",
+    "strategies",
+    "strategy_test",
+    "strategy_test_decide",
 ]
