@@ -56,27 +56,34 @@ def follow_ups_due_for(user, *, until: datetime) -> QuerySet[FollowUp]:
     )
 
 
+def _score_of_row():
+    from debtors.models import DebtorScore
+
+    return DebtorScore.objects.filter(debtor_id=OuterRef("pk"))
+
+
 def _expected_recovery(strategies: list[Strategy]):
     """Probability of paying × open balance × the strategy's queue weight − its contact cost.
 
-    NULL for a debtor not scored yet (ranked after the scored ones, by arrears). The handful
-    of strategies is inlined as a CASE: a subquery per debtor read the strategy table 5,000
-    times for one collector's book.
+    NULL for a debtor not scored yet (ranked after the scored ones, by arrears). Computed in a
+    subquery on the score's primary key: a join let PostgreSQL hash the whole score table (a
+    row per debtor of every portfolio) to rank one collector's 5,000 accounts. The handful of
+    strategies is inlined as a CASE rather than read per debtor.
     """
     weight = Case(
-        *[When(payment_score__strategy_id=s.pk, then=Value(float(s.queue_weight))) for s in strategies],
+        *[When(strategy_id=s.pk, then=Value(float(s.queue_weight))) for s in strategies],
         default=Value(1.0),
         output_field=FloatField(),
     )
     cost = Case(
-        *[When(payment_score__strategy_id=s.pk, then=Value(float(s.contact_cost))) for s in strategies],
+        *[When(strategy_id=s.pk, then=Value(float(s.contact_cost))) for s in strategies],
         default=Value(0.0),
         output_field=FloatField(),
     )
-    return ExpressionWrapper(
-        F("payment_score__probability") * Cast("open_balance", FloatField()) * weight - cost,
-        output_field=FloatField(),
+    expected = ExpressionWrapper(
+        F("probability") * Cast(OuterRef("open_balance"), FloatField()) * weight - cost, output_field=FloatField()
     )
+    return Subquery(_score_of_row().annotate(expected=expected).values("expected")[:1], output_field=FloatField())
 
 
 QUEUE_ORDER = (F("expected_recovery").desc(nulls_last=True), "arrears_since", "-open_balance", "pk")
@@ -87,7 +94,7 @@ def _ranked_account_ids(user, *, exclude_ids: list[int], portfolio_id: int | Non
     then (unscored debtors) oldest arrears first.
 
     Read from the figures stored on each debtor and its score: the collector's book through
-    its index (debtor_queue_rank_idx), the score by primary key. Ranking from live sums over
+    its index (debtor_queue_rank_idx), each score by primary key. Ranking from live sums over
     the debts aggregated the whole 5,000-account book on every view (40–50 ms,
     bench/bench_desk.py); the page's own figures are still computed live, for these rows.
     """
@@ -113,7 +120,8 @@ def queue_debtors_for(user, *, exclude_ids: list[int], limit: int = QUEUE_LIMIT,
     )
     queryset = with_account_and_promise_figures(Debtor.objects.filter(pk__in=ranked).select_related("portfolio"))
     return queryset.annotate(
-        expected_recovery=_expected_recovery(strategies), payment_probability=F("payment_score__probability")
+        expected_recovery=_expected_recovery(strategies),
+        payment_probability=Subquery(_score_of_row().values("probability")[:1], output_field=FloatField()),
     ).order_by(*QUEUE_ORDER)
 
 
