@@ -166,6 +166,30 @@ def build() -> dict:
     return params
 
 
+def scores_insert(data: dict) -> None:
+    """Every debtor scored, half of each portfolio under each of two strategies (weights 1.5 and
+    0.8, a contact cost): the queue then ranks by expected recovery, as after the nightly job."""
+    from promises.models import Strategy
+
+    for portfolio_id in (data["p0"], data["p1"], data["p2"]):
+        Strategy.objects.create(portfolio_id=portfolio_id, name="Llamada", queue_weight="1.5", contact_cost="2")
+        Strategy.objects.create(portfolio_id=portfolio_id, name="Mensaje", queue_weight="0.8")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO debtors_debtorscore (debtor_id, portfolio_id, probability, model_version, reasons, scored_at,
+                segment_id, segment_name, strategy_id, strategy_name, test_id, test_arm)
+            SELECT d.id, d.portfolio_id, ((d.id * 7919) %% 1000) / 1000.0, 'bench', '[]', %(now)s,
+                   NULL, 'Bench', s.id, s.name, NULL, ''
+            FROM debtors_debtor d
+            JOIN promises_strategy s ON s.portfolio_id = d.portfolio_id
+                AND s.name = CASE WHEN d.id %% 2 = 0 THEN 'Llamada' ELSE 'Mensaje' END;
+            ANALYZE debtors_debtorscore;
+            """,
+            data,
+        )
+
+
 def measure(client, url: str) -> dict:
     for _ in range(WARM_UP):
         assert client.get(url).status_code == 200, url
@@ -302,6 +326,8 @@ def main() -> None:
                 "queue_last": measure(client, f"{reverse('home')}?page={-(-QUEUE_ROWS // QUEUE_PAGE_SIZE)}"),
                 "debtor": measure(client, reverse("debtors:detail", args=[data["story"]])),
             }
+            scores_insert(data)
+            results["queue_scored"] = measure(client, reverse("home"))
             logging = measure_call_log(data)
     queue_rows = len(re.findall(r'<td><a href="/debtors/\d+/"', results["queue"]["html"]))
     last_rows = len(re.findall(r'<td><a href="/debtors/\d+/"', results["queue_last"]["html"]))
@@ -312,6 +338,7 @@ def main() -> None:
         ("baseline", "baseline: change-password page (session, user, small form)"),
         ("queue", f"queue, first page: {queue_rows} of {QUEUE_ROWS} rows"),
         ("queue_last", f"queue, last page: {last_rows} of {QUEUE_ROWS} rows"),
+        ("queue_scored", "queue, first page, every debtor scored: ranked by expected recovery"),
         ("debtor", f"debtor page, {timeline_entries}-entry history"),
     ):
         result = results[key]
@@ -351,10 +378,15 @@ def main() -> None:
             "|---|---|---|---|---|---|",
             *rows,
             "",
-            "How: the queue ranks accounts by the open balance and arrears date stored on each debtor",
-            "(index `debtor_queue_rank_idx`, kept by the services that change debts, checked nightly), reading",
-            "100 index entries instead of summing the collector's 5,000-account book; the rows' own figures are",
-            f'computed live. Every page ranks and judges the whole {QUEUE_ROWS}-row queue (its order is "next debtor"\'s)',
+            "How: the queue ranks accounts by expected recovery (probability × the open balance stored on",
+            "each debtor × the strategy's queue weight − its contact cost), debtors not scored yet after, by the",
+            "arrears date stored on each debtor. It reads the collector's 5,000 entries of `debtor_queue_rank_idx`",
+            "(kept by the services that change debts, checked nightly) and each one's score by primary key, the",
+            "strategies' weights inlined, and keeps the top 100, instead of summing the 5,000-account book; the",
+            "rows' own figures are computed live. (Ranking by the stored arrears date alone, before scores, read 100 index entries:",
+            "14 ms of SQL on the first page on 2026-12-04; a join to the scores let PostgreSQL hash the",
+            "whole score table, 100,000 rows here, 46 ms, and growing with every portfolio.)",
+            f'Every page ranks and judges the whole {QUEUE_ROWS}-row queue (its order is "next debtor"\'s)',
             f"and renders its {QUEUE_PAGE_SIZE} rows from the template; a history entry's texts (labels, amounts,",
             "both clocks) are looked up once per page and the template prints them in one shape for every kind,",
             "contact-policy windows are worked out once per policy, and the call form's radio groups are",

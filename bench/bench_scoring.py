@@ -14,7 +14,8 @@ payers, broken by the others), one phone a debtor.
 
 1. Training: the features as of 30 days ago (`book_as_of`), who paid since, and the logistic
    regression fitted (`logistic_fit`, with its held-out AUC).
-2. Scoring: the features now, the model applied, the portfolio's scores replaced (COPY).
+2. Scoring: the features now, the model applied, each debtor's segment, strategy and test arm
+   (three segments, a champion/challenger test on one), the portfolio's scores replaced (COPY).
 3. The nightly job end to end (`portfolio_score`: 1, 2 and the calibration's backtest).
 4. The backtest 30 days ago: AUC on the planted signal.
 5. Baseline: features read per debtor through the ORM (four aggregate queries), the model
@@ -190,6 +191,28 @@ def per_debtor_loop(portfolio, parameters, debtor_ids) -> float:
     return time.perf_counter() - started
 
 
+def segments_ensure(portfolio) -> None:
+    """Three segments, each with its strategy, and a champion/challenger test on the second:
+    every scoring also puts each debtor in a segment and records the test's new arms."""
+    from promises.models import Strategy
+    from scoring.models import Segment, StrategyTest
+    from scoring.services import strategy_test_start
+
+    if Segment.objects.filter(portfolio=portfolio).exists():
+        return
+    gentle, calling, instalments, settling = (
+        Strategy.objects.create(portfolio=portfolio, name=name, queue_weight=weight)
+        for name, weight in (("Suave", "0.8"), ("Llamada", "1.5"), ("Cuotas", "1.2"), ("Quita", "1"))
+    )
+    Segment.objects.create(portfolio=portfolio, name="Probables", position=1, score_from_percent=50, strategy=gentle)
+    early = Segment.objects.create(
+        portfolio=portfolio, name="Temprana", position=2, days_past_due_below=200, strategy=calling
+    )
+    Segment.objects.create(portfolio=portfolio, name="Resto", position=3, strategy=settling)
+    strategy_test_start(segment=early, challenger=instalments, name="Cuotas", at=NOW - timedelta(days=10))
+    assert StrategyTest.objects.filter(segment=early).exists()
+
+
 def nightly_in_child(portfolio_id: int) -> dict:
     settings = connection.settings_dict
     url = (
@@ -206,6 +229,22 @@ def nightly_in_child(portfolio_id: int) -> dict:
     return json.loads(out.stderr.strip().splitlines()[-1])
 
 
+def segments_counted(portfolio) -> str:
+    from django.db.models import Count
+
+    from debtors.models import DebtorScore
+
+    rows = (
+        DebtorScore.objects.filter(portfolio=portfolio)
+        .values("segment_name", "test_arm")
+        .annotate(n=Count("pk"))
+        .order_by("segment_name", "test_arm")
+    )
+    return ", ".join(
+        f"{row['segment_name']}{' ' + row['test_arm'] if row['test_arm'] else ''} {row['n']:,}" for row in rows
+    )
+
+
 def main() -> None:
     import time_machine
 
@@ -219,6 +258,7 @@ def main() -> None:
     with kept_database(keep) if keep else throwaway_database():
         started = time.perf_counter()
         portfolio = Portfolio.objects.filter(name="Scores").first() or Portfolio.objects.get(pk=build())
+        segments_ensure(portfolio)
         built = time.perf_counter() - started
         print(f"{DEBTORS:,} debtors ready in {built:.0f} s", flush=True)
         connection.close()  # the child's run must not wait on this process's transaction
@@ -250,6 +290,8 @@ def main() -> None:
             )
             backtest = services.score_backtest(portfolio=portfolio, as_of=then)
             print(f"backtest AUC {backtest.auc:.3f}, scorecard {backtest.scorecard_auc:.3f}", flush=True)
+            segmented = segments_counted(portfolio)
+            print(f"segments: {segmented}", flush=True)
             sample = list(book.debtor_ids[:: max(1, len(book) // SAMPLE)][:SAMPLE])
             loop = per_debtor_loop(portfolio, parameters, sample)
             loop_scaled = loop * len(book) / len(sample)
@@ -272,10 +314,13 @@ payments over eight windows, a call and a phone a debtor, 300,000 promises), gen
 | **training, one portfolio** | **{train_seconds:.1f} s** | ≤ 5 min |
 | scoring: features now | {t3 - t2:.1f} s | |
 | scoring: the model applied (one matrix product, reasons) | {t4 - t3:.1f} s | |
-| scoring: the portfolio's scores replaced (COPY) | {t5 - t4:.1f} s | |
+| scoring: each debtor's segment, strategy and test arm; new arms recorded; the scores replaced (COPY) | {t5 - t4:.1f} s | |
 | **scoring {len(book):,} debtors** | **{score_seconds:.1f} s** | ≤ 60 s |
 | the nightly job end to end (training, scoring, calibration), in a process of its own | {nightly["seconds"]:.1f} s, peak RSS {nightly["peak_mb"]:.0f} MB | ≤ 1 GB |
 | baseline: per-debtor ORM loop, {len(sample):,} debtors, scaled to {len(book):,} | {loop_scaled:.0f} s ({loop:.1f} s measured) | |
+
+Segments: {segmented}; the second is under a champion/challenger test, so its first scoring
+records every member's arm (later ones only newcomers').
 
 Set-based scoring takes {score_seconds / loop_scaled:.1%} of the per-debtor loop's time
 ({loop_scaled / score_seconds:.0f}× faster).
