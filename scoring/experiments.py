@@ -85,10 +85,10 @@ def tests_for_supervisors() -> QuerySet[StrategyTest]:
 
 def _arm_result(test: StrategyTest, arm: str, strategy, until) -> ArmResult:
     members = ArmAssignment.objects.filter(test=test, arm=arm).values("debtor_id")
-    since = Q(started_at__gte=test.started_at, started_at__lt=until)
+    since = Q(started_at__gte=test.started_at, started_at__lte=until)
     contacts = Call.objects.filter(since, debtor_id__in=members, outcome=CallOutcome.RIGHT_PARTY).count()
     promises = Promise.objects.filter(
-        debtor_id__in=members, created_at__gte=test.started_at, created_at__lt=until
+        debtor_id__in=members, created_at__gte=test.started_at, created_at__lte=until
     ).aggregate(
         made=Count("pk"),
         kept=Count("pk", filter=Q(status=Promise.Status.KEPT)),
@@ -98,7 +98,7 @@ def _arm_result(test: StrategyTest, arm: str, strategy, until) -> ArmResult:
     )
     # Only debtors who paid have a row; the others add nothing to either sum.
     paid = (
-        Payment.objects.filter(debtor_id__in=members, paid_at__gte=test.started_at, paid_at__lt=until)
+        Payment.objects.filter(debtor_id__in=members, paid_at__gte=test.started_at, paid_at__lte=until)
         .order_by()
         .values("debtor_id")
         .annotate(total=Sum("amount"))
@@ -138,6 +138,8 @@ def _rate_difference(champion: ArmResult, challenger: ArmResult) -> Difference |
         return None
     p1, p2 = champion.kept_rate, challenger.kept_rate
     spread = math.sqrt(p1 * (1 - p1) / champion.promises_resolved + p2 * (1 - p2) / challenger.promises_resolved)
+    if spread == 0:  # every promise kept, or none, in both arms: too few to say anything yet
+        return None
     return Difference(p2 - p1, p2 - p1 - Z_95 * spread, p2 - p1 + Z_95 * spread)
 
 

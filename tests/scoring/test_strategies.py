@@ -302,7 +302,7 @@ def test_the_debtor_page_says_which_strategy_treats_the_debtor(now, client, carl
     client.force_login(carla)
     page = client.get(f"/debtors/{debtor_id}/").content.decode()
     strategy = "Firme" if arm == "challenger" else "Suave"
-    assert f"{strategy} <small" in page and "(Todos)" in page
+    assert f"<summary>{strategy}</summary>" in page and "Segmento: Todos" in page
     assert "Primera oferta: Pago total" in page
     assert "Prueba “Firme contra suave”" in page
 
@@ -354,3 +354,21 @@ def test_the_admin_refuses_a_segment_treated_by_another_portfolios_strategy(clie
     page = response.content.decode()
     assert response.status_code == 200 and not Segment.objects.exists()
     assert "Elija una estrategia de la cartera de este segmento." in page
+
+
+def test_a_kept_rate_difference_needs_some_spread_to_be_measured(now, tested, carla):
+    arms = dict(ArmAssignment.objects.values_list("debtor_id", "arm"))
+    champion_id = next(pk for pk, arm in arms.items() if arm == "champion")
+    challenger_ids = [pk for pk, arm in arms.items() if arm == "challenger"][:2]
+    for debtor_id in (champion_id, *challenger_ids):
+        factories.make_promise(
+            debtor=Debtor.objects.get(pk=debtor_id), collector=carla, status="broken", resolved_at=now
+        )
+    assert strategy_test_results(tested, now=now).kept_rate_difference is None  # 0 % against 0 %
+
+    factories.make_promise(
+        debtor=Debtor.objects.get(pk=challenger_ids[0]), collector=carla, status="kept", resolved_at=now
+    )
+    difference = strategy_test_results(tested, now=now).kept_rate_difference
+    assert difference.estimate == pytest.approx(1 / 3)
+    assert difference.low < 0 < difference.high  # one kept promise in three proves nothing yet
