@@ -7,6 +7,7 @@ app_name = "calls"
 urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("queue/next/", views.queue_next, name="queue_next"),
+    path("queue/of/<int:collector_pk>/", views.collector_queue, name="collector_queue"),
     path("debtors/<int:debtor_pk>/log/", views.call_log_create, name="log"),
     path("<int:call_pk>/summary/send/", views.call_summary_send_view, name="summary_send"),
     path("follow-ups/<int:follow_up_pk>/done/", views.follow_up_done_view, name="follow_up_done"),

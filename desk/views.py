@@ -2,9 +2,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext, pgettext
@@ -163,17 +164,33 @@ def _page(paginator: Paginator, asked: str):
 
 @login_required
 def queue(request):
-    """The collector's day: follow-ups due now first, then assigned debtors by arrears.
+    """The collector's day: follow-ups due now first, then assigned debtors by expected recovery.
 
     Debtors who may not lawfully be called right now sink to the end of their list,
     showing when they become callable and why not now. The list can be narrowed to one
     portfolio or one follow-up reason, and is shown a page at a time in the order "next
     debtor" walks it (follow-ups, then accounts), the filters kept in the page links.
     """
+    return _queue_page(request, owner=request.user, address=reverse("home"))
+
+
+@login_required
+def collector_queue(request, collector_pk: int):
+    """A team member's queue as they see it now, read-only, for their supervisor or an admin:
+    why each debtor is where it is (404 for anyone else, or a collector of another team)."""
+    from supervision.selectors import collectors_for_user
+
+    if not (request.user.is_supervisor or request.user.is_crm_admin):
+        raise Http404
+    collector = get_object_or_404(collectors_for_user(request.user), pk=collector_pk)
+    return _queue_page(request, owner=collector, address=reverse("calls:collector_queue", args=[collector.pk]))
+
+
+def _queue_page(request, *, owner, address: str):
     now = timezone.now()
-    portfolios = list(selectors.queue_portfolios_for(request.user))
+    portfolios = list(selectors.queue_portfolios_for(owner))
     portfolio_id, reason = _queue_filters(request, portfolios)
-    follow_ups, debtors = _queue_lists(request.user, now, portfolio_id=portfolio_id, reason=reason)
+    follow_ups, debtors = _queue_lists(owner, now, portfolio_id=portfolio_id, reason=reason)
     page = _page(Paginator([*follow_ups, *debtors], QUEUE_PAGE_SIZE), request.GET.get("page", ""))
     rows = _QueueRows()
     page_follow_ups = [rows.follow_up(item, now) for item in page if isinstance(item, FollowUp)]
@@ -191,7 +208,10 @@ def queue(request):
         "show_accounts": not reason and (bool(page_accounts) or (not debtors and not page.has_next())),
         "first_row": page.start_index(),
         "now": now,
-        "active_nav": "queue",
+        "active_nav": "queue" if owner == request.user else "dashboard",
+        # Someone else's queue (a supervisor looking): read-only, named.
+        "owner": None if owner == request.user else owner,
+        "queue_address": address,
         "portfolios": portfolios,
         "reasons": FollowUp.Reason.choices,
         "portfolio_id": portfolio_id,

@@ -372,3 +372,24 @@ def test_a_kept_rate_difference_needs_some_spread_to_be_measured(now, tested, ca
     difference = strategy_test_results(tested, now=now).kept_rate_difference
     assert difference.estimate == pytest.approx(1 / 3)
     assert difference.low < 0 < difference.high  # one kept promise in three proves nothing yet
+
+
+def test_a_supervisor_reads_a_team_members_queue_and_why_each_debtor_is_there(
+    client, portfolio, carla, sofia, pablo, gentle
+):
+    with time_machine.travel(datetime(2026, 11, 18, 10, 0, tzinfo=LIMA), tick=False):
+        likely = _account(portfolio, carla, "Luis Probable", balance="4200.00", arrears_days=20)
+        _treated_by(likely, gentle, probability=0.5)
+        client.force_login(sofia)
+        dashboard = client.get("/promises/dashboard/").content.decode()
+        page = client.get(f"/calls/queue/of/{carla.pk}/").content.decode()
+        client.force_login(pablo)  # another team's supervisor
+        elsewhere = client.get(f"/calls/queue/of/{carla.pk}/")
+        client.force_login(carla)
+        own = client.get(f"/calls/queue/of/{carla.pk}/")
+
+    assert f'href="/calls/queue/of/{carla.pk}/"' in dashboard
+    assert "Cola de Carla Cobos" in page and "Luis Probable" in page
+    assert "Pagador probable, 2\u00a0100\u00a0PEN esperados" in page
+    assert "Empezar a llamar" not in page  # read-only: the supervisor does not call from it
+    assert elsewhere.status_code == 404 and own.status_code == 404
