@@ -84,9 +84,11 @@ def challenger_lift_plant(portfolio: Portfolio, now: datetime, rng: random.Rando
     ).values_list("debtor_id", flat=True)
     paying = [pk for pk in sorted(debtor_ids) if rng.random() < PLANTED_LIFT]
     # Debtors with a pending promise are left out: a payment on account of the test would
-    # count towards it, and the demo's promises tell their own stories.
+    # count towards it, and the demo's promises tell their own stories. So are unassigned
+    # ones: the lift is the collectors' work, and every demo payment is credited to one.
     pending = Promise.objects.filter(debtor=OuterRef("pk"), status=Promise.Status.PENDING)
-    for debtor in Debtor.objects.filter(pk__in=paying).exclude(Exists(pending)).order_by("pk"):
+    working = Debtor.objects.filter(pk__in=paying, assigned_to__isnull=False).exclude(Exists(pending))
+    for debtor in working.order_by("pk"):
         balance = debtor.open_balance
         if balance <= 0:
             continue

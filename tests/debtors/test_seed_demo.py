@@ -193,8 +193,10 @@ def test_payments_are_allocated_to_the_promises_they_keep(seeded):
     for payment in Payment.objects.prefetch_related("allocations__promise"):
         assert payment.source == Payment.Source.DEMO
         if payment.reference.startswith("DEMO-CUOTAS-"):
-            # The strategy test's planted lift: paid without a promise, by debtors with none pending.
+            # The strategy test's planted lift: paid without a promise, by debtors with none
+            # pending, credited to their collector (the dashboards count credited payments).
             assert not payment.allocations.all()
+            assert payment.credited_to_id is not None
             continue
         assert sum(a.amount for a in payment.allocations.all()) == payment.amount
         for allocation in payment.allocations.all():
@@ -277,6 +279,8 @@ def test_the_demo_shows_segments_strategies_and_a_test_with_its_interval(db, dem
 
     scores = DebtorScore.objects.filter(debtor__open_balance__gt=0)
     assert not scores.filter(strategy_id__isnull=True).exists()  # the last segment takes the rest
+    planted = Payment.objects.filter(reference__startswith="DEMO-CUOTAS-")
+    assert planted.exists() and not planted.filter(credited_to__isnull=True).exists()
     assert {row.segment_name for row in scores} >= {"Pagadores probables", "Mora temprana", "Mora avanzada"}
     tests = StrategyTest.objects.filter(status=StrategyTest.Status.RUNNING)
     assert tests.count() == Portfolio.objects.count()
