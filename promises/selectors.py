@@ -76,10 +76,6 @@ def strategies_by_debtor(debtor_ids) -> dict[int, Strategy]:
     return {debtor_id: strategies[pk] for debtor_id, pk in assigned.items() if pk in strategies}
 
 
-def strategy_for(debtor) -> Strategy | None:
-    return strategies_by_debtor([debtor.pk]).get(debtor.pk)
-
-
 def retry_after_minutes_for(debtor) -> int:
     """`retry_after_minutes` for one debtor in one query (logging a call counts its statements)."""
     from debtors.models import DebtorScore, Portfolio

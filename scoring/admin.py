@@ -1,10 +1,9 @@
 from django import forms
 from django.contrib import admin
-from django.utils.translation import gettext as _
 
 from collections_crm.lib.admin_lists import BigTableAdmin
 from scoring.models import ArmAssignment, ScoreCalibration, Scorecard, ScorecardRule, ScoreModel, Segment, StrategyTest
-from scoring.services import strategy_test_start
+from scoring.services import strategy_test_problems, strategy_test_start
 
 
 class ScorecardRuleInline(admin.TabularInline):
@@ -81,14 +80,13 @@ class StrategyTestAdminForm(forms.ModelForm):
         """The start's checks as form errors (strategy_test_start would raise them as a 500)."""
         data = super().clean()
         segment, challenger = data.get("segment"), data.get("challenger")
-        if self.instance.pk or segment is None or challenger is None:
+        percent = data.get("challenger_percent")
+        if self.instance.pk or segment is None or challenger is None or percent is None:
             return data
-        if challenger.portfolio_id != segment.portfolio_id:
-            self.add_error("challenger", _("Choose a strategy of the segment's portfolio."))
-        elif challenger.pk == segment.strategy_id:
-            self.add_error("challenger", _("The challenger must differ from the segment's strategy."))
-        elif StrategyTest.objects.filter(segment=segment, status=StrategyTest.Status.RUNNING).exists():
-            self.add_error("segment", _("This segment already has a test running: promote or stop it first."))
+        for field, message in strategy_test_problems(
+            segment=segment, challenger=challenger, challenger_percent=percent
+        ).items():
+            self.add_error(field, message)
         return data
 
 

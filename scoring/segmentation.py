@@ -15,30 +15,22 @@ from django.db import connection
 from scoring.features import COLUMN, Book
 from scoring.models import ArmAssignment, Segment, StrategyTest
 
-_MASK = (1 << 64) - 1
-
-
-def _mix(value: int) -> int:
-    """splitmix64's finaliser: every bit of the input moves about half the output bits."""
-    value = (value + 0x9E3779B97F4A7C15) & _MASK
-    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK
-    return value ^ (value >> 31)
-
-
-def arm_is_challenger(test_id: int, debtor_id: int, challenger_percent: int) -> bool:
-    """The arm of one debtor in one test; the same answer every night, on every machine."""
-    return _mix(((test_id << 32) + debtor_id) & _MASK) % 100 < challenger_percent
-
 
 def arms_are_challenger(test_id: int, debtor_ids: np.ndarray, challenger_percent: int) -> np.ndarray:
-    """`arm_is_challenger` for many debtors at once (uint64 arithmetic wraps like the mask)."""
+    """Which debtors a test gives its challenger: splitmix64's finaliser (every input bit moves
+    about half the output bits) over the test's and the debtor's ids, in uint64 arithmetic that
+    wraps; the same answer every night, on every machine."""
     value = (np.uint64(test_id) << np.uint64(32)) + debtor_ids.astype(np.uint64)
     value = value + np.uint64(0x9E3779B97F4A7C15)
     value = (value ^ (value >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     value = (value ^ (value >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     value = value ^ (value >> np.uint64(31))
     return value % np.uint64(100) < np.uint64(challenger_percent)
+
+
+def arm_is_challenger(test_id: int, debtor_id: int, challenger_percent: int) -> bool:
+    """The arm of one debtor in one test."""
+    return bool(arms_are_challenger(test_id, np.array([debtor_id]), challenger_percent)[0])
 
 
 @dataclass

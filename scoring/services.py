@@ -330,21 +330,31 @@ def _calibration_write(*, portfolio, history: Book, paid, recovered, now) -> Non
         ScoreCalibration.objects.bulk_create(rows)
 
 
+def strategy_test_problems(*, segment: Segment, challenger: Strategy, challenger_percent: int) -> dict[str, str]:
+    """Why a test of `challenger` on `segment` cannot start, by field ("__all__": the segment's
+    state); empty when it can. The admin's form shows the same messages."""
+    if challenger.portfolio_id != segment.portfolio_id:
+        return {"challenger": _("Choose a strategy of the segment's portfolio.")}
+    if challenger.pk == segment.strategy_id:
+        return {"challenger": _("The challenger must differ from the segment's strategy.")}
+    if not 1 <= challenger_percent <= 99:
+        return {"challenger_percent": _("Give the challenger between 1 % and 99 % of the segment.")}
+    if StrategyTest.objects.filter(segment=segment, status=StrategyTest.Status.RUNNING).exists():
+        return {"segment": _("This segment already has a test running: promote or stop it first.")}
+    return {}
+
+
 def strategy_test_start(
     *, segment: Segment, challenger: Strategy, name: str, challenger_percent: int = 50, at: datetime | None = None
 ) -> StrategyTest:
     """A test of `challenger` against the segment's strategy on a stable share of its debtors;
     the arms are assigned at the next scoring (nightly, or "Score now")."""
-    if challenger.portfolio_id != segment.portfolio_id:
-        raise ValidationError({"challenger": _("Choose a strategy of the segment's portfolio.")})
-    if challenger.pk == segment.strategy_id:
-        raise ValidationError({"challenger": _("The challenger must differ from the segment's strategy.")})
-    if not 1 <= challenger_percent <= 99:
-        raise ValidationError({"challenger_percent": _("Give the challenger between 1 % and 99 % of the segment.")})
     with transaction.atomic():
+        # Locked first, so that two starts on one segment are checked one after the other.
         Segment.objects.select_for_update().filter(pk=segment.pk).exists()
-        if StrategyTest.objects.filter(segment=segment, status=StrategyTest.Status.RUNNING).exists():
-            raise ValidationError(_("This segment already has a test running: promote or stop it first."))
+        problems = strategy_test_problems(segment=segment, challenger=challenger, challenger_percent=challenger_percent)
+        if problems:
+            raise ValidationError(problems)
         return StrategyTest.objects.create(
             segment=segment,
             name=name,
