@@ -321,6 +321,7 @@ def call_log(
             call=call,
             created_by=collector,
             at=now,
+            savepoint=False,
         )
         result.arrangement = result.promise.arrangement
     elif commitment == Call.Commitment.INSTALMENTS:
