@@ -106,3 +106,45 @@ def test_calls_and_reads_made_during_a_large_import_all_succeed(tmp_path, monkey
     assert (result.created, result.rejected) == (ROWS, 0)
     assert Debtor.objects.filter(portfolio=portfolio).count() == ROWS + DESK_CALLS
     assert not ImportUndo.objects.exists()  # a finished import forgets what it would have undone
+
+
+def test_staging_a_batch_leaves_the_database_free_for_the_desk(tmp_path, monkeypatch, portfolio):
+    # Rows are staged in a transaction of their own (one commit a batch, not one a row), which
+    # writes only the import's TEMP tables: a call logged meanwhile must not wait for it.
+    if connection.vendor == "sqlite":  # the desk gives up after 1 s instead of 20
+        monkeypatch.setitem(connections["default"].settings_dict["OPTIONS"], "timeout", 1)
+    written, errors = [], []
+
+    def desk_write():
+        from django.db import connection as own_connection
+
+        try:
+            written.append(factories.make_debtor(portfolio=portfolio, full_name=f"Escrito {len(written)}").pk)
+        except Exception as error:  # noqa: BLE001 (reported by the assertion below)
+            errors.append(repr(error))
+        finally:
+            own_connection.close()
+
+    class RowsThatLetTheDeskWrite(list):
+        """Staging reads its rows while it writes them: after the first, the desk writes."""
+
+        def __iter__(self):
+            for index, row in enumerate(list.__iter__(self)):
+                if index == 1:
+                    desk = threading.Thread(target=desk_write)
+                    desk.start()
+                    desk.join()
+                yield row
+
+    real_encode = Staging.encode
+
+    def encode(self, rows):
+        row_values, phone_values = real_encode(self, rows)
+        return RowsThatLetTheDeskWrite(row_values), phone_values
+
+    monkeypatch.setattr(Staging, "encode", encode)
+    result = portfolio_import(file=portfolio_file(tmp_path), portfolio=portfolio)
+
+    assert errors == []
+    assert len(written) == -(-ROWS // loading.BATCH_SIZE)  # once a batch, each committed at once
+    assert (result.created, result.rejected) == (ROWS, 0)
