@@ -112,9 +112,10 @@ class PromiseListCreateApi(ListApiView):
     serializer_class = PromiseSerializer
     filterset_class = PromiseFilter
     ordering_fields = ["due_date", "amount", "created_at", "lapses_at"]
+    index_ordering = ("due_date", "pk")  # promise_due_date_idx; see ApiPagination
 
     def get_queryset(self):
-        return promises_for_user(self.request.user).order_by(*scope_ordering(self.request.user, "due_date", "pk"))
+        return promises_for_user(self.request.user).order_by(*scope_ordering(self.request.user, *self.index_ordering))
 
     @extend_schema(tags=["promises"], summary="List promises")
     def get(self, request, *args, **kwargs):

@@ -117,11 +117,12 @@ class CallListCreateApi(ListApiView):
     serializer_class = CallSerializer
     filterset_class = CallFilter
     ordering_fields = ["started_at", "created_at"]
+    index_ordering = ("-started_at", "-pk")  # call_started_idx; see ApiPagination
 
     def get_queryset(self):
         user = self.request.user
         return Call.objects.filter(debtor_scope(user, via="debtor")).order_by(
-            *scope_ordering(user, "-started_at", "-pk")
+            *scope_ordering(user, *self.index_ordering)
         )
 
     @extend_schema(tags=["calls"], summary="List calls")

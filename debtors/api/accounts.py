@@ -421,9 +421,10 @@ class DebtListApi(ListApiView):
     serializer_class = DebtSerializer
     filterset_class = DebtFilter
     ordering_fields = ["due_date", "balance", "created_at", "account_reference"]
+    index_ordering = ("due_date", "pk")  # debt_due_idx; see ApiPagination
 
     def get_queryset(self):
-        return debts_for_user(self.request.user).order_by(*scope_ordering(self.request.user, "due_date", "pk"))
+        return debts_for_user(self.request.user).order_by(*scope_ordering(self.request.user, *self.index_ordering))
 
 
 class DebtDetailApi(ApiView):

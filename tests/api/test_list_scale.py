@@ -136,3 +136,73 @@ def test_a_supervisor_pages_through_the_teams_debts_in_order_and_no_one_elses(
         seen += [row["id"] for row in body["results"]]
         url = body["next"]
     assert seen == expected and body["count"] == 7  # pablo's debt, the oldest, is not theirs
+
+
+def test_a_supervisors_pages_found_among_the_tables_first_rows_are_the_lists_own(
+    client_for, monkeypatch, sofia, carla, carlos, pablo, team_monterrey, portfolio
+):
+    # A supervisor's page is first looked for among the first rows of the whole table (an
+    # index walk); when those hold too few of the team's rows the list is sorted as a whole.
+    # Either way the pages are the list's, in order: here with a window of twice the rows
+    # wanted, over a table where another team's debts come in runs between the team's.
+    from datetime import date, timedelta
+
+    from collections_crm.api.pagination import ApiPagination
+
+    monkeypatch.setattr(ApiPagination, "PROBE_MIN_ROWS", 1)
+    monkeypatch.setattr(ApiPagination, "PROBE_ROWS_PER_ROW", 2)
+    found = []
+    real_keys = ApiPagination._keys_from_the_index
+
+    def keys_spied(self, *arguments):
+        keys = real_keys(self, *arguments)
+        found.append(keys is not None)
+        return keys
+
+    monkeypatch.setattr(ApiPagination, "_keys_from_the_index", keys_spied)
+    theirs = factories.make_debtor(portfolio=portfolio, assigned_to=pablo)
+    team = [factories.make_debtor(portfolio=portfolio, assigned_to=who) for who in (carla, carlos)]
+    expected, day = [], date(2026, 1, 1)
+    for run_of_others in (0, 0, 1, 0, 0, 0, 6, 0, 1, 0, 0, 0):
+        for _ in range(run_of_others):
+            factories.make_debt(debtor=theirs, due_date=day)
+            day += timedelta(days=1)
+        expected.append(factories.make_debt(debtor=team[len(expected) % 2], due_date=day).pk)
+        day += timedelta(days=1)
+
+    api, seen, url = client_for(sofia), [], "/api/v1/debts/?page_size=2"
+    while url:
+        body = api.get(url).json()
+        seen += [row["id"] for row in body["results"]]
+        url = body["next"]
+    assert seen == expected
+    assert True in found and False in found  # both ways were taken
+    by_balance = api.get("/api/v1/debts/", {"page_size": 50, "ordering": "-due_date"}).json()["results"]
+    assert [row["id"] for row in by_balance] == expected[::-1]  # ?ordering= is honoured as before
+
+
+def test_a_supervisors_calls_come_newest_first_whichever_way_the_page_is_found(
+    client_for, monkeypatch, sofia, carla, pablo, team_monterrey, portfolio
+):
+    from datetime import timedelta
+
+    from collections_crm.api.pagination import ApiPagination
+
+    monkeypatch.setattr(ApiPagination, "PROBE_MIN_ROWS", 1)
+    monkeypatch.setattr(ApiPagination, "PROBE_ROWS_PER_ROW", 2)
+    theirs = factories.make_debtor(portfolio=portfolio, assigned_to=pablo)
+    ours = factories.make_debtor(portfolio=portfolio, assigned_to=carla)
+    expected, moment = [], WEDNESDAY
+    for run_of_others in (0, 3, 0, 0, 5, 0, 0):
+        for _ in range(run_of_others):
+            factories.make_call(debtor=theirs, collector=pablo, started_at=moment)
+            moment -= timedelta(minutes=7)
+        expected.append(factories.make_call(debtor=ours, collector=carla, started_at=moment).pk)
+        moment -= timedelta(minutes=7)
+
+    api, seen, url = client_for(sofia), [], "/api/v1/calls/?page_size=2"
+    while url:
+        body = api.get(url).json()
+        seen += [row["id"] for row in body["results"]]
+        url = body["next"]
+    assert seen == expected
