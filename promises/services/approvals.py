@@ -199,46 +199,33 @@ def promise_propose(
     savepoint of its own.
     """
     with transaction.atomic(savepoint=savepoint):
-        return _promise_propose(
+        schedule = [(due_date, Decimal(amount))]
+        balance = _portfolio_terms_load(debtor, debt)
+        breaches = arrangement_limits_check(
+            debtor=debtor, by=created_by or collector, schedule=schedule, debt=debt, at=at, balance=balance
+        )
+        if not breaches:
+            return _promise_create(
+                debtor=debtor,
+                collector=collector,
+                amount=amount,
+                due_date=due_date,
+                debt=debt,
+                call=call,
+                created_by=created_by,
+                at=at,
+            )
+        arrangement = _arrangement_awaiting_approval(
+            breaches,
             debtor=debtor,
             collector=collector,
-            amount=amount,
-            due_date=due_date,
+            schedule=schedule,
             debt=debt,
             call=call,
             created_by=created_by,
             at=at,
         )
-
-
-def _promise_propose(*, debtor, collector, amount, due_date, debt, call, created_by, at) -> Promise:
-    schedule = [(due_date, Decimal(amount))]
-    balance = _portfolio_terms_load(debtor, debt)
-    breaches = arrangement_limits_check(
-        debtor=debtor, by=created_by or collector, schedule=schedule, debt=debt, at=at, balance=balance
-    )
-    if not breaches:
-        return _promise_create(
-            debtor=debtor,
-            collector=collector,
-            amount=amount,
-            due_date=due_date,
-            debt=debt,
-            call=call,
-            created_by=created_by,
-            at=at,
-        )
-    arrangement = _arrangement_awaiting_approval(
-        breaches,
-        debtor=debtor,
-        collector=collector,
-        schedule=schedule,
-        debt=debt,
-        call=call,
-        created_by=created_by,
-        at=at,
-    )
-    return arrangement.promises.get()
+        return arrangement.promises.get()
 
 
 def _may_decide(user, debtor: Debtor) -> bool:
