@@ -292,7 +292,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["collections_crm.api.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "collections_crm.api.throttling.ApiUserThrottle",
     ],

@@ -69,6 +69,8 @@ def _limit_sentence(reason: dict) -> str:
         return gettext("The first payment is %(value)s days away; the limit is %(limit)s days.") % values
     if code == services.MAX_INSTALMENTS:
         return gettext("It has %(value)s instalments; the limit is %(limit)s.") % values
+    if code == services.ABOVE_BALANCE:
+        return gettext("It comes to %(value)s, more than the balance of %(limit)s.") % values
     if code == services.MAX_DISCOUNT:
         return gettext("It forgives %(value)s%% of the balance; the limit is %(limit)s%%.") % values
     return reason.get("message") or str(code)

@@ -9,7 +9,15 @@ from calls.api.common import BLANK, NON_BLANK
 from calls.models import Call
 from calls.services import INSTALMENT_FREQUENCIES, MAX_INSTALMENTS, MIN_INSTALMENTS
 from collections_crm.api import patterns
-from collections_crm.api.fields import AwareDateTimeField, IdField, IsoDateField, MoneyField, from_today, within_years
+from collections_crm.api.fields import (
+    AwareDateTimeField,
+    DateWindow,
+    IdField,
+    IsoDateField,
+    MoneyField,
+    from_today,
+    within_years,
+)
 from collections_crm.api.schema import forbidden, one_of
 from collections_crm.api.serializers import InputSerializer
 
@@ -157,7 +165,16 @@ class CallInputSerializer(InputSerializer):
     phone = IdField(help_text=gettext_lazy("The number called (one of the debtor's phones)."))
     debt = IdField(required=False, help_text=gettext_lazy("The debt the call was about; empty means all of them."))
     outcome = serializers.ChoiceField(choices=LOGGABLE_OUTCOMES)
-    started_at = AwareDateTimeField(required=False, validators=[within_years(1)])
+    started_at = AwareDateTimeField(
+        required=False,
+        # Up to tomorrow in UTC, which is today somewhere; the service refuses any moment to come.
+        validators=[
+            DateWindow(
+                earliest=-366, latest=1, schema_latest=0, message=gettext_lazy("Give a moment within the last year.")
+            )
+        ],
+        help_text=gettext_lazy("When the call started; not in the future. Empty means now."),
+    )
     duration_seconds = serializers.IntegerField(required=False, min_value=0, max_value=24 * 3600)
     stance = serializers.ChoiceField(choices=_blank_choices(Call.Stance.choices), required=False)
     stance_reason = serializers.ChoiceField(choices=_blank_choices(Call.StanceReason.choices), required=False)

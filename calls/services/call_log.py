@@ -26,6 +26,10 @@ from collections_crm.lib.timezones import debtor_local_today
 INSTALMENT_FREQUENCIES = ("weekly", "fortnightly", "monthly")
 MIN_INSTALMENTS = 2  # one payment is a promise
 MAX_INSTALMENTS = 120  # ten years monthly: beyond that it is a typing slip, not a plan
+PLAN_HORIZON = timedelta(days=3660)  # the last instalment, as a single promise's date: ten years
+# How far ahead of the server's clock a call may say it started (a client's clock runs fast):
+# a later start would have the contact policy judge a moment that has not come.
+CLOCK_SKEW = timedelta(minutes=5)
 # What an outcome says about the number that was dialled.
 PHONE_STATUS_AFTER = {
     CallOutcome.RIGHT_PARTY: "valid",
@@ -120,7 +124,11 @@ def _instalment_schedule(instalments, *, local_today: date, errors: dict) -> lis
             errors["instalments"] = _("The total is too small to split into %(count)s instalments.") % {"count": count}
     if "instalments" in errors:
         return None
-    return list(zip(instalment_dates(first_date, count, frequency), amounts))
+    dates = instalment_dates(first_date, count, frequency)
+    if dates[-1] > local_today + PLAN_HORIZON:
+        errors["instalments"] = _("The last instalment falls more than ten years ahead.")
+        return None
+    return list(zip(dates, amounts))
 
 
 def _call_log_errors(
@@ -280,6 +288,8 @@ def call_log(
         notes=notes,
         now=now,
     )
+    if started_at is not None and started_at > now + CLOCK_SKEW:
+        errors["started_at"] = _("A call cannot have started in the future.")
     if errors:
         raise ValidationError(errors)
 

@@ -2,6 +2,7 @@
 PromiseEvent row. The names are re-exported here: callers write `promises.services.X`."""
 
 from promises.services.approvals import (
+    ABOVE_BALANCE,
     MAX_DAYS_TO_FIRST,
     MAX_DISCOUNT,
     MAX_INSTALMENTS,
@@ -38,6 +39,7 @@ __all__ = [
     "BACKOFF",
     "MAX_ATTEMPTS",
     "MAX_DAYS_TO_FIRST",
+    "ABOVE_BALANCE",
     "MAX_DISCOUNT",
     "MAX_INSTALMENTS",
     "MIN_SHARE",

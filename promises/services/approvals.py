@@ -32,6 +32,7 @@ MIN_SHARE = "min_share_of_balance"
 MAX_DAYS_TO_FIRST = "max_days_to_first_payment"
 MAX_INSTALMENTS = "max_instalments"
 MAX_DISCOUNT = "max_discount"
+ABOVE_BALANCE = "above_balance"
 
 
 def _limits_for(portfolio) -> ArrangementLimits:
@@ -110,6 +111,15 @@ def arrangement_limits_check(
                     "limit": str(Decimal(limits.min_share_of_balance_percent).quantize(promise_rules.CENT)),
                 }
             )
+    if 0 < balance < total:
+        # More than is owed: a slip of the keyboard far more often than a real offer.
+        breaches.append(
+            {
+                "code": ABOVE_BALANCE,
+                "value": str(total.quantize(promise_rules.CENT)),
+                "limit": str(Decimal(balance).quantize(promise_rules.CENT)),
+            }
+        )
     days = (min(due for due, _amount in schedule) - debtor_local_today(debtor, at)).days
     if days > limits.max_days_to_first_payment:
         breaches.append({"code": MAX_DAYS_TO_FIRST, "value": str(days), "limit": str(limits.max_days_to_first_payment)})

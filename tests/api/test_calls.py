@@ -181,3 +181,45 @@ def test_follow_ups_list_mine_and_complete_once(carla_api, carla, diego):
     second = carla_api.post(f"/api/v1/follow-ups/{open_one.pk}/complete/", {"note": "Again"}, format="json")
     assert first.status_code == 200 and first.json()["status"] == "done" and first.json()["note"] == "Paid already"
     assert second.status_code == 409 and second.json()["code"] == "not_open"
+
+
+def test_a_call_dated_in_the_future_is_refused_and_leaves_nothing(carla_api, diego):
+    # The contact policy would judge a moment that has not come: a Saturday night call logged
+    # as Monday morning's would be stored as lawful.
+    response = log(carla_api, diego, outcome="no_answer", started_at="2026-11-19T09:00:00-05:00")
+    assert response.status_code == 400
+    assert response.json()["errors"]["started_at"] == ["A call cannot have started in the future."]
+    response = log(carla_api, diego, outcome="no_answer", started_at="2027-06-01T10:00:00-05:00")
+    assert response.json()["errors"]["started_at"] == ["Give a moment within the last year."]
+    assert not Call.objects.exists()
+    # A client's clock a minute fast is not a call in the future.
+    response = log(carla_api, diego, outcome="no_answer", started_at="2026-11-18T10:01:00-05:00")
+    assert response.status_code == 201, response.json()
+
+
+def test_a_promise_above_the_balance_waits_for_a_supervisor(carla_api, diego, sofia, client):
+    response = log(
+        carla_api,
+        diego,
+        outcome="right_party",
+        commitment="promise",
+        promise_amount="999999999999.99",
+        promise_date="2026-11-25",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["awaiting_approval"] is True
+    reasons = Arrangement.objects.get().approval_reasons
+    assert {"code": "above_balance", "value": "999999999999.99", "limit": "1000.00"} in reasons
+    client.force_login(sofia)
+    page = client.get("/promises/approvals/").content.decode()
+    assert "Suma 999999999999.99, más que el saldo de 1000.00." in page
+
+
+def test_an_instalment_plan_ending_past_ten_years_is_refused(carla_api, diego):
+    plan = {"count": 120, "total": "12000.00", "first_date": "2036-11-01", "frequency": "monthly"}
+    response = log(carla_api, diego, outcome="right_party", commitment="instalments", instalments=plan)
+    assert response.status_code == 400
+    assert response.json()["errors"]["instalments"] == ["The last instalment falls more than ten years ahead."]
+    assert not Arrangement.objects.exists() and not Call.objects.exists()
+    plan["first_date"] = "2026-12-01"  # ten years monthly from next month: within
+    assert log(carla_api, diego, outcome="right_party", commitment="instalments", instalments=plan).status_code == 201

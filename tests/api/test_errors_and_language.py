@@ -72,3 +72,23 @@ def test_dates_thousands_of_years_away_are_refused(carla_api, diego):
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400 and response.json()["errors"]["due_date"][0].startswith("Give a date within")
+
+
+def test_json_nested_too_deeply_is_a_400_not_a_500(carla_api):
+    nested = "[" * 1000 + "]" * 1000  # 2 KB: deeper than Python's stack
+    for url in ("/api/v1/calls/", "/api/v1/promises/", "/api/v1/payments/"):
+        response = carla_api.generic(
+            "POST", url, '{"debtor": 1, "notes": ' + nested + "}", content_type="application/json"
+        )
+        assert response.status_code == 400, url
+        assert response.json()["code"] == "parse_error"
+        assert response.json()["detail"] == "El cuerpo de la petición anida su JSON demasiado."
+
+
+def test_malformed_json_is_told_in_the_readers_language_with_where(carla_api):
+    response = carla_api.generic("POST", "/api/v1/calls/", '{"debtor": }', content_type="application/json")
+    assert response.json()["detail"] == "El cuerpo de la petición no es JSON válido (línea 1, columna 12)."
+    response = carla_api.generic(
+        "POST", "/api/v1/calls/", '{"debtor": 1}', content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400 and response.json()["code"] != "parse_error"  # valid JSON is read
