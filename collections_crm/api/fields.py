@@ -101,6 +101,10 @@ class IsoDateField(serializers.DateField):
     def to_internal_value(self, value):
         if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
             self.fail("invalid", format="YYYY-MM-DD")
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:  # well written, but no such day (30 February)
+            raise serializers.ValidationError(_("There is no such date in the calendar."), code="invalid") from None
         return super().to_internal_value(value)
 
     @property

@@ -45,6 +45,11 @@ class StableOrderingFilter(OrderingFilter):
         return [_nulls_last(term) if term.lstrip("-") in nulls_last else term for term in ordering]
 
     def _check(self, value: str, view) -> None:
+        if not self.fields(view):
+            raise serializers.ValidationError(
+                {self.ordering_param: [_("This list has a fixed order: leave “ordering” out.")]},
+                code="invalid_ordering",
+            )
         if not re.fullmatch(self.pattern(view), value):
             raise serializers.ValidationError(
                 {
@@ -65,6 +70,8 @@ class StableOrderingFilter(OrderingFilter):
         return f"^{term}(?:,{term})*$"
 
     def get_schema_operation_parameters(self, view):
+        if not self.fields(view):
+            return []  # a list in a fixed order takes no ordering
         return [
             {
                 "name": self.ordering_param,

@@ -92,3 +92,24 @@ def test_malformed_json_is_told_in_the_readers_language_with_where(carla_api):
         "POST", "/api/v1/calls/", '{"debtor": 1}', content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
     )
     assert response.status_code == 400 and response.json()["code"] != "parse_error"  # valid JSON is read
+
+
+def test_a_list_in_a_fixed_order_refuses_any_ordering_and_does_not_offer_one(client_for, sofia):
+    from rest_framework.test import APIClient
+
+    api = client_for(sofia)
+    for value in ("", "-", ",-", "name"):
+        response = api.get("/api/v1/strategies/", {"ordering": value})
+        assert response.status_code == 400, value
+        assert response.json()["errors"]["ordering"] == ["Esta lista tiene un orden fijo: omita «ordering»."]
+    assert api.get("/api/v1/strategies/").status_code == 200
+    schema = APIClient().get("/api/schema/", {"format": "json"}).json()
+    parameters = schema["paths"]["/api/v1/strategies/"]["get"].get("parameters", [])
+    assert "ordering" not in [parameter["name"] for parameter in parameters]
+
+
+def test_a_well_written_date_that_does_not_exist_is_told_so(carla_api, diego):
+    body = {"debtor": diego.pk, "amount": "100.00", "due_date": "2026-02-30"}
+    response = carla_api.post("/api/v1/promises/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"]["due_date"] == ["Esa fecha no existe en el calendario."]
