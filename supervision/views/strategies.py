@@ -47,7 +47,8 @@ def strategy_test_decide(request, pk: int):
     """Promote the challenger (`decision=promote`) or keep the champion (`decision=stop`)."""
     supervisor_or_admin(request.user)
     test = get_object_or_404(tests_for_supervisors(), pk=pk)
-    decision = request.POST.get("decision", "")
+    decisions = request.POST.getlist("decision")
+    decision = decisions[0] if len(decisions) == 1 else ""  # two at once say nothing
     if decision not in ("promote", "stop"):
         messages.error(request, gettext("Choose whether to promote the challenger or keep the champion."))
         return redirect(reverse("promises:strategy_test", args=[test.pk]))

@@ -393,3 +393,13 @@ def test_a_supervisor_reads_a_team_members_queue_and_why_each_debtor_is_there(
     assert "Pagador probable, 2\u00a0100\u00a0PEN esperados" in page
     assert "Empezar a llamar" not in page  # read-only: the supervisor does not call from it
     assert elsewhere.status_code == 404 and own.status_code == 404
+
+
+def test_an_ambiguous_decision_decides_nothing(now, client, sofia, tested):
+    client.force_login(sofia)
+    response = client.post(
+        f"/promises/strategies/tests/{tested.pk}/decide/", {"decision": ["promote", "stop"]}, follow=True
+    )
+    assert "Elija si promover al retador o mantener al campeón." in response.content.decode()
+    tested.refresh_from_db()
+    assert tested.status == StrategyTest.Status.RUNNING
