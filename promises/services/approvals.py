@@ -42,33 +42,28 @@ def _limits_for(portfolio) -> ArrangementLimits:
         return ArrangementLimits(portfolio=portfolio)
 
 
+def _open_debts(debtor: Debtor):
+    return Debt.objects.filter(debtor_id=debtor.pk, recalled_on__isnull=True)
+
+
 def _balance_for(debtor: Debtor, debt: Debt | None) -> Decimal:
     if debt is not None:
         return debt.balance
-    total = debtor.debts.filter(recalled_on__isnull=True).aggregate(total=Sum("balance"))["total"]
-    return total or Decimal("0")
+    return _open_debts(debtor).aggregate(total=Sum("balance"))["total"] or Decimal("0")
 
 
 def _portfolio_terms_load(debtor: Debtor, debt: Debt | None) -> Decimal:
     """The portfolio with its promise rules and arrangement limits, cached on the debtor, and
     the balance an agreement is judged against: one query where there were four (call logging
     spends about a millisecond on each)."""
-    open_debts_total = (
-        Debt.objects.filter(debtor_id=debtor.pk, recalled_on__isnull=True)
-        .order_by()
-        .values("debtor_id")
-        .annotate(total=Sum("balance"))
-        .values("total")
-    )
-    portfolio = (
-        Portfolio.objects.select_related("promise_rules", "arrangement_limits")
-        .annotate(debtor_balance=Subquery(open_debts_total))
-        .get(pk=debtor.portfolio_id)
-    )
-    debtor.portfolio = portfolio
+    portfolios = Portfolio.objects.select_related("promise_rules", "arrangement_limits")
+    if debt is None:  # the balance of all the debtor's debts, in the same query
+        total = _open_debts(debtor).order_by().values("debtor_id").annotate(total=Sum("balance")).values("total")
+        portfolios = portfolios.annotate(debtor_balance=Subquery(total))
+    debtor.portfolio = portfolios.get(pk=debtor.portfolio_id)
     if debt is not None:
         return debt.balance
-    return portfolio.debtor_balance or Decimal("0")
+    return debtor.portfolio.debtor_balance or Decimal("0")
 
 
 def _percent(part: Decimal, whole: Decimal) -> Decimal:
