@@ -14,11 +14,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import Call, CallOutcome
+from calls.models.call import SYSTEM_OUTCOMES
 from calls.services import INSTALMENT_FREQUENCIES
 from collections_crm.lib.timezones import zone_for
 
 # A sent message is logged by the outbox, never by hand.
-OUTCOME_CHOICES = [(value, label) for value, label in CallOutcome.choices if value != CallOutcome.MESSAGE_SENT]
+OUTCOME_CHOICES = [(value, label) for value, label in CallOutcome.choices if value not in SYSTEM_OUTCOMES]
 STANCE_CHOICES = [
     ("", _("Not recorded")),
     (Call.Stance.OBJECTION, Call.Stance.OBJECTION.label),

@@ -47,12 +47,14 @@ def _with_debtor_figures(queryset: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
 
 
 def follow_ups_due_for(user, *, until: datetime) -> QuerySet[FollowUp]:
-    """The user's open follow-ups due by `until`, oldest first, with their debtors."""
+    """The user's open follow-ups due by `until`, with their debtors: debtors who wrote to us
+    first (they are waiting for an answer), then oldest first."""
+    debtor_replied_first = Case(When(reason=FollowUp.Reason.REPLY, then=Value(0)), default=Value(1))
     return _with_debtor_figures(
         FollowUp.objects.filter(assigned_to=user, status=FollowUp.Status.OPEN, due_at__lte=until)
         .filter(debtor_scope(user, via="debtor"))
         .select_related("debtor__portfolio", "promise")
-        .order_by("due_at", "pk")
+        .order_by(debtor_replied_first, "due_at", "pk")
     )
 
 

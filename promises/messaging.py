@@ -22,6 +22,10 @@ class ProviderError(Exception):
     """The provider refused or could not be reached; the outbox retries with back-off."""
 
 
+class PermanentProviderError(ProviderError):
+    """The provider refused for good (an invalid or unsubscribed number): no retry."""
+
+
 @dataclass
 class Outgoing:
     channel: str
@@ -29,6 +33,22 @@ class Outgoing:
     subject: str
     body: str
     idempotency_key: str
+    # An approved template's name and placeholder values (WhatsApp outside the 24-hour
+    # window); providers without templates send `body`.
+    template_name: str = ""
+    template_params: tuple[str, ...] = ()
+    language: str = ""
+
+
+def _as_dict(message: Outgoing) -> dict:
+    """The message as JSON for the development providers; template fields only when used."""
+    fields = {key: value for key, value in message.__dict__.items() if key not in ("template_params", "language")}
+    if not message.template_name:
+        del fields["template_name"]
+    else:
+        fields["template_params"] = list(message.template_params)
+        fields["language"] = message.language
+    return fields
 
 
 class Provider(ABC):
@@ -52,7 +72,7 @@ class FileProvider(Provider):
 
     def send(self, message: Outgoing) -> str:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(message.__dict__, ensure_ascii=False)
+        line = json.dumps(_as_dict(message), ensure_ascii=False)
         with self.path.open("a", encoding="utf-8") as outbox:
             outbox.write(line + "\n")
             outbox.flush()
@@ -104,7 +124,7 @@ class HttpProvider(Provider):
             raise ProviderError(str(error)) from error
 
     def send(self, message: Outgoing) -> str:
-        answer = self._request("POST", self.url, {**message.__dict__}, key=message.idempotency_key) or {}
+        answer = self._request("POST", self.url, _as_dict(message), key=message.idempotency_key) or {}
         return str(answer.get("id", message.idempotency_key))
 
     def lookup(self, idempotency_key: str) -> str | None:
@@ -127,6 +147,12 @@ class EmailProvider(Provider):
 
 
 _BY_NAME = {"file": FileProvider, "console": ConsoleProvider, "http": HttpProvider}
+
+
+def provider_register(name: str, provider_class: type[Provider]) -> None:
+    """A provider that an app above this one implements (Twilio, WhatsApp Cloud API), made
+    available under a short name for SMS_PROVIDER / WHATSAPP_PROVIDER."""
+    _BY_NAME[name] = provider_class
 
 
 def provider_for(channel: str) -> Provider:

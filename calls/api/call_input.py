@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from calls.api.common import BLANK, NON_BLANK
 from calls.models import Call
+from calls.models.call import SYSTEM_OUTCOMES
 from calls.services import INSTALMENT_FREQUENCIES, MAX_INSTALMENTS, MIN_INSTALMENTS
 from collections_crm.api import patterns
 from collections_crm.api.fields import (
@@ -70,7 +71,7 @@ class InstalmentsSerializer(InputSerializer):
 
 
 # A sent message is logged by the outbox, never by hand.
-LOGGABLE_OUTCOMES = [(value, label) for value, label in Call.Outcome.choices if value != Call.Outcome.MESSAGE_SENT]
+LOGGABLE_OUTCOMES = [(value, label) for value, label in Call.Outcome.choices if value not in SYSTEM_OUTCOMES]
 REACHED = (Call.Outcome.RIGHT_PARTY, Call.Outcome.THIRD_PARTY)
 NOT_REACHED = [value for value, _label in LOGGABLE_OUTCOMES if value not in REACHED]
 DETAILS = ["promise_amount", "promise_date", "instalments", "callback_at", "follow_up_on"]

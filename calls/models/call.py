@@ -27,6 +27,11 @@ class CallOutcome(models.TextChoices):
     WRONG_NUMBER = "wrong_number", _("Wrong number")
     DISCONNECTED = "disconnected", _("Disconnected")
     MESSAGE_SENT = "message_sent", _("Message sent")
+    MESSAGE_RECEIVED = "message_received", _("Message received")
+
+
+# Outcomes the system records on its own (the outbox, the messaging webhooks), never a collector.
+SYSTEM_OUTCOMES = frozenset({CallOutcome.MESSAGE_SENT, CallOutcome.MESSAGE_RECEIVED})
 
 
 class PolicyDecision(models.TextChoices):

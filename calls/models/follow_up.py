@@ -19,6 +19,7 @@ class FollowUp(models.Model):
         REMINDER = "reminder", _("Reminder before a due date")
         COMMITMENT = "commitment", _("Follow-up of a commitment")
         MANUAL = "manual", _("Scheduled by hand")
+        REPLY = "reply", _("Debtor replied")
 
     class Status(models.TextChoices):
         OPEN = "open", pgettext_lazy("follow-up status", "Open")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from calls.models import Call, CallOutcome, FollowUp
+from calls.models.call import SYSTEM_OUTCOMES
 from calls.policy import next_lawful_moments
 from calls.services.attempts import _attempt_record
 from calls.services.common import day_start
@@ -141,7 +142,7 @@ def _call_log_errors(
     if phone is None:
         errors["phone"] = _("Choose the number that was called.")
     # A sent message is logged by the outbox, never by hand.
-    if outcome not in CallOutcome.values or outcome == CallOutcome.MESSAGE_SENT:
+    if outcome not in CallOutcome.values or outcome in SYSTEM_OUTCOMES:
         errors["outcome"] = _("Choose how the call ended.")
         return errors, None
     right_party = outcome == CallOutcome.RIGHT_PARTY

@@ -26,12 +26,16 @@ class Message(models.Model):
         QUEUED = "queued", pgettext_lazy("message status", "Queued")
         SENDING = "sending", pgettext_lazy("message status", "Sending")
         SENT = "sent", pgettext_lazy("message status", "Sent")
+        DELIVERED = "delivered", pgettext_lazy("message status", "Delivered")
+        READ = "read", pgettext_lazy("message status", "Read")
         FAILED = "failed", pgettext_lazy("message status", "Failed")
         BLOCKED = "blocked", pgettext_lazy("message status", "Blocked by the contact policy")
 
     class Purpose(models.TextChoices):
         REMINDER = "reminder", _("Reminder before a due date")
         SUMMARY = "summary", _("Agreement summary")
+        REPLY = "reply", _("Reply to the debtor")
+        CONSENT = "consent", _("Confirmation of a consent change")
 
     debtor = models.ForeignKey(
         "debtors.Debtor", verbose_name=_("debtor"), on_delete=models.PROTECT, related_name="messages"
@@ -55,6 +59,11 @@ class Message(models.Model):
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     provider_message_id = models.CharField(_("provider's id"), max_length=200, blank=True)
+    # An approved template (WhatsApp outside the 24-hour window): its name at the provider and
+    # the values of its placeholders, in order; `body` holds the text as the debtor reads it.
+    template_name = models.CharField(_("template"), max_length=100, blank=True)
+    template_params = models.JSONField(_("template values"), default=list, blank=True)
+    status_at = models.DateTimeField(_("status changed"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
@@ -64,12 +73,19 @@ class Message(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="message_sent_has_time"
+                condition=~Q(status__in=["sent", "delivered", "read"]) | Q(sent_at__isnull=False),
+                name="message_sent_has_time",
             ),
         ]
         indexes = [
             models.Index(fields=["send_after"], condition=Q(status__in=["queued", "sending"]), name="message_due_idx"),
             models.Index(fields=["debtor", "-created_at"], name="message_debtor_idx"),
+            # The dashboard's messaging figures read a period of messages.
+            models.Index(fields=["created_at"], name="message_created_idx"),
+            # Delivery receipts find their message by the provider's id.
+            models.Index(
+                fields=["provider_message_id"], condition=~Q(provider_message_id=""), name="message_provider_id_idx"
+            ),
         ]
 
     def __str__(self) -> str:

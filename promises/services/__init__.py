@@ -30,6 +30,7 @@ from promises.services.outbox import (
     SendResult,
     messages_send_due,
     outbox_contact_register,
+    outbox_sent_listener_register,
     reminder_messages_queue,
     render_reminder,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "arrangement_reject",
     "messages_send_due",
     "outbox_contact_register",
+    "outbox_sent_listener_register",
     "payment_record",
     "promise_cancel",
     "promise_create",

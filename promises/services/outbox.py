@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 
 from collections_crm.templatetags.crm import money
 from debtors.models import Phone
-from promises.messaging import Outgoing, ProviderError, provider_for
+from promises.messaging import Outgoing, PermanentProviderError, ProviderError, provider_for
 from promises.models import Message, Promise
 
 # --- Outbox: reminders and their delivery ------------------------------------------------------
@@ -25,6 +25,10 @@ MAX_ATTEMPTS = len(BACKOFF) + 1
 # A claim older than this belongs to a worker that died while sending.
 STALE_CLAIM = timedelta(minutes=10)
 USABLE_PHONE_STATUSES = ("unknown", "valid")
+# The one message a debtor's "STOP" (or "START") calls for: it confirms the change on the
+# channel just revoked, so consent, hours and caps do not apply (TCPA's one confirmation text;
+# Reg F 1006.6(c)'s "confirm termination").
+POLICY_EXEMPT_PURPOSES = frozenset({"consent"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,14 @@ class OutboxContact:
 
 
 _contact: OutboxContact | None = None
+# Called with each message as it is marked sent, in the same transaction: delivery receipts
+# that arrived before the send was recorded are applied then (conversations app).
+_sent_listeners: list[Callable] = []
+
+
+def outbox_sent_listener_register(listener: Callable) -> None:
+    if listener not in _sent_listeners:
+        _sent_listeners.append(listener)
 
 
 def outbox_contact_register(contact: OutboxContact) -> None:
@@ -153,6 +165,9 @@ def _outgoing(message: Message) -> Outgoing:
         subject=message.subject,
         body=message.body,
         idempotency_key=message.idempotency_key,
+        template_name=message.template_name,
+        template_params=tuple(str(value) for value in message.template_params),
+        language=message.language,
     )
 
 
@@ -164,6 +179,9 @@ def _mark_sent(message: Message, *, provider_id: str, at: datetime) -> None:
         )
         if updated:
             _outbox_contact().record(message, at)
+            message.status, message.sent_at, message.provider_message_id = Message.Status.SENT, at, provider_id[:200]
+            for listener in _sent_listeners:
+                listener(message)
 
 
 def _recover_stale_claims(now: datetime, result: SendResult) -> None:
@@ -221,8 +239,9 @@ def messages_send_due(*, now: datetime | None = None, limit: int = 500) -> SendR
         if not claimed:
             continue
         message = Message.objects.select_related("debtor", "phone").get(pk=message_id)
-        verdict = check_contact(message.debtor, message.channel, now, phone=message.phone)
-        if not verdict.allowed:
+        exempt = message.purpose in POLICY_EXEMPT_PURPOSES
+        verdict = None if exempt else check_contact(message.debtor, message.channel, now, phone=message.phone)
+        if verdict is not None and not verdict.allowed:
             reasons = " ".join(reason.message for reason in verdict.reasons)[:500]
             if verdict.next_allowed_at is None:
                 Message.objects.filter(pk=message_id).update(status=Message.Status.BLOCKED, last_error=reasons)
@@ -239,7 +258,7 @@ def messages_send_due(*, now: datetime | None = None, limit: int = 500) -> SendR
         try:
             provider_id = provider_for(message.channel).send(_outgoing(message))
         except (ProviderError, OSError) as error:
-            if message.attempts >= MAX_ATTEMPTS:
+            if message.attempts >= MAX_ATTEMPTS or isinstance(error, PermanentProviderError):
                 Message.objects.filter(pk=message_id).update(status=Message.Status.FAILED, last_error=str(error)[:500])
                 result.failed += 1
             else:
