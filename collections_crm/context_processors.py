@@ -15,6 +15,7 @@ def navigation(request):
         items.append(("dashboard", _("Dashboard"), reverse("promises:dashboard")))
         # No pending count here: it would cost a query on every page.
         items.append(("approvals", _("Approvals"), reverse("promises:approvals")))
+        items.append(("unmatched", _("Unmatched messages"), reverse("conversations:unmatched")))
     items.append(("debtors", _("Debtors"), reverse("debtors:list")))
     if user.is_crm_admin:
         items.append(("portfolios", _("Portfolios"), reverse("debtors:portfolios")))

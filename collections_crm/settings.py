@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "calls",
     "promises",
     "scoring",
+    "conversations",
     "supervision",
     "desk",
     "demo",
@@ -223,8 +224,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cobranza@localhost")
 
 # --- Messages to debtors (reminders, agreement summaries) ----------------------------------
-# "file" writes var/outbox/<channel>.jsonl, "console" prints, "http" posts to a gateway;
-# a dotted path names your own promises.messaging.Provider subclass.
+# "file" writes var/outbox/<channel>.jsonl, "console" prints, "http" posts to a gateway,
+# "twilio" (SMS, WhatsApp) and "whatsapp_cloud" (Meta) are the real providers; a dotted path
+# names your own promises.messaging.Provider subclass.
 SMS_PROVIDER = env_str("SMS_PROVIDER", "file")
 WHATSAPP_PROVIDER = env_str("WHATSAPP_PROVIDER", "file")
 MESSAGING_HTTP_URL = env_str("MESSAGING_HTTP_URL", "")
@@ -232,6 +234,32 @@ MESSAGING_HTTP_TOKEN = env_str("MESSAGING_HTTP_TOKEN", "")
 MESSAGING_HTTP_TIMEOUT = env_int("MESSAGING_HTTP_TIMEOUT", 10)
 if "http" in (SMS_PROVIDER, WHATSAPP_PROVIDER) and not MESSAGING_HTTP_URL:
     raise ImproperlyConfigured("SMS_PROVIDER or WHATSAPP_PROVIDER is 'http' but MESSAGING_HTTP_URL is not set.")
+# The address providers reach us at (https://crm.example.com): Twilio signs the URL it calls,
+# and our status callbacks are built from it. Webhooks: /hooks/messages/<provider>/.
+MESSAGING_WEBHOOK_BASE_URL = env_str("MESSAGING_WEBHOOK_BASE_URL", "")
+TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com")
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
+# A number (+1…) or a Messaging Service (MG…); WhatsApp's is the business number.
+TWILIO_SMS_FROM = env_str("TWILIO_SMS_FROM", "")
+TWILIO_WHATSAPP_FROM = env_str("TWILIO_WHATSAPP_FROM", "")
+WHATSAPP_CLOUD_API_URL = env_str("WHATSAPP_CLOUD_API_URL", "https://graph.facebook.com/v21.0")
+WHATSAPP_CLOUD_TOKEN = env_str("WHATSAPP_CLOUD_TOKEN", "")
+WHATSAPP_CLOUD_PHONE_NUMBER_ID = env_str("WHATSAPP_CLOUD_PHONE_NUMBER_ID", "")
+WHATSAPP_CLOUD_APP_SECRET = env_str("WHATSAPP_CLOUD_APP_SECRET", "")
+WHATSAPP_CLOUD_VERIFY_TOKEN = env_str("WHATSAPP_CLOUD_VERIFY_TOKEN", "")
+_PROVIDER_SETTINGS = {
+    "twilio": ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"),
+    "whatsapp_cloud": ("WHATSAPP_CLOUD_TOKEN", "WHATSAPP_CLOUD_PHONE_NUMBER_ID", "WHATSAPP_CLOUD_APP_SECRET"),
+}
+for _channel, _provider in (("SMS", SMS_PROVIDER), ("WHATSAPP", WHATSAPP_PROVIDER)):
+    _needed = _PROVIDER_SETTINGS.get(_provider, ())
+    if _provider == "twilio":
+        _needed += (f"TWILIO_{_channel}_FROM",)
+    if _missing := [name for name in _needed if not globals()[name]]:
+        raise ImproperlyConfigured(f"{_channel}_PROVIDER is '{_provider}' but {', '.join(_missing)} not set.")
+if SMS_PROVIDER == "whatsapp_cloud":
+    raise ImproperlyConfigured("SMS_PROVIDER cannot be 'whatsapp_cloud': the WhatsApp Cloud API sends WhatsApp only.")
 
 # --- Security -----------------------------------------------------------------------
 # Messages live in the session (the database), never in a cookie: the cookie storage only
@@ -395,6 +423,11 @@ CELERY_BEAT_SCHEDULE = {
     # Every minute: send the outbox messages that are due and lawful now.
     "send-reminders": {
         "task": "promises.tasks.send_reminders",
+        "schedule": float(env_int("SEND_REMINDERS_SECONDS", 60)),
+    },
+    # Every minute: delivery receipts that arrived while their message's send was being recorded.
+    "apply-pending-receipts": {
+        "task": "conversations.tasks.apply_pending_receipts",
         "schedule": float(env_int("SEND_REMINDERS_SECONDS", 60)),
     },
     # Every minute: the dashboard rollups catch up with the promises and payments that changed.

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from collections_crm import views
 from collections_crm.api.docs import ApiRedocView, ApiSwaggerView
 from collections_crm.api.views import NotFoundApi
+from conversations.webhooks import messages_webhook
 from debtors import urls as debtors_urls
 from desk import urls as desk_urls
 from promises import urls as promises_urls
@@ -24,6 +25,9 @@ urlpatterns = [
     # The promises namespace: approvals and payments (promises) and the supervisor pages.
     path("promises/", include((promises_urls.urlpatterns + supervision_urls.urlpatterns, "promises"))),
     path("review/", include("calls.review_urls")),
+    path("conversations/", include("conversations.urls")),
+    # Providers post replies and delivery receipts here (Twilio, WhatsApp Cloud API).
+    path("hooks/messages/<str:provider>/", messages_webhook, name="messages_webhook"),
     path("api/v1/", include("collections_crm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -257,7 +257,17 @@ def test_every_csv_for_people_is_written_through_the_safe_writer():
 
     root = settings.BASE_DIR
     offenders = []
-    for package in ("collections_crm", "debtors", "calls", "promises", "scoring", "supervision", "desk", "demo"):
+    for package in (
+        "collections_crm",
+        "debtors",
+        "calls",
+        "promises",
+        "scoring",
+        "conversations",
+        "supervision",
+        "desk",
+        "demo",
+    ):
         for path in (root / package).rglob("*.py"):
             relative = path.relative_to(root).as_posix()
             if relative in NOT_FOR_SPREADSHEETS or "/migrations/" in relative:

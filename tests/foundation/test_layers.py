@@ -12,7 +12,17 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("collections_crm", "debtors", "promises", "calls", "scoring", "supervision", "desk", "demo")  # lowest first
+APPS = (
+    "collections_crm",
+    "debtors",
+    "promises",
+    "calls",
+    "scoring",
+    "conversations",
+    "supervision",
+    "desk",
+    "demo",
+)  # lowest first
 
 
 def _app_of(module: str) -> str | None:

@@ -130,7 +130,7 @@ def test_every_model_is_in_the_admin_with_search():
     from django.apps import apps
     from django.contrib import admin
 
-    for app_label in ("users", "debtors", "calls", "promises", "scoring"):
+    for app_label in ("users", "debtors", "calls", "promises", "scoring", "conversations"):
         for model in apps.get_app_config(app_label).get_models():
             assert model in admin.site._registry, f"{model.__name__} is missing from the admin"
             model_admin = admin.site._registry[model]

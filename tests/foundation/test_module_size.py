@@ -9,6 +9,7 @@ FOLDERS = (
     "promises",
     "calls",
     "scoring",
+    "conversations",
     "supervision",
     "desk",
     "demo",

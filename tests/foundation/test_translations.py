@@ -16,6 +16,7 @@ SOURCES = (
     "calls",
     "promises",
     "scoring",
+    "conversations",
     "supervision",
     "desk",
     "demo",

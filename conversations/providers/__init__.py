@@ -1,0 +1,23 @@
+"""The real messaging providers: Twilio (SMS and WhatsApp) and Meta's WhatsApp Cloud API.
+
+Each module holds both directions of one provider's published protocol: sending (a
+`promises.messaging.Provider`, chosen by SMS_PROVIDER / WHATSAPP_PROVIDER) and reading its
+webhooks (signature check, then the payload as `Incoming` messages and `Receipt`s).
+"""
+
+from conversations.providers.common import Incoming, Receipt, WebhookRejected
+
+
+def providers_connect() -> None:
+    from conversations.providers.twilio import TwilioProvider
+    from conversations.providers.whatsapp_cloud import WhatsAppCloudProvider
+    from conversations.services.delivery import delivery_events_apply_for
+    from promises.messaging import provider_register
+    from promises.services import outbox_sent_listener_register
+
+    provider_register("twilio", TwilioProvider)
+    provider_register("whatsapp_cloud", WhatsAppCloudProvider)
+    outbox_sent_listener_register(delivery_events_apply_for)
+
+
+__all__ = ["Incoming", "Receipt", "WebhookRejected", "providers_connect"]
