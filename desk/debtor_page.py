@@ -10,6 +10,7 @@ from django.utils.translation import get_language, gettext
 
 from calls import selectors as call_selectors
 from calls.forms import FollowUpDoneForm, FollowUpMoveForm
+from calls.models.call import SYSTEM_OUTCOMES
 from calls.policy import check_contact
 from calls.selectors import calls_for_debtor
 from calls.templatetags.desk import choice_labels
@@ -17,7 +18,9 @@ from collections_crm.lib.clock import Clock
 from collections_crm.lib.timezones import debtor_local_now, debtor_local_today, zone_for
 from collections_crm.permissions import can_record_payments
 from collections_crm.templatetags.crm import money
+from conversations.selectors import inbound_for_debtor
 from debtors import selectors
+from desk.replies import reply_box
 from promises.forms import PaymentForm
 from promises.selectors import promises_for_debtor, with_account_and_promise_figures
 from scoring.selectors import score_explained, treatment_explained
@@ -46,7 +49,8 @@ def debtor_detail_context(request, debtor, *, call_form=None) -> dict:
     calls = list(calls_for_debtor(debtor))
     payments = list(debtor.payments.select_related("debt", "recorded_by"))
     messages = list(debtor.messages.all())
-    timeline = timeline_entries(calls, promises, payments, messages, time_zone=debtor.time_zone)
+    inbound = list(inbound_for_debtor(debtor).select_related("attached_by"))
+    timeline = timeline_entries(calls, promises, payments, messages, inbound=inbound, time_zone=debtor.time_zone)
     days = selectors.days_past_due(debtor.oldest_unpaid_due, today)
     verdict = check_contact(debtor, "voice", timezone.now())
     phones = list(debtor.phones.all())
@@ -69,6 +73,7 @@ def debtor_detail_context(request, debtor, *, call_form=None) -> dict:
         "score": score_explained(debtor),
         "treatment": treatment_explained(debtor),
         "follow_up_panel": follow_up_panel(debtor),
+        "reply_box": reply_box(debtor, phones),
         "active_nav": "debtors",
     }
 
@@ -116,18 +121,20 @@ def _bucket_label(days: int) -> str:
     return AgingBucket(aging_bucket_for(days)).label
 
 
-def timeline_entries(calls, promises, payments, messages, *, time_zone: str) -> list[dict]:
-    """Calls, promise status changes, payments and messages, newest first, each with its text.
+def timeline_entries(calls, promises, payments, messages, *, inbound=(), time_zone: str) -> list[dict]:
+    """Calls, promise status changes, payments, messages sent and received, newest first, each
+    with its text.
 
     The texts of an entry (labels, amounts, the reader's and the debtor's clock) are looked up
     here, once per page; the markup is the page's `timeline` partial. A 200-entry history
     through template tags and filters cost most of the debtor page's time (bench_desk), so
     the template only prints. `time_zone` is the debtor's, for their local clock.
     """
-    # A sent message is also on the ledger as a contact; the message entry tells its story.
+    # A message sent or received is also on the ledger as a contact; its own entry tells its story.
     entries = [
-        {"kind": "call", "at": call.started_at, "call": call} for call in calls if call.outcome != "message_sent"
+        {"kind": "call", "at": call.started_at, "call": call} for call in calls if call.outcome not in SYSTEM_OUTCOMES
     ]
+    entries.extend({"kind": "inbound", "at": message.received_at, "message": message} for message in inbound)
     entries.extend(
         {"kind": "message", "at": message.sent_at or message.created_at, "message": message} for message in messages
     )
@@ -161,6 +168,7 @@ class _TimelineText:
             "call": self.call,
             "promise_event": self.promise_event,
             "message": self.message,
+            "inbound": self.inbound,
             "payment": self.payment,
         }
         for entry in entries:
@@ -224,8 +232,26 @@ class _TimelineText:
             "title": self.label(message, "channel"),
             "text": f" · {self.label(message, 'purpose')} → {message.recipient}",
             "tag": self.label(message, "status"),
-            "tag_class": "ok" if status == "sent" else "danger" if status in ("failed", "blocked") else "",
+            "tag_class": "ok"
+            if status in ("sent", "delivered", "read")
+            else "danger"
+            if status in ("failed", "blocked")
+            else "",
             "muted": " ".join(remarks),
+            "note": message.body,
+        }
+
+    def inbound(self, entry) -> dict:
+        message = entry["message"]
+        attached = ""
+        if message.attached_by_id:
+            attached = gettext("attached by %(person)s") % {"person": self._person(message.attached_by)}
+        return {
+            "title": self.label(message, "channel"),
+            "text": " ← " + (message.sender or "—"),
+            "tag": self.label(message, "keyword") if message.keyword else gettext("Debtor wrote"),
+            "tag_class": "warn" if message.keyword == "stop" else "ok" if message.keyword else "",
+            "muted": attached,
             "note": message.body,
         }
 

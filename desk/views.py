@@ -350,6 +350,7 @@ def _closing_summary(result) -> dict:
 
 def _with_timeline(request, html: str, debtor) -> HttpResponse:
     """A fragment followed by the debtor's history and follow-ups, swapped out of band by htmx."""
+    from conversations.selectors import inbound_for_debtor
     from desk.debtor_page import timeline_entries
     from promises.selectors import promises_for_debtor
 
@@ -358,6 +359,7 @@ def _with_timeline(request, html: str, debtor) -> HttpResponse:
         list(promises_for_debtor(debtor)),
         list(debtor.payments.select_related("debt", "recorded_by")),
         list(debtor.messages.all()),
+        inbound=list(inbound_for_debtor(debtor).select_related("attached_by")),
         time_zone=debtor.time_zone,
     )
     context = {"debtor": debtor, "timeline": timeline, "timeline_oob": True}

@@ -13,6 +13,7 @@ from django.urls import reverse
 from calls.models import Call, FollowUp
 from calls.policy import policy_cache_clear
 from calls.services import call_log
+from conversations.models import InboundMessage
 from debtors.models import Debt, Debtor
 from debtors.services import debtor_queue_figures_refresh
 from desk.views import QUEUE_PAGE_SIZE
@@ -102,11 +103,21 @@ def test_a_200_entry_history_costs_the_same_queries_as_a_short_one(
             idempotency_key=f"scale:{n}",
             send_after=WEDNESDAY,
         )
+        InboundMessage.objects.create(
+            provider="twilio",
+            provider_message_id=f"SM{n}",
+            channel="sms",
+            sender="+51987654321",
+            body="Respuesta",
+            received_at=WEDNESDAY - timedelta(days=n + 1),
+            debtor=diego,
+            attached_by=carla,  # who attached it is printed: read in the same query
+        )
     client.force_login(carla)
     policy_cache_clear()
     # session + user, debtor, contact policy (3, cold), ledger, debts, promises, events, calls,
-    # payments, messages, phones, open follow-ups, follow-up changes
-    with django_assert_num_queries(16):
+    # payments, messages sent, messages received, phones, open follow-ups, follow-up changes
+    with django_assert_num_queries(17):
         response = client.get(reverse("debtors:detail", args=[diego.pk]))
     assert response.content.decode().count('<li class="timeline-') >= entries
 

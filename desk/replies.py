@@ -1,0 +1,68 @@
+"""Writing to the debtor from the debtor page: the reply box and its form."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
+
+from collections_crm.lib.clock import Clock
+from conversations.forms import ReplyForm
+from conversations.selectors import WHATSAPP_WINDOW, inbound_for_debtor, templates_for_language
+from conversations.services import reply_send
+from debtors.selectors import debtor_get_for_action, debtor_get_for_user
+
+
+def reply_box(debtor, phones, *, form=None) -> dict | None:
+    """What the reply box shows: the form, and until when WhatsApp takes free text. None when
+    no number of the debtor's own consents to SMS or WhatsApp."""
+    writable = [phone for phone in phones if not phone.is_third_party and (phone.sms_consent or phone.whatsapp_consent)]
+    if not writable:
+        return None
+    form = form or ReplyForm(phones=writable, templates=templates_for_language(debtor.language))
+    last = inbound_for_debtor(debtor).filter(channel="whatsapp").only("received_at").first()
+    window_ends = last.received_at + WHATSAPP_WINDOW if last else None
+    open_until = ""
+    if window_ends and window_ends > timezone.now():
+        open_until = Clock.current().short_datetime(timezone.localtime(window_ends))
+    return {"form": form, "whatsapp_open_until": open_until}
+
+
+@login_required
+@require_POST
+def reply_send_view(request, debtor_pk: int):
+    from desk.debtor_page import _figures_and_score, debtor_detail_context
+
+    debtor = debtor_get_for_action(request.user, debtor_pk)
+    phones = [phone for phone in debtor.phones.all() if not phone.is_third_party]
+    form = ReplyForm(request.POST, phones=phones, templates=templates_for_language(debtor.language))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            queued = reply_send(
+                debtor=debtor,
+                by=request.user,
+                channel=data["channel"],
+                phone=data["phone"],
+                text=data["text"],
+                template=data["template"],
+                key=data["key"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if queued.send_after > timezone.now():
+                moment = Clock.current().short_datetime(timezone.localtime(queued.send_after))
+                notice = gettext("The message waits in the outbox until %(moment)s, the first lawful moment.") % {
+                    "moment": moment
+                }
+            else:
+                notice = gettext("The message is in the outbox and goes out within a minute.")
+            messages.success(request, notice)
+            return redirect("debtors:detail", pk=debtor.pk)
+    page_debtor = debtor_get_for_user(request.user, debtor.pk, with_figures=_figures_and_score)
+    context = debtor_detail_context(request, page_debtor)
+    context["reply_box"] = reply_box(page_debtor, context["phones"], form=form)
+    return render(request, "debtors/debtor_detail.html", context, status=400)
