@@ -11,6 +11,7 @@ urlpatterns = [
     path("dashboard/calls/", views.calls_behind, name="calls_behind"),
     path("dashboard/payments/", views.payments_behind, name="payments_behind"),
     path("dashboard/debts/", views.debts_behind, name="debts_behind"),
+    path("dashboard/messages/", views.messaging_figures_view, name="messaging_figures"),
     path("health/", views.portfolio_health, name="health"),
     path("health/score/", views.score_now, name="score_now"),
     path("strategies/", views.strategies, name="strategies"),

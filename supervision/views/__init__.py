@@ -4,6 +4,7 @@ tests, and reassignment."""
 from supervision.views.dashboard import dashboard, figures_export
 from supervision.views.drilldowns import calls_behind, debts_behind, payments_behind, promises_behind
 from supervision.views.health import portfolio_health, score_now
+from supervision.views.messaging import messaging_figures_view
 from supervision.views.reassign import reassign
 from supervision.views.strategies import strategies, strategy_test, strategy_test_decide
 
@@ -12,6 +13,7 @@ __all__ = [
     "dashboard",
     "debts_behind",
     "figures_export",
+    "messaging_figures_view",
     "payments_behind",
     "portfolio_health",
     "promises_behind",
