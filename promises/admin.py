@@ -111,6 +111,9 @@ class PromiseRulesAdmin(admin.ModelAdmin):
         "partial_minimum_percent",
         "missed_instalment",
         "reminder_days_before",
+        "due_reminder_days_before",
+        "due_reminder_on_the_day",
+        "due_reminder_days_after",
     )
     list_filter = ("missed_instalment",)
     search_fields = ("portfolio__name", "portfolio__creditor__name")
@@ -125,6 +128,9 @@ class StrategyAdmin(admin.ModelAdmin):
         "first_channel",
         "retry_after_minutes",
         "reminder_days_before",
+        "due_reminder_days_before",
+        "due_reminder_on_the_day",
+        "due_reminder_days_after",
         "first_offer",
         "queue_weight",
         "contact_cost",

@@ -138,3 +138,21 @@ def arrangement_get_for_decision(user, pk: int) -> Arrangement:
         )
     except Arrangement.DoesNotExist:
         raise Http404 from None
+
+
+def due_reminder_offsets(rules: PromiseRules, strategy: Strategy | None) -> frozenset[int]:
+    """The days, counted from a debt's due date (−3: three days before; 0: the day; 2: two days
+    after), on which its debtor is reminded of it: the strategy's choice, else the portfolio's."""
+
+    def chosen(field: str):
+        value = getattr(strategy, field) if strategy is not None else None
+        return value if value is not None else getattr(rules, field)
+
+    offsets = set()
+    if before := chosen("due_reminder_days_before"):
+        offsets.add(-before)
+    if chosen("due_reminder_on_the_day"):
+        offsets.add(0)
+    if after := chosen("due_reminder_days_after"):
+        offsets.add(after)
+    return frozenset(offsets)

@@ -34,6 +34,7 @@ class ScheduleResult:
     retries: int = 0
     reminder_calls: int = 0
     reminder_messages: int = 0
+    due_date_messages: int = 0
     no_lawful_moment: int = 0
 
 
@@ -382,6 +383,12 @@ def _schedule_reminders(now: datetime, result: ScheduleResult) -> None:
     result.reminder_calls += _insert_follow_ups(rows)
 
 
+def _schedule_due_date_reminders(now: datetime, result: ScheduleResult) -> None:
+    from promises.services import due_date_reminders_queue
+
+    due_date_reminders_queue(now=now, result=result, lawful_moments=next_lawful_moments)
+
+
 def follow_ups_schedule(*, now: datetime | None = None) -> ScheduleResult:
     """Put the right follow-up in the right queue at a lawful moment, never twice.
 
@@ -393,6 +400,7 @@ def follow_ups_schedule(*, now: datetime | None = None) -> ScheduleResult:
        ones that were due) and still has a usable number.
     5. Reminders before due dates, as the debtor's strategy says: a message where consented
        (unless the strategy calls first), otherwise a call.
+    6. Preventive reminders of debts' own due dates (before, on, after), by message only.
     Each step looks for work that has no follow-up (of any status) yet and inserts with
     ON CONFLICT DO NOTHING, so reruns and concurrent runs add nothing.
     """
@@ -404,6 +412,7 @@ def follow_ups_schedule(*, now: datetime | None = None) -> ScheduleResult:
         _schedule_commitments,
         _schedule_retries,
         _schedule_reminders,
+        _schedule_due_date_reminders,
     )
     for step in steps:
         with transaction.atomic():

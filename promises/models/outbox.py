@@ -35,6 +35,7 @@ class Message(models.Model):
         REMINDER = "reminder", _("Reminder before a due date")
         SUMMARY = "summary", _("Agreement summary")
         REPLY = "reply", _("Reply to the debtor")
+        DUE_DATE = "due_date", _("Reminder of a debt's due date")
         CONSENT = "consent", _("Confirmation of a consent change")
 
     debtor = models.ForeignKey(

@@ -52,6 +52,15 @@ class PromiseRules(models.Model):
         _("reminder days before"), default=2, help_text=_("0 sends no reminders.")
     )
     retry_after_minutes = models.PositiveIntegerField(_("retry after no contact (minutes)"), default=240)
+    # Preventive reminders of a debt's own due date (not a promise's), by message only, where
+    # the debtor consented; all off by default.
+    due_reminder_days_before = models.PositiveSmallIntegerField(
+        _("due-date reminder: days before"), default=0, help_text=_("0 sends none before the due date.")
+    )
+    due_reminder_on_the_day = models.BooleanField(_("due-date reminder: on the day"), default=False)
+    due_reminder_days_after = models.PositiveSmallIntegerField(
+        _("due-date reminder: days after"), default=0, help_text=_("0 sends none after the due date.")
+    )
 
     class Meta:
         verbose_name = _("promise rules")

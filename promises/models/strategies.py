@@ -50,6 +50,24 @@ class Strategy(models.Model):
         blank=True,
         help_text=_("Empty: the portfolio's promise rules. 0 sends no reminders."),
     )
+    due_reminder_days_before = models.PositiveSmallIntegerField(
+        _("due-date reminder: days before"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the portfolio's promise rules. 0 sends none."),
+    )
+    due_reminder_on_the_day = models.BooleanField(
+        _("due-date reminder: on the day"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the portfolio's promise rules."),
+    )
+    due_reminder_days_after = models.PositiveSmallIntegerField(
+        _("due-date reminder: days after"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the portfolio's promise rules. 0 sends none."),
+    )
     first_offer = models.CharField(_("first offer"), max_length=12, choices=FirstOffer.choices, default=FirstOffer.FULL)
     max_discount_percent = models.DecimalField(
         _("discount up to (%)"),

@@ -20,6 +20,7 @@ from promises.services.commitments import (
     promise_create,
     promise_renegotiate,
 )
+from promises.services.due_reminders import due_date_reminders_queue, render_due_reminder
 from promises.services.lapsing import FlagResult, promises_flag_lapsed
 from promises.services.outbox import (
     BACKOFF,
@@ -57,6 +58,7 @@ __all__ = [
     "arrangement_limits_check",
     "arrangement_propose",
     "arrangement_reject",
+    "due_date_reminders_queue",
     "messages_send_due",
     "outbox_contact_register",
     "outbox_sent_listener_register",
@@ -67,5 +69,6 @@ __all__ = [
     "promise_renegotiate",
     "promises_flag_lapsed",
     "reminder_messages_queue",
+    "render_due_reminder",
     "render_reminder",
 ]
