@@ -137,7 +137,15 @@ class DebtorLocalDateTimeField(forms.DateTimeField):
             return super().to_python(value)
 
 
+CONTACT_KIND_CHOICES = [
+    ("call", _("A call we made")),
+    ("inbound_call", _("A call from the debtor")),
+    ("visit", _("A field visit")),
+]
+
+
 class CallLogForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Contact"), choices=CONTACT_KIND_CHOICES, required=False, widget=CachedSelect)
     phone = forms.TypedChoiceField(label=_("Number called"), coerce=int, required=False, widget=AutofocusRadioSelect)
     outcome = forms.ChoiceField(
         label=_("How the call ended"), choices=OUTCOME_CHOICES, required=False, widget=AccessKeyRadioSelect
@@ -273,6 +281,7 @@ class CallLogForm(forms.Form):
                 "total": data.get("instalment_total"),
             }
         return {
+            "kind": data.get("kind") or "call",
             "phone": self.phones.get(data.get("phone")),
             "outcome": data.get("outcome") or "",
             "stance": data.get("stance") or "",
@@ -342,3 +351,26 @@ class FollowUpMoveForm(ServiceErrorsMixin, forms.Form):
     def __init__(self, *args, time_zone: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["due_at"].time_zone = time_zone
+
+
+class LetterForm(ServiceErrorsMixin, forms.Form):
+    """A letter sent to the debtor, recorded on the ledger (`letter_record`)."""
+
+    sent_on = forms.DateField(label=_("Sent on"), widget=iso_date_input())
+    notes = forms.CharField(label=_("What it said"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    override_reason = forms.CharField(
+        label=_("Why the contact policy is overridden"),
+        required=False,
+        help_text=_("Only if the policy forbids it and you may override it."),
+    )
+
+    def __init__(self, *args, debtor, can_override: bool = False, **kwargs):
+        from collections_crm.lib.timezones import debtor_local_today
+
+        # Its own names: the call form beside it has a "notes" of its own.
+        kwargs.setdefault("prefix", "letter")
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["sent_on"] = debtor_local_today(debtor)
+        if not can_override:
+            del self.fields["override_reason"]

@@ -25,7 +25,7 @@ class ReplyForm(forms.Form):
     key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args, phones, templates, **kwargs):
-        kwargs.setdefault("auto_id", "id_reply_%s")  # the call form beside it has its own phone and channel
+        kwargs.setdefault("prefix", "reply")  # the call form beside it has its own phone and notes
         super().__init__(*args, **kwargs)
         self.phones = {str(phone.pk): phone for phone in phones}
         self.fields["phone"].choices = [(str(phone.pk), phone.number.as_international) for phone in phones]

@@ -9,7 +9,7 @@ from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext
 
 from calls import selectors as call_selectors
-from calls.forms import FollowUpDoneForm, FollowUpMoveForm
+from calls.forms import FollowUpDoneForm, FollowUpMoveForm, LetterForm
 from calls.models.call import SYSTEM_OUTCOMES
 from calls.policy import check_contact
 from calls.selectors import calls_for_debtor
@@ -24,6 +24,9 @@ from desk.replies import reply_box
 from promises.forms import PaymentForm
 from promises.selectors import promises_for_debtor, with_account_and_promise_figures
 from scoring.selectors import score_explained, treatment_explained
+
+# Channels whose contacts the outbox and the webhooks record with a message entry of their own.
+MESSAGE_CHANNELS = ("sms", "whatsapp", "email")
 
 
 @login_required
@@ -74,6 +77,7 @@ def debtor_detail_context(request, debtor, *, call_form=None) -> dict:
         "treatment": treatment_explained(debtor),
         "follow_up_panel": follow_up_panel(debtor),
         "reply_box": reply_box(debtor, phones),
+        "letter_form": LetterForm(debtor=debtor, can_override=can_override),
         "active_nav": "debtors",
     }
 
@@ -132,7 +136,9 @@ def timeline_entries(calls, promises, payments, messages, *, inbound=(), time_zo
     """
     # A message sent or received is also on the ledger as a contact; its own entry tells its story.
     entries = [
-        {"kind": "call", "at": call.started_at, "call": call} for call in calls if call.outcome not in SYSTEM_OUTCOMES
+        {"kind": "call", "at": call.started_at, "call": call}
+        for call in calls
+        if call.outcome not in SYSTEM_OUTCOMES or call.channel not in MESSAGE_CHANNELS
     ]
     entries.extend({"kind": "inbound", "at": message.received_at, "message": message} for message in inbound)
     entries.extend(

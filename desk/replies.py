@@ -1,4 +1,4 @@
-"""Writing to the debtor from the debtor page: the reply box and its form."""
+"""Writing to the debtor from the debtor page: the reply box, and recording a letter sent."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from calls.forms import LetterForm
+from calls.services import letter_record
 from collections_crm.lib.clock import Clock
 from conversations.forms import ReplyForm
 from conversations.selectors import WHATSAPP_WINDOW, inbound_for_debtor, templates_for_language
@@ -65,4 +67,32 @@ def reply_send_view(request, debtor_pk: int):
     page_debtor = debtor_get_for_user(request.user, debtor.pk, with_figures=_figures_and_score)
     context = debtor_detail_context(request, page_debtor)
     context["reply_box"] = reply_box(page_debtor, context["phones"], form=form)
+    return render(request, "debtors/debtor_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def letter_record_view(request, debtor_pk: int):
+    from desk.debtor_page import _figures_and_score, can_override_contact_policy, debtor_detail_context
+
+    debtor = debtor_get_for_action(request.user, debtor_pk)
+    can_override = can_override_contact_policy(request.user)
+    form = LetterForm(request.POST, debtor=debtor, can_override=can_override)
+    if form.is_valid():
+        try:
+            letter_record(
+                debtor=debtor,
+                by=request.user,
+                sent_on=form.cleaned_data["sent_on"],
+                notes=form.cleaned_data["notes"],
+                override_reason=form.cleaned_data.get("override_reason", ""),
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, gettext("Letter recorded."))
+            return redirect("debtors:detail", pk=debtor.pk)
+    page_debtor = debtor_get_for_user(request.user, debtor.pk, with_figures=_figures_and_score)
+    context = debtor_detail_context(request, page_debtor)
+    context["letter_form"] = form
     return render(request, "debtors/debtor_detail.html", context, status=400)

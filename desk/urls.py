@@ -11,6 +11,7 @@ urlpatterns = [
     path("debtors/<int:debtor_pk>/log/", views.call_log_create, name="log"),
     path("<int:call_pk>/summary/send/", views.call_summary_send_view, name="summary_send"),
     path("debtors/<int:debtor_pk>/reply/", replies.reply_send_view, name="reply"),
+    path("debtors/<int:debtor_pk>/letter/", replies.letter_record_view, name="letter"),
     path("follow-ups/<int:follow_up_pk>/done/", views.follow_up_done_view, name="follow_up_done"),
     path("follow-ups/<int:follow_up_pk>/move/", views.follow_up_move_view, name="follow_up_move"),
 ]

@@ -151,7 +151,25 @@ def _call_rules() -> list[dict]:
                     "allOf": [{"anyOf": stances}, {"anyOf": right_party_commitments}],
                 },
             ]
-        }
+        },
+        # What the contact was (calls.services.call_log.KIND_OUTCOMES): a call we made names its
+        # number; a call from the debtor was answered; a visit found someone or nobody.
+        {
+            "anyOf": [
+                {"required": ["phone"], "properties": {"kind": one_of(["call"])}},
+                {
+                    "required": ["kind"],
+                    "properties": {"kind": one_of(["inbound_call"]), "outcome": one_of(sorted(REACHED))},
+                },
+                {
+                    "required": ["kind"],
+                    "properties": {
+                        "kind": one_of(["visit"]),
+                        "outcome": one_of(sorted([*REACHED, Call.Outcome.NO_ANSWER])),
+                    },
+                },
+            ]
+        },
     ]
 
 
@@ -163,7 +181,24 @@ class CallInputSerializer(InputSerializer):
     schema_rules = _call_rules()
 
     debtor = IdField()
-    phone = IdField(help_text=gettext_lazy("The number called (one of the debtor's phones)."))
+    kind = serializers.ChoiceField(
+        choices=[
+            ("call", gettext_lazy("A call we made")),
+            ("inbound_call", gettext_lazy("A call from the debtor")),
+            ("visit", gettext_lazy("A field visit")),
+        ],
+        required=False,
+        default="call",
+        help_text=gettext_lazy(
+            "call (the default): the number is required; inbound_call: the debtor called us, not one of our "
+            "attempts, outcome right_party or third_party; visit: a field visit, under the policy's visit rules, "
+            "outcome right_party, third_party or no_answer (nobody at home)."
+        ),
+    )
+    phone = IdField(
+        required=False,
+        help_text=gettext_lazy("The number called (one of the debtor's phones); required for a call we made."),
+    )
     debt = IdField(required=False, help_text=gettext_lazy("The debt the call was about; empty means all of them."))
     outcome = serializers.ChoiceField(choices=LOGGABLE_OUTCOMES)
     started_at = AwareDateTimeField(

@@ -160,7 +160,7 @@ class CallListCreateApi(ListApiView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         debtor = debtor_get_for_action(request.user, values["debtor"])
-        phone = get_object_or_404(Phone, pk=values["phone"], debtor=debtor)
+        phone = get_object_or_404(Phone, pk=values["phone"], debtor=debtor) if "phone" in values else None
         debt = get_object_or_404(Debt, pk=values["debt"], debtor=debtor) if "debt" in values else None
         override_reason = values.get("override_reason", "").strip()
         instalments = dict(values["instalments"]) if "instalments" in values else None
@@ -185,6 +185,7 @@ class CallListCreateApi(ListApiView):
                 notes=values.get("notes", ""),
                 override_by=request.user if override_reason else None,
                 override_reason=override_reason,
+                kind=values["kind"],
             )
         except ContactBlocked as blocked:
             body = blocked.verdict.as_dict()

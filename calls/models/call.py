@@ -16,6 +16,7 @@ class Channel(models.TextChoices):
     WHATSAPP = "whatsapp", _("WhatsApp")
     EMAIL = "email", _("E-mail")
     VISIT = "visit", _("Visit")
+    LETTER = "letter", _("Letter")
 
 
 class CallOutcome(models.TextChoices):

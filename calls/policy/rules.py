@@ -90,7 +90,7 @@ def validate_rule(*, kind: str, channels, params) -> None:
     """Refuse rule parameters the engine cannot apply (used by ContactRule.clean)."""
     errors = []
     if not isinstance(channels, list) or any(channel not in CHANNELS for channel in channels):
-        errors.append(_("Channels must be a list of: voice, sms, whatsapp, email, visit."))
+        errors.append(_("Channels must be a list of: voice, sms, whatsapp, email, visit, letter."))
     if not isinstance(params, dict):
         raise ValidationError({"params": _("Parameters must be an object.")})
     try:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.utils.translation import gettext_lazy as _
 
-CHANNELS = ("voice", "sms", "whatsapp", "email", "visit")
+CHANNELS = ("voice", "sms", "whatsapp", "email", "visit", "letter")
 CONSENT_CHANNELS = {"sms": "sms_consent", "whatsapp": "whatsapp_consent"}
 
 # Outcomes, by how laws count them.

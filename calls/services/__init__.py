@@ -14,10 +14,12 @@ from calls.services.attempts import (
     call_attempt_record,
     channel_authorisation_record,
     channel_authorisation_revoke,
+    letter_record,
     verdict_snapshot,
 )
 from calls.services.call_log import (
     COMMITMENT_DETAILS,
+    CONTACT_KINDS,
     INSTALMENT_FREQUENCIES,
     MAX_INSTALMENTS,
     MIN_INSTALMENTS,
@@ -49,6 +51,7 @@ from calls.services.summary import (
 )
 
 __all__ = [
+    "CONTACT_KINDS",
     "BROKEN_LOOKBACK",
     "CALLBACK_LOOKBACK",
     "COMMITMENT_DETAILS",
@@ -77,6 +80,7 @@ __all__ = [
     "channel_authorisation_revoke",
     "day_start",
     "follow_up_complete",
+    "letter_record",
     "follow_up_move",
     "follow_ups_schedule",
     "render_call_summary",

@@ -1,16 +1,18 @@
 """Contact attempts recorded with the contact policy's verdict as evidence, and the channels a
 debtor authorised (which the policy reads in Colombia)."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from calls.models import Call, DebtorChannelAuthorisation, PolicyDecision
 from calls.policy import Verdict, check_contact
 from collections_crm.lib.checked_save import save_checked
+from collections_crm.lib.timezones import debtor_zone
 
 
 class ContactBlocked(ValidationError):
@@ -132,4 +134,37 @@ def channel_authorisation_record(
 def channel_authorisation_revoke(*, debtor, channel: str, at: datetime) -> int:
     return DebtorChannelAuthorisation.objects.filter(debtor=debtor, channel=channel, revoked_at__isnull=True).update(
         revoked_at=at
+    )
+
+
+def letter_record(*, debtor, by, sent_on: date, notes: str = "", debt=None, override_reason: str = "") -> Call:
+    """A letter sent to the debtor, on the same ledger as calls and messages, so that the
+    presets that count letters among their actions (Chile's two a week) see it.
+
+    A letter sent on an earlier day is recorded at noon of that day on the debtor's clock (a
+    letter has a day, not a time); one sent today, now. A date ahead of the debtor's today is
+    refused. Whoever may act on the debtor may record it; the policy is checked as for any
+    attempt (a supervisor may override it in writing).
+    """
+    from collections_crm.lib.timezones import debtor_local_today
+    from collections_crm.permissions import can_act_on_debtor
+
+    if not can_act_on_debtor(by, debtor):
+        raise Http404
+    today = debtor_local_today(debtor)
+    if sent_on > today:
+        raise ValidationError({"sent_on": _("A letter cannot have been sent on a day still to come.")})
+    if debt is not None and debt.debtor_id != debtor.pk:
+        raise Http404
+    started_at = timezone.now() if sent_on == today else datetime.combine(sent_on, time(12), debtor_zone(debtor))
+    return call_attempt_record(
+        debtor=debtor,
+        collector=by,
+        channel="letter",
+        outcome="message_sent",
+        started_at=started_at,
+        debt=debt,
+        override_by=by if override_reason.strip() else None,
+        override_reason=override_reason,
+        notes=notes.strip(),
     )

@@ -133,17 +133,27 @@ def _instalment_schedule(instalments, *, local_today: date, errors: dict) -> lis
 
 
 def _call_log_errors(
-    *, debtor, phone, outcome, stance, stance_reason, commitment, details: dict, notes: str, now: datetime
+    *, debtor, phone, outcome, stance, stance_reason, commitment, details: dict, notes: str, now: datetime, kind: str
 ) -> tuple[dict, list | None]:
     """Every reason the call cannot be logged as given, by field; and an instalment plan's schedule."""
     errors: dict[str, str] = {}
     schedule = None
     local_today = debtor_local_today(debtor, now)
-    if phone is None:
+    if kind not in CONTACT_KINDS:
+        errors["kind"] = _("Choose a call we made, a call the debtor made, or a visit.")
+        return errors, None
+    if phone is None and kind == CALL:
         errors["phone"] = _("Choose the number that was called.")
     # A sent message is logged by the outbox, never by hand.
     if outcome not in CallOutcome.values or outcome in SYSTEM_OUTCOMES:
         errors["outcome"] = _("Choose how the call ended.")
+        return errors, None
+    if outcome not in KIND_OUTCOMES.get(kind, CallOutcome.values):
+        errors["outcome"] = (
+            _("A call from the debtor was answered: say whom we spoke with, the debtor or someone else.")
+            if kind == INBOUND_CALL
+            else _("A visit ends speaking with the debtor, with someone else, or with nobody at home.")
+        )
         return errors, None
     right_party = outcome == CallOutcome.RIGHT_PARTY
 
@@ -211,6 +221,19 @@ def _call_log_errors(
     return errors, schedule
 
 
+# What a logged contact was: the ledger's channel and direction.
+CALL, INBOUND_CALL, VISIT = "call", "inbound_call", "visit"
+CONTACT_KINDS = {
+    CALL: ("voice", Call.Direction.OUTBOUND),
+    INBOUND_CALL: ("voice", Call.Direction.INBOUND),
+    VISIT: ("visit", Call.Direction.OUTBOUND),
+}
+KIND_OUTCOMES = {
+    INBOUND_CALL: {CallOutcome.RIGHT_PARTY, CallOutcome.THIRD_PARTY},
+    VISIT: {CallOutcome.RIGHT_PARTY, CallOutcome.THIRD_PARTY, CallOutcome.NO_ANSWER},
+}
+
+
 @transaction.atomic
 def call_log(
     *,
@@ -233,8 +256,13 @@ def call_log(
     override_by=None,
     override_reason: str = "",
     debt=None,
+    kind: str = "call",
 ) -> CallLogResult:
     """Log a collection call with its outcome, the debtor's stance and the commitment it ended with.
+
+    `kind` says what the contact was: a call we made ("call"), a call the debtor made to us
+    ("inbound_call": not one of our attempts, no policy verdict, a number optional) or a field
+    visit ("visit": the policy's visit rules, no number). All land on the same ledger.
 
     1. Scope: the collector (and any overriding supervisor) must be allowed to act on the
        debtor, and the phone and debt must be the debtor's; otherwise 404, so that ids of
@@ -288,16 +316,19 @@ def call_log(
         details=details,
         notes=notes,
         now=now,
+        kind=kind,
     )
     if started_at is not None and started_at > now + CLOCK_SKEW:
         errors["started_at"] = _("A call cannot have started in the future.")
     if errors:
         raise ValidationError(errors)
 
+    channel, direction = CONTACT_KINDS[kind]
     call = _attempt_record(
         debtor=debtor,
         collector=collector,
-        channel="voice",
+        channel=channel,
+        direction=direction,
         outcome=outcome,
         started_at=started_at,
         phone=phone,
@@ -316,7 +347,8 @@ def call_log(
     result = CallLogResult(call=call)
 
     new_status = PHONE_STATUS_AFTER.get(outcome)
-    if new_status is not None:
+    # Only a call says anything about a number (a visit preselects one it never dialled).
+    if new_status is not None and phone is not None and channel == "voice":
         Phone.objects.filter(pk=phone.pk).exclude(status=new_status).update(status=new_status)
         phone.status = new_status
     # Before the commitment's own follow-up is made, so that the new one stays open.

@@ -19,9 +19,14 @@ def test_validation_errors_name_each_field(carla_api, diego):
     body = response.json()
     assert response.status_code == 400
     assert set(body) == {"detail", "code", "errors"}
-    assert set(body["errors"]) == {"debtor", "phone", "outcome"}
-    assert body["errors"]["phone"] == ["This field is required."]
+    assert set(body["errors"]) == {"debtor", "outcome"}
     assert body["detail"] == "Some of the data sent is not valid."
+    # A call we made names its number (a visit or a call from the debtor need not).
+    response = carla_api.post(
+        "/api/v1/calls/", {"debtor": diego.pk, "outcome": "no_answer"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["phone"] == ["Choose the number that was called."]
 
 
 def test_a_single_error_is_also_the_detail(carla_api, diego):

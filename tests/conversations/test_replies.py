@@ -43,7 +43,10 @@ def template(db):
 
 def _reply(client, debtor, **data):
     phone = debtor.phones.get()
-    return client.post(reverse("calls:reply", args=[debtor.pk]), {"phone": phone.pk, "key": "k1", **data})
+    fields = {"phone": phone.pk, "key": "k1", **data}
+    return client.post(
+        reverse("calls:reply", args=[debtor.pk]), {f"reply-{name}": value for name, value in fields.items()}
+    )
 
 
 def test_inside_the_window_the_collector_answers_with_free_text(client, diego, carla):
