@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from promises.models import Message
+
 
 class Provider(models.TextChoices):
     TWILIO = "twilio", "Twilio"
@@ -191,6 +193,8 @@ class MessageTemplate(models.Model):
         CREDITOR = "creditor", _("Creditor")
         BALANCE = "balance", _("Balance")
         COLLECTOR = "collector", _("Collector's name")
+        AMOUNT = "amount", _("Amount of the payment reminded")
+        DUE_DATE = "due_date", _("Its due date")
 
     name = models.CharField(_("name"), max_length=100)
     provider_name = models.CharField(
@@ -200,6 +204,16 @@ class MessageTemplate(models.Model):
     )
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     channel = models.CharField(_("channel"), max_length=16, choices=InboundChannel.choices)
+    purpose = models.CharField(
+        _("used for"),
+        max_length=16,
+        blank=True,
+        choices=[("", _("Collectors' replies")), *Message.Purpose.choices],
+        help_text=_(
+            "Messages of this kind that the system sends by WhatsApp when the debtor has not written in 24 hours "
+            "go as this template. Empty: collectors choose it when replying."
+        ),
+    )
     body = models.TextField(_("text"), help_text=_("Placeholders as {{1}}, {{2}}…, in the order listed below."))
     placeholders = models.JSONField(
         _("placeholders"), default=list, blank=True, help_text=_("What fills {{1}}, {{2}}…, in order.")

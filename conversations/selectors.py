@@ -47,4 +47,5 @@ def whatsapp_window_open(number: str, *, at: datetime) -> bool:
 
 
 def templates_for_language(language: str) -> QuerySet[MessageTemplate]:
-    return MessageTemplate.objects.filter(language=language, active=True).order_by("channel", "name")
+    """The templates collectors choose from when replying (those for system messages aside)."""
+    return MessageTemplate.objects.filter(language=language, active=True, purpose="").order_by("channel", "name")

@@ -53,6 +53,9 @@ def _as_dict(message: Outgoing) -> dict:
 
 class Provider(ABC):
     can_lookup = False
+    # WhatsApp through Meta (directly or through Twilio) takes free text only within 24 hours
+    # of the debtor's last message; outside them an approved template.
+    templates_outside_window = False
 
     @abstractmethod
     def send(self, message: Outgoing) -> str:

@@ -173,6 +173,7 @@ def call_summary_send(*, call, channel: str, by, at: datetime | None = None) -> 
     """
     from collections_crm.permissions import can_act_on_debtor
     from promises.models import Message
+    from promises.services import placeholder_values
 
     if not can_act_on_debtor(by, call.debtor):
         raise Http404
@@ -200,6 +201,13 @@ def call_summary_send(*, call, channel: str, by, at: datetime | None = None) -> 
             "language": call.debtor.language,
             "subject": subject,
             "body": body,
+            "placeholder_values": placeholder_values(
+                call.debtor,
+                amount=promises[0].amount if promises else None,
+                currency=promises[0].currency if promises else "",
+                due_date=promises[0].due_date if promises else None,
+                collector=call.collector,
+            ),
             "send_after": route.send_after or at,
             "created_at": at,
         },

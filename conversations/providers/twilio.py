@@ -103,6 +103,7 @@ def status_callback_url() -> str:
 class TwilioProvider(Provider):
     def __init__(self, channel: str):
         self.channel = channel
+        self.templates_outside_window = channel == "whatsapp"
         self.account = settings.TWILIO_ACCOUNT_SID
         sender = settings.TWILIO_WHATSAPP_FROM if channel == "whatsapp" else settings.TWILIO_SMS_FROM
         self.sender = sender

@@ -115,6 +115,8 @@ def _permanent(status: int, answer: dict) -> bool:
 
 
 class WhatsAppCloudProvider(Provider):
+    templates_outside_window = True
+
     def __init__(self, channel: str = "whatsapp"):
         self.url = f"{settings.WHATSAPP_CLOUD_API_URL.rstrip('/')}/{settings.WHATSAPP_CLOUD_PHONE_NUMBER_ID}/messages"
 

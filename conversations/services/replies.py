@@ -6,19 +6,19 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from calls.models import FollowUp
 from calls.policy import check_contact
 from calls.services import follow_up_complete
 from collections_crm.permissions import can_act_on_debtor
-from collections_crm.templatetags.crm import money
 from conversations.models import MessageTemplate
 from conversations.selectors import whatsapp_window_open
 from conversations.services.consent import CONSENT_FIELDS
 from conversations.services.inbound import REPLY_SUBJECT
 from promises.models import Message
+from promises.services import placeholder_values
 
 # Twilio joins at most 1,600 characters into one SMS; WhatsApp takes 4,096 in a text message.
 MAX_TEXT = {"sms": 1600, "whatsapp": 4096}
@@ -29,15 +29,6 @@ class ReplyQueued:
     message: Message
     created: bool
     send_after: datetime
-
-
-def _template_values(debtor, by) -> dict[str, str]:
-    return {
-        "first_name": debtor.spoken_name.split()[0] if debtor.full_name else "",
-        "creditor": debtor.portfolio.creditor.name,
-        "balance": money(debtor.open_balance, debtor.portfolio.currency).replace("\u00a0", " "),
-        "collector": by.get_full_name() or by.username,
-    }
 
 
 def _checked_text(channel: str, text: str, template, *, window_open: bool) -> None:
@@ -101,8 +92,7 @@ def reply_send(
     send_after = now if verdict.allowed else verdict.next_allowed_at
     template_name, params = "", []
     if template is not None:
-        with translation.override(template.language):  # amounts written the debtor's way
-            text, params = template.render(_template_values(debtor, by))
+        text, params = template.render(placeholder_values(debtor, collector=by))
         template_name = template.provider_name
     with transaction.atomic():
         message, created = Message.objects.get_or_create(

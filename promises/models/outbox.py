@@ -64,6 +64,10 @@ class Message(models.Model):
     # the values of its placeholders, in order; `body` holds the text as the debtor reads it.
     template_name = models.CharField(_("template"), max_length=100, blank=True)
     template_params = models.JSONField(_("template values"), default=list, blank=True)
+    # What an approved template's placeholders may take (first_name, creditor, amount,
+    # due_date, balance, collector), in the debtor's language: a system message sent by
+    # WhatsApp when the debtor has not written for 24 hours goes as its purpose's template.
+    placeholder_values = models.JSONField(_("placeholder values"), default=dict, blank=True)
     status_at = models.DateTimeField(_("status changed"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)

@@ -16,7 +16,7 @@ from collections_crm.templatetags.crm import money
 from debtors.models import Debt, Phone
 from promises.models import Message, Promise, PromiseRules, Strategy
 from promises.selectors import due_reminder_offsets, promise_rules_for, strategies_by_debtor
-from promises.services.outbox import REMINDER_CHANNELS, _reminder_route
+from promises.services.outbox import REMINDER_CHANNELS, _reminder_route, placeholder_values
 
 
 def _widest_window() -> tuple[int, int, bool]:
@@ -127,6 +127,12 @@ def due_date_reminders_queue(*, now: datetime, result, lawful_moments: Callable)
                     subject=subject,
                     body=body,
                     idempotency_key=keys[(debtor_id, due_date, days_to_due)],
+                    placeholder_values=placeholder_values(
+                        debtor,
+                        amount=sum(debt.balance for debt in debts),
+                        currency=debts[0].currency,
+                        due_date=due_date,
+                    ),
                     send_after=send_after,
                     created_at=now,
                 )

@@ -45,6 +45,16 @@ class OutboxContact:
 
 
 _contact: OutboxContact | None = None
+# Called with each message and its provider just before sending: may turn it into an approved
+# template (WhatsApp outside its window) or refuse it for good (PermanentProviderError).
+_preparers: list[Callable] = []
+
+
+def outbox_preparer_register(preparer: Callable) -> None:
+    if preparer not in _preparers:
+        _preparers.append(preparer)
+
+
 # Called with each message as it is marked sent, in the same transaction: delivery receipts
 # that arrived before the send was recorded are applied then (conversations app).
 _sent_listeners: list[Callable] = []
@@ -65,6 +75,25 @@ def _outbox_contact() -> OutboxContact:
     if _contact is None:
         raise ImproperlyConfigured("The outbox needs the contact policy: add the calls app to INSTALLED_APPS.")
     return _contact
+
+
+def placeholder_values(debtor, *, amount=None, currency: str = "", due_date=None, collector=None) -> dict:
+    """What a template's placeholders may take for `debtor`, written their way (language,
+    amounts, dates), with plain spaces (see render_reminder)."""
+    with translation.override(debtor.language):
+        values = {
+            "first_name": debtor.spoken_name.split()[0] if debtor.full_name else "",
+            "creditor": debtor.portfolio.creditor.name,
+            "balance": money(debtor.open_balance, debtor.portfolio.currency),
+        }
+        if amount is not None:
+            values["amount"] = money(amount, currency or debtor.portfolio.currency)
+        if due_date is not None:
+            values["due_date"] = formats.date_format(due_date, "SHORT_DATE_FORMAT")
+        person = collector or debtor.assigned_to
+        if person is not None:
+            values["collector"] = person.get_full_name() or person.username
+    return {name: str(value).replace("\u00a0", " ") for name, value in values.items()}
 
 
 def render_reminder(*, promise: Promise, channel: str) -> tuple[str, str]:
@@ -139,6 +168,9 @@ def reminder_messages_queue(
                     subject=subject,
                     body=body,
                     idempotency_key=f"reminder:promise:{promise.pk}",
+                    placeholder_values=placeholder_values(
+                        promise.debtor, amount=promise.amount, currency=promise.currency, due_date=promise.due_date
+                    ),
                     send_after=send_after,
                     created_at=now,
                 )
@@ -256,7 +288,10 @@ def messages_send_due(*, now: datetime | None = None, limit: int = 500) -> SendR
                 result.deferred += 1
             continue
         try:
-            provider_id = provider_for(message.channel).send(_outgoing(message))
+            provider = provider_for(message.channel)
+            for prepare in _preparers:
+                prepare(message, provider, now)
+            provider_id = provider.send(_outgoing(message))
         except (ProviderError, OSError) as error:
             if message.attempts >= MAX_ATTEMPTS or isinstance(error, PermanentProviderError):
                 Message.objects.filter(pk=message_id).update(status=Message.Status.FAILED, last_error=str(error)[:500])

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from conversations.models import InboundMessage
 from promises import services as outbox
 from promises.models import Message
 from tests.conversations.conftest import DIEGO_NUMBER, TWILIO_ACCOUNT, WEDNESDAY, consent
@@ -46,6 +47,17 @@ def meta_api(providers):
 def _queue(debtor, *, channel="sms", body="Hola Diego, su pago vence el viernes.", **fields):
     phone = debtor.phones.get()
     consent(phone, channel)
+    if channel == "whatsapp" and not fields.get("template_name"):
+        # The debtor wrote an hour ago: WhatsApp's window for free text is open.
+        InboundMessage.objects.create(
+            provider="whatsapp_cloud",
+            provider_message_id="wamid.window",
+            channel="whatsapp",
+            sender=DIEGO_NUMBER,
+            body="Hola",
+            received_at=WEDNESDAY - timedelta(hours=1),
+            debtor=debtor,
+        )
     return Message.objects.create(
         debtor=debtor,
         phone=phone,
