@@ -61,14 +61,11 @@ def test_outside_the_window_a_reminder_goes_as_its_template(meta_api, reminder):
     _template()
     assert outbox.messages_send_due(now=WEDNESDAY).sent == 1
     [request] = meta_api.requests
-    assert (
-        request.body
-        == (
-            '{"messaging_product":"whatsapp","recipient_type":"individual","to":"51987654321","type":"template",'
-            '"template":{"name":"recordatorio_pago","language":{"code":"es"},"components":[{"type":"body",'
-            '"parameters":[{"type":"text","text":"Diego"},{"type":"text","text":"250,00 PEN"},'
-            '{"type":"text","text":"20/11/2026"}]}]}}'
-        ).encode()
+    assert request.body == (
+        b'{"messaging_product":"whatsapp","recipient_type":"individual","to":"51987654321","type":"template",'
+        b'"template":{"name":"recordatorio_pago","language":{"code":"es"},"components":[{"type":"body",'
+        b'"parameters":[{"type":"text","text":"Diego"},{"type":"text","text":"250,00 PEN"},'
+        b'{"type":"text","text":"20/11/2026"}]}]}}'
     )
     reminder.refresh_from_db()
     assert reminder.body == "Hola Diego, le recordamos su pago de 250,00 PEN del 20/11/2026."
