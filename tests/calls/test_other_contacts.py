@@ -139,3 +139,22 @@ def test_a_collector_of_another_team_cannot_record_a_letter(diego, cris):
 
     with pytest.raises(Http404):
         letter_record(debtor=diego, by=cris, sent_on=date(2026, 11, 18))
+
+
+def test_a_conversation_the_debtor_started_opens_the_us_quiet_week(diego, carla, phone):
+    """Reg F 1006.14: no call within seven days after a telephone conversation, whoever called."""
+    portfolio = diego.portfolio
+    portfolio.country, portfolio.currency, portfolio.contact_policy_preset = "US", "USD", "us_regf"
+    portfolio.save()
+    diego.time_zone = "America/New_York"
+    diego.save()
+    call_log(
+        debtor=diego,
+        collector=carla,
+        phone=phone,
+        kind="inbound_call",
+        outcome="right_party",
+        no_commitment_reason="Asked for the balance only",
+    )
+    three_days_later = local("2026-11-21 11:00", "America/New_York")
+    assert not check_contact(diego, "voice", three_days_later, phone=phone).allowed
