@@ -54,15 +54,19 @@ class UnstorableInputMiddleware:
     The API (/api/v1/) is left to collections_crm.api.views, which answers in the API's error
     shape and in the token user's language, known only once DRF has authenticated them.
     The page shows the offending values without those characters, so nothing typed is lost;
-    htmx requests get the message as plain text (static/js/call_desk.js shows it)."""
+    htmx requests get the message as plain text (static/js/call_desk.js shows it).
+
+    The providers' webhooks (/hooks/) are left to conversations.webhooks: a refused webhook
+    would lose the debtor's message, so it is stored without those characters instead."""
 
     API_PREFIX = "/api/v1/"
+    HOOKS_PREFIX = "/hooks/"
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path_info.startswith(self.API_PREFIX):
+        if request.path_info.startswith((self.API_PREFIX, self.HOOKS_PREFIX)):
             return self.get_response(request)
         fields = self._unstorable_fields(request)
         if fields is None:

@@ -7,6 +7,7 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 
+from collections_crm.lib.unstorable import without_unstorable
 from promises.messaging import PermanentProviderError, ProviderError
 
 
@@ -24,6 +25,11 @@ class Incoming:
     body: str
     received_at: datetime
 
+    def __post_init__(self):
+        # What the database can hold, within the columns' sizes: nothing the debtor wrote is
+        # refused for a NUL or a lone surrogate in it.
+        _fit(self, provider_message_id=200, sender=32, recipient=64, body=None)
+
 
 @dataclass(frozen=True)
 class Receipt:
@@ -33,6 +39,15 @@ class Receipt:
     occurred_at: datetime
     error_code: str = ""
     error_reason: str = ""
+
+    def __post_init__(self):
+        _fit(self, provider_message_id=200, error_code=32, error_reason=500)
+
+
+def _fit(instance, **sizes) -> None:
+    for name, size in sizes.items():
+        value = without_unstorable(str(getattr(instance, name)))
+        object.__setattr__(instance, name, value[:size] if size else value)
 
 
 def http_post(url: str, body: bytes, headers: dict[str, str], *, timeout: float, permanent) -> dict:

@@ -58,26 +58,35 @@ def _moment(timestamp) -> datetime:
 
 
 def _text_of(message: dict) -> str:
-    kind = message.get("type", "")
+    kind = str(message.get("type", ""))
     if kind == "text":
-        return str((message.get("text") or {}).get("body", ""))
+        return str(_object(message.get("text")).get("body", ""))
     if kind == "button":
-        return str((message.get("button") or {}).get("text", ""))
+        return str(_object(message.get("button")).get("text", ""))
     if kind == "interactive":
-        interactive = message.get("interactive") or {}
-        reply = interactive.get("button_reply") or interactive.get("list_reply") or {}
+        interactive = _object(message.get("interactive"))
+        reply = _object(interactive.get("button_reply")) or _object(interactive.get("list_reply"))
         return str(reply.get("title", ""))
-    caption = (message.get(kind) or {}).get("caption", "") if isinstance(message.get(kind), dict) else ""
+    caption = _object(message.get(kind)).get("caption", "")
     return f"[{kind}] {caption}".strip()
+
+
+def _objects(value) -> list[dict]:
+    """The JSON objects of a list (anything else in Meta's payload shape is skipped)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _object(value) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def parse(payload: dict) -> tuple[list[Incoming], list[Receipt]]:
     incoming, receipts = [], []
-    for entry in payload.get("entry") or []:
-        for change in (entry or {}).get("changes") or []:
-            value = (change or {}).get("value") or {}
-            ours = ((value.get("metadata") or {}).get("display_phone_number")) or ""
-            for message in value.get("messages") or []:
+    for entry in _objects(payload.get("entry")):
+        for change in _objects(entry.get("changes")):
+            value = _object(change.get("value"))
+            ours = str(_object(value.get("metadata")).get("display_phone_number") or "")
+            for message in _objects(value.get("messages")):
                 if not message.get("id"):
                     continue
                 incoming.append(
@@ -91,11 +100,11 @@ def parse(payload: dict) -> tuple[list[Incoming], list[Receipt]]:
                         received_at=_moment(message.get("timestamp")),
                     )
                 )
-            for status in value.get("statuses") or []:
+            for status in _objects(value.get("statuses")):
                 if not status.get("id") or status.get("status") not in ("sent", "delivered", "read", "failed"):
                     continue
-                error = (status.get("errors") or [{}])[0] or {}
-                details = (error.get("error_data") or {}).get("details", "")
+                error = (_objects(status.get("errors")) or [{}])[0]
+                details = str(_object(error.get("error_data")).get("details", ""))
                 receipts.append(
                     Receipt(
                         provider=NAME,
@@ -103,7 +112,7 @@ def parse(payload: dict) -> tuple[list[Incoming], list[Receipt]]:
                         status=status["status"],
                         occurred_at=_moment(status.get("timestamp")),
                         error_code=str(error.get("code", "")),
-                        error_reason=" · ".join(part for part in (error.get("title", ""), details) if part)[:500],
+                        error_reason=" · ".join(part for part in (str(error.get("title", "")), details) if part),
                     )
                 )
     return incoming, receipts

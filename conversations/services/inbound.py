@@ -110,10 +110,10 @@ def inbound_message_receive(incoming: Incoming, *, now: datetime | None = None) 
         with transaction.atomic():
             inbound = InboundMessage.objects.create(
                 provider=incoming.provider,
-                provider_message_id=incoming.provider_message_id[:200],
+                provider_message_id=incoming.provider_message_id,
                 channel=incoming.channel,
                 sender=incoming.sender,
-                recipient=incoming.recipient[:64],
+                recipient=incoming.recipient,
                 body=incoming.body,
                 received_at=incoming.received_at,
                 debtor=debtor,
@@ -129,7 +129,7 @@ def inbound_message_receive(incoming: Incoming, *, now: datetime | None = None) 
                 _after_match(inbound, debtor, now=now)
     except IntegrityError:
         existing = InboundMessage.objects.filter(
-            provider=incoming.provider, provider_message_id=incoming.provider_message_id[:200]
+            provider=incoming.provider, provider_message_id=incoming.provider_message_id
         ).first()
         if existing is None:
             raise

@@ -157,3 +157,22 @@ def test_a_debtors_own_message_is_not_counted_as_one_of_our_attempts(client, die
     assert Call.objects.filter(debtor=diego, direction="inbound").count() == 5
     verdict = check_contact(diego, "sms", WEDNESDAY, phone=phone)
     assert verdict.allowed, [reason.message for reason in verdict.reasons]
+
+
+def test_a_payload_of_another_shape_stores_nothing_and_breaks_nothing(client, diego):
+    for payload in ({"entry": "x"}, {"entry": [1, None, {"changes": "y"}]}, {"entry": [{"changes": [{"value": []}]}]}):
+        assert meta_post(client, payload).status_code == 200
+    assert not InboundMessage.objects.exists()
+
+
+def test_characters_no_database_holds_are_dropped_not_the_message(client, diego):
+    meta_post(client, meta_change(messages=[meta_text("wamid.N1", "pago\u0000 el \ud800viernes")]))
+    twilio_post(client, twilio_sms("SM9001", "hola\x00 ya pagué"))
+    bodies = set(InboundMessage.objects.values_list("body", flat=True))
+    assert bodies == {"pago el viernes", "hola ya pagué"}
+
+
+def test_an_overlong_provider_id_is_kept_to_its_column(client, diego):
+    sid = "SM" + "9" * 300
+    assert twilio_post(client, twilio_sms(sid, "Hola")).status_code == 200
+    assert InboundMessage.objects.get().provider_message_id == sid[:200]
