@@ -152,9 +152,11 @@ def build() -> dict:
             SELECT %(story)s, 75, 'PEN', %(now)s - g * interval '3 days', 'BENCH-' || g, 'import', %(now)s
             FROM generate_series(1, 50) AS g;
             INSERT INTO promises_message (debtor_id, channel, purpose, recipient, language, subject, body, idempotency_key,
-                status, send_after, attempts, provider_message_id, last_error, created_at, sent_at)
+                status, send_after, attempts, provider_message_id, last_error, created_at, sent_at,
+                template_name, template_params, placeholder_values)
             SELECT %(story)s, 'sms', 'reminder', '+51910000001', 'es', '', 'Recordatorio ' || g, 'bench:' || g, 'sent',
-                   %(now)s - g * interval '3 days', 1, 'file:' || g, '', %(now)s - g * interval '3 days', %(now)s - g * interval '3 days'
+                   %(now)s - g * interval '3 days', 1, 'file:' || g, '', %(now)s - g * interval '3 days', %(now)s - g * interval '3 days',
+                   '', '[]', '{}'
             FROM generate_series(1, 50) AS g;
             """,
             params,

@@ -20,7 +20,7 @@ from collections_crm.permissions import can_record_payments
 from collections_crm.templatetags.crm import money
 from conversations.selectors import inbound_for_debtor
 from debtors import selectors
-from desk.replies import reply_box
+from desk.replies import INBOUND_POLL_SECONDS, reply_box
 from promises.forms import PaymentForm
 from promises.selectors import promises_for_debtor, with_account_and_promise_figures
 from scoring.selectors import score_explained, treatment_explained
@@ -77,6 +77,7 @@ def debtor_detail_context(request, debtor, *, call_form=None) -> dict:
         "treatment": treatment_explained(debtor),
         "follow_up_panel": follow_up_panel(debtor),
         "reply_box": reply_box(debtor, phones),
+        "inbound_notice": {"debtor": debtor, "after": timezone.now().isoformat(), "poll_seconds": INBOUND_POLL_SECONDS},
         "letter_form": LetterForm(debtor=debtor, can_override=can_override),
         "active_nav": "debtors",
     }

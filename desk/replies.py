@@ -1,4 +1,7 @@
-"""Writing to the debtor from the debtor page: the reply box, and recording a letter sent."""
+"""Writing to the debtor from the debtor page: the reply box, recording a letter sent, and the
+notice of a message the debtor sends while the page is open."""
+
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -96,3 +99,33 @@ def letter_record_view(request, debtor_pk: int):
     context = debtor_detail_context(request, page_debtor)
     context["letter_form"] = form
     return render(request, "debtors/debtor_detail.html", context, status=400)
+
+
+# How often an open debtor page asks whether the debtor wrote meanwhile.
+INBOUND_POLL_SECONDS = 15
+
+
+def inbound_notice(debtor, after: str) -> dict:
+    """The debtor page's notice of messages received since `after` (ISO 8601, the moment the
+    page was shown): none yet, and the notice keeps asking; some, and it shows the newest."""
+    try:
+        since = datetime.fromisoformat(after)
+    except ValueError:
+        since = None
+    if since is None or since.tzinfo is None:
+        since = timezone.now()
+    received = inbound_for_debtor(debtor).filter(received_at__gt=since)
+    newest = received.first()
+    return {
+        "debtor": debtor,
+        "after": since.isoformat(),
+        "newest": newest,
+        "count": received.count() if newest else 0,
+        "poll_seconds": INBOUND_POLL_SECONDS,
+    }
+
+
+@login_required
+def inbound_since_view(request, debtor_pk: int):
+    debtor = debtor_get_for_action(request.user, debtor_pk)
+    return render(request, "conversations/_inbound_notice.html", inbound_notice(debtor, request.GET.get("after", "")))

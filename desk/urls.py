@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:call_pk>/summary/send/", views.call_summary_send_view, name="summary_send"),
     path("debtors/<int:debtor_pk>/reply/", replies.reply_send_view, name="reply"),
     path("debtors/<int:debtor_pk>/letter/", replies.letter_record_view, name="letter"),
+    path("debtors/<int:debtor_pk>/messages/since/", replies.inbound_since_view, name="inbound_since"),
     path("follow-ups/<int:follow_up_pk>/done/", views.follow_up_done_view, name="follow_up_done"),
     path("follow-ups/<int:follow_up_pk>/move/", views.follow_up_move_view, name="follow_up_move"),
 ]
