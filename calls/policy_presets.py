@@ -155,7 +155,7 @@ PRESETS = {
             rule(
                 "cap",
                 "Ley 19.496 art. 37 (Ley 21.320): at most two other actions (mail, SMS, e-mail, messaging) per week",
-                channels=MESSAGES,
+                channels=[*MESSAGES, "letter"],  # letters since v2 (calls migration 0014)
                 max=2,
                 period="week",
                 scope="debtor",
@@ -164,7 +164,7 @@ PRESETS = {
             rule(
                 "min_gap",
                 "Ley 19.496 art. 37 (Ley 21.320): the two other actions at least two days apart",
-                channels=MESSAGES,
+                channels=[*MESSAGES, "letter"],
                 days=2,
             ),
             rule("third_party", "Ley 19.496 art. 37: no communications to third parties revealing the arrears"),

@@ -159,6 +159,7 @@ def contact_policy_presets_after_flush(request):
 
         if not ContactPolicy.objects.exists():
             importlib.import_module("calls.migrations.0004_seed_contact_policies").seed(apps, None)
+            importlib.import_module("calls.migrations.0014_cl_letters_count").add_version_2(apps, None)
         from calls.policy import policy_cache_clear
 
         policy_cache_clear()

@@ -158,3 +158,16 @@ def test_a_conversation_the_debtor_started_opens_the_us_quiet_week(diego, carla,
     )
     three_days_later = local("2026-11-21 11:00", "America/New_York")
     assert not check_contact(diego, "voice", three_days_later, phone=phone).allowed
+
+
+def test_in_chile_letters_count_among_the_two_other_actions_a_week(diego, carla, phone):
+    """Ley 21.320 names mail beside SMS and e-mail: two letters on Monday and Wednesday leave no
+    room for an SMS that week (cl v2)."""
+    _chile(diego)
+    phone.sms_consent, phone.sms_consent_source, phone.sms_consent_at = True, "Contrato", WEDNESDAY
+    phone.save()
+    letter_record(debtor=diego, by=carla, sent_on=date(2026, 11, 16))
+    assert check_contact(diego, "sms", WEDNESDAY, phone=phone).allowed  # one action so far, two days ago
+    letter_record(debtor=diego, by=carla, sent_on=date(2026, 11, 18))
+    verdict = check_contact(diego, "sms", local("2026-11-20 10:00", "America/Santiago"), phone=phone)
+    assert not verdict.allowed and (verdict.policy_code, verdict.policy_version) == ("cl", 2)
