@@ -25,9 +25,7 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import zoneinfo
@@ -35,7 +33,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import BASE_DIR, SMOKE, machine_line, require_postgresql, throwaway_database, write_section  # noqa: E402
+from common import (  # noqa: E402
+    SMOKE,
+    free_port,
+    gunicorn_start,
+    machine_line,
+    require_postgresql,
+    throwaway_database,
+    write_section,
+)
 
 import httpx  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -125,16 +131,9 @@ def build_data() -> list[dict]:
     return work, zone
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(port: int, workers: int, database_name: str) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int, database_name: str):
     db = settings.DATABASES["default"]
     env = {
-        **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{database_name}",
         "DEBUG": "0",
         "SECRET_KEY": "bench-only-" + "x" * 50,
@@ -144,30 +143,7 @@ def start_gunicorn(port: int, workers: int, database_name: str) -> subprocess.Po
         "LOG_LEVEL": "ERROR",
         "PYTHONWARNINGS": "ignore::UserWarning",  # whitenoise: no collected static files (the API serves none)
     }
-    process = subprocess.Popen(
-        [
-            str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
-            "collections_crm.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            str(workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/schema/", timeout=5).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    process.terminate()
-    raise SystemExit("gunicorn did not answer within 60 s")
+    return gunicorn_start(port, workers, env, ready_path="/api/schema/")
 
 
 def call_body(debtor_id: int, phone_id: int, local_today) -> dict:

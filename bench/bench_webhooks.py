@@ -28,9 +28,7 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -38,7 +36,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import BASE_DIR, SMOKE, machine_line, throwaway_database, write_section  # noqa: E402
+from common import SMOKE, free_port, gunicorn_start, machine_line, throwaway_database, write_section  # noqa: E402
 
 import httpx  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -115,20 +113,13 @@ def build_data() -> list[tuple[str, str]]:
     return [(str(phone.number), f"SM{phone.pk:032d}") for phone in phones]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int):
     db = settings.DATABASES["default"]
     if connection.vendor == "postgresql":
         database_url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     else:
         database_url = f"sqlite:///{db['NAME']}"
     env = {
-        **os.environ,
         "DATABASE_URL": database_url,
         "DEBUG": "0",
         "SECRET_KEY": "bench-only-" + "x" * 50,
@@ -141,23 +132,7 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
         "PYTHONWARNINGS": "ignore::UserWarning",  # whitenoise: no collected static files (none served)
     }
     # The baseline's 403s are logged, one warning each: to a file, printed if the run fails.
-    process = subprocess.Popen(
-        [str(BASE_DIR / ".venv" / "bin" / "gunicorn"), "collections_crm.wsgi", "-b", f"127.0.0.1:{port}"]
-        + ["-w", str(workers), "--log-level", "warning"],
-        cwd=BASE_DIR,
-        env=env,
-        start_new_session=True,
-        stderr=SERVER_LOG.open("w"),
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/hooks/messages/whatsapp_cloud/", timeout=5)
-            return process
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    process.terminate()
-    raise SystemExit("gunicorn did not answer within 60 s")
+    return gunicorn_start(port, workers, env, ready_path="/hooks/messages/whatsapp_cloud/", stderr=SERVER_LOG.open("w"))
 
 
 class Traffic:

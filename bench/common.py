@@ -152,3 +152,40 @@ def bench_collectors_and_portfolios(collectors: int) -> dict:
         "c0": people[0].pk,
         "ncollectors": len(people),
     }
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def gunicorn_start(port: int, workers: int, env: dict, *, ready_path: str, stderr=None):
+    """The app under gunicorn (sync workers) on 127.0.0.1:`port` with `env` added to this
+    process's environment, in a session of its own (stop it with os.killpg); returned once
+    `ready_path` answers without a server error, or SystemExit after 60 s."""
+    import subprocess
+    import time
+
+    import httpx
+
+    process = subprocess.Popen(
+        [str(BASE_DIR / ".venv" / "bin" / "gunicorn"), "collections_crm.wsgi", "-b", f"127.0.0.1:{port}"]
+        + ["-w", str(workers), "--log-level", "warning"],
+        cwd=BASE_DIR,
+        env={**os.environ, **env},
+        start_new_session=True,
+        stderr=stderr,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}{ready_path}", timeout=5).status_code < 500:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    process.terminate()
+    raise SystemExit("gunicorn did not answer within 60 s")

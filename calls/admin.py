@@ -16,7 +16,7 @@ from calls.models import (
     PortfolioContactSettings,
 )
 from calls.policy import policy_cache_clear
-from collections_crm.lib.admin_lists import BigTableAdmin, date_filter
+from collections_crm.lib.admin_lists import BigTableAdmin, ReadOnlyAdminMixin, date_filter
 
 
 @admin.register(Call)
@@ -187,20 +187,8 @@ class FollowUpEventAdmin(BigTableAdmin, admin.ModelAdmin):
 from calls.models import CallRecording, CallRecordingVersion, CallReview  # noqa: E402  (kept apart from the desk's imports above)
 
 
-class ReadOnlyAdminMixin:
-    """Recordings are attached and replaced on the review page only (which checks the audio and
-    asks why); here they are read, never added, edited or deleted, so their history holds."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
+# Recordings are attached and replaced on the review page only (which checks the audio and asks
+# why); here they are read, never added, edited or deleted, so their history holds.
 @admin.register(CallRecording)
 class CallRecordingAdmin(BigTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("call", "original_name", "content_type", "size", "uploaded_by", "uploaded_at")

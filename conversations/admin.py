@@ -1,24 +1,12 @@
 from django.contrib import admin
 
-from collections_crm.lib.admin_lists import BigTableAdmin, date_filter
+from collections_crm.lib.admin_lists import BigTableAdmin, ReadOnlyAdminMixin, date_filter
 from conversations.models import ConsentKeyword, DeliveryEvent, InboundMessage, MessageTemplate
 
 
-class EvidenceAdmin(admin.ModelAdmin):
-    """What a provider told us is evidence: read, never edited or deleted here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
+# What a provider told us is evidence: read, never added, edited or deleted here.
 @admin.register(InboundMessage)
-class InboundMessageAdmin(BigTableAdmin, EvidenceAdmin):
+class InboundMessageAdmin(BigTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("received_at", "sender", "channel", "debtor", "keyword", "provider")
     list_filter = (date_filter("received_at"), "channel", "provider", "keyword")
     search_fields = ("sender", "provider_message_id", "debtor__full_name", "debtor__external_id")
@@ -27,7 +15,7 @@ class InboundMessageAdmin(BigTableAdmin, EvidenceAdmin):
 
 
 @admin.register(DeliveryEvent)
-class DeliveryEventAdmin(BigTableAdmin, EvidenceAdmin):
+class DeliveryEventAdmin(BigTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("occurred_at", "provider_message_id", "status", "error_code", "error_reason", "provider")
     list_filter = (date_filter("occurred_at"), "status", "provider")
     search_fields = ("provider_message_id", "error_code")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Q
 
-from collections_crm.lib.admin_lists import BigTableAdmin, date_filter
+from collections_crm.lib.admin_lists import BigTableAdmin, ReadOnlyAdminMixin, date_filter
 from collections_crm.lib.paging import CappedIdsFirstPaginator
 from debtors.models import (
     BalanceChange,
@@ -229,21 +229,12 @@ class ImportJobAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportUndo)
-class ImportUndoAdmin(BigTableAdmin, admin.ModelAdmin):
+class ImportUndoAdmin(BigTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read only: written and removed by imports and the stalled-job sweep alone."""
 
     list_display = ("run", "kind", "row_id")
     list_filter = ("kind",)
     search_fields = ("run",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ImportMapping)

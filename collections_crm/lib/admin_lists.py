@@ -53,3 +53,17 @@ class BigTableAdmin:
 def date_filter(field: str) -> tuple[str, type[admin.DateFieldListFilter]]:
     """A list filter on `field`: today, past 7 days, this month, this year; no query to offer them."""
     return (field, admin.DateFieldListFilter)
+
+
+class ReadOnlyAdminMixin:
+    """Rows the admin shows but never adds, edits or deletes: evidence and history that only
+    their own services write (recordings, an import's undo list, what a provider told us)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
