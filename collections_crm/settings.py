@@ -316,7 +316,7 @@ REST_FRAMEWORK = {
     # A dialer or a payment feed sends a per-user token; the browser sends its session (with CSRF).
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "collections_crm.api.authentication.ApiTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "collections_crm.api.authentication.BrowserSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -1,9 +1,10 @@
-"""Per-user API tokens: `Authorization: Bearer <token>` (or `Token <token>`)."""
+"""Per-user API tokens: `Authorization: Bearer <token>` (or `Token <token>`); the browser's
+session, whose CSRF refusal speaks the user's language."""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 
 from collections_crm.users.models import ApiToken
 from collections_crm.users.services import api_token_digest, api_token_touch
@@ -49,3 +50,27 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "A per-user token an administrator issues (Django admin → API tokens).",
         }
+
+
+class BrowserSessionAuthentication(SessionAuthentication):
+    """DRF's session authentication. Its CSRF refusal said "CSRF Failed: CSRF token missing." in
+    English whatever the user reads; this one says what to do, in their language (the same
+    403 and code, permission_denied)."""
+
+    def enforce_csrf(self, request):
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied:
+            raise exceptions.PermissionDenied(
+                _("The page's security token is missing or out of date: reload the page and try again.")
+            ) from None
+
+
+class BrowserSessionScheme(OpenApiAuthenticationExtension):
+    target_class = BrowserSessionAuthentication
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema):
+        from django.conf import settings
+
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}

@@ -59,6 +59,8 @@ def test_the_browser_session_works_and_writes_need_the_csrf_token(carla, diego):
     assert browser.get("/api/v1/debtors/").status_code == 200
     without = browser.patch(f"/api/v1/debtors/{diego.pk}/", {"hold_dispute": True}, content_type="application/json")
     assert without.status_code == 403 and without.json()["code"] == "permission_denied"
+    # In the user's language (Spanish by default), saying what to do; not DRF's "CSRF Failed".
+    assert without.json()["detail"].startswith("Falta el código de seguridad de la página")
     browser.get("/")  # any page sets the CSRF cookie
     csrf = browser.cookies["csrftoken"].value
     with_token = browser.patch(
