@@ -94,7 +94,7 @@ def _reply_follow_up_raise(inbound: InboundMessage, debtor: Debtor) -> None:
     )
 
 
-def _after_match(inbound: InboundMessage, debtor: Debtor, *, now: datetime) -> None:
+def _after_match(inbound: InboundMessage, debtor: Debtor) -> None:
     _on_the_ledger(inbound, debtor)
     if inbound.keyword:
         return  # "BAJA" is heard and confirmed; it asks for no answer
@@ -126,7 +126,7 @@ def inbound_message_receive(incoming: Incoming, *, now: datetime | None = None) 
                 if confirm_to is not None:
                     consent_confirmation_queue(inbound, keyword, confirm_to, now=now)
             if debtor is not None:
-                _after_match(inbound, debtor, now=now)
+                _after_match(inbound, debtor)
     except IntegrityError:
         existing = InboundMessage.objects.filter(
             provider=incoming.provider, provider_message_id=incoming.provider_message_id
@@ -151,4 +151,4 @@ def inbound_message_attach(*, inbound: InboundMessage, debtor: Debtor, by, now: 
         if not updated:
             raise ValidationError(_("This message already belongs to a debtor."))
         inbound.refresh_from_db()
-        _after_match(inbound, debtor, now=now)
+        _after_match(inbound, debtor)
