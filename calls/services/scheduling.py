@@ -333,7 +333,7 @@ def _schedule_reminders(now: datetime, result: ScheduleResult) -> None:
         )
         .exclude(Exists(has_call))
         .exclude(Exists(has_message))
-        .select_related("debtor__portfolio__promise_rules")
+        .select_related("debtor__portfolio__promise_rules", "debtor__portfolio__creditor", "debtor__assigned_to")
         .order_by()
     )
     strategies = strategies_by_debtor({promise.debtor_id for promise in candidates})

@@ -64,7 +64,7 @@ def _due_today(now: datetime, before: int, after: int) -> dict[tuple[int, object
             due_date__lte=today + timedelta(days=before + 1),
         )
         .exclude(Exists(pending))
-        .select_related("debtor__portfolio__creditor", "debtor__portfolio__promise_rules")
+        .select_related("debtor__portfolio__creditor", "debtor__portfolio__promise_rules", "debtor__assigned_to")
         .order_by()
     )
     debts = list(debts)

@@ -115,3 +115,29 @@ def test_an_english_speaking_debtor_reads_it_in_english(rules, debtor):
     follow_ups_schedule(now=TUESDAY_9)
     [message] = _due_messages()
     assert message.body.startswith("Hello Diego") and "reply STOP" in message.body
+
+
+def test_the_queries_do_not_grow_with_the_debtors_reminded(rules, portfolio, carla):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def run_with(count: int) -> int:
+        """Queries to queue the reminders of `count` more debtors (every one so far is reminded)."""
+        for _n in range(count):
+            debtor = factories.make_debtor(portfolio=portfolio, assigned_to=carla)
+            factories.make_debt(debtor=debtor, balance=Decimal("100.00"), due_date=FRIDAY)
+            factories.make_phone(
+                debtor=debtor,
+                number=f"+5198{debtor.pk:07d}",
+                sms_consent=True,
+                sms_consent_source="Contrato",
+                sms_consent_at=TUESDAY_9,
+            )
+        Message.objects.all().delete()
+        with CaptureQueriesContext(connection) as queries:
+            follow_ups_schedule(now=TUESDAY_9)
+        return len(queries)
+
+    run_with(1)  # caches warm (the contact policy)
+    assert run_with(2) == run_with(6)
+    assert Message.objects.filter(purpose="due_date").count() == 9
