@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
 
-from collections_crm.permissions import debtor_scope
 from conversations.models import InboundMessage, MessageTemplate
 from debtors.models import Debtor
 from debtors.selectors import debtor_ids_by_identifier, debtors_for_user
@@ -22,10 +21,6 @@ def unmatched_messages() -> QuerySet[InboundMessage]:
 
 def inbound_for_debtor(debtor) -> QuerySet[InboundMessage]:
     return InboundMessage.objects.filter(debtor=debtor).order_by("-received_at", "-pk")
-
-
-def inbound_in_scope(user) -> QuerySet[InboundMessage]:
-    return InboundMessage.objects.filter(debtor_scope(user, via="debtor"))
 
 
 def debtors_identified_for_user(user, identifier: str) -> list[Debtor]:
