@@ -129,7 +129,23 @@ class AwareDateTimeField(serializers.DateTimeField):
             if isinstance(value, str) and _parses_naive(value):
                 self.fail("naive")
             self.fail("invalid")
+        self._written_day = dt.date.fromisoformat(value[:10])
         return super().to_internal_value(value)
+
+    def run_validators(self, value):
+        """The date window judges the moment's own calendar date, as written and as the schema
+        states it: once read in the user's zone, 22:00+20:00 on the window's first day falls on
+        the day before."""
+        window = self.window
+        if window is None:
+            return super().run_validators(value)
+        window(self._written_day)
+        every = self.validators
+        self.validators = [validator for validator in every if validator is not window]
+        try:
+            super().run_validators(value)
+        finally:
+            self.validators = every
 
     def enforce_timezone(self, value):
         if timezone.is_naive(value):

@@ -3,11 +3,17 @@
 import datetime as dt
 import re
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+import pytest
+import time_machine
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rest_framework import serializers
 
 from collections_crm.api import patterns
+from collections_crm.api.fields import AwareDateTimeField, within_years
 from collections_crm.api.schema import BLANK_TEXT, NON_BLANK_TEXT
 
 days = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2060, 12, 31))
@@ -48,3 +54,15 @@ def test_blank_means_what_python_trims(text):
     text = text.replace("\x00", "")
     assert bool(re.fullmatch(BLANK_TEXT, text)) == (text.strip() == "")
     assert bool(re.fullmatch(NON_BLANK_TEXT, text)) == (text.strip() != "")
+
+
+def test_a_moments_window_reads_its_date_as_written_whatever_the_users_zone():
+    """The schema states a moment's window by the date as written: 22:31+20:32 on the window's
+    first day is in it, although in Lima it is still the evening before (found by schemathesis)."""
+    field = AwareDateTimeField(validators=[within_years(2)])
+    moment = dt.datetime(2026, 11, 18, 15, 0, tzinfo=dt.UTC)
+    with time_machine.travel(moment, tick=False), timezone.override(ZoneInfo("America/Lima")):
+        first_day = field.run_validation("2024-11-16T22:31:25+20:32")
+        with pytest.raises(serializers.ValidationError):
+            field.run_validation("2024-11-15T23:00:00-05:00")  # the 16th in UTC, the 15th as written
+    assert first_day == dt.datetime(2024, 11, 16, 1, 59, 25, tzinfo=dt.UTC)
