@@ -15,7 +15,8 @@ payers, broken by the others), one phone a debtor.
 1. Training: the features as of 30 days ago (`book_as_of`), who paid since, and the logistic
    regression fitted (`logistic_fit`, with its held-out AUC).
 2. Scoring: the features now, the model applied, each debtor's segment, strategy and test arm
-   (three segments, a champion/challenger test on one), the portfolio's scores replaced (COPY).
+   (four segments, one of them a saved filter's; a champion/challenger test on another), the
+   portfolio's scores replaced (COPY).
 3. The nightly job end to end (`portfolio_score`: 1, 2 and the calibration's backtest).
 4. The backtest 30 days ago: AUC on the planted signal.
 5. Baseline: features read per debtor through the ORM (four aggregate queries), the model
@@ -192,8 +193,10 @@ def per_debtor_loop(portfolio, parameters, debtor_ids) -> float:
 
 
 def segments_ensure(portfolio) -> None:
-    """Three segments, each with its strategy, and a champion/challenger test on the second:
-    every scoring also puts each debtor in a segment and records the test's new arms."""
+    """Four segments, each with its strategy, the first a saved filter's (the debtors who dispute
+    their debt, one in 200), and a champion/challenger test on the third: every scoring also
+    runs the filter, puts each debtor in a segment and records the test's new arms."""
+    from debtors.models import SavedFilter
     from promises.models import Strategy
     from scoring.models import Segment, StrategyTest
     from scoring.services import strategy_test_start
@@ -204,6 +207,8 @@ def segments_ensure(portfolio) -> None:
         Strategy.objects.create(portfolio=portfolio, name=name, queue_weight=weight)
         for name, weight in (("Suave", "0.8"), ("Llamada", "1.5"), ("Cuotas", "1.2"), ("Quita", "1"))
     )
+    disputes = SavedFilter.objects.create(name="Disputas", query="hold_dispute=true")
+    Segment.objects.create(portfolio=portfolio, name="Disputas", position=0, saved_filter=disputes, strategy=settling)
     Segment.objects.create(portfolio=portfolio, name="Probables", position=1, score_from_percent=50, strategy=gentle)
     early = Segment.objects.create(
         portfolio=portfolio, name="Temprana", position=2, days_past_due_below=200, strategy=calling
@@ -314,12 +319,13 @@ payments over eight windows, a call and a phone a debtor, 300,000 promises), gen
 | **training, one portfolio** | **{train_seconds:.1f} s** | ≤ 5 min |
 | scoring: features now | {t3 - t2:.1f} s | |
 | scoring: the model applied (one matrix product, reasons) | {t4 - t3:.1f} s | |
-| scoring: each debtor's segment, strategy and test arm; new arms recorded; the scores replaced (COPY) | {t5 - t4:.1f} s | |
+| scoring: each debtor's segment (one a saved filter's), strategy and test arm; new arms recorded; the scores replaced (COPY) | {t5 - t4:.1f} s | |
 | **scoring {len(book):,} debtors** | **{score_seconds:.1f} s** | ≤ 60 s |
 | the nightly job end to end (training, scoring, calibration), in a process of its own | {nightly["seconds"]:.1f} s, peak RSS {nightly["peak_mb"]:.0f} MB | ≤ 1 GB |
 | baseline: per-debtor ORM loop, {len(sample):,} debtors, scaled to {len(book):,} | {loop_scaled:.0f} s ({loop:.1f} s measured) | |
 
-Segments: {segmented}; the second is under a champion/challenger test, so its first scoring
+Segments: {segmented}. "Disputas" holds a saved filter's debtors (`hold_dispute=true`, one
+query at each scoring); "Temprana" is under a champion/challenger test, so its first scoring
 records every member's arm (later ones only newcomers').
 
 Set-based scoring takes {score_seconds / loop_scaled:.1%} of the per-debtor loop's time

@@ -14,6 +14,8 @@ from debtors.api import (
     ImportRejectedRowsApi,
     PhoneCreateApi,
     PhoneUpdateApi,
+    SavedFilterDetailApi,
+    SavedFilterListCreateApi,
 )
 from promises.api import PaymentCreateApi, PromiseCancelApi, PromiseListCreateApi
 from promises.selectors import with_account_and_promise_figures
@@ -40,6 +42,8 @@ urlpatterns = [
     path("imports/", ImportListCreateApi.as_view(), name="api-import-list"),
     path("imports/<id:job_id>/", ImportDetailApi.as_view(), name="api-import-detail"),
     path("imports/<id:job_id>/rejected/", ImportRejectedRowsApi.as_view(), name="api-import-rejected"),
+    path("saved-filters/", SavedFilterListCreateApi.as_view(), name="api-saved-filter-list"),
+    path("saved-filters/<id:saved_filter_id>/", SavedFilterDetailApi.as_view(), name="api-saved-filter-detail"),
     path("strategies/", StrategyListApi.as_view(), name="api-strategy-list"),
     path("strategy-tests/", StrategyTestListApi.as_view(), name="api-strategy-test-list"),
     path("strategy-tests/<id:test_id>/", StrategyTestDetailApi.as_view(), name="api-strategy-test-detail"),

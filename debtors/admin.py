@@ -16,6 +16,7 @@ from debtors.models import (
     Phone,
     Portfolio,
     PortfolioFigures,
+    SavedFilter,
 )
 from debtors.selectors import debtor_search_filter
 from debtors.services import debt_import_hashes_forget, debtor_queue_figures_refresh
@@ -243,3 +244,16 @@ class ImportMappingAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("creditor__name",)
     list_select_related = ("creditor",)
+
+
+@admin.register(SavedFilter)
+class SavedFilterAdmin(admin.ModelAdmin):
+    list_display = ("name", "query", "created_by", "updated_at")
+    search_fields = ("name", "query")
+    list_select_related = ("created_by",)
+    readonly_fields = ("created_by", "created_at", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

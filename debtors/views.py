@@ -7,17 +7,29 @@ from collections_crm.lib.timezones import debtor_local_today
 from collections_crm.models import Heartbeat
 from collections_crm.permissions import can_manage_portfolios
 from debtors import selectors
+from debtors.filters import debtors_matching
+from debtors.models import SavedFilter
 
 
 @login_required
 def debtor_list(request):
     search = request.GET.get("q", "")
-    page = CappedIdsFirstPaginator(selectors.debtor_list_for_user(request.user, search=search), 50).get_page(
-        request.GET.get("page")
-    )
+    saved_filters = list(SavedFilter.objects.order_by("name"))
+    chosen = next((f for f in saved_filters if str(f.pk) == request.GET.get("filter")), None)
+    debtors = selectors.debtor_list_for_user(request.user, search=search)
+    if chosen is not None:
+        debtors = debtors_matching(debtors, chosen.query)
+    page = CappedIdsFirstPaginator(debtors, 50).get_page(request.GET.get("page"))
     for debtor in page:
         debtor.days_past_due = selectors.days_past_due(debtor.oldest_unpaid_due, debtor_local_today(debtor))
-    return render(request, "debtors/debtor_list.html", {"page": page, "search": search, "active_nav": "debtors"})
+    context = {
+        "page": page,
+        "search": search,
+        "saved_filters": saved_filters,
+        "chosen_filter": chosen,
+        "active_nav": "debtors",
+    }
+    return render(request, "debtors/debtor_list.html", context)
 
 
 @login_required

@@ -126,6 +126,7 @@ class StrategyAdmin(admin.ModelAdmin):
         "name",
         "portfolio",
         "first_channel",
+        "call_after_message_hours",
         "retry_after_minutes",
         "reminder_days_before",
         "due_reminder_days_before",

@@ -64,10 +64,11 @@ class SegmentAdmin(admin.ModelAdmin):
         "days_past_due_below",
         "balance_from",
         "balance_below",
+        "saved_filter",
         "strategy",
     ]
     list_filter = ["portfolio"]
-    list_select_related = ["portfolio", "strategy"]
+    list_select_related = ["portfolio", "strategy", "saved_filter"]
     search_fields = ["name", "portfolio__name"]
 
 

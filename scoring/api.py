@@ -36,6 +36,7 @@ class SegmentSerializer(ReadModelSerializer):
             "days_past_due_below",
             "balance_from",
             "balance_below",
+            "saved_filter",
         ]
         read_only_fields = fields
 
@@ -51,6 +52,7 @@ class StrategySerializer(ReadModelSerializer):
             "portfolio",
             "name",
             "first_channel",
+            "call_after_message_hours",
             "retry_after_minutes",
             "reminder_days_before",
             "due_reminder_days_before",

@@ -6,8 +6,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from debtors.filters import SCORING_PARAMETERS
 from scoring.features import FEATURE_CHOICES
 
 
@@ -149,9 +151,10 @@ BANDS = (
 
 
 class Segment(models.Model):
-    """A slice of a portfolio (score band × days past due × balance) and the strategy that
-    treats it. A debtor belongs to the first segment, by position, whose bands they fit; the
-    bands are applied when the debtors are scored (nightly, or "Score now")."""
+    """A slice of a portfolio (score band × days past due × balance, and optionally the
+    debtors of a saved filter) and the strategy that treats it. A debtor belongs to the first
+    segment, by position, whose conditions they meet; they are applied when the debtors are
+    scored (nightly, or "Score now")."""
 
     portfolio = models.ForeignKey(
         "debtors.Portfolio", verbose_name=_("portfolio"), on_delete=models.CASCADE, related_name="segments"
@@ -170,6 +173,15 @@ class Segment(models.Model):
     days_past_due_below = models.PositiveIntegerField(_("days past due below"), null=True, blank=True)
     balance_from = models.DecimalField(_("balance from"), max_digits=14, decimal_places=2, null=True, blank=True)
     balance_below = models.DecimalField(_("balance below"), max_digits=14, decimal_places=2, null=True, blank=True)
+    saved_filter = models.ForeignKey(
+        "debtors.SavedFilter",
+        verbose_name=_("only the debtors of a saved filter"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="segments",
+        help_text=_("Empty: every debtor of the portfolio who fits the bands."),
+    )
     strategy = models.ForeignKey(
         "promises.Strategy", verbose_name=_("strategy"), on_delete=models.PROTECT, related_name="segments"
     )
@@ -197,6 +209,15 @@ class Segment(models.Model):
     def clean(self):
         if self.strategy_id and self.portfolio_id and self.strategy.portfolio_id != self.portfolio_id:
             raise ValidationError({"strategy": _("Choose a strategy of this segment's portfolio.")})
+        if self.saved_filter_id and SCORING_PARAMETERS & set(QueryDict(self.saved_filter.query)):
+            raise ValidationError(
+                {
+                    "saved_filter": _(
+                        "Choose a filter without score, segment or strategy conditions: "
+                        "segments are worked out from the score."
+                    )
+                }
+            )
         for low, high in BANDS:
             if getattr(self, low) is not None and getattr(self, high) is not None:
                 if getattr(self, low) >= getattr(self, high):

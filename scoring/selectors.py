@@ -119,7 +119,7 @@ def segments_for_supervisors():
         .values("n")
     )
     return (
-        Segment.objects.select_related("portfolio", "strategy")
+        Segment.objects.select_related("portfolio", "strategy", "saved_filter")
         .annotate(debtors=Coalesce(Subquery(members), 0))
         .order_by("portfolio__name", "portfolio_id", "position", "pk")
     )

@@ -34,6 +34,7 @@ class ScheduleResult:
     retries: int = 0
     reminder_calls: int = 0
     reminder_messages: int = 0
+    broken_promise_messages: int = 0
     due_date_messages: int = 0
     no_lawful_moment: int = 0
 
@@ -125,7 +126,12 @@ def _insert_follow_ups(rows: list[dict]) -> int:
 
 
 def _schedule_broken_promises(now: datetime, result: ScheduleResult) -> None:
-    from promises.models import Promise
+    """A call for each recently broken promise: at once, or, where the debtor's strategy puts
+    a message first and the debtor consented to a channel, a message now and the call the
+    strategy's hours later (a debtor who pays on the message is not called)."""
+    from promises.models import Message, Promise, Strategy
+    from promises.selectors import strategies_by_debtor
+    from promises.services import reminder_messages_queue
 
     already = FollowUp.objects.filter(promise=OuterRef("pk"), reason=FollowUp.Reason.BROKEN_PROMISE)
     broken = list(
@@ -137,10 +143,38 @@ def _schedule_broken_promises(now: datetime, result: ScheduleResult) -> None:
     if not broken:
         return
     debtors = _debtors_by_id({debtor_id for _pk, debtor_id in broken})
-    moments = dict(zip(debtors, next_lawful_moments([(debtor, now) for debtor in debtors.values()], "voice")))
+    strategies = strategies_by_debtor(debtors)
+    message_first = {
+        promise_id: strategies[debtor_id]
+        for promise_id, debtor_id in broken
+        if debtor_id in strategies and strategies[debtor_id].first_channel == Strategy.FirstChannel.MESSAGE
+    }
+    called_at_once = set()
+    if message_first:
+        promises = list(
+            Promise.objects.filter(pk__in=message_first).select_related(
+                "debtor__portfolio__creditor", "debtor__assigned_to"
+            )
+        )
+        called_at_once = {
+            promise.pk
+            for promise in reminder_messages_queue(
+                promises=promises,
+                now=now,
+                result=result,
+                lawful_moments=next_lawful_moments,
+                purpose=Message.Purpose.BROKEN_PROMISE,
+            )
+        }
+    earliest = [
+        now
+        if promise_id not in message_first or promise_id in called_at_once
+        else now + timedelta(hours=message_first[promise_id].call_after_message_hours)
+        for promise_id, _debtor_id in broken
+    ]
+    moments = next_lawful_moments([(debtors[debtor_id], at) for (_pk, debtor_id), at in zip(broken, earliest)], "voice")
     rows = []
-    for promise_id, debtor_id in broken:
-        due_at = moments[debtor_id]
+    for (promise_id, debtor_id), due_at in zip(broken, moments):
         if due_at is None:
             result.no_lawful_moment += 1
             continue
@@ -392,7 +426,8 @@ def _schedule_due_date_reminders(now: datetime, result: ScheduleResult) -> None:
 def follow_ups_schedule(*, now: datetime | None = None) -> ScheduleResult:
     """Put the right follow-up in the right queue at a lawful moment, never twice.
 
-    1. A call for every promise broken in the last week that has none yet.
+    1. A call for every promise broken in the last week that has none yet: at once, or after a
+       message where the debtor's strategy puts messages first and the debtor consented.
     2. The callbacks debtors asked for, at the agreed time or the next lawful one.
     3. Documents, consultations and other commitments, at the first lawful moment of their day.
     4. A retry after the latest attempt that did not reach the debtor, on the cadence of the

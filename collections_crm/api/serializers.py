@@ -100,7 +100,8 @@ class InputSerializer(serializers.Serializer):
             return
         errors = {}
         for name, field in self.fields.items():
-            if field.read_only or name not in data:
+            # A nested input serializer judges its own fields (and ignores keys it does not read).
+            if field.read_only or name not in data or isinstance(field, InputSerializer):
                 continue
             values = data.getlist(name) if hasattr(data, "getlist") else [data[name]]
             if any(holds_unstorable(value) for value in values):

@@ -1,4 +1,4 @@
-"""The debtors app's API: accounts (debtors, phones, debts) and file imports."""
+"""The debtors app's API: accounts (debtors, phones, debts), saved filters and file imports."""
 
 from debtors.api.accounts import (
     DebtDetailApi,
@@ -14,6 +14,7 @@ from debtors.api.accounts import (
     debts_for_user,
 )
 from debtors.api.imports import ImportDetailApi, ImportJobSerializer, ImportListCreateApi, ImportRejectedRowsApi
+from debtors.api.saved_filters import SavedFilterDetailApi, SavedFilterListCreateApi
 
 __all__ = [
     "DebtDetailApi",
@@ -30,5 +31,7 @@ __all__ = [
     "PhoneCreateApi",
     "PhoneSerializer",
     "PhoneUpdateApi",
+    "SavedFilterDetailApi",
+    "SavedFilterListCreateApi",
     "debts_for_user",
 ]

@@ -1,23 +1,25 @@
 """API for debtors, their phones and debts: the same scope and services as the pages."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from collections_crm.api.exceptions import ErrorSerializer
-from collections_crm.api.fields import MoneyField
-from collections_crm.api.filters import ApiFilterSet, BooleanFilter, DateFilter, IdFilter, ProbabilityFilter
+from collections_crm.api.fields import MAX_ID, MoneyField
+from collections_crm.api.filters import ApiFilterSet, BooleanFilter, DateFilter, IdFilter
 from collections_crm.api.schema import NON_BLANK_TEXT, one_of
 from collections_crm.api.serializers import InputSerializer, ReadModelSerializer
 from collections_crm.api.views import ApiView, ListApiView, query_data
 from collections_crm.lib.timezones import debtor_local_today
 from collections_crm.permissions import debtor_scope, scope_ordering
 from debtors import services
-from debtors.models import HOLD_FIELDS, Debt, Debtor, Phone
+from debtors.filters import DebtorFilter, debtors_matching
+from debtors.models import HOLD_FIELDS, Debt, Debtor, Phone, SavedFilter
 from debtors.selectors import (
     days_past_due,
     debtor_get_for_action,
@@ -267,40 +269,20 @@ def _phones_prefetch():
     return Prefetch("phones", queryset=Phone.objects.order_by("pk"))
 
 
-class DebtorFilter(ApiFilterSet):
-    portfolio = IdFilter(field_name="portfolio_id")
-    assigned_to = IdFilter(field_name="assigned_to_id")
-    on_hold = BooleanFilter(method="filter_on_hold", label=_("Has any hold"))
-    with_balance = BooleanFilter(method="filter_with_balance", label=_("Has an open balance"))
-    score_from = ProbabilityFilter(
-        field_name="payment_score__probability", lookup_expr="gte", label=_("Payment score from (0 to 1, inclusive)")
-    )
-    score_below = ProbabilityFilter(
-        field_name="payment_score__probability", lookup_expr="lt", label=_("Payment score below (0 to 1)")
-    )
-    segment = IdFilter(field_name="payment_score__segment_id", label=_("Segment id"))
-    strategy = IdFilter(field_name="payment_score__strategy_id", label=_("Strategy id"))
-
-    class Meta:
-        model = Debtor
-        fields = ["portfolio", "assigned_to", "language", *HOLD_FIELDS]
-
-    def filter_on_hold(self, queryset, name, value):
-        any_hold = Q()
-        for field in HOLD_FIELDS:
-            any_hold |= Q(**{field: True})
-        return queryset.filter(any_hold) if value else queryset.exclude(any_hold)
-
-    def filter_with_balance(self, queryset, name, value):
-        return queryset.filter(total_balance__gt=0) if value else queryset.filter(total_balance__lte=0)
-
-
 class DebtorSearchSerializer(serializers.Serializer):
     search = serializers.CharField(
         required=False,
         allow_blank=True,
         max_length=200,
         help_text=_("Name (part of it), customer code, national id or phone (E.164)."),
+    )
+    saved_filter = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        help_text=_(
+            "Only the debtors who meet a saved filter's conditions (/api/v1/saved-filters/), with the others given."
+        ),
     )
 
 
@@ -321,9 +303,13 @@ class DebtorListApi(ListApiView):
         query = DebtorSearchSerializer(data=query_data(self.request))
         query.is_valid(raise_exception=True)
         search = query.validated_data.get("search", "")
-        return with_payment_score(
-            debtor_list_for_user(self.request.user, search=search, with_figures=self.with_figures)
-        ).prefetch_related(_phones_prefetch())
+        debtors = debtor_list_for_user(self.request.user, search=search, with_figures=self.with_figures)
+        if "saved_filter" in query.validated_data:
+            saved_filter = SavedFilter.objects.filter(pk=query.validated_data["saved_filter"]).first()
+            if saved_filter is None:
+                raise NotFound(_("There is no saved filter with this id: see /api/v1/saved-filters/."))
+            debtors = debtors_matching(debtors, saved_filter.query)
+        return with_payment_score(debtors).prefetch_related(_phones_prefetch())
 
 
 class DebtorDetailApi(ApiView):

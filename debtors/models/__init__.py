@@ -5,6 +5,7 @@
 - debts: Debt, its aging buckets, DebtSnapshot and BalanceChange;
 - imports: ImportJob, ImportMapping and ImportUndo;
 - scores: DebtorScore, the payment score the scoring app writes;
+- saved_filters: SavedFilter, named conditions on debtors;
 - money: MONEY, the precision of every amount.
 
 Each module imports the ones it builds on (debtors on portfolios, debts on debtors…), so the
@@ -17,6 +18,7 @@ from debtors.models.imports import ImportJob, ImportKind, ImportMapping, ImportU
 from debtors.models.imports import _import_upload_to as _import_upload_to  # named by migration 0005
 from debtors.models.money import MONEY
 from debtors.models.portfolios import Creditor, Portfolio, PortfolioFigures
+from debtors.models.saved_filters import SavedFilter
 from debtors.models.scores import DEBTOR_SCORE_TABLE, DebtorScore
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "Phone",
     "Portfolio",
     "PortfolioFigures",
+    "SavedFilter",
     "aging_bucket_for",
     "name_as_spoken",
 ]

@@ -5,7 +5,8 @@ importable from here.
 - holds_and_phones: a debtor's holds and phones edited by hand;
 - imports: import jobs created, run and run again;
 - import_sweep: the running import's heartbeat, and the sweep of stalled jobs and old uploads;
-- assignment: a portfolio's unassigned debtors dealt out to collectors.
+- assignment: a portfolio's unassigned debtors dealt out to collectors;
+- saved_filters: named conditions on debtors, saved and deleted.
 
 A test or tool that replaces a function or setting (mock.patch, monkeypatch) replaces it in the
 module that uses it, not here.
@@ -35,6 +36,7 @@ from debtors.services.imports import (
     import_kind_register,
     import_mapping_save,
 )
+from debtors.services.saved_filters import saved_filter_delete, saved_filter_save
 
 __all__ = [
     "BALANCED",
@@ -61,4 +63,6 @@ __all__ = [
     "phone_add",
     "phone_update",
     "portfolio_figures_refresh",
+    "saved_filter_delete",
+    "saved_filter_save",
 ]

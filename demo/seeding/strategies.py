@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Exists, OuterRef
 
-from debtors.models import Debtor, Portfolio
+from debtors.models import Debtor, Portfolio, SavedFilter
 from promises.models import Payment, Promise, Strategy
 from promises.services import payment_record
 from scoring.models import ArmAssignment, Segment
@@ -24,7 +24,8 @@ PLANTED_SHARE = Decimal("0.15")
 
 
 def strategies_seed(portfolio: Portfolio, now: datetime) -> None:
-    """Three strategies and three segments; a test on the early-arrears segment."""
+    """Five strategies and four segments, one of them a saved filter's; a test on the
+    early-arrears segment."""
     reminder = Strategy.objects.create(
         portfolio=portfolio,
         name="Recordatorio amable",
@@ -67,7 +68,27 @@ def strategies_seed(portfolio: Portfolio, now: datetime) -> None:
     early = Segment.objects.create(
         portfolio=portfolio, name="Mora temprana", position=2, days_past_due_below=90, strategy=calling
     )
-    Segment.objects.create(portfolio=portfolio, name="Mora avanzada", position=3, strategy=negotiation)
+    # A saved filter as a segment's condition: late debtors who can be written to on WhatsApp
+    # get a message before the negotiating call.
+    on_whatsapp, _created = SavedFilter.objects.get_or_create(
+        name="Con WhatsApp y sin bloqueos", defaults={"query": "consents_to=whatsapp&on_hold=false"}
+    )
+    Segment.objects.create(
+        portfolio=portfolio,
+        name="Mora avanzada con WhatsApp",
+        position=3,
+        saved_filter=on_whatsapp,
+        strategy=Strategy.objects.create(
+            portfolio=portfolio,
+            name="Mensaje antes de negociar",
+            first_channel=Strategy.FirstChannel.MESSAGE,
+            call_after_message_hours=24,
+            first_offer=Strategy.FirstOffer.DISCOUNT,
+            max_discount_percent=Decimal("30"),
+            contact_cost=Decimal("1"),
+        ),
+    )
+    Segment.objects.create(portfolio=portfolio, name="Mora avanzada", position=4, strategy=negotiation)
     strategy_test_start(
         segment=early,
         challenger=instalments,

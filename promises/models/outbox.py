@@ -33,6 +33,7 @@ class Message(models.Model):
 
     class Purpose(models.TextChoices):
         REMINDER = "reminder", _("Reminder before a due date")
+        BROKEN_PROMISE = "broken_promise", _("Notice of a missed promise")
         SUMMARY = "summary", _("Agreement summary")
         REPLY = "reply", _("Reply to the debtor")
         DUE_DATE = "due_date", _("Reminder of a debt's due date")

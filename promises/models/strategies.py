@@ -35,7 +35,16 @@ class Strategy(models.Model):
         max_length=8,
         choices=FirstChannel.choices,
         default=FirstChannel.MESSAGE,
-        help_text=_("For reminders before a promise falls due."),
+        help_text=_(
+            "Before a promise falls due: a reminder message, or a call. After a promise is broken: a message "
+            "first and the call later, or the call at once. A message goes only where the debtor consented."
+        ),
+    )
+    call_after_message_hours = models.PositiveSmallIntegerField(
+        _("call after the message (hours)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+        help_text=_("Message first: how long after the message about a broken promise its call falls due."),
     )
     retry_after_minutes = models.PositiveIntegerField(
         _("retry after no contact (minutes)"),
@@ -108,6 +117,10 @@ class Strategy(models.Model):
             models.CheckConstraint(condition=Q(max_instalments__gte=1), name="strategy_instalments_positive"),
             models.CheckConstraint(condition=Q(queue_weight__gt=0), name="strategy_queue_weight_positive"),
             models.CheckConstraint(condition=Q(contact_cost__gte=0), name="strategy_contact_cost_not_negative"),
+            models.CheckConstraint(
+                condition=Q(call_after_message_hours__gte=1, call_after_message_hours__lte=168),
+                name="strategy_call_after_message_range",
+            ),
             models.CheckConstraint(
                 condition=Q(retry_after_minutes__isnull=True) | Q(retry_after_minutes__gte=1),
                 name="strategy_retry_positive",

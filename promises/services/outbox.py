@@ -96,8 +96,17 @@ def placeholder_values(debtor, *, amount=None, currency: str = "", due_date=None
     return {name: str(value).replace("\u00a0", " ") for name, value in values.items()}
 
 
-def render_reminder(*, promise: Promise, channel: str) -> tuple[str, str]:
-    """Subject and text of a reminder, in the debtor's language, amounts and dates in its style."""
+# The templates each message about a promise is written from, and the scheduler's count of it.
+PROMISE_MESSAGES = {
+    Message.Purpose.REMINDER: ("messages/reminder", "reminder_messages"),
+    Message.Purpose.BROKEN_PROMISE: ("messages/broken_promise", "broken_promise_messages"),
+}
+
+
+def render_reminder(*, promise: Promise, channel: str, purpose: str = Message.Purpose.REMINDER) -> tuple[str, str]:
+    """Subject and text of a reminder (or of another message about a promise, `purpose`), in
+    the debtor's language, amounts and dates in its style."""
+    template = PROMISE_MESSAGES[purpose][0]
     debtor = promise.debtor
     with translation.override(debtor.language):
         context = {
@@ -106,8 +115,8 @@ def render_reminder(*, promise: Promise, channel: str) -> tuple[str, str]:
             "amount": money(promise.amount, promise.currency),
             "due_date": formats.date_format(promise.due_date, "SHORT_DATE_FORMAT"),
         }
-        body = render_to_string("messages/reminder.txt", context).strip()
-        subject = render_to_string("messages/reminder_subject.txt", context).strip() if channel == "email" else ""
+        body = render_to_string(f"{template}.txt", context).strip()
+        subject = render_to_string(f"{template}_subject.txt", context).strip() if channel == "email" else ""
     # Plain spaces: a no-break space would push an SMS out of the GSM alphabet (dearer, shorter).
     return subject.replace("\u00a0", " "), body.replace("\u00a0", " ")
 
@@ -125,11 +134,12 @@ def _reminder_route(debtor, phones) -> tuple[str, object | None, str] | None:
 
 
 def reminder_messages_queue(
-    *, promises: list[Promise], now: datetime, result, lawful_moments: Callable
+    *, promises: list[Promise], now: datetime, result, lawful_moments: Callable, purpose: str = Message.Purpose.REMINDER
 ) -> list[Promise]:
-    """Queue a reminder message per promise where a consented channel exists.
+    """Queue a reminder message (or the message `purpose` names, PROMISE_MESSAGES) per promise
+    where a consented channel exists.
 
-    Returns the promises that need a reminder call instead. A message is queued for the
+    Returns the promises that need a call instead. A message is queued for the
     first lawful moment on its channel (`lawful_moments([(debtor, moment)…], channel)`, the
     contact policy's, passed by the caller); its idempotency key makes a second queueing a
     no-op.
@@ -155,19 +165,19 @@ def reminder_messages_queue(
             if send_after is None:
                 result.no_lawful_moment += 1
                 continue
-            subject, body = render_reminder(promise=promise, channel=channel)
+            subject, body = render_reminder(promise=promise, channel=channel, purpose=purpose)
             messages.append(
                 Message(
                     debtor_id=promise.debtor_id,
                     promise=promise,
                     phone=phone,
                     channel=channel,
-                    purpose=Message.Purpose.REMINDER,
+                    purpose=purpose,
                     recipient=recipient,
                     language=promise.debtor.language,
                     subject=subject,
                     body=body,
-                    idempotency_key=f"reminder:promise:{promise.pk}",
+                    idempotency_key=f"{purpose}:promise:{promise.pk}",
                     placeholder_values=placeholder_values(
                         promise.debtor, amount=promise.amount, currency=promise.currency, due_date=promise.due_date
                     ),
@@ -176,7 +186,8 @@ def reminder_messages_queue(
                 )
             )
     Message.objects.bulk_create(messages, batch_size=2000, ignore_conflicts=True)
-    result.reminder_messages += len(messages)
+    counter = PROMISE_MESSAGES[purpose][1]
+    setattr(result, counter, getattr(result, counter) + len(messages))
     return calls_needed
 
 

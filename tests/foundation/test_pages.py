@@ -62,7 +62,7 @@ def test_the_debtor_list_costs_the_same_queries_whatever_its_length(
 ):
     _many_debtors(portfolio, carla, count)
     client.force_login(carla)
-    with django_assert_num_queries(4):  # session + user, count, page
+    with django_assert_num_queries(5):  # session + user, saved filters, count, page
         client.get(reverse("debtors:list"))
 
 

@@ -25,6 +25,7 @@ from django.urls import reverse
 from calls.models import Call
 from calls.review import call_recording_attach
 from collections_crm.users.services import api_token_issue
+from debtors.models import SavedFilter
 from promises.models import ArrangementLimits
 from promises.services import arrangement_propose
 from tests import factories
@@ -308,6 +309,7 @@ def test_every_api_write_refuses_a_nul_or_a_lone_surrogate_in_each_field(schema,
         "phone_id": diego.phones.first().pk,
         "promise_id": diego.promises.first().pk,
         "follow_up_id": factories.make_follow_up(debtor=diego, assigned_to=diego.assigned_to).pk,
+        "saved_filter_id": SavedFilter.objects.create(name="Con saldo", query="with_balance=true").pk,
     }
     before = rows_in_every_table()
     tried = 0

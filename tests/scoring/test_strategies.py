@@ -14,7 +14,7 @@ from calls.models import Call, FollowUp
 from calls.services import follow_ups_schedule
 from debtors.models import Debtor, DebtorScore
 from promises import services as promise_services
-from promises.models import Message, PromiseRules, Strategy
+from promises.models import Message, Promise, PromiseRules, Strategy
 from scoring import services
 from scoring.experiments import strategy_test_results
 from scoring.models import ArmAssignment, Segment, StrategyTest
@@ -143,6 +143,67 @@ def test_reminders_go_as_many_days_before_and_by_the_channel_the_strategy_says(p
     result = follow_ups_schedule(now=datetime(2026, 11, 18, 10, 0, tzinfo=LIMA))
     assert (result.reminder_calls, result.reminder_messages) == (1, 0)  # a call, although he consented
     assert FollowUp.objects.get(reason="reminder").promise == promise
+
+
+def _broken(debtor, collector, at):
+    return factories.make_promise(
+        debtor=debtor,
+        collector=collector,
+        due_date=(at - timedelta(days=2)).date(),
+        status=Promise.Status.BROKEN,
+        resolved_at=at - timedelta(hours=1),
+    )
+
+
+def test_a_broken_promise_gets_a_message_first_and_the_call_a_day_later(portfolio, diego, carla, gentle):
+    _consenting(diego)
+    _treated_by(diego, gentle)  # message first, the call 24 hours later
+    wednesday = datetime(2026, 11, 18, 10, 0, tzinfo=LIMA)
+    promise = _broken(diego, carla, wednesday)
+
+    result = follow_ups_schedule(now=wednesday)
+
+    message = Message.objects.get()
+    assert (message.purpose, message.channel, message.promise) == ("broken_promise", "whatsapp", promise)
+    assert message.send_after == wednesday
+    assert "no hemos recibido su pago de 300,00" in message.body.replace("\u00a0", " ")
+    call = FollowUp.objects.get(reason="broken_promise")
+    assert call.due_at == wednesday + timedelta(hours=24)
+    assert (result.broken_promise_messages, result.broken_promises) == (1, 1)
+    again = follow_ups_schedule(now=wednesday + timedelta(minutes=30))
+    assert (again.broken_promise_messages, again.broken_promises) == (0, 0)
+    assert Message.objects.count() == 1 and FollowUp.objects.count() == 1
+
+
+def test_a_call_first_strategy_or_no_consent_calls_a_broken_promise_at_once(
+    portfolio, diego, mateo, carla, gentle, firm
+):
+    factories.make_phone(debtor=mateo)
+    _consenting(diego)
+    _treated_by(diego, firm)  # calls first, although he consented
+    _treated_by(mateo, gentle)  # messages first, but he consented to nothing
+    wednesday = datetime(2026, 11, 18, 10, 0, tzinfo=LIMA)
+    for debtor in (diego, mateo):
+        _broken(debtor, carla, wednesday)
+
+    follow_ups_schedule(now=wednesday)
+
+    assert not Message.objects.exists()
+    assert {follow_up.due_at for follow_up in FollowUp.objects.filter(reason="broken_promise")} == {wednesday}
+
+
+def test_the_call_after_a_message_waits_for_a_lawful_hour(portfolio, diego, carla):
+    late = _strategy(portfolio, "Tarde", first_channel="message", call_after_message_hours=12)
+    _consenting(diego)
+    _treated_by(diego, late)
+    wednesday = datetime(2026, 11, 18, 10, 0, tzinfo=LIMA)
+    _broken(diego, carla, wednesday)
+
+    follow_ups_schedule(now=wednesday)
+
+    # 22:00 in Lima is after hours: the call is the next morning's first lawful moment.
+    due_at = FollowUp.objects.get(reason="broken_promise").due_at.astimezone(LIMA)
+    assert due_at.date() == datetime(2026, 11, 19).date() and 7 <= due_at.hour < 12
 
 
 def test_the_scoring_puts_the_scheduler_on_the_segments_strategy(now, portfolio, diego, carla, firm):
