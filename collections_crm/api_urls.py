@@ -5,10 +5,12 @@ from django.urls import path, register_converter
 from calls.api import CallListCreateApi, ContactVerdictApi, FollowUpCompleteApi, FollowUpListApi, FollowUpMoveApi
 from collections_crm.api.converters import IdConverter
 from debtors.api import (
+    ConsentChangeListApi,
     DebtDetailApi,
     DebtListApi,
     DebtorDetailApi,
     DebtorListApi,
+    HoldChangeListApi,
     ImportDetailApi,
     ImportListCreateApi,
     ImportRejectedRowsApi,
@@ -31,6 +33,8 @@ urlpatterns = [
     path("debtors/<id:debtor_id>/", DebtorDetailApi.as_view(**DEBTOR_FIGURES), name="api-debtor-detail"),
     path("debtors/<id:debtor_id>/phones/", PhoneCreateApi.as_view(), name="api-phone-create"),
     path("debtors/<id:debtor_id>/phones/<id:phone_id>/", PhoneUpdateApi.as_view(), name="api-phone-update"),
+    path("debtors/<id:debtor_id>/hold-changes/", HoldChangeListApi.as_view(), name="api-hold-change-list"),
+    path("debtors/<id:debtor_id>/consent-changes/", ConsentChangeListApi.as_view(), name="api-consent-change-list"),
     path("debtors/<id:debtor_id>/contact-verdict/", ContactVerdictApi.as_view(), name="api-contact-verdict"),
     path("debts/", DebtListApi.as_view(), name="api-debt-list"),
     path("debts/<id:debt_id>/", DebtDetailApi.as_view(), name="api-debt-detail"),

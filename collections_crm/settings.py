@@ -370,6 +370,9 @@ SPECTACULAR_SETTINGS = {
         "PhoneKindEnum": "debtors.models.Phone.Kind",
         "ImportKindEnum": "debtors.models.ImportKind",
         "ImportStatusEnum": "debtors.models.ImportJob.Status",
+        "ChannelEnum": "calls.models.call.Channel",
+        "ConsentChannelEnum": "debtors.models.history.CONSENT_CHANNELS",
+        "ChangeSourceEnum": "debtors.models.ChangeSource",
     },
     # The pages' scripts are files, never inline (Content-Security-Policy): see api/docs.py.
     "SWAGGER_UI_DIST": "SIDECAR",

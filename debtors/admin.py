@@ -1,15 +1,20 @@
 from django.contrib import admin
 from django.db.models import Q
+from django.utils import timezone
 
 from collections_crm.lib.admin_lists import BigTableAdmin, ReadOnlyAdminMixin, date_filter
 from collections_crm.lib.paging import CappedIdsFirstPaginator
 from debtors.models import (
+    HOLD_FIELDS,
     BalanceChange,
+    ChangeSource,
+    ConsentChange,
     Creditor,
     Debt,
     Debtor,
     DebtorScore,
     DebtSnapshot,
+    HoldChange,
     ImportJob,
     ImportMapping,
     ImportUndo,
@@ -20,6 +25,7 @@ from debtors.models import (
 )
 from debtors.selectors import debtor_search_filter
 from debtors.services import debt_import_hashes_forget, debtor_queue_figures_refresh
+from debtors.services.history import consent_changes_record, hold_changes_record
 
 
 @admin.register(Creditor)
@@ -88,6 +94,21 @@ class DebtorAdmin(BigTableAdmin, admin.ModelAdmin):
     autocomplete_fields = ("portfolio", "assigned_to")
     inlines = [PhoneInline, DebtInline]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        holds = {name: getattr(obj, name) for name in HOLD_FIELDS if name in form.changed_data}
+        if holds:
+            hold_changes_record(
+                debtor=obj, changes=holds, by=request.user, source=ChangeSource.ADMIN, at=timezone.now()
+            )
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Phone:
+            for phone_form in formset.forms:
+                if phone_form.instance.pk and phone_form not in formset.deleted_forms:
+                    consent_changes_from_form(phone_form, request.user)
+
     def save_related(self, request, form, formsets, change):
         # Debts added, edited or deleted in the inline: the debtor's queue figures follow.
         super().save_related(request, form, formsets, change)
@@ -115,6 +136,18 @@ class DebtorAdmin(BigTableAdmin, admin.ModelAdmin):
         return queryset.filter(matches), False
 
 
+def consent_changes_from_form(form, user) -> None:
+    """A number's consents changed in the admin, kept in its consent history."""
+    phone = form.instance
+    changes = [
+        (phone, channel, getattr(phone, f"{channel}_consent"), getattr(phone, f"{channel}_consent_source"))
+        for channel in ("sms", "whatsapp")
+        if f"{channel}_consent" in form.changed_data
+    ]
+    if changes:
+        consent_changes_record(changes=changes, by=user, source=ChangeSource.ADMIN, at=timezone.now())
+
+
 @admin.register(Phone)
 class PhoneAdmin(BigTableAdmin, admin.ModelAdmin):
     list_display = ("number", "debtor", "kind", "relationship", "status", "sms_consent", "whatsapp_consent")
@@ -127,6 +160,7 @@ class PhoneAdmin(BigTableAdmin, admin.ModelAdmin):
     # the file's numbers come back as an import always brought them.
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        consent_changes_from_form(form, request.user)
         if change and "number" in form.changed_data:
             debt_import_hashes_forget(debtor_ids=[obj.debtor_id])
 
@@ -257,3 +291,24 @@ class SavedFilterAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(HoldChange)
+class HoldChangeAdmin(BigTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read only: the history is written by the changes themselves."""
+
+    list_display = ("debtor", "hold", "is_set", "at", "by", "source", "reason")
+    list_filter = ("hold", "is_set", "source")
+    list_select_related = ("debtor", "by")
+    raw_id_fields = ("debtor",)
+
+
+@admin.register(ConsentChange)
+class ConsentChangeAdmin(BigTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read only: the history is written by the changes themselves."""
+
+    list_display = ("number", "debtor", "channel", "granted", "at", "by", "source", "detail")
+    list_filter = ("channel", "granted", "source")
+    list_select_related = ("debtor", "by")
+    search_fields = ("number",)
+    raw_id_fields = ("debtor", "phone")

@@ -185,3 +185,11 @@ def import_job_get_for_user(user, pk: int) -> ImportJob:
 def import_mapping_for(creditor: Creditor, kind: str) -> dict | None:
     """The mapping last confirmed for this creditor's files of this kind, if any."""
     return ImportMapping.objects.filter(creditor=creditor, kind=kind).values_list("mapping", flat=True).first() or None
+
+
+def permission_history(debtor: Debtor) -> dict[str, list]:
+    """The debtor's hold changes and consent changes, newest first, with who made them."""
+    return {
+        "hold_changes": list(debtor.hold_changes.select_related("by")),
+        "consent_changes": list(debtor.consent_changes.select_related("by")),
+    }

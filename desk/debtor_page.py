@@ -20,6 +20,7 @@ from collections_crm.permissions import can_record_payments
 from collections_crm.templatetags.crm import money
 from conversations.selectors import inbound_for_debtor
 from debtors import selectors
+from debtors.selectors import permission_history
 from desk.replies import INBOUND_POLL_SECONDS, reply_box
 from promises.forms import PaymentForm
 from promises.selectors import promises_for_debtor, with_account_and_promise_figures
@@ -53,7 +54,9 @@ def debtor_detail_context(request, debtor, *, call_form=None) -> dict:
     payments = list(debtor.payments.select_related("debt", "recorded_by"))
     messages = list(debtor.messages.all())
     inbound = list(inbound_for_debtor(debtor).select_related("attached_by"))
-    timeline = timeline_entries(calls, promises, payments, messages, inbound=inbound, time_zone=debtor.time_zone)
+    timeline = timeline_entries(
+        calls, promises, payments, messages, inbound=inbound, time_zone=debtor.time_zone, **permission_history(debtor)
+    )
     days = selectors.days_past_due(debtor.oldest_unpaid_due, today)
     verdict = check_contact(debtor, "voice", timezone.now())
     phones = list(debtor.phones.all())
@@ -126,9 +129,11 @@ def _bucket_label(days: int) -> str:
     return AgingBucket(aging_bucket_for(days)).label
 
 
-def timeline_entries(calls, promises, payments, messages, *, inbound=(), time_zone: str) -> list[dict]:
-    """Calls, promise status changes, payments, messages sent and received, newest first, each
-    with its text.
+def timeline_entries(
+    calls, promises, payments, messages, *, inbound=(), hold_changes=(), consent_changes=(), time_zone: str
+) -> list[dict]:
+    """Calls, promise status changes, payments, messages sent and received, holds set or lifted
+    and consents given or withdrawn, newest first, each with its text.
 
     The texts of an entry (labels, amounts, the reader's and the debtor's clock) are looked up
     here, once per page; the markup is the page's `timeline` partial. A 200-entry history
@@ -149,6 +154,8 @@ def timeline_entries(calls, promises, payments, messages, *, inbound=(), time_zo
         for event in promise.events.all():
             entries.append({"kind": "promise_event", "at": event.at, "event": event, "promise": promise})
     entries.extend({"kind": "payment", "at": payment.paid_at, "payment": payment} for payment in payments)
+    entries.extend({"kind": "hold_change", "at": change.at, "change": change} for change in hold_changes)
+    entries.extend({"kind": "consent_change", "at": change.at, "change": change} for change in consent_changes)
     entries.sort(key=lambda entry: entry["at"], reverse=True)
     _TimelineText(time_zone).fill(entries)
     return entries
@@ -177,6 +184,8 @@ class _TimelineText:
             "message": self.message,
             "inbound": self.inbound,
             "payment": self.payment,
+            "hold_change": self.hold_change,
+            "consent_change": self.consent_change,
         }
         for entry in entries:
             at = entry["at"]
@@ -267,4 +276,34 @@ class _TimelineText:
         return {
             "title": gettext("Payment of %(amount)s") % {"amount": money(payment.amount, payment.currency)},
             "text": f" · {self.label(payment, 'source')} · {payment.reference}",
+        }
+
+    def _changed_by(self, change) -> str:
+        parts = [self.label(change, "source")]
+        if change.by_id:
+            parts.append(self._person(change.by))
+        return "· " + " · ".join(parts)
+
+    def hold_change(self, entry) -> dict:
+        change = entry["change"]
+        return {
+            "title": gettext("Hold: %(hold)s") % {"hold": self.label(change, "hold")},
+            "tag": gettext("Set") if change.is_set else gettext("Lifted"),
+            "tag_class": "warn" if change.is_set else "ok",
+            "muted": self._changed_by(change),
+            "note": change.reason,
+        }
+
+    def consent_change(self, entry) -> dict:
+        change = entry["change"]
+        muted = self._changed_by(change)
+        if change.detail:
+            muted += f" · {change.detail}"
+        return {
+            "title": gettext("Consent to %(channel)s") % {"channel": self.label(change, "channel")},
+            "text": f" · {change.number}",
+            "tag": gettext("Given") if change.granted else gettext("Withdrawn"),
+            "tag_class": "ok" if change.granted else "warn",
+            "muted": muted,
+            "note": change.reason,
         }

@@ -351,6 +351,7 @@ def _closing_summary(result) -> dict:
 def _with_timeline(request, html: str, debtor) -> HttpResponse:
     """A fragment followed by the debtor's history and follow-ups, swapped out of band by htmx."""
     from conversations.selectors import inbound_for_debtor
+    from debtors.selectors import permission_history
     from desk.debtor_page import timeline_entries
     from promises.selectors import promises_for_debtor
 
@@ -361,6 +362,7 @@ def _with_timeline(request, html: str, debtor) -> HttpResponse:
         list(debtor.messages.all()),
         inbound=list(inbound_for_debtor(debtor).select_related("attached_by")),
         time_zone=debtor.time_zone,
+        **permission_history(debtor),
     )
     context = {"debtor": debtor, "timeline": timeline, "timeline_oob": True}
     panel = {"debtor": debtor, "follow_up_panel": follow_up_panel(debtor), "follow_ups_oob": True}

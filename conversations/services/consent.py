@@ -6,7 +6,8 @@ from datetime import datetime
 from django.db.models import Q
 
 from conversations.models import ConsentKeyword, InboundMessage, keyword_normalise
-from debtors.models import Phone
+from debtors.models import ChangeSource, Phone
+from debtors.services.history import consent_changes_record
 from promises.models import Message
 
 CONSENT_FIELDS = {"sms": "sms_consent", "whatsapp": "whatsapp_consent"}
@@ -32,6 +33,12 @@ def consent_keyword_apply(inbound: InboundMessage, keyword: ConsentKeyword, *, n
         source = f"{keyword.word.upper()} · {inbound.get_provider_display()} {inbound.provider_message_id}"[:100]
         Phone.objects.filter(pk__in=[phone.pk for phone in changed]).update(
             **{field: grant, f"{field}_source": source, f"{field}_at": now}
+        )
+        consent_changes_record(
+            changes=[(phone, inbound.channel, grant, source) for phone in changed],
+            by=None,
+            source=ChangeSource.KEYWORD,
+            at=now,
         )
     return changed
 

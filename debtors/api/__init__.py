@@ -13,10 +13,12 @@ from debtors.api.accounts import (
     PhoneUpdateApi,
     debts_for_user,
 )
+from debtors.api.history import ConsentChangeListApi, HoldChangeListApi
 from debtors.api.imports import ImportDetailApi, ImportJobSerializer, ImportListCreateApi, ImportRejectedRowsApi
 from debtors.api.saved_filters import SavedFilterDetailApi, SavedFilterListCreateApi
 
 __all__ = [
+    "ConsentChangeListApi",
     "DebtDetailApi",
     "DebtListApi",
     "DebtSerializer",
@@ -24,6 +26,7 @@ __all__ = [
     "DebtorDetailSerializer",
     "DebtorListApi",
     "DebtorSerializer",
+    "HoldChangeListApi",
     "ImportDetailApi",
     "ImportJobSerializer",
     "ImportListCreateApi",

@@ -83,6 +83,12 @@ class PhoneWriteSerializer(InputSerializer):
     sms_consent_source = serializers.CharField(max_length=100, required=False, allow_blank=True)
     whatsapp_consent = serializers.BooleanField(required=False)
     whatsapp_consent_source = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    consent_reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text=_("Why a consent is given or withdrawn, kept in the number's consent history."),
+    )
 
     def validate(self, attrs):
         missing = {
@@ -254,11 +260,20 @@ class DebtorDetailSerializer(DebtorSerializer):
         read_only_fields = fields
 
 
-# Holds to set (true) or lift (false); holds not sent stay as they are.
+# Holds to set (true) or lift (false); holds not sent stay as they are. The reason goes to the
+# hold history with each change.
 HoldsSerializer = type(
     "DebtorHoldsSerializer",
     (InputSerializer,),
-    {name: serializers.BooleanField(required=False) for name in HOLD_FIELDS},
+    {
+        **{name: serializers.BooleanField(required=False) for name in HOLD_FIELDS},
+        "reason": serializers.CharField(
+            max_length=500,
+            required=False,
+            allow_blank=True,
+            help_text=_("Why the holds change (the debtor's letter, a court notice…), kept in the hold history."),
+        ),
+    },
 )
 
 
@@ -338,7 +353,9 @@ class DebtorDetailApi(ApiView):
         debtor = debtor_get_for_action(request.user, debtor_id)
         data = HoldsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.debtor_holds_update(debtor=debtor, by=request.user, holds=data.validated_data)
+        holds = dict(data.validated_data)
+        reason = holds.pop("reason", "")
+        services.debtor_holds_update(debtor=debtor, by=request.user, holds=holds, reason=reason)
         return Response(self._render(request, debtor_id))
 
 

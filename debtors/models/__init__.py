@@ -6,6 +6,7 @@
 - imports: ImportJob, ImportMapping and ImportUndo;
 - scores: DebtorScore, the payment score the scoring app writes;
 - saved_filters: SavedFilter, named conditions on debtors;
+- history: HoldChange and ConsentChange, every hold and consent change;
 - money: MONEY, the precision of every amount.
 
 Each module imports the ones it builds on (debtors on portfolios, debts on debtors…), so the
@@ -14,6 +15,7 @@ app registry lists the models in the order they were declared in when this was o
 
 from debtors.models.debtors import HOLD_FIELDS, Debtor, Language, Phone, name_as_spoken
 from debtors.models.debts import AgingBucket, BalanceChange, Debt, DebtSnapshot, aging_bucket_for
+from debtors.models.history import ChangeSource, ConsentChange, HoldChange
 from debtors.models.imports import ImportJob, ImportKind, ImportMapping, ImportUndo
 from debtors.models.imports import _import_upload_to as _import_upload_to  # named by migration 0005
 from debtors.models.money import MONEY
@@ -27,11 +29,14 @@ __all__ = [
     "MONEY",
     "AgingBucket",
     "BalanceChange",
+    "ChangeSource",
+    "ConsentChange",
     "Creditor",
     "Debt",
     "DebtSnapshot",
     "Debtor",
     "DebtorScore",
+    "HoldChange",
     "ImportJob",
     "ImportKind",
     "ImportMapping",

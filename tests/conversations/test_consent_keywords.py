@@ -118,3 +118,17 @@ def test_the_debtor_page_shows_the_baja_and_the_consent_gone(client, diego, carl
 def test_an_admin_adds_a_keyword_stored_as_it_is_compared():
     keyword = ConsentKeyword.objects.create(word="  Desuscribir! ", language="es", action="stop", confirmation="Listo.")
     assert keyword.word == "desuscribir"
+
+
+def test_baja_is_kept_in_the_numbers_consent_history(client, diego):
+    from debtors.models import ConsentChange
+
+    phone = diego.phones.get()
+    consent(phone, "sms")
+    twilio_post(client, twilio_sms("SM2090", "BAJA"))
+    twilio_post(client, twilio_sms("SM2091", "BAJA"))  # a second one changes nothing
+
+    change = ConsentChange.objects.get()
+    assert (change.phone, change.number, change.channel, change.granted) == (phone, DIEGO_NUMBER, "sms", False)
+    assert (change.source, change.by, change.at) == ("keyword", None, WEDNESDAY)
+    assert "BAJA" in change.detail and "SM2090" in change.detail

@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from calls.policy import policy_cache_clear
+from debtors.models import ConsentChange, HoldChange
 from promises.models import Promise
 from supervision.selectors import Period, collector_table, promise_figures
 from tests import factories
@@ -74,11 +75,18 @@ def test_the_debtor_page_costs_the_same_queries_whatever_its_history(
         factories.make_call(debtor=diego, collector=carla)
         factories.make_promise(debtor=diego, collector=carla, status=Promise.Status.BROKEN)
         factories.make_payment(debtor=diego)
+        HoldChange.objects.create(
+            debtor=diego, hold="hold_dispute", is_set=True, at=timezone.now(), by=carla, source="api"
+        )
+        ConsentChange.objects.create(
+            debtor=diego, number="+51987654321", channel="sms", granted=True, at=timezone.now(), by=carla, source="api"
+        )
     client.force_login(carla)
     policy_cache_clear()
     # session + user, debtor, contact policy (3, cold), ledger, debts, promises, events, calls,
-    # payments, messages sent, messages received, phones, open follow-ups, follow-up changes
-    with django_assert_num_queries(17):
+    # payments, messages sent, messages received, hold changes, consent changes, phones, open
+    # follow-ups, follow-up changes
+    with django_assert_num_queries(19):
         response = client.get(reverse("debtors:detail", args=[diego.pk]))
     assert response.status_code == 200
 
