@@ -248,6 +248,7 @@ WHATSAPP_CLOUD_TOKEN = env_str("WHATSAPP_CLOUD_TOKEN", "")
 WHATSAPP_CLOUD_PHONE_NUMBER_ID = env_str("WHATSAPP_CLOUD_PHONE_NUMBER_ID", "")
 WHATSAPP_CLOUD_APP_SECRET = env_str("WHATSAPP_CLOUD_APP_SECRET", "")
 WHATSAPP_CLOUD_VERIFY_TOKEN = env_str("WHATSAPP_CLOUD_VERIFY_TOKEN", "")
+
 _PROVIDER_SETTINGS = {
     "twilio": ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"),
     "whatsapp_cloud": ("WHATSAPP_CLOUD_TOKEN", "WHATSAPP_CLOUD_PHONE_NUMBER_ID", "WHATSAPP_CLOUD_APP_SECRET"),
@@ -260,6 +261,24 @@ for _channel, _provider in (("SMS", SMS_PROVIDER), ("WHATSAPP", WHATSAPP_PROVIDE
         raise ImproperlyConfigured(f"{_channel}_PROVIDER is '{_provider}' but {', '.join(_missing)} not set.")
 if SMS_PROVIDER == "whatsapp_cloud":
     raise ImproperlyConfigured("SMS_PROVIDER cannot be 'whatsapp_cloud': the WhatsApp Cloud API sends WhatsApp only.")
+
+# Click-to-call (calls.dialers): tel (the phone's own link), vicidial or asterisk; Asterisk's
+# channel holds the collector's {extension}, its context dials out after ASTERISK_DIAL_PREFIX.
+DIALER = env_str("DIALER", "tel")
+VICIDIAL_URL, VICIDIAL_SOURCE = env_str("VICIDIAL_URL", ""), env_str("VICIDIAL_SOURCE", "crm")
+VICIDIAL_API_USER, VICIDIAL_API_PASS = env_str("VICIDIAL_API_USER", ""), env_str("VICIDIAL_API_PASS", "")
+ASTERISK_AMI_HOST, ASTERISK_AMI_PORT = env_str("ASTERISK_AMI_HOST", "127.0.0.1"), env_int("ASTERISK_AMI_PORT", 5038)
+ASTERISK_AMI_USERNAME, ASTERISK_AMI_SECRET = env_str("ASTERISK_AMI_USERNAME", ""), env_str("ASTERISK_AMI_SECRET", "")
+ASTERISK_CHANNEL = env_str("ASTERISK_CHANNEL", "PJSIP/{extension}")
+ASTERISK_CONTEXT = env_str("ASTERISK_CONTEXT", "from-internal")
+ASTERISK_DIAL_PREFIX, ASTERISK_CALLER_NAME = env_str("ASTERISK_DIAL_PREFIX", ""), env_str("ASTERISK_CALLER_NAME", "CRM")
+_dialer_needs = {
+    "tel": (),
+    "vicidial": (VICIDIAL_URL, VICIDIAL_API_USER, VICIDIAL_API_PASS),
+    "asterisk": (ASTERISK_AMI_USERNAME, ASTERISK_AMI_SECRET, "{extension}" in ASTERISK_CHANNEL),
+}
+if DIALER not in _dialer_needs or not all(_dialer_needs[DIALER]):
+    raise ImproperlyConfigured("DIALER must be tel, or vicidial or asterisk with their settings (see the README).")
 
 # --- Security -----------------------------------------------------------------------
 # Messages live in the session (the database), never in a cookie: the cookie storage only

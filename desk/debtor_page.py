@@ -9,6 +9,7 @@ from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext
 
 from calls import selectors as call_selectors
+from calls.dialers import dialer_name
 from calls.forms import FollowUpDoneForm, FollowUpMoveForm, LetterForm
 from calls.models.call import SYSTEM_OUTCOMES
 from calls.policy import check_contact
@@ -82,6 +83,7 @@ def debtor_detail_context(request, debtor, *, call_form=None) -> dict:
         "reply_box": reply_box(debtor, phones),
         "inbound_notice": {"debtor": debtor, "after": timezone.now().isoformat(), "poll_seconds": INBOUND_POLL_SECONDS},
         "letter_form": LetterForm(debtor=debtor, can_override=can_override),
+        "click_to_call": dialer_name() != "tel",
         "active_nav": "debtors",
     }
 

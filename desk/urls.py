@@ -1,6 +1,6 @@
 from django.urls import path
 
-from desk import debtor_page, replies, views
+from desk import debtor_page, dialing, replies, views
 
 # The namespace keeps its name: templates, bookmarks and tools use calls:queue and its paths.
 app_name = "calls"
@@ -10,6 +10,7 @@ urlpatterns = [
     path("queue/of/<int:collector_pk>/", views.collector_queue, name="collector_queue"),
     path("debtors/<int:debtor_pk>/log/", views.call_log_create, name="log"),
     path("<int:call_pk>/summary/send/", views.call_summary_send_view, name="summary_send"),
+    path("debtors/<int:debtor_pk>/phones/<int:phone_pk>/dial/", dialing.dial_view, name="dial"),
     path("debtors/<int:debtor_pk>/reply/", replies.reply_send_view, name="reply"),
     path("debtors/<int:debtor_pk>/letter/", replies.letter_record_view, name="letter"),
     path("debtors/<int:debtor_pk>/messages/since/", replies.inbound_since_view, name="inbound_since"),

@@ -6,6 +6,7 @@ One module per sub-domain; every public name is importable from here as well:
 - `follow_ups`: follow-ups settled by a call, done or moved by hand.
 - `scheduling`: the job that puts follow-ups in the queues at lawful moments.
 - `summary`: the closing summary of an agreement, sent to the debtor through the outbox.
+- `dialing`: click-to-call, the contact policy asked before the dialer.
 - `common`: the debtor's day and the usable phone statuses, shared by the others.
 """
 
@@ -29,6 +30,7 @@ from calls.services.call_log import (
     call_log,
 )
 from calls.services.common import USABLE_PHONE_STATUSES, day_start
+from calls.services.dialing import DialOutcome, click_to_call
 from calls.services.follow_ups import follow_up_complete, follow_up_move
 from calls.services.scheduling import (
     BROKEN_LOOKBACK,
@@ -51,6 +53,8 @@ from calls.services.summary import (
 )
 
 __all__ = [
+    "DialOutcome",
+    "click_to_call",
     "CONTACT_KINDS",
     "BROKEN_LOOKBACK",
     "CALLBACK_LOOKBACK",

@@ -21,9 +21,17 @@ class UserAdmin(BigTableAdmin, DjangoUserAdmin):  # 200 collectors: its rows cos
     # Also the order of every user picker that goes through this admin (autocomplete, filters),
     # which show people by full name.
     ordering = ("first_name", "last_name", "username")
-    fieldsets = DjangoUserAdmin.fieldsets + ((_("Collections"), {"fields": ("role", "team", "language", "time_zone")}),)
+    fieldsets = DjangoUserAdmin.fieldsets + (
+        (
+            _("Collections"),
+            {"fields": ("role", "team", "language", "time_zone", "dialer_extension", "dialer_agent_user")},
+        ),
+    )
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
-        (_("Collections"), {"fields": ("role", "team", "language", "time_zone")}),
+        (
+            _("Collections"),
+            {"fields": ("role", "team", "language", "time_zone", "dialer_extension", "dialer_agent_user")},
+        ),
     )
 
 

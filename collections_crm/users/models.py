@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +52,23 @@ class User(AbstractUser):
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
     time_zone = models.CharField(
         _("time zone"), max_length=64, default=default_user_time_zone, validators=[validate_time_zone]
+    )
+    # Click-to-call (calls.dialers): where the dialer rings this user first.
+    dialer_extension = models.CharField(
+        _("dialer extension"),
+        max_length=32,
+        blank=True,
+        db_default="",  # rows written by code that predates the field get it too
+        validators=[RegexValidator(r"^[0-9A-Za-z_.@-]+$", _("Letters, digits and _ . @ - only."))],
+        help_text=_("Your phone's extension on Asterisk (e.g. 201): it rings first, then dials the debtor."),
+    )
+    dialer_agent_user = models.CharField(
+        _("VICIdial agent user"),
+        max_length=20,
+        blank=True,
+        db_default="",
+        validators=[RegexValidator(r"^[0-9A-Za-z_.@-]+$", _("Letters, digits and _ . @ - only."))],
+        help_text=_("The agent user you log in to VICIdial with."),
     )
 
     class Meta:
