@@ -1,4 +1,4 @@
-"""VICIdial's Agent API, function external_dial (docs/AGENT_API.txt of VICIdial):
+"""VICIdial's Agent API, function external_dial, as VICIdial's own Agent API document describes it:
 
     GET {VICIDIAL_URL}/agc/api.php?source=…&user=…&pass=…&agent_user=…&function=external_dial
         &value=<number without its country code>&phone_code=<country code>&search=YES&preview=NO&focus=YES
