@@ -22,6 +22,7 @@ from debtors.api import (
 from promises.api import PaymentCreateApi, PromiseCancelApi, PromiseListCreateApi
 from promises.selectors import with_account_and_promise_figures
 from scoring.api import StrategyListApi, StrategyTestDetailApi, StrategyTestListApi
+from supervision.api import EvidencePackApi
 
 register_converter(IdConverter, "id")
 
@@ -35,6 +36,7 @@ urlpatterns = [
     path("debtors/<id:debtor_id>/phones/<id:phone_id>/", PhoneUpdateApi.as_view(), name="api-phone-update"),
     path("debtors/<id:debtor_id>/hold-changes/", HoldChangeListApi.as_view(), name="api-hold-change-list"),
     path("debtors/<id:debtor_id>/consent-changes/", ConsentChangeListApi.as_view(), name="api-consent-change-list"),
+    path("debtors/<id:debtor_id>/evidence-pack/", EvidencePackApi.as_view(), name="api-evidence-pack"),
     path("debtors/<id:debtor_id>/contact-verdict/", ContactVerdictApi.as_view(), name="api-contact-verdict"),
     path("debts/", DebtListApi.as_view(), name="api-debt-list"),
     path("debts/<id:debt_id>/", DebtDetailApi.as_view(), name="api-debt-detail"),

@@ -18,4 +18,5 @@ urlpatterns = [
     path("strategies/tests/<int:pk>/", views.strategy_test, name="strategy_test"),
     path("strategies/tests/<int:pk>/decide/", views.strategy_test_decide, name="strategy_test_decide"),
     path("reassign/", views.reassign, name="reassign"),
+    path("debtors/<int:pk>/evidence.zip", views.evidence_pack, name="evidence_pack"),
 ]

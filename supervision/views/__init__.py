@@ -1,8 +1,9 @@
 """Supervisor pages: the dashboard, its drill-downs, portfolio health, strategies and their
-tests, and reassignment."""
+tests, reassignment, and a debtor's evidence pack."""
 
 from supervision.views.dashboard import dashboard, figures_export
 from supervision.views.drilldowns import calls_behind, debts_behind, payments_behind, promises_behind
+from supervision.views.evidence import evidence_pack
 from supervision.views.health import portfolio_health, score_now
 from supervision.views.messaging import messaging_figures_view
 from supervision.views.reassign import reassign
@@ -12,6 +13,7 @@ __all__ = [
     "calls_behind",
     "dashboard",
     "debts_behind",
+    "evidence_pack",
     "figures_export",
     "messaging_figures_view",
     "payments_behind",
