@@ -1,5 +1,6 @@
 """Follow-ups: the work assigned to you; completing or moving one, saying why."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -137,13 +138,33 @@ class FollowUpMoveApi(ApiView):
     def post(self, request, follow_up_id: int):
         """Move an open follow-up to another moment, saying why; 409 when it is already closed.
 
-        The new moment must be in the future and lawful for a call to the debtor; otherwise
-        400, with the contact policy's reasons and the first lawful moment after it.
+        The new moment must be in the future and lawful for a call to the debtor; otherwise 409
+        (`past` or `contact_blocked`, as logging a blocked call is), with the contact policy's
+        reasons and the first lawful moment after it.
         """
         follow_up = _follow_up_in_scope(request, follow_up_id)
         data = FollowUpMoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        if not follow_up_move(follow_up=follow_up, by=request.user, due_at=values["due_at"], note=values["note"]):
+        try:
+            moved = follow_up_move(follow_up=follow_up, by=request.user, due_at=values["due_at"], note=values["note"])
+        except DjangoValidationError as error:
+            refusal = _moment_refused(error)
+            if refusal is None:
+                raise
+            return Response(refusal, status=status.HTTP_409_CONFLICT)
+        if not moved:
             return _not_open()
         return Response(FollowUpSerializer(follow_up).data)
+
+
+def _moment_refused(error) -> dict | None:
+    """The moment the request names is fine as a moment, but now is not its time: it has passed,
+    or the contact policy does not allow a call then (not bad input: a conflict with the clock)."""
+    due_at = getattr(error, "error_dict", {}).get("due_at", [])
+    codes = {item.code for item in due_at}
+    if not due_at or not codes <= {"past", "contact_blocked"}:
+        return None
+    messages = [message for item in due_at for message in item.messages]
+    code = "contact_blocked" if "contact_blocked" in codes else "past"
+    return {"detail": " ".join(messages), "code": code, "errors": {"due_at": messages}}

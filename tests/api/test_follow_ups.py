@@ -75,7 +75,7 @@ def test_moving_by_api_checks_the_contact_policy_and_records_the_change(carla_ap
     follow_up = factories.make_follow_up(debtor=diego, assigned_to=carla, due_at=EARLIER)
     url = f"/api/v1/follow-ups/{follow_up.pk}/move/"
     night = carla_api.post(url, {"due_at": "2026-11-18T21:30:00-05:00", "note": "Después del trabajo"}, format="json")
-    assert night.status_code == 400 and night.json()["code"] == "contact_blocked"
+    assert night.status_code == 409 and night.json()["code"] == "contact_blocked"
     assert "due_at" in night.json()["errors"]
     naive = carla_api.post(url, {"due_at": "2026-11-19T10:00:00", "note": "Mañana"}, format="json")
     assert naive.status_code == 400
