@@ -10,6 +10,7 @@ from calls.models import (
     ContactPolicy,
     ContactRule,
     DebtorChannelAuthorisation,
+    DialerDisposition,
     FollowUp,
     FollowUpEvent,
     PolicyOverride,
@@ -264,3 +265,10 @@ class CallReviewAdmin(BigTableAdmin, admin.ModelAdmin):
     ordering = ("-pk",)  # newest first along the primary key: no index holds every row by date
     raw_id_fields = ("call",)
     autocomplete_fields = ("collector", "reviewer")
+
+
+@admin.register(DialerDisposition)
+class DialerDispositionAdmin(admin.ModelAdmin):
+    list_display = ("dialer", "code", "outcome")
+    list_filter = ("dialer", "outcome")
+    search_fields = ("code",)

@@ -145,6 +145,8 @@ CONTACT_KIND_CHOICES = [
 
 
 class CallLogForm(forms.Form):
+    # The dialer's id for the call, from its screen pop (desk/pop): disposition and recording find the call by it.
+    dialer_call_id = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
     kind = forms.ChoiceField(label=_("Contact"), choices=CONTACT_KIND_CHOICES, required=False, widget=CachedSelect)
     phone = forms.TypedChoiceField(label=_("Number called"), coerce=int, required=False, widget=AutofocusRadioSelect)
     outcome = forms.ChoiceField(
@@ -295,6 +297,7 @@ class CallLogForm(forms.Form):
             "no_commitment_reason": data.get("no_commitment_reason") or "",
             "notes": data.get("notes") or "",
             "override_reason": (data.get("override_reason") or "") if data.get("override") else "",
+            "dialer_call_id": data.get("dialer_call_id") or "",
         }
 
     @property

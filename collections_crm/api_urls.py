@@ -18,6 +18,7 @@ from debtors.api import (
     PhoneUpdateApi,
     SavedFilterDetailApi,
     SavedFilterListCreateApi,
+    ScreenPopApi,
 )
 from promises.api import PaymentCreateApi, PromiseCancelApi, PromiseListCreateApi
 from promises.selectors import with_account_and_promise_figures
@@ -48,6 +49,7 @@ urlpatterns = [
     path("imports/", ImportListCreateApi.as_view(), name="api-import-list"),
     path("imports/<id:job_id>/", ImportDetailApi.as_view(), name="api-import-detail"),
     path("imports/<id:job_id>/rejected/", ImportRejectedRowsApi.as_view(), name="api-import-rejected"),
+    path("screen-pop/", ScreenPopApi.as_view(), name="api-screen-pop"),
     path("saved-filters/", SavedFilterListCreateApi.as_view(), name="api-saved-filter-list"),
     path("saved-filters/<id:saved_filter_id>/", SavedFilterDetailApi.as_view(), name="api-saved-filter-detail"),
     path("strategies/", StrategyListApi.as_view(), name="api-strategy-list"),

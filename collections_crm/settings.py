@@ -265,6 +265,7 @@ if SMS_PROVIDER == "whatsapp_cloud":
 # Click-to-call (calls.dialers): tel (the phone's own link), vicidial or asterisk; Asterisk's
 # channel holds the collector's {extension}, its context dials out after ASTERISK_DIAL_PREFIX.
 DIALER = env_str("DIALER", "tel")
+DIALER_WEBHOOK_TOKEN = env_str("DIALER_WEBHOOK_TOKEN", "")  # /hooks/dialer/…: dispositions, recordings
 VICIDIAL_URL, VICIDIAL_SOURCE = env_str("VICIDIAL_URL", ""), env_str("VICIDIAL_SOURCE", "crm")
 VICIDIAL_API_USER, VICIDIAL_API_PASS = env_str("VICIDIAL_API_USER", ""), env_str("VICIDIAL_API_PASS", "")
 ASTERISK_AMI_HOST, ASTERISK_AMI_PORT = env_str("ASTERISK_AMI_HOST", "127.0.0.1"), env_int("ASTERISK_AMI_PORT", 5038)
@@ -272,11 +273,8 @@ ASTERISK_AMI_USERNAME, ASTERISK_AMI_SECRET = env_str("ASTERISK_AMI_USERNAME", ""
 ASTERISK_CHANNEL = env_str("ASTERISK_CHANNEL", "PJSIP/{extension}")
 ASTERISK_CONTEXT = env_str("ASTERISK_CONTEXT", "from-internal")
 ASTERISK_DIAL_PREFIX, ASTERISK_CALLER_NAME = env_str("ASTERISK_DIAL_PREFIX", ""), env_str("ASTERISK_CALLER_NAME", "CRM")
-_dialer_needs = {
-    "tel": (),
-    "vicidial": (VICIDIAL_URL, VICIDIAL_API_USER, VICIDIAL_API_PASS),
-    "asterisk": (ASTERISK_AMI_USERNAME, ASTERISK_AMI_SECRET, "{extension}" in ASTERISK_CHANNEL),
-}
+_dialer_needs = {"tel": (), "vicidial": (VICIDIAL_URL, VICIDIAL_API_USER, VICIDIAL_API_PASS)}
+_dialer_needs["asterisk"] = (ASTERISK_AMI_USERNAME, ASTERISK_AMI_SECRET, "{extension}" in ASTERISK_CHANNEL)
 if DIALER not in _dialer_needs or not all(_dialer_needs[DIALER]):
     raise ImproperlyConfigured("DIALER must be tel, or vicidial or asterisk with their settings (see the README).")
 

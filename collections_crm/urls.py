@@ -8,6 +8,7 @@ from collections_crm.api.docs import ApiRedocView, ApiSwaggerView
 from collections_crm.api.views import NotFoundApi
 from conversations.webhooks import messages_webhook
 from debtors import urls as debtors_urls
+from desk import pop
 from desk import urls as desk_urls
 from promises import urls as promises_urls
 from supervision import urls as supervision_urls
@@ -28,6 +29,9 @@ urlpatterns = [
     path("conversations/", include("conversations.urls")),
     # Providers post replies and delivery receipts here (Twilio, WhatsApp Cloud API).
     path("hooks/messages/<str:provider>/", messages_webhook, name="messages_webhook"),
+    # A dialer opens the screen pop when a call connects, and reports each call's disposition.
+    path("desk/pop/", pop.screen_pop, name="screen_pop"),
+    path("hooks/dialer/<str:dialer>/", pop.dialer_hook, name="dialer_hook"),
     path("api/v1/", include("collections_crm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

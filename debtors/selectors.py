@@ -193,3 +193,40 @@ def permission_history(debtor: Debtor) -> dict[str, list]:
         "hold_changes": list(debtor.hold_changes.select_related("by")),
         "consent_changes": list(debtor.consent_changes.select_related("by")),
     }
+
+
+def numbers_for_lookup(raw: str) -> list[str]:
+    """The E.164 numbers a dialer's caller id may stand for: as given when international (+51…
+    or 0051…), else read in each portfolio's country, and as digits with their country code."""
+    import phonenumbers
+
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    if not digits or len(digits) > 17:
+        return []
+    if raw.lstrip().startswith("+") or digits.startswith("00"):
+        attempts = [(f"+{digits.removeprefix('00')}", None)]
+    else:
+        countries = Portfolio.objects.order_by().values_list("country", flat=True).distinct()
+        attempts = [(f"+{digits}", None), *((digits, country) for country in countries)]
+    found = []
+    for text, region in attempts:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(number):
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            if e164 not in found:
+                found.append(e164)
+    return found
+
+
+def debtors_holding_number(user, numbers: list[str]) -> list[Debtor]:
+    """The debtors in the user's scope who hold one of `numbers`, by name."""
+    holders = Phone.objects.filter(number__in=numbers).values("debtor_id")
+    return list(
+        debtors_for_user(user)
+        .filter(pk__in=holders)
+        .select_related("portfolio__creditor", "assigned_to")
+        .order_by("full_name", "pk")[:50]
+    )

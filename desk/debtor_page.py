@@ -63,7 +63,12 @@ def debtor_detail_context(request, debtor, *, call_form=None) -> dict:
     phones = list(debtor.phones.all())
     can_override = can_override_contact_policy(request.user)
     if call_form is None:
-        call_form = CallLogForm(debtor=debtor, phones=phones, can_override=can_override)
+        call_form = CallLogForm(
+            debtor=debtor,
+            phones=phones,
+            can_override=can_override,
+            initial={"dialer_call_id": request.GET.get("dialer_call_id", "")[:64]},
+        )
     return {
         "debtor": debtor,
         "debts": debts,

@@ -238,6 +238,18 @@ class CallInputSerializer(InputSerializer):
     )
     no_commitment_reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    dialer_call_id = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text=gettext_lazy("The dialer's own id for the call: its disposition and recording find the call by it."),
+    )
+    recording_url = serializers.URLField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text=gettext_lazy("Where the dialer keeps the call's recording (http or https)."),
+    )
     override_reason = serializers.CharField(
         max_length=2000,
         required=False,

@@ -25,6 +25,10 @@ from debtors.selectors import debtor_get_for_action
 
 class CallSerializer(ReadModelSerializer):
     duration_seconds = serializers.SerializerMethodField()
+    # Text, not a URL field: empty when the dialer sent none, which a "uri" format would not say.
+    recording_url = serializers.CharField(
+        read_only=True, help_text=gettext_lazy("Where the dialer keeps the call's recording.")
+    )
 
     class Meta:
         model = Call
@@ -52,6 +56,8 @@ class CallSerializer(ReadModelSerializer):
             "policy_version",
             "policy_decision",
             "override_reason",
+            "dialer_call_id",
+            "recording_url",
             "created_at",
         ]
         read_only_fields = fields
@@ -186,6 +192,8 @@ class CallListCreateApi(ListApiView):
                 override_by=request.user if override_reason else None,
                 override_reason=override_reason,
                 kind=values["kind"],
+                dialer_call_id=values.get("dialer_call_id", ""),
+                recording_url=values.get("recording_url", ""),
             )
         except ContactBlocked as blocked:
             body = blocked.verdict.as_dict()

@@ -6,6 +6,7 @@ the migrations expect (`calls.models.recording_upload_to` is named by migrations
 - `contact_policy`: ContactPolicy, ContactRule, PortfolioContactSettings,
   DebtorChannelAuthorisation, the PolicyOverride proxy; the engine's cache dropped on saves.
 - `call_review`: CallRecording, CallRecordingVersion, CallReview.
+- `dialer`: DialerDisposition, a dialer's disposition codes as our outcomes.
 """
 
 # In the order the models were declared in the one module they came from, so that the app
@@ -22,12 +23,14 @@ from calls.models.contact_policy import (
     PortfolioContactSettings,
 )
 from calls.models.call_review import CallRecording, CallRecordingVersion, CallReview, recording_upload_to
+from calls.models.dialer import DialerDisposition
 # isort: on
 
 __all__ = [
     "Call",
     "CallOutcome",
     "CallRecording",
+    "DialerDisposition",
     "CallRecordingVersion",
     "CallReview",
     "Channel",

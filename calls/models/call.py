@@ -181,6 +181,10 @@ class Call(models.Model):
         related_name="policy_overrides",
     )
     override_reason = models.TextField(_("override reason"), blank=True)
+    # The dialer's own id for the call (VICIdial's call id, Asterisk's uniqueid): its disposition
+    # and its recording find the call by it.
+    dialer_call_id = models.CharField(_("dialer's call id"), max_length=64, blank=True, default="", db_default="")
+    recording_url = models.URLField(_("recording at the dialer"), max_length=500, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("call")
@@ -225,6 +229,7 @@ class Call(models.Model):
             models.Index(fields=["debtor", "-started_at", "-id"], name="call_debtor_started_idx"),
             models.Index(fields=["collector", "-started_at"], name="call_collector_started_idx"),
             models.Index(fields=["-started_at"], condition=Q(override_by__isnull=False), name="call_overrides_idx"),
+            models.Index(fields=["dialer_call_id"], condition=~Q(dialer_call_id=""), name="call_dialer_call_id_idx"),
             # Call review and the calls API, newest first 50 at a time, for an admin (every call)
             # or a supervisor (their teams'): without it each page sorted every call (3.5 s at a
             # million).

@@ -30,7 +30,7 @@ from calls.services.call_log import (
     call_log,
 )
 from calls.services.common import USABLE_PHONE_STATUSES, day_start
-from calls.services.dialing import DialOutcome, click_to_call
+from calls.services.dialing import DialOutcome, DispositionResult, click_to_call, dialer_disposition_record
 from calls.services.follow_ups import follow_up_complete, follow_up_move
 from calls.services.scheduling import (
     BROKEN_LOOKBACK,
@@ -54,6 +54,8 @@ from calls.services.summary import (
 
 __all__ = [
     "DialOutcome",
+    "DispositionResult",
+    "dialer_disposition_record",
     "click_to_call",
     "CONTACT_KINDS",
     "BROKEN_LOOKBACK",

@@ -257,6 +257,8 @@ def call_log(
     override_reason: str = "",
     debt=None,
     kind: str = "call",
+    dialer_call_id: str = "",
+    recording_url: str = "",
 ) -> CallLogResult:
     """Log a collection call with its outcome, the debtor's stance and the commitment it ended with.
 
@@ -343,6 +345,8 @@ def call_log(
         callback_at=callback_at,
         follow_up_on=follow_up_on,
         notes=notes,
+        dialer_call_id=dialer_call_id.strip()[:64],
+        recording_url=recording_url.strip()[:500],
     )
     result = CallLogResult(call=call)
 

@@ -58,6 +58,7 @@ class User(AbstractUser):
         _("dialer extension"),
         max_length=32,
         blank=True,
+        default="",
         db_default="",  # rows written by code that predates the field get it too
         validators=[RegexValidator(r"^[0-9A-Za-z_.@-]+$", _("Letters, digits and _ . @ - only."))],
         help_text=_("Your phone's extension on Asterisk (e.g. 201): it rings first, then dials the debtor."),
@@ -66,6 +67,7 @@ class User(AbstractUser):
         _("VICIdial agent user"),
         max_length=20,
         blank=True,
+        default="",
         db_default="",
         validators=[RegexValidator(r"^[0-9A-Za-z_.@-]+$", _("Letters, digits and _ . @ - only."))],
         help_text=_("The agent user you log in to VICIdial with."),

@@ -16,6 +16,7 @@ from debtors.api.accounts import (
 from debtors.api.history import ConsentChangeListApi, HoldChangeListApi
 from debtors.api.imports import ImportDetailApi, ImportJobSerializer, ImportListCreateApi, ImportRejectedRowsApi
 from debtors.api.saved_filters import SavedFilterDetailApi, SavedFilterListCreateApi
+from debtors.api.screen_pop import ScreenPopApi
 
 __all__ = [
     "ConsentChangeListApi",
@@ -36,5 +37,6 @@ __all__ = [
     "PhoneUpdateApi",
     "SavedFilterDetailApi",
     "SavedFilterListCreateApi",
+    "ScreenPopApi",
     "debts_for_user",
 ]
