@@ -13,6 +13,7 @@ from calls.models import (
     DialerDisposition,
     FollowUp,
     FollowUpEvent,
+    PhoneContactability,
     PolicyOverride,
     PortfolioContactSettings,
 )
@@ -272,3 +273,14 @@ class DialerDispositionAdmin(admin.ModelAdmin):
     list_display = ("dialer", "code", "outcome")
     list_filter = ("dialer", "outcome")
     search_fields = ("code",)
+
+
+@admin.register(PhoneContactability)
+class PhoneContactabilityAdmin(BigTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read only: recounted every night from the calls (calls.tasks.refresh_contactability)."""
+
+    list_display = ("phone", "weekday", "hour", "attempts", "connects", "right_party", "counted_at")
+    list_filter = ("weekday", "hour")
+    list_select_related = ("phone",)
+    search_fields = ("phone__number",)
+    raw_id_fields = ("phone",)

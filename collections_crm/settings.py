@@ -455,8 +455,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "promises.tasks.refresh_dashboard_rollups",
         "schedule": float(env_int("DASHBOARD_ROLLUP_SECONDS", 60)),
     },
-    # Every 10 minutes: open balances recounted by due day for portfolio health (one pass over
-    # the debts; the page says how old its figures are).
+    # Every 10 minutes: open balances recounted by due day for portfolio health (one pass).
     "refresh-balance-rollups": {
         "task": "promises.tasks.refresh_balance_rollups",
         "schedule": float(env_int("BALANCE_ROLLUP_SECONDS", 600)),
@@ -476,6 +475,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "promises.tasks.snapshot_debt_aging",
         "schedule": crontab(hour=5, minute=0),
     },
+    # Nightly: how each number answers by weekday and hour (the desk's best window).
+    "refresh-contactability": {"task": "calls.tasks.refresh_contactability", "schedule": crontab(hour=5, minute=10)},
     # Nightly: the queue's stored balances and arrears dates checked against the debts.
     "repair-queue-figures": {
         "task": "debtors.tasks.repair_queue_figures",

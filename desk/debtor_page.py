@@ -6,6 +6,7 @@ import zoneinfo
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import formats, timezone
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import get_language, gettext
 
 from calls import selectors as call_selectors
@@ -14,6 +15,7 @@ from calls.forms import FollowUpDoneForm, FollowUpMoveForm, LetterForm
 from calls.models.call import SYSTEM_OUTCOMES
 from calls.policy import check_contact
 from calls.selectors import calls_for_debtor
+from calls.services import best_windows
 from calls.templatetags.desk import choice_labels
 from collections_crm.lib.clock import Clock
 from collections_crm.lib.timezones import debtor_local_now, debtor_local_today, zone_for
@@ -61,6 +63,9 @@ def debtor_detail_context(request, debtor, *, call_form=None) -> dict:
     days = selectors.days_past_due(debtor.oldest_unpaid_due, today)
     verdict = check_contact(debtor, "voice", timezone.now())
     phones = list(debtor.phones.all())
+    windows = best_windows([phone.pk for phone in phones])
+    for phone in phones:
+        phone.best_window = best_window_text(windows.get(phone.pk))
     can_override = can_override_contact_policy(request.user)
     if call_form is None:
         call_form = CallLogForm(
@@ -314,3 +319,17 @@ class _TimelineText:
             "muted": muted,
             "note": change.reason,
         }
+
+
+def best_window_text(window) -> str:
+    """ "Best time: Tuesday 18:00–19:00 (reached 2 of 3)", in the debtor's own day; empty when
+    the number has never been answered."""
+    if window is None:
+        return ""
+    return gettext("Best time: %(weekday)s %(start)02d:00–%(end)02d:00 (reached %(reached)s of %(attempts)s)") % {
+        "weekday": WEEKDAYS[window.weekday],
+        "start": window.hour,
+        "end": (window.hour + 1) % 24,
+        "reached": window.right_party,
+        "attempts": window.attempts,
+    }

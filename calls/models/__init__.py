@@ -7,6 +7,7 @@ the migrations expect (`calls.models.recording_upload_to` is named by migrations
   DebtorChannelAuthorisation, the PolicyOverride proxy; the engine's cache dropped on saves.
 - `call_review`: CallRecording, CallRecordingVersion, CallReview.
 - `dialer`: DialerDisposition, a dialer's disposition codes as our outcomes.
+- `contactability`: PhoneContactability, how each number answers by weekday and hour.
 """
 
 # In the order the models were declared in the one module they came from, so that the app
@@ -24,6 +25,7 @@ from calls.models.contact_policy import (
 )
 from calls.models.call_review import CallRecording, CallRecordingVersion, CallReview, recording_upload_to
 from calls.models.dialer import DialerDisposition
+from calls.models.contactability import PhoneContactability
 # isort: on
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "CallOutcome",
     "CallRecording",
     "DialerDisposition",
+    "PhoneContactability",
     "CallRecordingVersion",
     "CallReview",
     "Channel",

@@ -6,6 +6,7 @@ One module per sub-domain; every public name is importable from here as well:
 - `follow_ups`: follow-ups settled by a call, done or moved by hand.
 - `scheduling`: the job that puts follow-ups in the queues at lawful moments.
 - `summary`: the closing summary of an agreement, sent to the debtor through the outbox.
+- `contactability`: how each number answers by weekday and hour; its best window.
 - `dialing`: click-to-call, the contact policy asked before the dialer.
 - `common`: the debtor's day and the usable phone statuses, shared by the others.
 """
@@ -30,6 +31,7 @@ from calls.services.call_log import (
     call_log,
 )
 from calls.services.common import USABLE_PHONE_STATUSES, day_start
+from calls.services.contactability import BestWindow, best_windows, contactability_refresh
 from calls.services.dialing import DialOutcome, DispositionResult, click_to_call, dialer_disposition_record
 from calls.services.follow_ups import follow_up_complete, follow_up_move
 from calls.services.scheduling import (
@@ -53,7 +55,10 @@ from calls.services.summary import (
 )
 
 __all__ = [
+    "BestWindow",
     "DialOutcome",
+    "best_windows",
+    "contactability_refresh",
     "DispositionResult",
     "dialer_disposition_record",
     "click_to_call",
