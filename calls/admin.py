@@ -14,6 +14,7 @@ from calls.models import (
     FollowUp,
     FollowUpEvent,
     PhoneContactability,
+    PhoneStatusChange,
     PolicyOverride,
     PortfolioContactSettings,
 )
@@ -284,3 +285,14 @@ class PhoneContactabilityAdmin(BigTableAdmin, ReadOnlyAdminMixin, admin.ModelAdm
     list_select_related = ("phone",)
     search_fields = ("phone__number",)
     raw_id_fields = ("phone",)
+
+
+@admin.register(PhoneStatusChange)
+class PhoneStatusChangeAdmin(BigTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read only: written when failed attempts demote a number and when it is restored."""
+
+    list_display = ("phone", "from_status", "to_status", "at", "by", "source", "reason")
+    list_filter = ("source", "to_status")
+    list_select_related = ("phone", "by")
+    search_fields = ("phone__number",)
+    raw_id_fields = ("phone", "debtor", "call")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("debtors/<int:debtor_pk>/log/", views.call_log_create, name="log"),
     path("<int:call_pk>/summary/send/", views.call_summary_send_view, name="summary_send"),
     path("debtors/<int:debtor_pk>/phones/<int:phone_pk>/dial/", dialing.dial_view, name="dial"),
+    path("debtors/<int:debtor_pk>/phones/<int:phone_pk>/restore/", dialing.phone_restore_view, name="phone_restore"),
     path("debtors/<int:debtor_pk>/reply/", replies.reply_send_view, name="reply"),
     path("debtors/<int:debtor_pk>/letter/", replies.letter_record_view, name="letter"),
     path("debtors/<int:debtor_pk>/messages/since/", replies.inbound_since_view, name="inbound_since"),

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from django.db import models
 from django.utils import timezone
 
-from calls.models import Call, CallRecording
+from calls.models import Call, CallRecording, PhoneStatusChange
 from collections_crm.lib.downloads import SafeCsvWriter
 from conversations.models import DeliveryEvent, InboundMessage
 from debtors.models import BalanceChange, ConsentChange, Debt, Debtor, HoldChange
@@ -43,6 +43,7 @@ def tables(debtor: Debtor) -> list[tuple[str, models.QuerySet]]:
         ("recordings.csv", CallRecording.objects.filter(call__debtor=debtor).order_by("uploaded_at", "pk")),
         ("hold_changes.csv", HoldChange.objects.filter(debtor=debtor).order_by("at", "pk")),
         ("consent_changes.csv", ConsentChange.objects.filter(debtor=debtor).order_by("at", "pk")),
+        ("phone_status_changes.csv", PhoneStatusChange.objects.filter(debtor=debtor).order_by("at", "pk")),
     ]
 
 

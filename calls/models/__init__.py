@@ -7,7 +7,8 @@ the migrations expect (`calls.models.recording_upload_to` is named by migrations
   DebtorChannelAuthorisation, the PolicyOverride proxy; the engine's cache dropped on saves.
 - `call_review`: CallRecording, CallRecordingVersion, CallReview.
 - `dialer`: DialerDisposition, a dialer's disposition codes as our outcomes.
-- `contactability`: PhoneContactability, how each number answers by weekday and hour.
+- `contactability`: PhoneContactability (how each number answers by weekday and hour) and
+  PhoneStatusChange (numbers demoted by failed attempts or restored by hand).
 """
 
 # In the order the models were declared in the one module they came from, so that the app
@@ -25,7 +26,7 @@ from calls.models.contact_policy import (
 )
 from calls.models.call_review import CallRecording, CallRecordingVersion, CallReview, recording_upload_to
 from calls.models.dialer import DialerDisposition
-from calls.models.contactability import PhoneContactability
+from calls.models.contactability import PhoneContactability, PhoneStatusChange
 # isort: on
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "CallRecording",
     "DialerDisposition",
     "PhoneContactability",
+    "PhoneStatusChange",
     "CallRecordingVersion",
     "CallReview",
     "Channel",

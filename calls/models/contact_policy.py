@@ -6,6 +6,7 @@ rule or portfolio drops the engine's compiled copies.
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +66,15 @@ class PortfolioContactSettings(models.Model):
         max_length=8,
         blank=True,
         help_text=_("Region code for public holidays (e.g. MD for Madrid); empty for national holidays only."),
+    )
+    demote_number_after = models.PositiveSmallIntegerField(
+        _("demote a number after"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_(
+            "Failed attempts of one kind (wrong number, disconnected) since the number last reached someone "
+            "before it is marked so and no longer dialled. 2 or more forgives a slip of the hand."
+        ),
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -31,7 +31,7 @@ from calls.services.call_log import (
     call_log,
 )
 from calls.services.common import USABLE_PHONE_STATUSES, day_start
-from calls.services.contactability import BestWindow, best_windows, contactability_refresh
+from calls.services.contactability import BestWindow, best_windows, contactability_refresh, phone_restore
 from calls.services.dialing import DialOutcome, DispositionResult, click_to_call, dialer_disposition_record
 from calls.services.follow_ups import follow_up_complete, follow_up_move
 from calls.services.scheduling import (
@@ -59,6 +59,7 @@ __all__ = [
     "DialOutcome",
     "best_windows",
     "contactability_refresh",
+    "phone_restore",
     "DispositionResult",
     "dialer_disposition_record",
     "click_to_call",

@@ -20,6 +20,7 @@ from calls.models.call import SYSTEM_OUTCOMES
 from calls.policy import next_lawful_moments
 from calls.services.attempts import _attempt_record
 from calls.services.common import day_start
+from calls.services.contactability import DEMOTING_OUTCOMES, demotion_due, phone_demote
 from calls.services.follow_ups import _settle_follow_ups
 from calls.services.scheduling import _retry_expected
 from collections_crm.lib.timezones import debtor_local_today
@@ -351,10 +352,14 @@ def call_log(
     result = CallLogResult(call=call)
 
     new_status = PHONE_STATUS_AFTER.get(outcome)
-    # Only a call says anything about a number (a visit preselects one it never dialled).
+    # Only a call says anything about a number (a visit preselects one it never dialled); a
+    # failing one only after the portfolio's number of such attempts.
     if new_status is not None and phone is not None and channel == "voice":
-        Phone.objects.filter(pk=phone.pk).exclude(status=new_status).update(status=new_status)
-        phone.status = new_status
+        if outcome not in DEMOTING_OUTCOMES:
+            Phone.objects.filter(pk=phone.pk).exclude(status=new_status).update(status=new_status)
+            phone.status = new_status
+        elif phone.status != new_status and demotion_due(phone=phone, outcome=outcome, debtor=debtor):
+            phone_demote(phone=phone, status=new_status, call=call, at=now)
     # Before the commitment's own follow-up is made, so that the new one stays open.
     result.settled, others_open = _settle_follow_ups(call=call, by=collector, at=now)
 

@@ -1,14 +1,18 @@
 """How each number answers, by weekday and hour of the debtor's own day: recounted nightly from
 the calls of the last CONTACTABILITY_DAYS, in one statement (calls.tasks.refresh_contactability),
-and each number's best window for the desk."""
+and each number's best window for the desk. A number is demoted after the portfolio's number of
+failed attempts of one kind, and restored by hand with a reason; both are kept as history."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from calls.models import Call, PhoneContactability
+from calls.models import Call, PhoneContactability, PhoneStatusChange, PortfolioContactSettings
 
 CONTACTABILITY_DAYS = 180
 # Someone picked up: the debtor, or a third party at the debtor's number.
@@ -71,3 +75,74 @@ def best_windows(phone_ids) -> dict[int, BestWindow]:
         if row.phone_id not in best or score > best[row.phone_id][0]:
             best[row.phone_id] = (score, window)
     return {phone_id: window for phone_id, (_score, window) in best.items()}
+
+
+# Outcomes that say a number is not the debtor's, or no longer works.
+DEMOTING_OUTCOMES = ("wrong_number", "disconnected")
+
+
+def demotion_due(*, phone, outcome: str, debtor) -> bool:
+    """Whether the calls with `outcome` on `phone` since it last reached someone (or was
+    restored) have reached the portfolio's `demote_number_after` (the call just logged counts)."""
+    needed = (
+        PortfolioContactSettings.objects.filter(portfolio_id=debtor.portfolio_id)
+        .values_list("demote_number_after", flat=True)
+        .first()
+        or 1
+    )
+    if needed <= 1:
+        return True
+    reached = Call.objects.filter(phone=phone, outcome__in=CONNECTED).order_by("-started_at").values("started_at")[:1]
+    restored = PhoneStatusChange.objects.filter(phone=phone, source=PhoneStatusChange.Source.RESTORED)
+    failures = Call.objects.filter(phone=phone, outcome=outcome)
+    last_reached = reached.first()
+    last_restored = restored.order_by("-at").values_list("at", flat=True).first()
+    since = max(
+        [moment for moment in (last_reached and last_reached["started_at"], last_restored) if moment], default=None
+    )
+    if since is not None:
+        failures = failures.filter(started_at__gt=since)
+    return failures.count() >= needed
+
+
+def phone_demote(*, phone, status: str, call, at: datetime) -> None:
+    type(phone).objects.filter(pk=phone.pk).update(status=status)
+    PhoneStatusChange.objects.create(
+        phone=phone,
+        debtor_id=phone.debtor_id,
+        from_status=phone.status,
+        to_status=status,
+        at=at,
+        by=call.collector,
+        source=PhoneStatusChange.Source.CALLS,
+        call=call,
+    )
+    phone.status = status
+
+
+@transaction.atomic
+def phone_restore(*, phone, by, reason: str, at: datetime | None = None):
+    """A demoted number back in use, because someone knows better (the debtor confirmed it, the
+    creditor sent it again): the reason is kept with who and when."""
+    from collections_crm.permissions import can_act_on_debtor
+
+    if not can_act_on_debtor(by, phone.debtor):
+        raise Http404
+    if phone.status not in DEMOTING_OUTCOMES:
+        raise ValidationError(_("This number is in use: there is nothing to restore."), code="not_demoted")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the number is restored.")}, code="required")
+    PhoneStatusChange.objects.create(
+        phone=phone,
+        debtor_id=phone.debtor_id,
+        from_status=phone.status,
+        to_status="valid",
+        at=at or timezone.now(),
+        by=by,
+        source=PhoneStatusChange.Source.RESTORED,
+        reason=reason[:500],
+    )
+    type(phone).objects.filter(pk=phone.pk).update(status="valid")
+    phone.status = "valid"
+    return phone

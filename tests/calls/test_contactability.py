@@ -76,3 +76,87 @@ def test_the_desk_shows_each_numbers_best_time(client, carla, history):
     with time_machine.travel(NIGHT + timedelta(hours=9), tick=False):
         page = client.get(reverse("debtors:detail", args=[history.pk])).content.decode()
     assert "Mejor hora: martes 18:00–19:00 (contactado 2 de 3)" in page
+
+
+# --- Demotion after N failed attempts, restoring with a reason -----------------------------------
+
+
+@pytest.fixture
+def forgiving(portfolio):
+    from calls.models import PortfolioContactSettings
+
+    return PortfolioContactSettings.objects.create(portfolio=portfolio, demote_number_after=2)
+
+
+def _log(debtor, collector, outcome, at):
+    from calls.services import call_log
+
+    with time_machine.travel(at, tick=False):
+        return call_log(debtor=debtor, collector=collector, phone=debtor.phones.get(), outcome=outcome)
+
+
+WEDNESDAY = datetime(2026, 11, 18, 10, 0, tzinfo=LIMA)
+
+
+def test_a_number_is_demoted_after_the_portfolios_number_of_failures(diego, carla, forgiving):
+    from calls.models import PhoneStatusChange
+
+    _log(diego, carla, "wrong_number", WEDNESDAY)
+    assert diego.phones.get().status == "unknown"  # one slip of the hand is forgiven
+    _log(diego, carla, "no_answer", WEDNESDAY + timedelta(hours=1))
+    second = _log(diego, carla, "wrong_number", WEDNESDAY + timedelta(hours=2))
+
+    assert diego.phones.get().status == "wrong_number"
+    change = PhoneStatusChange.objects.get()
+    assert (change.from_status, change.to_status, change.source, change.call, change.by) == (
+        "unknown",
+        "wrong_number",
+        "calls",
+        second.call,
+        carla,
+    )
+
+
+def test_reaching_someone_starts_the_count_again(diego, carla, forgiving):
+    _log(diego, carla, "disconnected", WEDNESDAY)
+    factories.make_call(
+        debtor=diego,
+        collector=carla,
+        phone=diego.phones.get(),
+        outcome="third_party",
+        started_at=WEDNESDAY + timedelta(hours=1),
+    )
+    _log(diego, carla, "disconnected", WEDNESDAY + timedelta(hours=2))
+    assert diego.phones.get().status == "unknown"
+
+
+def test_by_default_one_failure_demotes_as_before(diego, carla):
+    _log(diego, carla, "disconnected", WEDNESDAY)
+    assert diego.phones.get().status == "disconnected"
+
+
+def test_a_demoted_number_is_restored_with_a_reason(client, diego, carla, carlos):
+    from calls.models import PhoneStatusChange
+
+    _log(diego, carla, "wrong_number", WEDNESDAY)
+    phone = diego.phones.get()
+    url = reverse("calls:phone_restore", args=[diego.pk, phone.pk])
+    client.force_login(carla)
+    page = client.get(reverse("debtors:detail", args=[diego.pk])).content.decode()
+    assert f'action="{url}"' in page
+
+    refused = client.post(url, {"reason": "  "}, follow=True)
+    assert "Diga por qué se restablece el número." in refused.content.decode()
+    assert diego.phones.get().status == "wrong_number"
+    restored = client.post(url, {"reason": "El deudor confirmó que es su número"}, follow=True)
+    assert "+51 987 654 321 vuelve a estar en uso." in restored.content.decode()
+    assert diego.phones.get().status == "valid"
+    change = PhoneStatusChange.objects.get(source="restored")
+    assert (change.from_status, change.to_status, change.by, change.reason) == (
+        "wrong_number",
+        "valid",
+        carla,
+        "El deudor confirmó que es su número",
+    )
+    client.force_login(carlos)  # not his debtor
+    assert client.post(url, {"reason": "x"}).status_code == 404
