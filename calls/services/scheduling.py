@@ -13,7 +13,8 @@ from django.utils import timezone
 from calls.models import Call, CallOutcome, FollowUp
 from calls.policy import HOLD_FIELDS, next_lawful_moments
 from calls.services.common import USABLE_PHONE_STATUSES, day_start
-from collections_crm.lib.timezones import debtor_zone
+from calls.services.contactability import best_windows
+from collections_crm.lib.timezones import debtor_zone, zone_for
 
 SCHEDULER = "schedule_follow_ups"
 # Only recent events are scheduled: a promise broken a month ago needs a person, not a job.
@@ -23,6 +24,8 @@ RETRY_LOOKBACK = timedelta(days=1)
 # Attempts that did not reach the debtor and are tried again on the portfolio's cadence: no
 # contact, a third party who took no callback, a wrong or dead number (another number of the
 # debtor's is tried next; with none left there is no retry).
+# A retry waits for the number's best hour of the week if that hour comes within a day.
+AIM_WITHIN = timedelta(hours=24)
 RETRY_OUTCOMES = ("no_answer", "busy", "voicemail", "third_party", "wrong_number", "disconnected")
 
 
@@ -284,22 +287,25 @@ def _schedule_retries(now: datetime, result: ScheduleResult) -> None:
         .exclude(Exists(already))
         .exclude(Exists(open_work))
         .order_by()
-        .values_list("pk", "debtor_id", "started_at", "collector_id")
+        .values_list("pk", "debtor_id", "started_at", "collector_id", "phone_id")
     )
     if not attempts:
         return
-    debtors = _debtors_by_id({debtor_id for _pk, debtor_id, _at, _c in attempts})
+    debtors = _debtors_by_id({attempt[1] for attempt in attempts})
     rules = promise_rules_by_portfolio(debtor.portfolio_id for debtor in debtors.values())
     strategies = strategies_by_debtor(debtors)
+    windows = best_windows({attempt[4] for attempt in attempts if attempt[4]})
     requests = []
-    for _pk, debtor_id, started_at, _collector in attempts:
+    for _pk, debtor_id, started_at, _collector, phone_id in attempts:
         debtor = debtors[debtor_id]
-        # The cadence of the debtor's strategy, else the portfolio's.
+        # The cadence of the debtor's strategy, else the portfolio's; then the number's best hour
+        # of the week if it comes within a day.
         minutes = retry_after_minutes(rules[debtor.portfolio_id], strategies.get(debtor_id))
-        requests.append((debtor, max(now, started_at + timedelta(minutes=minutes))))
+        earliest = max(now, started_at + timedelta(minutes=minutes))
+        requests.append((debtor, _aimed_at(windows.get(phone_id), earliest, debtor.time_zone)))
     moments = next_lawful_moments(requests, "voice")
     rows = []
-    for (call_id, debtor_id, _started_at, collector_id), due_at in zip(attempts, moments):
+    for (call_id, debtor_id, _started_at, collector_id, _phone_id), due_at in zip(attempts, moments):
         if due_at is None:
             result.no_lawful_moment += 1
             continue
@@ -316,6 +322,20 @@ def _schedule_retries(now: datetime, result: ScheduleResult) -> None:
             )
         )
     result.retries += _insert_follow_ups(rows)
+
+
+def _aimed_at(window, earliest: datetime, time_zone: str) -> datetime:
+    """The start of the number's best hour of the week (calls.services.contactability) when it
+    comes within AIM_WITHIN of `earliest`, else `earliest`."""
+    if window is None:
+        return earliest
+    local = earliest.astimezone(zone_for(time_zone))
+    slot = (local + timedelta(days=(window.weekday - local.weekday()) % 7)).replace(
+        hour=window.hour, minute=0, second=0, microsecond=0
+    )
+    if slot < local:
+        slot += timedelta(days=7)
+    return slot if slot - local <= AIM_WITHIN else earliest
 
 
 def _retry_expected(call: Call, *, other_follow_up_open: bool, phone) -> int | None:
@@ -431,8 +451,9 @@ def follow_ups_schedule(*, now: datetime | None = None) -> ScheduleResult:
     2. The callbacks debtors asked for, at the agreed time or the next lawful one.
     3. Documents, consultations and other commitments, at the first lawful moment of their day.
     4. A retry after the latest attempt that did not reach the debtor, on the cadence of the
-       debtor's strategy (else the portfolio's), once the debtor has no other open follow-up (logging a call settles the
-       ones that were due) and still has a usable number.
+       debtor's strategy (else the portfolio's), aimed at the number's best hour of the week
+       when that comes within a day, once the debtor has no other open follow-up (logging a
+       call settles the ones that were due) and still has a usable number.
     5. Reminders before due dates, as the debtor's strategy says: a message where consented
        (unless the strategy calls first), otherwise a call.
     6. Preventive reminders of debts' own due dates (before, on, after), by message only.

@@ -160,3 +160,35 @@ def test_a_demoted_number_is_restored_with_a_reason(client, diego, carla, carlos
     )
     client.force_login(carlos)  # not his debtor
     assert client.post(url, {"reason": "x"}).status_code == 404
+
+
+# --- Retries aim at the number's best hour ---------------------------------------------------------
+
+
+def _best_at(phone, weekday, hour):
+    PhoneContactability.objects.create(
+        phone=phone, weekday=weekday, hour=hour, attempts=4, connects=3, right_party=3, counted_at=NIGHT
+    )
+
+
+@pytest.mark.parametrize(
+    "weekday,hour,expected",
+    [
+        (2, 18, datetime(2026, 11, 18, 18, 0, tzinfo=LIMA)),  # Wednesday 18:00, the same day
+        (3, 9, datetime(2026, 11, 19, 9, 0, tzinfo=LIMA)),  # Thursday 09:00, within a day
+        (4, 18, datetime(2026, 11, 18, 11, 0, tzinfo=LIMA)),  # Friday is too far: the cadence stands
+    ],
+)
+def test_a_retry_waits_for_the_numbers_best_hour_if_it_comes_within_a_day(diego, carla, weekday, hour, expected):
+    from calls.models import FollowUp
+    from calls.services import follow_ups_schedule
+    from promises.models import PromiseRules
+
+    PromiseRules.objects.create(portfolio=diego.portfolio, retry_after_minutes=60)
+    _best_at(diego.phones.get(), weekday, hour)
+    called = datetime(2026, 11, 18, 10, 0, tzinfo=LIMA)  # a Wednesday morning: no answer
+    factories.make_call(debtor=diego, collector=carla, phone=diego.phones.get(), outcome="no_answer", started_at=called)
+
+    follow_ups_schedule(now=called + timedelta(minutes=5))
+
+    assert FollowUp.objects.get(reason="retry").due_at == expected
