@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -67,14 +68,29 @@ def best_windows(phone_ids) -> dict[int, BestWindow]:
     """Each number's best (weekday, hour): the likeliest to reach the debtor (right-party
     contacts over attempts, smoothed so that one lucky call does not win over a steady slot),
     among slots where someone ever answered. Numbers with no such slot are left out."""
+    rows = PhoneContactability.objects.filter(phone_id__in=list(phone_ids), connects__gt=0)
+    return _best_by(rows.order_by("pk"), "phone_id")
+
+
+def best_windows_by_debtor(debtor_ids) -> dict[int, BestWindow]:
+    """Each debtor's best (weekday, hour) over their numbers still in use: where the calls the
+    strategies schedule (after a broken promise, before a due date) aim."""
+    rows = PhoneContactability.objects.filter(
+        phone__debtor_id__in=list(debtor_ids), phone__status__in=("unknown", "valid"), connects__gt=0
+    ).annotate(debtor_id=F("phone__debtor_id"))
+    return _best_by(rows.order_by("pk"), "debtor_id")
+
+
+def _best_by(rows, key: str) -> dict[int, BestWindow]:
     best: dict[int, tuple[float, BestWindow]] = {}
-    rows = PhoneContactability.objects.filter(phone_id__in=list(phone_ids), connects__gt=0).order_by("pk")
     for row in rows:
+        # Right-party contacts count whole, someone else answering half; +1/+2 smooths few calls.
         score = (row.right_party + 0.5 * (row.connects - row.right_party) + 1) / (row.attempts + 2)
         window = BestWindow(row.weekday, row.hour, row.attempts, row.connects, row.right_party)
-        if row.phone_id not in best or score > best[row.phone_id][0]:
-            best[row.phone_id] = (score, window)
-    return {phone_id: window for phone_id, (_score, window) in best.items()}
+        owner = getattr(row, key)
+        if owner not in best or score > best[owner][0]:
+            best[owner] = (score, window)
+    return {owner: window for owner, (_score, window) in best.items()}
 
 
 # Outcomes that say a number is not the debtor's, or no longer works.

@@ -13,7 +13,7 @@ from django.utils import timezone
 from calls.models import Call, CallOutcome, FollowUp
 from calls.policy import HOLD_FIELDS, next_lawful_moments
 from calls.services.common import USABLE_PHONE_STATUSES, day_start
-from calls.services.contactability import best_windows
+from calls.services.contactability import best_windows, best_windows_by_debtor
 from collections_crm.lib.timezones import debtor_zone, zone_for
 
 SCHEDULER = "schedule_follow_ups"
@@ -175,7 +175,14 @@ def _schedule_broken_promises(now: datetime, result: ScheduleResult) -> None:
         else now + timedelta(hours=message_first[promise_id].call_after_message_hours)
         for promise_id, _debtor_id in broken
     ]
-    moments = next_lawful_moments([(debtors[debtor_id], at) for (_pk, debtor_id), at in zip(broken, earliest)], "voice")
+    aims = best_windows_by_debtor(debtors)
+    moments = next_lawful_moments(
+        [
+            (debtors[debtor_id], _aimed_at(aims.get(debtor_id), at, debtors[debtor_id].time_zone))
+            for (_pk, debtor_id), at in zip(broken, earliest)
+        ],
+        "voice",
+    )
     rows = []
     for (promise_id, debtor_id), due_at in zip(broken, moments):
         if due_at is None:
@@ -416,7 +423,14 @@ def _schedule_reminders(now: datetime, result: ScheduleResult) -> None:
     )
     if not calls_needed:
         return
-    moments = next_lawful_moments([(promise.debtor, now) for promise in calls_needed], "voice")
+    aims = best_windows_by_debtor({promise.debtor_id for promise in calls_needed})
+    moments = next_lawful_moments(
+        [
+            (promise.debtor, _aimed_at(aims.get(promise.debtor_id), now, promise.debtor.time_zone))
+            for promise in calls_needed
+        ],
+        "voice",
+    )
     rows = []
     for promise, due_at in zip(calls_needed, moments):
         if due_at is None:
@@ -447,7 +461,8 @@ def follow_ups_schedule(*, now: datetime | None = None) -> ScheduleResult:
     """Put the right follow-up in the right queue at a lawful moment, never twice.
 
     1. A call for every promise broken in the last week that has none yet: at once, or after a
-       message where the debtor's strategy puts messages first and the debtor consented.
+       message where the debtor's strategy puts messages first and the debtor consented; at the
+       debtor's best hour of the week when it comes within a day (so do retries and reminder calls).
     2. The callbacks debtors asked for, at the agreed time or the next lawful one.
     3. Documents, consultations and other commitments, at the first lawful moment of their day.
     4. A retry after the latest attempt that did not reach the debtor, on the cadence of the

@@ -192,3 +192,23 @@ def test_a_retry_waits_for_the_numbers_best_hour_if_it_comes_within_a_day(diego,
     follow_ups_schedule(now=called + timedelta(minutes=5))
 
     assert FollowUp.objects.get(reason="retry").due_at == expected
+
+
+def test_the_call_after_a_broken_promise_aims_at_the_debtors_best_hour(diego, carla):
+    from calls.models import FollowUp
+    from calls.services import follow_ups_schedule
+    from promises.models import Promise
+
+    _best_at(diego.phones.get(), 2, 18)  # Wednesdays at six
+    wednesday = datetime(2026, 11, 18, 10, 0, tzinfo=LIMA)
+    factories.make_promise(
+        debtor=diego,
+        collector=carla,
+        due_date=datetime(2026, 11, 16).date(),
+        status=Promise.Status.BROKEN,
+        resolved_at=wednesday - timedelta(hours=1),
+    )
+
+    follow_ups_schedule(now=wednesday)
+
+    assert FollowUp.objects.get(reason="broken_promise").due_at == datetime(2026, 11, 18, 18, 0, tzinfo=LIMA)
