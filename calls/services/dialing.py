@@ -62,14 +62,6 @@ class DispositionResult:
     call: object = None
 
 
-def _number_from(phone: str, phone_code: str) -> str:
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if phone.strip().startswith("+"):
-        return f"+{digits}"
-    code = "".join(ch for ch in phone_code if ch.isdigit())
-    return f"+{code}{digits}" if code else f"+{digits}"
-
-
 @transaction.atomic
 def dialer_disposition_record(
     *,
@@ -98,7 +90,7 @@ def dialer_disposition_record(
     from calls.models import Call, DialerDisposition
     from collections_crm.users.models import User
     from debtors.models import Phone
-    from debtors.selectors import debtors_for_user
+    from debtors.selectors import debtors_for_user, numbers_for_lookup
 
     call_id = call_id.strip()[:64]
     if call_id:
@@ -114,7 +106,10 @@ def dialer_disposition_record(
     collector = User.objects.filter(**{agent_field: agent.strip()}, is_active=True).first() if agent.strip() else None
     if collector is None:
         return DispositionResult("unmatched")
-    holders = Phone.objects.filter(number=_number_from(phone, phone_code), debtor__in=debtors_for_user(collector))
+    given = phone.strip()
+    if phone_code.strip() and not given.startswith("+"):
+        given = f"+{phone_code.strip()}{given}"  # VICIdial sends the number without its country code
+    holders = Phone.objects.filter(number__in=numbers_for_lookup(given), debtor__in=debtors_for_user(collector))
     if debtor_id:
         holders = holders.filter(debtor_id=debtor_id)
     found = list(holders.select_related("debtor__portfolio")[:2])
