@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.html import format_html_join
@@ -25,6 +26,8 @@ from collections_crm.lib.admin_lists import BigTableAdmin, ReadOnlyAdminMixin, d
 @admin.register(Call)
 class CallAdmin(BigTableAdmin, admin.ModelAdmin):
     list_display = ("started_at", "debtor", "collector", "channel", "outcome", "stance", "commitment")
+    # A recording's address typed without a scheme is read as https (Django 6's default, said now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = (
         date_filter("started_at"),
         "channel",
