@@ -90,19 +90,14 @@ class SavedFilterInputSerializer(InputSerializer):
     conditions = ConditionsSerializer()
 
     def validate(self, data):
-        if not data["conditions"]:
-            raise serializers.ValidationError({"conditions": [_("Give at least one condition.")]})
-        return data
-
-
-class SavedFilterChangeSerializer(InputSerializer):
-    name = serializers.CharField(max_length=100, required=False)
-    conditions = ConditionsSerializer(required=False)  # replaces every condition
-
-    def validate(self, data):
         if "conditions" in data and not data["conditions"]:
             raise serializers.ValidationError({"conditions": [_("Give at least one condition.")]})
         return data
+
+
+class SavedFilterChangeSerializer(SavedFilterInputSerializer):
+    name = serializers.CharField(max_length=100, required=False)
+    conditions = ConditionsSerializer(required=False)  # replaces every condition
 
 
 def _saved(save) -> Response | SavedFilter:
