@@ -42,13 +42,17 @@ DETAIL_OWNERS = {
     "instalment_first_date": {Call.Commitment.INSTALMENTS},
     "instalment_frequency": {Call.Commitment.INSTALMENTS},
     "instalment_total": {Call.Commitment.INSTALMENTS},
+    "settlement_total": {Call.Commitment.SETTLEMENT},
+    "settlement_first_date": {Call.Commitment.SETTLEMENT},
+    "settlement_count": {Call.Commitment.SETTLEMENT},
+    "settlement_frequency": {Call.Commitment.SETTLEMENT},
     "callback_at": {Call.Commitment.CALLBACK},
     "follow_up_on": Call.DATED_COMMITMENTS,
     "no_commitment_reason": {Call.Commitment.NONE},
 }
 
 # Where an error of the service shows in the form; the rest are the same name.
-SERVICE_FIELD_TO_FORM = {"instalments": "instalment_count", "debt": None}
+SERVICE_FIELD_TO_FORM = {"instalments": "instalment_count", "settlement": "settlement_total", "debt": None}
 
 
 def iso_date_input():
@@ -190,6 +194,22 @@ class CallLogForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         help_text=_("Split evenly; the last instalment takes the cents."),
     )
+    settlement_total = forms.DecimalField(
+        label=_("Amount the debtor pays"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=_("Less than the balance: the rest is forgiven once every payment is made."),
+    )
+    settlement_first_date = forms.DateField(label=_("Payment date"), required=False, widget=iso_date_input())
+    settlement_count = forms.IntegerField(
+        label=_("Number of payments"), required=False, min_value=1, help_text=_("1: a single payment.")
+    )
+    settlement_frequency = forms.ChoiceField(
+        label=_("How often"), choices=FREQUENCY_CHOICES, required=False, widget=CachedSelect
+    )
     callback_at = DebtorLocalDateTimeField(label=_("Call back at (debtor's local time)"), required=False)
     follow_up_on = forms.DateField(
         label=_("Call the debtor again on"),
@@ -245,6 +265,9 @@ class CallLogForm(forms.Form):
             "instalment_first_date": first_payment,
             "instalment_frequency": "monthly",
             "instalment_total": balance,
+            "settlement_first_date": first_payment,
+            "settlement_count": 1,
+            "settlement_frequency": "monthly",
             "follow_up_on": today + timedelta(days=DEFAULT_DAYS_TO_FOLLOW_UP),
         }
 
@@ -282,6 +305,14 @@ class CallLogForm(forms.Form):
                 "frequency": data.get("instalment_frequency") or None,
                 "total": data.get("instalment_total"),
             }
+        settlement = None
+        if data.get("settlement_total") is not None or data.get("commitment") == Call.Commitment.SETTLEMENT:
+            settlement = {
+                "total": data.get("settlement_total"),
+                "first_date": data.get("settlement_first_date"),
+                "count": data.get("settlement_count") or 1,
+                "frequency": data.get("settlement_frequency") or None,
+            }
         return {
             "kind": data.get("kind") or "call",
             "phone": self.phones.get(data.get("phone")),
@@ -292,6 +323,7 @@ class CallLogForm(forms.Form):
             "promise_amount": data.get("promise_amount"),
             "promise_date": data.get("promise_date"),
             "instalments": instalments,
+            "settlement": settlement,
             "callback_at": data.get("callback_at"),
             "follow_up_on": data.get("follow_up_on"),
             "no_commitment_reason": data.get("no_commitment_reason") or "",

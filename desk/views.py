@@ -326,7 +326,7 @@ def _closing_summary(result) -> dict:
 
     call = result.call
     debtor = call.debtor
-    if result.arrangement is not None and call.commitment == call.Commitment.INSTALMENTS:
+    if result.arrangement is not None and call.commitment in (call.Commitment.INSTALMENTS, call.Commitment.SETTLEMENT):
         promises = list(result.arrangement.promises.order_by("instalment_number"))
     else:
         promises = [result.promise] if result.promise else []
@@ -336,6 +336,7 @@ def _closing_summary(result) -> dict:
     return {
         "promises": promises,
         "total": sum((promise.amount for promise in promises), start=0),
+        "discount": result.arrangement.discount_amount if call.commitment == call.Commitment.SETTLEMENT else 0,
         "currency": promises[0].currency if promises else "",
         "read_back": call.is_right_party and call.commitment != call.Commitment.NONE,
         "next_call": next_call,

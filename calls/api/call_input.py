@@ -70,11 +70,28 @@ class InstalmentsSerializer(InputSerializer):
         return attrs
 
 
+class SettlementSerializer(InputSerializer):
+    """A discounted settlement: `total` (less than the balance) in one payment on `first_date`, or
+    in `count` instalments from it; the rest of the balance is forgiven once every payment is kept."""
+
+    total = MoneyField(help_text=gettext_lazy("What the debtor pays; split evenly when `count` is above 1."))
+    first_date = IsoDateField(
+        validators=[from_today(10, too_early=gettext_lazy("The promised date is in the past for the debtor."))]
+    )
+    count = serializers.IntegerField(min_value=1, max_value=MAX_INSTALMENTS, required=False, default=1)
+    frequency = serializers.ChoiceField(
+        choices=INSTALMENT_FREQUENCIES,
+        required=False,
+        default="monthly",
+        help_text=gettext_lazy("When `count` is above 1."),
+    )
+
+
 # A sent message is logged by the outbox, never by hand.
 LOGGABLE_OUTCOMES = [(value, label) for value, label in Call.Outcome.choices if value not in SYSTEM_OUTCOMES]
 REACHED = (Call.Outcome.RIGHT_PARTY, Call.Outcome.THIRD_PARTY)
 NOT_REACHED = [value for value, _label in LOGGABLE_OUTCOMES if value not in REACHED]
-DETAILS = ["promise_amount", "promise_date", "instalments", "callback_at", "follow_up_on"]
+DETAILS = ["promise_amount", "promise_date", "instalments", "settlement", "callback_at", "follow_up_on"]
 
 
 def _blank_choices(choices):
@@ -120,6 +137,7 @@ def _call_rules() -> list[dict]:
     right_party_commitments = [
         _commitment(Call.Commitment.PROMISE, needs=["promise_amount", "promise_date"]),
         _commitment(Call.Commitment.INSTALMENTS, needs=["instalments"]),
+        _commitment(Call.Commitment.SETTLEMENT, needs=["settlement"]),
         CALLBACK,
         _commitment(
             [Call.Commitment.SEND_DOCUMENTS, Call.Commitment.RECEIVE_DOCUMENTS, Call.Commitment.CONSULT],
@@ -221,6 +239,7 @@ class CallInputSerializer(InputSerializer):
         validators=[from_today(10, too_early=gettext_lazy("The promised date is in the past for the debtor."))],
     )
     instalments = InstalmentsSerializer(required=False)
+    settlement = SettlementSerializer(required=False)
     callback_at = AwareDateTimeField(
         required=False,
         validators=[within_years(2, schema_earliest=1)],

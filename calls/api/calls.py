@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
@@ -14,6 +14,7 @@ from calls.api.common import ERRORS
 from calls.api.verdict import BlockedSerializer
 from calls.models import Call
 from calls.services import ContactBlocked, call_log
+from promises.services import NOT_A_SETTLEMENT
 from collections_crm.api.exceptions import ErrorSerializer
 from collections_crm.api.filters import ApiFilterSet, IdFilter, MomentFilter
 from collections_crm.api.serializers import ReadModelSerializer
@@ -69,7 +70,7 @@ class CallSerializer(ReadModelSerializer):
 class CallLoggedSerializer(CallSerializer):
     promise = serializers.IntegerField(allow_null=True, help_text=gettext_lazy("The promise made on the call."))
     arrangement = serializers.IntegerField(
-        allow_null=True, help_text=gettext_lazy("The instalment plan made on the call.")
+        allow_null=True, help_text=gettext_lazy("The instalment plan or settlement made on the call.")
     )
     promises = serializers.ListField(child=serializers.IntegerField())
     follow_up = serializers.IntegerField(
@@ -145,7 +146,11 @@ class CallListCreateApi(ListApiView):
             403: OpenApiResponse(
                 ErrorSerializer, description=gettext_lazy("A collector may not override the contact policy.")
             ),
-            409: BlockedSerializer,
+            409: PolymorphicProxySerializer(
+                component_name="CallConflict",
+                serializers=[BlockedSerializer, ErrorSerializer],
+                resource_type_field_name=None,
+            ),
             **ERRORS,
         },
     )
@@ -160,7 +165,8 @@ class CallListCreateApi(ListApiView):
         worked (`settled_follow_ups`): a conversation with the debtor those due by the end of
         the debtor's day, any other attempt those due when it was made.
         When the contact policy forbids the call the answer is 409 with the reasons and the
-        next lawful moment; a supervisor may log it anyway with `override_reason`.
+        next lawful moment; a supervisor may log it anyway with `override_reason`. A settlement
+        whose total leaves nothing of the balance to forgive is a 409 `not_a_settlement`.
         """
         data = CallInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -170,6 +176,7 @@ class CallListCreateApi(ListApiView):
         debt = get_object_or_404(Debt, pk=values["debt"], debtor=debtor) if "debt" in values else None
         override_reason = values.get("override_reason", "").strip()
         instalments = dict(values["instalments"]) if "instalments" in values else None
+        settlement = dict(values["settlement"]) if "settlement" in values else None
         try:
             result = call_log(
                 debtor=debtor,
@@ -186,6 +193,7 @@ class CallListCreateApi(ListApiView):
                 promise_amount=values.get("promise_amount"),
                 promise_date=values.get("promise_date"),
                 instalments=instalments,
+                settlement=settlement,
                 callback_at=values.get("callback_at"),
                 follow_up_on=values.get("follow_up_on"),
                 notes=values.get("notes", ""),
@@ -204,6 +212,13 @@ class CallListCreateApi(ListApiView):
             if any(item.code == "override_not_allowed" for item in getattr(error, "error_list", [])):
                 # Not bad input: a collector may not override the contact policy.
                 raise exceptions.PermissionDenied(error.messages[0], code="override_not_allowed") from None
+            settlement_errors = getattr(error, "error_dict", {}).get("settlement", [])
+            if any(item.code == NOT_A_SETTLEMENT for item in settlement_errors):
+                # Valid input, but the balance (which the caller may not know) leaves nothing to forgive.
+                return Response(
+                    {"detail": settlement_errors[0].messages[0], "code": NOT_A_SETTLEMENT},
+                    status=status.HTTP_409_CONFLICT,
+                )
             raise
         body = CallSerializer(result.call).data
         body["promise"] = result.promise.pk if result.promise is not None else None

@@ -101,6 +101,7 @@ class Call(models.Model):
         NONE_YET = "", _("Not applicable")
         PROMISE = "promise", _("Promise to pay")
         INSTALMENTS = "instalments", _("Instalment plan")
+        SETTLEMENT = "settlement", _("Settlement with discount")
         CALLBACK = "callback", _("Call back at an agreed time")
         SEND_DOCUMENTS = "send_documents", _("We send documents or information")
         RECEIVE_DOCUMENTS = "receive_documents", _("Debtor sends documents or information")

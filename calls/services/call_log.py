@@ -45,6 +45,7 @@ COMMITMENT_DETAILS = {
     "promise_amount": {Call.Commitment.PROMISE},
     "promise_date": {Call.Commitment.PROMISE},
     "instalments": {Call.Commitment.INSTALMENTS},
+    "settlement": {Call.Commitment.SETTLEMENT},
     "callback_at": {Call.Commitment.CALLBACK},
     "follow_up_on": Call.DATED_COMMITMENTS,
     "no_commitment_reason": {Call.Commitment.NONE},
@@ -133,6 +134,36 @@ def _instalment_schedule(instalments, *, local_today: date, errors: dict) -> lis
     return list(zip(dates, amounts))
 
 
+def _settlement_schedule(settlement, *, local_today: date, errors: dict) -> list[tuple[date, Decimal]] | None:
+    """The (date, amount) rows of a settlement given as {total, first_date, count=1, frequency}:
+    one payment, or `count` instalments splitting the total; the rest of the balance is forgiven."""
+    if not isinstance(settlement, dict):
+        settlement = {}
+    count = settlement.get("count") or 1
+    first_date = settlement.get("first_date")
+    if not _is_date(first_date) or settlement.get("total") in (None, ""):
+        errors["settlement"] = _("A settlement needs the amount the debtor will pay and the date of the payment.")
+        return None
+    if count == 1:
+        total = _money(settlement["total"], errors, "settlement", _("The total must be an amount above zero."))
+        if total is not None and first_date < local_today:
+            errors["settlement"] = _("The promised date is in the past for the debtor.")
+        elif total is not None and first_date > local_today + PLAN_HORIZON:
+            errors["settlement"] = _("The last instalment falls more than ten years ahead.")
+        return None if "settlement" in errors else [(first_date, total)]
+    plan = {
+        "count": count,
+        "first_date": first_date,
+        "frequency": settlement.get("frequency") or "monthly",
+        "total": settlement["total"],
+    }
+    plan_errors: dict[str, str] = {}
+    schedule = _instalment_schedule(plan, local_today=local_today, errors=plan_errors)
+    if plan_errors:
+        errors["settlement"] = plan_errors["instalments"]
+    return schedule
+
+
 def _call_log_errors(
     *, debtor, phone, outcome, stance, stance_reason, commitment, details: dict, notes: str, now: datetime, kind: str
 ) -> tuple[dict, list | None]:
@@ -179,7 +210,7 @@ def _call_log_errors(
             "A conversation with the debtor ends with a commitment: record it, or say why there was none."
         )
     elif outcome == CallOutcome.THIRD_PARTY and commitment and commitment not in THIRD_PARTY_COMMITMENTS:
-        if commitment in (Call.Commitment.PROMISE, Call.Commitment.INSTALMENTS):
+        if commitment in (Call.Commitment.PROMISE, Call.Commitment.INSTALMENTS, Call.Commitment.SETTLEMENT):
             errors["commitment"] = _("Only the debtor can promise to pay; a third party cannot promise for them.")
         else:
             errors["commitment"] = _("With a third party, only a callback or no commitment can be recorded.")
@@ -203,6 +234,8 @@ def _call_log_errors(
             errors["promise_date"] = _("The promised date is in the past for the debtor.")
     elif commitment == Call.Commitment.INSTALMENTS:
         schedule = _instalment_schedule(details["instalments"], local_today=local_today, errors=errors)
+    elif commitment == Call.Commitment.SETTLEMENT:
+        schedule = _settlement_schedule(details["settlement"], local_today=local_today, errors=errors)
     elif commitment == Call.Commitment.CALLBACK:
         callback_at = details["callback_at"]
         if not isinstance(callback_at, datetime) or timezone.is_naive(callback_at):
@@ -251,6 +284,7 @@ def call_log(
     promise_amount: Decimal | None = None,
     promise_date: date | None = None,
     instalments: dict | None = None,
+    settlement: dict | None = None,
     callback_at: datetime | None = None,
     follow_up_on: date | None = None,
     notes: str = "",
@@ -287,7 +321,7 @@ def call_log(
     from collections_crm.permissions import can_act_on_debtor
     from debtors.models import Phone
     from promises.models import ApprovalStatus
-    from promises.services import arrangement_propose, promise_propose
+    from promises.services import arrangement_propose, promise_propose, settlement_propose
 
     if not can_act_on_debtor(collector, debtor):
         raise Http404
@@ -305,6 +339,7 @@ def call_log(
         "promise_amount": promise_amount,
         "promise_date": promise_date,
         "instalments": instalments,
+        "settlement": settlement,
         "callback_at": callback_at,
         "follow_up_on": follow_up_on,
         "no_commitment_reason": no_commitment_reason,
@@ -378,6 +413,10 @@ def call_log(
         result.arrangement = result.promise.arrangement
     elif commitment == Call.Commitment.INSTALMENTS:
         result.arrangement = arrangement_propose(
+            debtor=debtor, collector=collector, schedule=schedule, debt=debt, call=call, created_by=collector, at=now
+        )
+    elif commitment == Call.Commitment.SETTLEMENT:
+        result.arrangement = settlement_propose(
             debtor=debtor, collector=collector, schedule=schedule, debt=debt, call=call, created_by=collector, at=now
         )
     elif commitment == Call.Commitment.CALLBACK:

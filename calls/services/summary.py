@@ -119,6 +119,16 @@ def _summary_next_call(call) -> datetime | None:
     return follow_up.due_at if follow_up is not None else None
 
 
+def _settlement_discount(promises) -> str:
+    """What a settlement made on the call forgives, written the debtor's way; empty otherwise."""
+    from collections_crm.templatetags.crm import money
+
+    arrangement = promises[0].arrangement if promises and promises[0].arrangement_id else None
+    if arrangement is None or arrangement.kind != "settlement":
+        return ""
+    return money(arrangement.discount_amount, arrangement.currency)
+
+
 def render_call_summary(*, call, channel: str, promises=None) -> tuple[str, str]:
     """Subject and text of the closing summary, in the debtor's language and on the debtor's
     clock (what was read back)."""
@@ -146,6 +156,7 @@ def render_call_summary(*, call, channel: str, promises=None) -> tuple[str, str]
             else "",
             "next_call": next_call,
             "channel": channel,
+            "discount": _settlement_discount(promises),
         }
         body = render_to_string("calls/summary_message.txt", context).strip()
         subject = render_to_string("calls/summary_message_subject.txt", context).strip() if channel == "email" else ""

@@ -7,11 +7,13 @@ from promises.services.approvals import (
     MAX_DISCOUNT,
     MAX_INSTALMENTS,
     MIN_SHARE,
+    NOT_A_SETTLEMENT,
     arrangement_approve,
     arrangement_limits_check,
     arrangement_propose,
     arrangement_reject,
     promise_propose,
+    settlement_propose,
 )
 from promises.services.commitments import (
     PENDING,
@@ -47,6 +49,7 @@ __all__ = [
     "MAX_DISCOUNT",
     "MAX_INSTALMENTS",
     "MIN_SHARE",
+    "NOT_A_SETTLEMENT",
     "PAYMENT_CLOCK_SKEW",
     "PENDING",
     "REMINDER_CHANNELS",
@@ -75,4 +78,5 @@ __all__ = [
     "reminder_messages_queue",
     "render_due_reminder",
     "render_reminder",
+    "settlement_propose",
 ]

@@ -183,6 +183,67 @@ def arrangement_propose(
     return arrangement_create(**arguments)
 
 
+NOT_A_SETTLEMENT = "not_a_settlement"
+
+
+@transaction.atomic
+def settlement_propose(
+    *,
+    debtor: Debtor,
+    collector,
+    schedule: list[tuple[date, Decimal]],
+    debt: Debt | None = None,
+    call=None,
+    created_by=None,
+    at: datetime | None = None,
+) -> Arrangement:
+    """A discounted settlement: the debtor pays `schedule` (one payment or a few) and the rest
+    of the balance (of the debt, or of all the debtor's debts) is forgiven once every payment
+    is kept. Judged against the maker's limits like any arrangement (the discount among them).
+
+    A total at or above the balance forgives nothing: that is a promise or a plan, and is
+    refused with the code `not_a_settlement` so that the caller can say so.
+    """
+    balance = _portfolio_terms_load(debtor, debt)
+    total = sum((Decimal(amount) for _due, amount in schedule), Decimal("0"))
+    if total >= balance:
+        raise ValidationError(
+            {
+                "settlement": ValidationError(
+                    _(
+                        "A settlement pays less than the balance of %(balance)s; for the whole balance make a promise or a plan."
+                    )
+                    % {"balance": balance.quantize(promise_rules.CENT)},
+                    code=NOT_A_SETTLEMENT,
+                )
+            }
+        )
+    discount = balance - total
+    arguments = dict(
+        debtor=debtor,
+        collector=collector,
+        schedule=schedule,
+        kind=Arrangement.Kind.SETTLEMENT,
+        debt=debt,
+        call=call,
+        discount_amount=discount,
+        created_by=created_by,
+        at=at,
+    )
+    breaches = arrangement_limits_check(
+        debtor=debtor,
+        by=created_by or collector,
+        schedule=schedule,
+        discount_amount=discount,
+        debt=debt,
+        at=at,
+        balance=balance,
+    )
+    if breaches:
+        return _arrangement_awaiting_approval(breaches, **arguments)
+    return arrangement_create(**arguments)
+
+
 def promise_propose(
     *,
     debtor: Debtor,
