@@ -14,7 +14,6 @@ from calls.api.common import ERRORS
 from calls.api.verdict import BlockedSerializer
 from calls.models import Call
 from calls.services import ContactBlocked, call_log
-from promises.services import NOT_A_SETTLEMENT
 from collections_crm.api.exceptions import ErrorSerializer
 from collections_crm.api.filters import ApiFilterSet, IdFilter, MomentFilter
 from collections_crm.api.serializers import ReadModelSerializer
@@ -22,6 +21,7 @@ from collections_crm.api.views import ListApiView
 from collections_crm.permissions import debtor_scope, scope_ordering
 from debtors.models import Debt, Phone
 from debtors.selectors import debtor_get_for_action
+from promises.services import NOT_A_SETTLEMENT
 
 
 class CallSerializer(ReadModelSerializer):
