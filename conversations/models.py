@@ -195,6 +195,7 @@ class MessageTemplate(models.Model):
         COLLECTOR = "collector", _("Collector's name")
         AMOUNT = "amount", _("Amount of the payment reminded")
         DUE_DATE = "due_date", _("Its due date")
+        LINK = "link", _("Link to the self-service page")
 
     name = models.CharField(_("name"), max_length=100)
     provider_name = models.CharField(

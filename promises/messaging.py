@@ -38,11 +38,17 @@ class Outgoing:
     template_name: str = ""
     template_params: tuple[str, ...] = ()
     language: str = ""
+    # (file name, bytes, content type) of each attachment: e-mail only.
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
 
 
 def _as_dict(message: Outgoing) -> dict:
     """The message as JSON for the development providers; template fields only when used."""
-    fields = {key: value for key, value in message.__dict__.items() if key not in ("template_params", "language")}
+    fields = {
+        key: value
+        for key, value in message.__dict__.items()
+        if key not in ("template_params", "language", "attachments")
+    }
     if not message.template_name:
         del fields["template_name"]
     else:
@@ -145,6 +151,8 @@ class EmailProvider(Provider):
             to=[message.recipient],
             headers={"X-Idempotency-Key": message.idempotency_key},
         )
+        for name, content, content_type in message.attachments:
+            email.attach(name, content, content_type)
         email.send(fail_silently=False)
         return f"email:{message.idempotency_key}"
 

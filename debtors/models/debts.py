@@ -122,10 +122,12 @@ class DebtSnapshot(models.Model):
 
 
 class BalanceChange(models.Model):
-    """A debt's balance as a creditor's file changed it: the old balance stays visible."""
+    """A debt's balance as a creditor's file (or a kept settlement) changed it: the old balance
+    stays visible."""
 
     class Source(models.TextChoices):
         IMPORT = "import", _("Portfolio file")
+        SETTLEMENT = "settlement", _("Rest forgiven by a kept settlement")
 
     debt = models.ForeignKey(Debt, verbose_name=_("debt"), on_delete=models.CASCADE, related_name="balance_changes")
     old_balance = models.DecimalField(_("old balance"), **MONEY)

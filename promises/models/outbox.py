@@ -38,6 +38,8 @@ class Message(models.Model):
         REPLY = "reply", _("Reply to the debtor")
         DUE_DATE = "due_date", _("Reminder of a debt's due date")
         CONSENT = "consent", _("Confirmation of a consent change")
+        DOCUMENT = "document", _("A document for the debtor")
+        SELF_SERVICE = "self_service", _("Link to the self-service page")
 
     debtor = models.ForeignKey(
         "debtors.Debtor", verbose_name=_("debtor"), on_delete=models.PROTECT, related_name="messages"
@@ -69,6 +71,9 @@ class Message(models.Model):
     # due_date, balance, collector), in the debtor's language: a system message sent by
     # WhatsApp when the debtor has not written for 24 hours goes as its purpose's template.
     placeholder_values = models.JSONField(_("placeholder values"), default=dict, blank=True)
+    # What an e-mail carries besides its text, as references an app above resolves into files
+    # ("document:<id>": a letter from the documents app).
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
     status_at = models.DateTimeField(_("status changed"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)

@@ -15,6 +15,7 @@ class Payment(models.Model):
         MANUAL = "manual", _("Recorded by hand")
         IMPORT = "import", _("Payment file")
         API = "api", _("API")
+        PAYMENT_LINK = "payment_link", _("Online payment link")
         DEMO = "demo", _("Demo data")
 
     debtor = models.ForeignKey(

@@ -21,6 +21,7 @@ from promises.models import (
     PromiseEvent,
 )
 from promises.services.commitments import PENDING, _close_pending, _promise_create, arrangement_create
+from promises.signals import arrangement_agreed
 
 # --- Arrangement limits and approval -----------------------------------------------------------
 # A collector agrees what the portfolio's ArrangementLimits allow; beyond them the agreement is
@@ -180,7 +181,7 @@ def arrangement_propose(
     )
     if breaches:
         return _arrangement_awaiting_approval(breaches, **arguments)
-    return arrangement_create(**arguments)
+    return _arrangement_agreed(arrangement_create(**arguments), by=created_by or collector, at=at)
 
 
 NOT_A_SETTLEMENT = "not_a_settlement"
@@ -241,7 +242,12 @@ def settlement_propose(
     )
     if breaches:
         return _arrangement_awaiting_approval(breaches, **arguments)
-    return arrangement_create(**arguments)
+    return _arrangement_agreed(arrangement_create(**arguments), by=created_by or collector, at=at)
+
+
+def _arrangement_agreed(arrangement: Arrangement, *, by, at: datetime | None) -> Arrangement:
+    arrangement_agreed.send(sender=Arrangement, arrangement=arrangement, by=by, at=at or timezone.now())
+    return arrangement
 
 
 def promise_propose(
@@ -316,6 +322,8 @@ def arrangement_approve(*, arrangement: Arrangement, by, at: datetime | None = N
     if not decided:
         raise ValidationError(_("This arrangement is not waiting for approval."), code="not_pending")
     arrangement.refresh_from_db()
+    if arrangement.status == Arrangement.Status.ACTIVE:
+        _arrangement_agreed(arrangement, by=by, at=at)
     return arrangement
 
 

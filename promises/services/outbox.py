@@ -65,6 +65,25 @@ def outbox_sent_listener_register(listener: Callable) -> None:
         _sent_listeners.append(listener)
 
 
+# Called with each e-mail's `attachments` references just before it is sent; each returns the
+# (file name, bytes, content type) of the references it knows (documents app).
+_attachment_loaders: list[Callable] = []
+
+
+def outbox_attachment_loader_register(loader: Callable) -> None:
+    if loader not in _attachment_loaders:
+        _attachment_loaders.append(loader)
+
+
+def _attachments(message: Message) -> tuple:
+    if not message.attachments or message.channel != "email":
+        return ()
+    files = []
+    for load in _attachment_loaders:
+        files.extend(load(message.attachments))
+    return tuple(files)
+
+
 def outbox_contact_register(contact: OutboxContact) -> None:
     """Called once at start-up by the calls app (CallsConfig.ready)."""
     global _contact
@@ -211,6 +230,7 @@ def _outgoing(message: Message) -> Outgoing:
         template_name=message.template_name,
         template_params=tuple(str(value) for value in message.template_params),
         language=message.language,
+        attachments=_attachments(message),
     )
 
 

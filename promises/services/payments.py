@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from collections_crm.permissions import debtor_scope
-from debtors.models import Debt, Debtor
+from debtors.models import BalanceChange, Debt, Debtor
 from debtors.services import debtor_queue_figures_refresh
 from promises.models import (
     Arrangement,
@@ -22,6 +22,7 @@ from promises.models import (
     PromiseEvent,
 )
 from promises.services.commitments import PENDING, _close_pending
+from promises.signals import arrangement_completed, debt_paid_off
 
 # Bank files stamp payments with their own clocks; a few minutes ahead is not "the future".
 PAYMENT_CLOCK_SKEW = timedelta(minutes=10)
@@ -132,7 +133,7 @@ def payment_record(
         by=recorded_by,
         note=reference,
     )
-    _complete_arrangements({promise.arrangement_id for promise in fully_paid if promise.arrangement_id})
+    completed = _complete_arrangements({promise.arrangement_id for promise in fully_paid if promise.arrangement_id})
 
     target = debt or next((a.promise.debt for a in allocations if a.promise.debt_id), None)
     if target is None:
@@ -142,17 +143,46 @@ def payment_record(
         Debt.objects.filter(pk=target.pk).update(
             balance=Greatest(F("balance") - amount, Decimal("0")), updated_at=at, import_hash=None
         )
-        debtor_queue_figures_refresh(debtor_ids=[target.debtor_id])
         if payment.debt_id is None:
             Payment.objects.filter(pk=payment.pk).update(debt=target)
+    forgiven = _settlements_forgive(completed, at=at)
+    if target is not None or forgiven:
+        debtor_queue_figures_refresh(debtor_ids=[debtor.pk])
+    if target is not None and target.pk not in forgiven:
+        if Debt.objects.filter(pk=target.pk, balance=0).exists():
+            debt_paid_off.send(sender=Debt, debt_id=target.pk, at=at)
+    if completed:
+        arrangement_completed.send(sender=Arrangement, arrangement_ids=completed, at=at)
     return PaymentResult(payment=payment, created=True, kept_promise_ids=kept)
 
 
-def _complete_arrangements(arrangement_ids) -> None:
-    """An active arrangement whose instalments are all kept is completed (one statement)."""
+def _complete_arrangements(arrangement_ids) -> list[int]:
+    """An active arrangement whose instalments are all kept is completed; returns those ids."""
     if not arrangement_ids:
-        return
+        return []
     not_kept = Promise.objects.filter(arrangement=OuterRef("pk")).exclude(status=Promise.Status.KEPT)
-    Arrangement.objects.filter(pk__in=list(arrangement_ids), status=Arrangement.Status.ACTIVE).exclude(
-        Exists(not_kept)
-    ).update(status=Arrangement.Status.COMPLETED)
+    completed = list(
+        Arrangement.objects.filter(pk__in=list(arrangement_ids), status=Arrangement.Status.ACTIVE)
+        .exclude(Exists(not_kept))
+        .values_list("pk", flat=True)
+    )
+    Arrangement.objects.filter(pk__in=completed).update(status=Arrangement.Status.COMPLETED)
+    return completed
+
+
+def _settlements_forgive(arrangement_ids: list[int], *, at: datetime) -> set[int]:
+    """A kept settlement settles what it covered: its debt (or every open debt of the debtor)
+    goes to zero, the forgiven rest kept as a balance change. Returns the debts settled."""
+    settled: set[int] = set()
+    for arrangement in Arrangement.objects.filter(pk__in=arrangement_ids, kind=Arrangement.Kind.SETTLEMENT):
+        debts = Debt.objects.filter(debtor_id=arrangement.debtor_id, recalled_on__isnull=True, balance__gt=0)
+        if arrangement.debt_id is not None:
+            debts = debts.filter(pk=arrangement.debt_id)
+        rows = list(debts.values_list("pk", "balance"))
+        BalanceChange.objects.bulk_create(
+            BalanceChange(debt_id=pk, old_balance=balance, new_balance=0, at=at, source=BalanceChange.Source.SETTLEMENT)
+            for pk, balance in rows
+        )
+        Debt.objects.filter(pk__in=[pk for pk, _balance in rows]).update(balance=0, updated_at=at, import_hash=None)
+        settled.update(pk for pk, _balance in rows)
+    return settled
