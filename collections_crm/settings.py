@@ -11,7 +11,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
-from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +60,8 @@ INSTALLED_APPS = [
     "promises",
     "scoring",
     "conversations",
+    "documents",
+    "selfservice",
     "supervision",
     "desk",
     "demo",
@@ -237,6 +238,20 @@ if "http" in (SMS_PROVIDER, WHATSAPP_PROVIDER) and not MESSAGING_HTTP_URL:
 # The address providers reach us at (https://crm.example.com): Twilio signs the URL it calls,
 # and our status callbacks are built from it. Webhooks: /hooks/messages/<provider>/.
 MESSAGING_WEBHOOK_BASE_URL = env_str("MESSAGING_WEBHOOK_BASE_URL", "")
+
+# --- The debtor's self-service page and payment links --------------------------------
+# Links sent to debtors start with this address (https://pagos.example.com); empty: the desk
+# user's own address. Payments: "stripe" (Checkout Sessions), "file" (development: a local
+# page pays at a click; never with DEBUG off) or "" (no online payment).
+SELF_SERVICE_BASE_URL = env_str("SELF_SERVICE_BASE_URL", "")
+PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "file" if DEBUG else "")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+STRIPE_API_KEY = env_str("STRIPE_API_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+if PAYMENT_PROVIDER not in ("", "file", "stripe") or (PAYMENT_PROVIDER == "file" and not DEBUG):
+    raise ImproperlyConfigured("PAYMENT_PROVIDER is 'stripe' or empty in production ('file' only with DEBUG=1).")
+if PAYMENT_PROVIDER == "stripe" and not (STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET):
+    raise ImproperlyConfigured("PAYMENT_PROVIDER is 'stripe': set STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET.")
 TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com")
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
@@ -424,71 +439,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Installs sharing one Redis keep apart by giving each its own queue name.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "celery" / "beat-schedule"))
-CELERY_BEAT_SCHEDULE = {
-    # Every minute: beat and a worker prove they are alive (shown on the admin home).
-    "heartbeat": {
-        "task": "collections_crm.tasks.heartbeat",
-        "schedule": float(env_int("HEARTBEAT_SECONDS", 60)),
-    },
-    # Every 5 minutes: judge promises whose grace ended (kept, partially kept, broken).
-    "flag-lapsed-promises": {
-        "task": "promises.tasks.flag_lapsed_promises",
-        "schedule": float(env_int("FLAG_LAPSED_SECONDS", 300)),
-    },
-    # Every 5 minutes: follow-ups for broken promises, callbacks, retries and reminders.
-    "schedule-follow-ups": {
-        "task": "calls.tasks.schedule_follow_ups",
-        "schedule": float(env_int("SCHEDULE_FOLLOW_UPS_SECONDS", 300)),
-    },
-    # Every minute: send the outbox messages that are due and lawful now.
-    "send-reminders": {
-        "task": "promises.tasks.send_reminders",
-        "schedule": float(env_int("SEND_REMINDERS_SECONDS", 60)),
-    },
-    # Every minute: delivery receipts that arrived while their message's send was being recorded.
-    "apply-pending-receipts": {
-        "task": "conversations.tasks.apply_pending_receipts",
-        "schedule": float(env_int("SEND_REMINDERS_SECONDS", 60)),
-    },
-    # Every minute: the dashboard rollups catch up with the promises and payments that changed.
-    "refresh-dashboard-rollups": {
-        "task": "promises.tasks.refresh_dashboard_rollups",
-        "schedule": float(env_int("DASHBOARD_ROLLUP_SECONDS", 60)),
-    },
-    # Every 10 minutes: open balances recounted by due day for portfolio health (one pass).
-    "refresh-balance-rollups": {
-        "task": "promises.tasks.refresh_balance_rollups",
-        "schedule": float(env_int("BALANCE_ROLLUP_SECONDS", 600)),
-    },
-    # Every 5 minutes: each portfolio's size, unassigned debtors and open balance (admin home).
-    "refresh-portfolio-figures": {
-        "task": "debtors.tasks.refresh_portfolio_figures",
-        "schedule": float(env_int("PORTFOLIO_FIGURES_SECONDS", 300)),
-    },
-    # Every 5 minutes: imports whose worker stopped, lost import messages, abandoned uploads.
-    "sweep-import-jobs": {
-        "task": "debtors.tasks.sweep_import_jobs",
-        "schedule": float(env_int("SWEEP_IMPORT_JOBS_SECONDS", 300)),
-    },
-    # Nightly at 05:00 UTC (around midnight in the Americas): each debt's arrears, for roll rates.
-    "snapshot-debt-aging": {
-        "task": "promises.tasks.snapshot_debt_aging",
-        "schedule": crontab(hour=5, minute=0),
-    },
-    # Nightly: how each number answers by weekday and hour (the desk's best window).
-    "refresh-contactability": {"task": "calls.tasks.refresh_contactability", "schedule": crontab(hour=5, minute=10)},
-    # Nightly: the queue's stored balances and arrears dates checked against the debts.
-    "repair-queue-figures": {
-        "task": "debtors.tasks.repair_queue_figures",
-        "schedule": crontab(hour=5, minute=20),
-    },
-    # Nightly, after the day's payments are in: each portfolio's model retrained and its
-    # debtors' payment scores and calibration rewritten.
-    "score-debtors": {
-        "task": "scoring.tasks.score_debtors",
-        "schedule": crontab(hour=5, minute=40),
-    },
-}
+# The periodic jobs and their periods (each settable from the environment).
+from collections_crm.beat import CELERY_BEAT_SCHEDULE  # noqa: E402, F401 (a setting)
 
 # --- Logging ---------------------------------------------------------------------------
 LOGGING = {

@@ -11,6 +11,7 @@ from debtors import urls as debtors_urls
 from desk import pop
 from desk import urls as desk_urls
 from promises import urls as promises_urls
+from selfservice import views as selfservice_views
 from supervision import urls as supervision_urls
 
 urlpatterns = [
@@ -27,6 +28,10 @@ urlpatterns = [
     path("promises/", include((promises_urls.urlpatterns + supervision_urls.urlpatterns, "promises"))),
     path("review/", include("calls.review_urls")),
     path("conversations/", include("conversations.urls")),
+    path("documents/", include("documents.urls")),
+    path("s/", include("selfservice.urls")),
+    path("pay/dev/<str:signed_id>/", selfservice_views.dev_pay, name="dev_pay"),
+    path("hooks/payments/<str:provider>/", selfservice_views.payment_webhook, name="payment_webhook"),
     # Providers post replies and delivery receipts here (Twilio, WhatsApp Cloud API).
     path("hooks/messages/<str:provider>/", messages_webhook, name="messages_webhook"),
     # A dialer opens the screen pop when a call connects, and reports each call's disposition.

@@ -5,6 +5,7 @@ import zoneinfo
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import get_language, gettext
@@ -24,10 +25,12 @@ from collections_crm.templatetags.crm import money
 from conversations.selectors import inbound_for_debtor
 from debtors import selectors
 from debtors.selectors import permission_history
+from desk.agreements import agreements_box
 from desk.replies import INBOUND_POLL_SECONDS, reply_box
 from promises.forms import PaymentForm
 from promises.selectors import promises_for_debtor, with_account_and_promise_figures
 from scoring.selectors import score_explained, treatment_explained
+from selfservice.selectors import self_service_history
 
 # Channels whose contacts the outbox and the webhooks record with a message entry of their own.
 MESSAGE_CHANNELS = ("sms", "whatsapp", "email")
@@ -57,8 +60,17 @@ def debtor_detail_context(request, debtor, *, call_form=None) -> dict:
     payments = list(debtor.payments.select_related("debt", "recorded_by"))
     messages = list(debtor.messages.all())
     inbound = list(inbound_for_debtor(debtor).select_related("attached_by"))
+    agreements = agreements_box(debtor)
     timeline = timeline_entries(
-        calls, promises, payments, messages, inbound=inbound, time_zone=debtor.time_zone, **permission_history(debtor)
+        calls,
+        promises,
+        payments,
+        messages,
+        inbound=inbound,
+        time_zone=debtor.time_zone,
+        documents=agreements["documents"],
+        self_service=self_service_history(debtor),
+        **permission_history(debtor),
     )
     days = selectors.days_past_due(debtor.oldest_unpaid_due, today)
     verdict = check_contact(debtor, "voice", timezone.now())
@@ -94,6 +106,7 @@ def debtor_detail_context(request, debtor, *, call_form=None) -> dict:
         "inbound_notice": {"debtor": debtor, "after": timezone.now().isoformat(), "poll_seconds": INBOUND_POLL_SECONDS},
         "letter_form": LetterForm(debtor=debtor, can_override=can_override),
         "click_to_call": dialer_name() != "tel",
+        "agreements": agreements,
         "active_nav": "debtors",
     }
 
@@ -142,7 +155,17 @@ def _bucket_label(days: int) -> str:
 
 
 def timeline_entries(
-    calls, promises, payments, messages, *, inbound=(), hold_changes=(), consent_changes=(), time_zone: str
+    calls,
+    promises,
+    payments,
+    messages,
+    *,
+    inbound=(),
+    hold_changes=(),
+    consent_changes=(),
+    documents=(),
+    self_service=(),
+    time_zone: str,
 ) -> list[dict]:
     """Calls, promise status changes, payments, messages sent and received, holds set or lifted
     and consents given or withdrawn, newest first, each with its text.
@@ -168,6 +191,8 @@ def timeline_entries(
     entries.extend({"kind": "payment", "at": payment.paid_at, "payment": payment} for payment in payments)
     entries.extend({"kind": "hold_change", "at": change.at, "change": change} for change in hold_changes)
     entries.extend({"kind": "consent_change", "at": change.at, "change": change} for change in consent_changes)
+    entries.extend({"kind": "document", "at": document.created_at, "document": document} for document in documents)
+    entries.extend({"kind": "self_service", "at": event.at, "event": event} for event in self_service)
     entries.sort(key=lambda entry: entry["at"], reverse=True)
     _TimelineText(time_zone).fill(entries)
     return entries
@@ -198,6 +223,8 @@ class _TimelineText:
             "payment": self.payment,
             "hold_change": self.hold_change,
             "consent_change": self.consent_change,
+            "document": self.document,
+            "self_service": self.self_service,
         }
         for entry in entries:
             at = entry["at"]
@@ -318,6 +345,26 @@ class _TimelineText:
             "tag_class": "ok" if change.granted else "warn",
             "muted": muted,
             "note": change.reason,
+        }
+
+    def document(self, entry) -> dict:
+        document = entry["document"]
+        return {
+            "title": f"{self.label(document, 'kind')} {document.reference}",
+            "muted": f"· {self.label(document, 'source')}"
+            + (f" · {self._person(document.created_by)}" if document.created_by_id else ""),
+            "href": reverse("documents:download", args=[document.pk]),
+            "link_text": gettext("PDF"),
+        }
+
+    def self_service(self, entry) -> dict:
+        event = entry["event"]
+        return {
+            "title": gettext("Self-service page"),
+            "text": f" · {self.label(event, 'kind')}",
+            "tag_class": "warn" if event.kind in ("identity_failed", "locked", "refused", "rate_limited") else "",
+            "muted": f"· {event.ip}" if event.ip else "",
+            "note": event.detail,
         }
 
 

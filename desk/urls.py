@@ -1,6 +1,6 @@
 from django.urls import path
 
-from desk import debtor_page, dialing, replies, views
+from desk import agreements, debtor_page, dialing, replies, views
 
 # The namespace keeps its name: templates, bookmarks and tools use calls:queue and its paths.
 app_name = "calls"
@@ -15,6 +15,12 @@ urlpatterns = [
     path("debtors/<int:debtor_pk>/reply/", replies.reply_send_view, name="reply"),
     path("debtors/<int:debtor_pk>/letter/", replies.letter_record_view, name="letter"),
     path("debtors/<int:debtor_pk>/messages/since/", replies.inbound_since_view, name="inbound_since"),
+    path("debtors/<int:debtor_pk>/self-service/", agreements.link_send_view, name="self_service_send"),
+    path(
+        "debtors/<int:debtor_pk>/self-service/<int:link_pk>/revoke/",
+        agreements.link_revoke_view,
+        name="self_service_revoke",
+    ),
     path("follow-ups/<int:follow_up_pk>/done/", views.follow_up_done_view, name="follow_up_done"),
     path("follow-ups/<int:follow_up_pk>/move/", views.follow_up_move_view, name="follow_up_move"),
 ]

@@ -355,6 +355,7 @@ def _with_timeline(request, html: str, debtor) -> HttpResponse:
     from debtors.selectors import permission_history
     from desk.debtor_page import timeline_entries
     from promises.selectors import promises_for_debtor
+    from selfservice.selectors import self_service_history
 
     timeline = timeline_entries(
         list(selectors.calls_for_debtor(debtor)),
@@ -363,6 +364,8 @@ def _with_timeline(request, html: str, debtor) -> HttpResponse:
         list(debtor.messages.all()),
         inbound=list(inbound_for_debtor(debtor).select_related("attached_by")),
         time_zone=debtor.time_zone,
+        documents=list(debtor.documents.select_related("created_by").order_by("-created_at", "-pk")[:30]),
+        self_service=self_service_history(debtor),
         **permission_history(debtor),
     )
     context = {"debtor": debtor, "timeline": timeline, "timeline_oob": True}

@@ -117,8 +117,8 @@ def test_a_200_entry_history_costs_the_same_queries_as_a_short_one(
     policy_cache_clear()
     # session + user, debtor, contact policy (3, cold), ledger, debts, promises, events, calls,
     # payments, messages sent, messages received, hold changes, consent changes, phones, their
-    # best windows, open follow-ups, follow-up changes
-    with django_assert_num_queries(20):
+    # best windows, open follow-ups, follow-up changes, documents, self-service links and events
+    with django_assert_num_queries(23):
         response = client.get(reverse("debtors:detail", args=[diego.pk]))
     assert response.content.decode().count('<li class="timeline-') >= entries
 

@@ -70,7 +70,7 @@ def test_a_total_at_or_above_the_balance_is_not_a_settlement(diego, carla, phone
     settlement = {"total": "1000", "first_date": date(2026, 11, 30)}
     with pytest.raises(Exception) as raised:
         log(diego, carla, phone, outcome="right_party", commitment="settlement", settlement=settlement)
-    assert "less than the balance" in errors_of(raised)["settlement"][0]
+    assert "paga menos que el saldo de 1000.00" in errors_of(raised)["settlement"][0]
     assert not Call.objects.exists() and not Arrangement.objects.exists()
 
 

@@ -8,7 +8,19 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("collections_crm", "debtors", "calls", "promises", "scoring", "conversations", "supervision", "desk", "demo")
+APPS = (
+    "collections_crm",
+    "debtors",
+    "calls",
+    "promises",
+    "scoring",
+    "conversations",
+    "documents",
+    "selfservice",
+    "supervision",
+    "desk",
+    "demo",
+)
 READ = re.compile(
     r"""env_(?:str|bool|int|list)\(\s*["']([A-Z][A-Z0-9_]*)["']"""
     r"""|os\.environ(?:\.get)?[(\[]\s*["']([A-Z][A-Z0-9_]*)["']"""

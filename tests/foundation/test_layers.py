@@ -19,6 +19,8 @@ APPS = (
     "calls",
     "scoring",
     "conversations",
+    "documents",
+    "selfservice",
     "supervision",
     "desk",
     "demo",

@@ -10,6 +10,8 @@ FOLDERS = (
     "calls",
     "scoring",
     "conversations",
+    "documents",
+    "selfservice",
     "supervision",
     "desk",
     "demo",

@@ -17,6 +17,8 @@ SOURCES = (
     "promises",
     "scoring",
     "conversations",
+    "documents",
+    "selfservice",
     "supervision",
     "desk",
     "demo",

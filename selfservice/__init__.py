@@ -1,0 +1,1 @@
+"""The debtor's self-service pages and payment links."""
