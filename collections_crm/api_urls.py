@@ -20,9 +20,11 @@ from debtors.api import (
     SavedFilterListCreateApi,
     ScreenPopApi,
 )
+from documents.api import DebtorDocumentListApi, DocumentPdfApi
 from promises.api import PaymentCreateApi, PromiseCancelApi, PromiseListCreateApi
 from promises.selectors import with_account_and_promise_figures
 from scoring.api import StrategyListApi, StrategyTestDetailApi, StrategyTestListApi
+from selfservice.api import SelfServiceLinkListCreateApi, SelfServiceLinkRevokeApi
 from supervision.api import EvidencePackApi
 
 register_converter(IdConverter, "id")
@@ -38,6 +40,18 @@ urlpatterns = [
     path("debtors/<id:debtor_id>/hold-changes/", HoldChangeListApi.as_view(), name="api-hold-change-list"),
     path("debtors/<id:debtor_id>/consent-changes/", ConsentChangeListApi.as_view(), name="api-consent-change-list"),
     path("debtors/<id:debtor_id>/evidence-pack/", EvidencePackApi.as_view(), name="api-evidence-pack"),
+    path("debtors/<id:debtor_id>/documents/", DebtorDocumentListApi.as_view(), name="api-document-list"),
+    path(
+        "debtors/<id:debtor_id>/self-service-links/",
+        SelfServiceLinkListCreateApi.as_view(),
+        name="api-self-service-link-list",
+    ),
+    path("documents/<id:document_id>/pdf/", DocumentPdfApi.as_view(), name="api-document-pdf"),
+    path(
+        "self-service-links/<id:link_id>/revoke/",
+        SelfServiceLinkRevokeApi.as_view(),
+        name="api-self-service-link-revoke",
+    ),
     path("debtors/<id:debtor_id>/contact-verdict/", ContactVerdictApi.as_view(), name="api-contact-verdict"),
     path("debts/", DebtListApi.as_view(), name="api-debt-list"),
     path("debts/<id:debt_id>/", DebtDetailApi.as_view(), name="api-debt-detail"),

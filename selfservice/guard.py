@@ -51,7 +51,7 @@ def answer_limited(request) -> bool:
 
 def _protect(response: HttpResponse) -> HttpResponse:
     add_never_cache_headers(response)
-    response["Referrer-Policy"] = "no-referrer"  # the token is in the address
+    response["Referrer-Policy"] = "same-origin"  # the token is in the address: never to another site
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

@@ -1,6 +1,7 @@
 """The debtor's own pages: the signed links that open them, what each portfolio lets a debtor
 agree alone, every request made through them, and the payment links they hand out."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -48,6 +49,9 @@ class SelfServiceLimits(models.Model):
     max_days_to_settle = models.PositiveSmallIntegerField(
         _("latest settlement payment, in days"), default=10, validators=[MinValueValidator(1), MaxValueValidator(60)]
     )
+    link_in_summary = models.BooleanField(
+        _("closing summaries carry a link to the debtor's page"), default=False, db_default=False
+    )
 
     class Meta:
         verbose_name = _("self-service limits")
@@ -62,6 +66,10 @@ class SelfServiceLimits(models.Model):
 
     def __str__(self) -> str:
         return str(self.portfolio)
+
+    @property
+    def link_duration(self):
+        return timedelta(days=self.link_days)
 
 
 class SelfServiceLink(models.Model):

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
@@ -16,6 +16,7 @@ from calls.models import Call
 from calls.services import ContactBlocked, call_log
 from collections_crm.api.exceptions import ErrorSerializer
 from collections_crm.api.filters import ApiFilterSet, IdFilter, MomentFilter
+from collections_crm.api.schema import ApiAutoSchema
 from collections_crm.api.serializers import ReadModelSerializer
 from collections_crm.api.views import ListApiView
 from collections_crm.permissions import debtor_scope, scope_ordering
@@ -119,10 +120,24 @@ class CallFilter(ApiFilterSet):
         fields = ["debtor", "collector", "outcome", "commitment", "channel", "started_after", "started_before"]
 
 
+class CallLogSchema(ApiAutoSchema):
+    """A 409 is the contact policy's refusal (Blocked: the error with the verdict) or a settlement
+    that forgives nothing (the plain error): anyOf, since a Blocked answer is an Error too."""
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        conflict = (operation or {}).get("responses", {}).get("409")
+        if conflict is not None:
+            content = conflict["content"]["application/json"]
+            content["schema"] = {"anyOf": [content["schema"], {"$ref": "#/components/schemas/Error"}]}
+        return operation
+
+
 class CallListCreateApi(ListApiView):
     queryset = Call.objects.none()  # for the schema; get_queryset scopes every request
     serializer_class = CallSerializer
     filterset_class = CallFilter
+    schema = CallLogSchema()
     ordering_fields = ["started_at", "created_at"]
     index_ordering = ("-started_at", "-pk")  # call_started_idx; see ApiPagination
 
@@ -146,10 +161,9 @@ class CallListCreateApi(ListApiView):
             403: OpenApiResponse(
                 ErrorSerializer, description=gettext_lazy("A collector may not override the contact policy.")
             ),
-            409: PolymorphicProxySerializer(
-                component_name="CallConflict",
-                serializers=[BlockedSerializer, ErrorSerializer],
-                resource_type_field_name=None,
+            409: OpenApiResponse(
+                BlockedSerializer,
+                description=gettext_lazy("The contact policy forbids the call, or the settlement forgives nothing."),
             ),
             **ERRORS,
         },

@@ -16,6 +16,7 @@ from debtors.models import Creditor, Portfolio
 from debtors.services import debtor_queue_figures_refresh
 from scoring.services import portfolio_score
 
+from .agreements import agreements_seed
 from .common import CHUNK_DEBTORS
 from .logins import COLLECTOR_USERNAMES, DEMO_LOGINS, demo_users_ensure
 from .markets import MARKETS, debtor_counts
@@ -75,6 +76,7 @@ def demo_seed(
         )
         report.portfolios_created += created
         report.portfolios_existing += not created
+        agreements_seed(creditor=creditor, portfolio=portfolio, country=market.country)
         own_transaction = not connection.in_atomic_block
         with transaction.atomic():
             lock_tables_for_seeding(connection, check_foreign_keys_now=own_transaction)

@@ -78,6 +78,12 @@ class Strategy(models.Model):
         help_text=_("Empty: the portfolio's promise rules. 0 sends none."),
     )
     first_offer = models.CharField(_("first offer"), max_length=12, choices=FirstOffer.choices, default=FirstOffer.FULL)
+    self_service_link = models.BooleanField(
+        _("messages carry a link to the debtor's page"),
+        default=False,
+        db_default=False,
+        help_text=_("Reminders and missed-payment notices end with a self-service link (the portfolio must offer it)."),
+    )
     max_discount_percent = models.DecimalField(
         _("discount up to (%)"),
         max_digits=5,

@@ -50,9 +50,11 @@ _contact: OutboxContact | None = None
 _preparers: list[Callable] = []
 
 
-def outbox_preparer_register(preparer: Callable) -> None:
+def outbox_preparer_register(preparer: Callable, *, first: bool = False) -> None:
+    """`first`: before the others (a preparer that changes the text runs before the one that
+    turns the text into a template)."""
     if preparer not in _preparers:
-        _preparers.append(preparer)
+        _preparers.insert(0, preparer) if first else _preparers.append(preparer)
 
 
 # Called with each message as it is marked sent, in the same transaction: delivery receipts

@@ -1,7 +1,7 @@
 """Self-service links: made for one debtor, sent through the outbox, revoked by staff."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -85,7 +85,7 @@ def link_send(
         debtor=debtor,
         created_by=by,
         created_at=at,
-        expires_at=at + timedelta(days=limits.link_days),
+        expires_at=at + limits.link_duration,
         channel=channel,
         document=document,
     )

@@ -136,17 +136,19 @@ def payment_notice_record(*, provider_name: str, body: bytes, headers, at: datet
     if payment_link.status == PaymentLink.Status.PAID:
         return NoticeResult(200, "repeated")
     promise = payment_link.promise
+    # Providers stamp whole seconds: a payment is never earlier than its page, nor in the future.
+    paid_at = min(max(notice.paid_at, payment_link.created_at), at or timezone.now())
     result = payment_record(
         debtor=payment_link.debtor,
         amount=notice.amount,
-        paid_at=min(notice.paid_at, at or timezone.now()),
+        paid_at=paid_at,
         reference=notice.reference,
         source=Payment.Source.PAYMENT_LINK,
         debt=promise.debt if promise is not None and promise.debt_id else None,
         at=at,
     )
     PaymentLink.objects.filter(pk=payment_link.pk).update(
-        status=PaymentLink.Status.PAID, paid_at=notice.paid_at, payment=result.payment
+        status=PaymentLink.Status.PAID, paid_at=paid_at, payment=result.payment
     )
     SelfServiceEvent.objects.create(
         link=payment_link.link,

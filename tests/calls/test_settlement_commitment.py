@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from calls.models import Call
 from promises.models import ApprovalStatus, Arrangement, ArrangementLimits, Promise
@@ -68,7 +69,7 @@ def test_a_discount_beyond_the_collectors_limit_waits_for_approval(diego, carla,
 
 def test_a_total_at_or_above_the_balance_is_not_a_settlement(diego, carla, phone):
     settlement = {"total": "1000", "first_date": date(2026, 11, 30)}
-    with pytest.raises(Exception) as raised:
+    with pytest.raises(Exception) as raised, translation.override("es"):
         log(diego, carla, phone, outcome="right_party", commitment="settlement", settlement=settlement)
     assert "paga menos que el saldo de 1000.00" in errors_of(raised)["settlement"][0]
     assert not Call.objects.exists() and not Arrangement.objects.exists()

@@ -35,7 +35,7 @@ def with_plan(client, sent_link):
 
 
 def start_payment(client, path, promise):
-    return client.post(path + f"pay/{promise.pk}/")
+    return client.get(path + f"pay/{promise.pk}/")
 
 
 def test_paying_an_instalment_opens_a_checkout_session_in_stripes_format(client, stripe, with_plan):

@@ -162,7 +162,7 @@ def test_the_pages_stay_out_of_caches_and_referrers(client, sent_link):
     _link, message = sent_link
     response = client.get(path_of(message))
     assert "no-store" in response["Cache-Control"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "noindex" in response["X-Robots-Tag"]
 
 
