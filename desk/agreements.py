@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from debtors.selectors import debtor_get_for_action
+from promises.models import Message
 from selfservice.models import SelfServiceLink
 from selfservice.services import LINK_CHANNELS, link_revoke, link_send
 
@@ -19,14 +20,8 @@ def agreements_box(debtor) -> dict:
     return {
         "documents": list(debtor.documents.select_related("created_by").order_by("-created_at", "-pk")[:30]),
         "links": list(debtor.self_service_links.select_related("created_by").order_by("-created_at", "-pk")[:5]),
-        "channels": [(channel, label) for channel, label in _channel_labels() if channel in LINK_CHANNELS],
+        "channels": [(channel, label) for channel, label in Message.Channel.choices if channel in LINK_CHANNELS],
     }
-
-
-def _channel_labels():
-    from promises.models import Message
-
-    return Message.Channel.choices
 
 
 def _back(debtor_pk: int):

@@ -107,7 +107,7 @@ def document_facts(
             "name": debtor.full_name,
             "national_id": debtor.national_id,
             "customer_code": debtor.external_id,
-            "address": getattr(debtor, "address", "") or "",
+            "address": "",  # no postal address is kept for debtors yet
         },
         "debts": [_debt_row(row) for row in covered],
         "balance": _amount(sum((row.balance for row in open_debts), Decimal("0"))),

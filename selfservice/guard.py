@@ -7,6 +7,7 @@ import functools
 import logging
 import time
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpResponse
@@ -27,9 +28,15 @@ REQUESTS_PER_MINUTE = 60
 ANSWERS_PER_QUARTER = 10
 
 
+def client_address(request) -> str:
+    """As the sign-in throttling reads it (django-axes: REMOTE_ADDR, or the proxy headers an
+    operator configured there), so one setting serves both."""
+    return get_client_ip_address(request) or ""
+
+
 def client_facts(request) -> dict:
     return {
-        "ip": request.META.get("REMOTE_ADDR") or None,
+        "ip": client_address(request) or None,
         "user_agent": request.META.get("HTTP_USER_AGENT", "")[:200],
         "path": request.path[:200],
     }
@@ -46,7 +53,7 @@ def _over_limit(name: str, key: str, limit: int, window: int) -> bool:
 
 
 def answer_limited(request) -> bool:
-    return _over_limit("answers", request.META.get("REMOTE_ADDR", ""), ANSWERS_PER_QUARTER, 15 * 60)
+    return _over_limit("answers", client_address(request), ANSWERS_PER_QUARTER, 15 * 60)
 
 
 def _protect(response: HttpResponse) -> HttpResponse:
@@ -97,7 +104,7 @@ def self_service_page(*, identity_required: bool = True):
             link = link_for_token(token)
             language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or (link.debtor.language if link else "es")
             with translation.override(language if language in ("es", "en") else "es"):
-                if _over_limit("requests", request.META.get("REMOTE_ADDR", ""), REQUESTS_PER_MINUTE, 60):
+                if _over_limit("requests", client_address(request), REQUESTS_PER_MINUTE, 60):
                     if link is not None:
                         log_event(request, link, SelfServiceEvent.Kind.RATE_LIMITED)
                     return _protect(render(request, "selfservice/refused.html", {"reason": "busy"}, status=429))
@@ -105,7 +112,7 @@ def self_service_page(*, identity_required: bool = True):
                     reason = "unreadable" if link is None else link.state()
                     log_event(request, link, SelfServiceEvent.Kind.REFUSED, reason)
                     if link is None:
-                        log.warning("self-service: unreadable link from %s", request.META.get("REMOTE_ADDR"))
+                        log.warning("self-service: unreadable link from %s", client_address(request))
                     return _protect(
                         render(
                             request, "selfservice/refused.html", {"reason": reason}, status=404 if link is None else 410

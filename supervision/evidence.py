@@ -1,6 +1,6 @@
 """The evidence pack of one debtor: a ZIP holding every record a regulator (Indecopi, SBS,
 Condusef, SIC, Banco de España) asks about, as CSV files straight from the database, the call
-recordings, a PDF summary, and a manifest with each file's SHA-256.
+recordings, the letters issued, a PDF summary, and a manifest with each file's SHA-256.
 
 The CSV files carry every stored column of their rows (ids, UTC moments in ISO 8601, the
 contact policy's verdict as JSON), so that the pack can be checked against the database row by
@@ -21,7 +21,10 @@ from calls.models import Call, CallRecording, PhoneStatusChange
 from collections_crm.lib.downloads import SafeCsvWriter
 from conversations.models import DeliveryEvent, InboundMessage
 from debtors.models import BalanceChange, ConsentChange, Debt, Debtor, HoldChange
+from documents.models import Document
+from documents.services import DocumentTampered, document_pdf
 from promises.models import Message, Payment, Promise, PromiseEvent
+from selfservice.models import PaymentLink, SelfServiceEvent, SelfServiceLink
 from supervision.evidence_summary import summary_pdf
 
 
@@ -44,6 +47,10 @@ def tables(debtor: Debtor) -> list[tuple[str, models.QuerySet]]:
         ("hold_changes.csv", HoldChange.objects.filter(debtor=debtor).order_by("at", "pk")),
         ("consent_changes.csv", ConsentChange.objects.filter(debtor=debtor).order_by("at", "pk")),
         ("phone_status_changes.csv", PhoneStatusChange.objects.filter(debtor=debtor).order_by("at", "pk")),
+        ("documents.csv", Document.objects.filter(debtor=debtor).order_by("created_at", "pk")),
+        ("self_service_links.csv", SelfServiceLink.objects.filter(debtor=debtor).order_by("created_at", "pk")),
+        ("self_service_events.csv", SelfServiceEvent.objects.filter(debtor=debtor).order_by("at", "pk")),
+        ("payment_links.csv", PaymentLink.objects.filter(debtor=debtor).order_by("created_at", "pk")),
     ]
 
 
@@ -81,6 +88,16 @@ def _csv(queryset) -> tuple[bytes, int]:
     return text.getvalue().encode("utf-8-sig"), rows  # with a BOM: Excel reads the accents right
 
 
+def _letters(debtor: Debtor) -> list[tuple[str, bytes, None]]:
+    letters = []
+    for document in Document.objects.filter(debtor=debtor).order_by("pk"):
+        try:
+            letters.append((f"documents/{document.file_name}", document_pdf(document), None))
+        except (DocumentTampered, FileNotFoundError, OSError):
+            continue  # listed in documents.csv with its SHA-256; the stored copy is gone or altered
+    return letters
+
+
 @dataclass
 class Pack:
     content: bytes
@@ -94,6 +111,7 @@ def evidence_pack_build(*, debtor: Debtor, by, at: datetime | None = None) -> Pa
     files: list[tuple[str, bytes, int | None]] = []
     debtor_row = {field.attname: cell(field, debtor) for field in columns(Debtor.objects.none())}
     files.append(("debtor.json", json.dumps(debtor_row, ensure_ascii=False, indent=2).encode(), 1))
+    letters = _letters(debtor)  # first: a letter rendered now has its SHA-256 in documents.csv
     counts = {}
     for name, queryset in tables(debtor):
         content, rows = _csv(queryset)
@@ -107,6 +125,7 @@ def evidence_pack_build(*, debtor: Debtor, by, at: datetime | None = None) -> Pa
                 )
         except (FileNotFoundError, OSError):
             continue  # listed in recordings.csv with its storage name; the file itself is gone
+    files.extend(letters)
     files.append(("summary.pdf", summary_pdf(debtor=debtor, counts=counts, by=by, at=at), None))
     manifest = {
         "debtor": debtor.pk,

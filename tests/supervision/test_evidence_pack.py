@@ -207,3 +207,20 @@ def test_the_debtor_page_offers_the_pack_to_supervisors_only(client, carla, sofi
     assert url in client.get(reverse("debtors:detail", args=[story.pk])).content.decode()
     client.force_login(carla)
     assert url not in client.get(reverse("debtors:detail", args=[story.pk])).content.decode()
+
+
+def test_the_pack_holds_the_letters_issued_and_the_self_service_log(client, sofia, story):
+    from documents.models import Document, DocumentKind
+    from documents.services import document_issue
+    from selfservice.models import SelfServiceEvent
+
+    statement = document_issue(kind=DocumentKind.STATEMENT, debtor=story, source=Document.Source.DESK, by=sofia)
+    SelfServiceEvent.objects.create(debtor=story, kind="refused", detail="expired", ip="203.0.113.9")
+    archive = zipfile.ZipFile(io.BytesIO(_pack(client, sofia, story).content))
+    pdf = archive.read(f"documents/{statement.reference}.pdf")
+    statement.refresh_from_db()
+    assert hashlib.sha256(pdf).hexdigest() == statement.sha256
+    documents = list(csv.DictReader(io.StringIO(archive.read("documents.csv").decode("utf-8-sig"))))
+    assert [(row["reference"], row["sha256"]) for row in documents] == [(statement.reference, statement.sha256)]
+    events = list(csv.DictReader(io.StringIO(archive.read("self_service_events.csv").decode("utf-8-sig"))))
+    assert [(row["kind"], row["ip"]) for row in events] == [("refused", "203.0.113.9")]
