@@ -108,11 +108,13 @@ def _act(request, link, name: str, form, action):
     if form.is_valid():
         try:
             notice = action(form.cleaned_data)
-        except ValidationError as error:
+        except ValidationError as error:  # the service logged the refusal
             form.add_error(None, error.messages[0])
         else:
             messages.success(request, notice)
             return redirect(_here(request, "#agreement"))
+    else:
+        log_event(request, link, Kind.ACTION_REFUSED, f"{name}: {form.errors.as_text()}")
     return render(request, "selfservice/account.html", _account_context(request, link, {name: form}), status=200)
 
 

@@ -56,6 +56,13 @@ def payment_link_start(
         .first()
     )
     if reusable is not None:
+        SelfServiceEvent.objects.create(
+            link=link,
+            debtor=debtor,
+            kind=SelfServiceEvent.Kind.PAYMENT_STARTED,
+            detail=f"{amount} {promise.currency} · {provider.name} {reusable.provider_id} (again)",
+            **request_facts,
+        )
         return reusable
     payment_link = PaymentLink.objects.create(
         debtor=debtor, promise=promise, link=link, amount=amount, currency=promise.currency, provider=provider.name

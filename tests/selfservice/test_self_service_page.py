@@ -170,3 +170,23 @@ def test_the_link_for_a_document_is_sent_by_whatsapp_only_with_consent(carla, cl
         link_send(debtor=ready_debtor, channel="whatsapp", by=carla, base_url="http://testserver/")
     assert "ningún número con consentimiento" in str(refused.value)
     assert not Message.objects.exists()
+
+
+def test_the_page_speaks_the_debtors_language_and_switches_on_request(client, sent_link, ready_debtor, settings):
+    _link, message = sent_link
+    path = path_of(message)
+    assert "Últimos 4 dígitos" in client.get(path).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    confirm(client, path)
+    html = client.get(path).content.decode()
+    assert "Your account with Banco Andino" in html and "1,000.00" in html
+
+
+def test_a_form_with_bad_input_is_refused_in_place_and_logged(client, sent_link, ready_debtor):
+    _link, message = sent_link
+    path = path_of(message)
+    confirm(client, path)
+    response = client.post(path + "promise/", {"due_date": "mañana"})
+    assert response.status_code == 200 and "Introduzca una fecha válida" in response.content.decode()
+    assert SelfServiceEvent.objects.filter(kind="action_refused", detail__startswith="promise").exists()
+    assert not Promise.objects.exists()
