@@ -239,6 +239,11 @@ if "http" in (SMS_PROVIDER, WHATSAPP_PROVIDER) and not MESSAGING_HTTP_URL:
 # and our status callbacks are built from it. Webhooks: /hooks/messages/<provider>/.
 MESSAGING_WEBHOOK_BASE_URL = env_str("MESSAGING_WEBHOOK_BASE_URL", "")
 
+# Letters are signed (PAdES) with this PKCS#12 file's certificate; empty: a self-signed one
+# the install makes once under VAR_DIR (integrity, not identity).
+DOCUMENT_SIGNING_P12 = env_str("DOCUMENT_SIGNING_P12", "")
+DOCUMENT_SIGNING_P12_PASSWORD = env_str("DOCUMENT_SIGNING_P12_PASSWORD", "")
+
 # --- The debtor's self-service page and payment links --------------------------------
 # Links sent to debtors start with this address (https://pagos.example.com); empty: the desk
 # user's own address. Payments: "stripe" (Checkout Sessions), "file" (development: a local

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils import translation
 
-from collections_crm.lib.timezones import debtor_local_today
+from collections_crm.lib.timezones import debtor_local_today, debtor_zone
 from debtors.models import Debt, Debtor
 from documents.models import DocumentKind, Letterhead
 from promises.models import Arrangement, Payment, Promise
@@ -57,8 +57,27 @@ def _debt_row(debt: Debt) -> dict:
     }
 
 
-def _arrangement_row(arrangement: Arrangement) -> dict:
-    promises = list(arrangement.promises.order_by("instalment_number", "pk"))
+def acceptance_of(arrangement: Arrangement, promises: list) -> dict:
+    """How the debtor accepted: as recorded on the arrangement (the self-service page), or the
+    call it was agreed on; times on the debtor's clock."""
+    debtor = arrangement.debtor
+    zone = debtor_zone(debtor)
+    if arrangement.acceptance:
+        return arrangement.acceptance
+    call = promises[0].call if promises and promises[0].call_id else None
+    if call is None:
+        return {}
+    collector = call.collector
+    return {
+        "how": "phone",
+        "at": call.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+        "zone": str(zone),
+        "collector": (collector.get_full_name() or collector.username) if collector else "",
+        "call": call.pk,
+    }
+
+
+def _arrangement_row(arrangement: Arrangement, promises: list) -> dict:
     approver = arrangement.approved_by if arrangement.approval_status == "approved" else None
     return {
         "number": arrangement.pk,
@@ -113,7 +132,9 @@ def document_facts(
         "balance": _amount(sum((row.balance for row in open_debts), Decimal("0"))),
     }
     if arrangement is not None:
-        facts["arrangement"] = _arrangement_row(arrangement)
+        promises = list(arrangement.promises.select_related("call__collector").order_by("instalment_number", "pk"))
+        facts["arrangement"] = _arrangement_row(arrangement, promises)
+        facts["acceptance"] = acceptance_of(arrangement, promises)
     if kind == DocumentKind.STATEMENT:
         with translation.override(language):
             payments = debtor.payments.order_by("paid_at", "pk")

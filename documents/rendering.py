@@ -274,10 +274,31 @@ def _signatures(facts: dict, styles, *, debtor_signs: bool) -> KeepTogether:
         columns.append(column(_("The debtor"), _or_dash(debtor.get("name")), national_id))
     table = Table([columns], colWidths=[85 * mm] * len(columns), hAlign="LEFT")
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-    accepted = _("Accepted by the debtor on %(date)s") % {"date": BLANK_DATE}
+    accepted = _acceptance(facts.get("acceptance") or {}) or _("Accepted by the debtor on %(date)s") % {
+        "date": BLANK_DATE
+    }
     return KeepTogether(
         [Spacer(1, 6 * mm), table, *([Spacer(1, 6 * mm), _p(accepted, styles.body)] if debtor_signs else [])]
     )
+
+
+def _acceptance(acceptance: dict) -> str:
+    """How the debtor accepted the agreement, when it is on record: on the self-service page after
+    confirming identity, or by telephone with a collector."""
+    moment = _text(acceptance.get("at"))
+    if not moment:
+        return ""
+    values = {"moment": moment, "zone": _or_dash(acceptance.get("zone"))}
+    if acceptance.get("how") == "self_service":
+        return _(
+            "Accepted electronically by the debtor on %(moment)s (%(zone)s) on the self-service page, after "
+            "confirming their identity, from the address %(address)s."
+        ) % {**values, "address": _or_dash(acceptance.get("address"))}
+    return _("Agreed by telephone on %(moment)s (%(zone)s) with %(collector)s, call no. %(call)s.") % {
+        **values,
+        "collector": _or_dash(acceptance.get("collector")),
+        "call": _or_dash(acceptance.get("call")),
+    }
 
 
 def _for_whatever_purposes(styles) -> Paragraph:

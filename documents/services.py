@@ -17,6 +17,7 @@ from debtors.models import Debt, Debtor
 from documents.facts import document_facts
 from documents.models import Document, DocumentKind
 from documents.rendering import render_pdf
+from documents.signing import pdf_sign
 from promises.models import Arrangement, Message
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def document_pdf(document: Document) -> bytes:
         with transaction.atomic():
             document = Document.objects.select_for_update().get(pk=document.pk)
             if not document.sha256:
-                content = render_pdf(document.facts)
+                content = _signed(render_pdf(document.facts), document)
                 document.pdf.save(document.file_name, ContentFile(content), save=False)
                 document.sha256 = hashlib.sha256(content).hexdigest()
                 document.size = len(content)
@@ -101,6 +102,17 @@ def document_pdf(document: Document) -> bytes:
     return content
 
 
+def _signed(content: bytes, document: Document) -> bytes:
+    creditor = document.facts.get("creditor") or {}
+    with translation.override(document.language):
+        reason = _("%(kind)s %(reference)s, issued by %(creditor)s") % {
+            "kind": document.get_kind_display(),
+            "reference": document.reference,
+            "creditor": creditor.get("legal_name") or creditor.get("name") or "",
+        }
+    return pdf_sign(content, reason=reason, location=document.facts.get("place") or "")
+
+
 def documents_render_pending(*, limit: int = 200) -> int:
     """Render the documents issued but not rendered yet (the worker does it soon after they are issued)."""
     count = 0
@@ -108,6 +120,15 @@ def documents_render_pending(*, limit: int = 200) -> int:
         document_pdf(document)
         count += 1
     return count
+
+
+def arrangement_acceptance_record(*, arrangement: Arrangement, acceptance: dict) -> None:
+    """How the debtor accepted `arrangement`, on the arrangement and on its convenio if that is
+    issued but not rendered yet (a rendered letter never changes)."""
+    Arrangement.objects.filter(pk=arrangement.pk).update(acceptance=acceptance)
+    arrangement.acceptance = acceptance
+    for document in Document.objects.filter(arrangement=arrangement, kind=DocumentKind.AGREEMENT, sha256=""):
+        Document.objects.filter(pk=document.pk, sha256="").update(facts={**document.facts, "acceptance": acceptance})
 
 
 def document_email_send(*, document: Document, by, at: datetime | None = None) -> Message:

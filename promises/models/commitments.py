@@ -75,6 +75,9 @@ class Arrangement(models.Model):
     )
     approved_at = models.DateTimeField(_("approved or rejected at"), null=True, blank=True)
     rejection_reason = models.CharField(_("why rejected"), max_length=500, blank=True)
+    # How the debtor accepted it when not on a logged call ({"how": "self_service", "at",
+    # "zone", "address"}): the convenio says so.
+    acceptance = models.JSONField(_("acceptance"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("arrangement")

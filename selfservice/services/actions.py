@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from calls.models import FollowUp
 from calls.policy import next_lawful_moments
-from collections_crm.lib.timezones import debtor_local_today
+from collections_crm.lib.timezones import debtor_local_today, debtor_zone
+from documents.services import arrangement_acceptance_record
 from promises.models import Arrangement, Promise
 from promises.rules import instalment_dates, split_evenly
 from promises.services import arrangement_propose, promise_propose, settlement_propose
@@ -115,6 +116,19 @@ def _maker(link: SelfServiceLink):
     return link.debtor.assigned_to or link.created_by
 
 
+def _accepted(link: SelfServiceLink, arrangement: Arrangement, request_facts: dict) -> None:
+    """The convenio says the debtor accepted on the page, after confirming identity, and from where."""
+    zone = debtor_zone(link.debtor)
+    acceptance = {
+        "how": "self_service",
+        "at": timezone.now().astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+        "zone": str(zone),
+        "address": request_facts.get("ip") or "",
+        "link": link.pk,
+    }
+    arrangement_acceptance_record(arrangement=arrangement, acceptance=acceptance)
+
+
 def _log(link, kind: str, detail: str, request_facts: dict) -> None:
     SelfServiceEvent.objects.create(
         link=link, debtor_id=link.debtor_id, kind=kind, detail=detail[:500], **request_facts
@@ -150,6 +164,7 @@ def plan_by_debtor(*, link: SelfServiceLink, count: int, first_date: date, reque
         arrangement = arrangement_propose(
             debtor=debtor, collector=_maker(link), schedule=schedule, created_by=link.created_by
         )
+        _accepted(link, arrangement, request_facts)
         detail = f"{count} × {schedule[0][1]} {offers.currency}"
         _log(link, SelfServiceEvent.Kind.PLAN_ACCEPTED, detail, request_facts)
     return arrangement
@@ -169,6 +184,7 @@ def settlement_by_debtor(*, link: SelfServiceLink, pay_on: date, request_facts: 
             schedule=[(pay_on, offers.settlement_amount)],
             created_by=link.created_by,
         )
+        _accepted(link, arrangement, request_facts)
         detail = f"{offers.settlement_amount} {offers.currency} {pay_on.isoformat()}"
         _log(link, SelfServiceEvent.Kind.SETTLEMENT_ACCEPTED, detail, request_facts)
     return arrangement

@@ -2,14 +2,17 @@
 accepted within the portfolio's limits, the convenio downloaded, a call asked for; every step
 on the debtor's timeline, and beyond the limits nothing is agreed."""
 
+import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
 from calls.models import FollowUp
 from documents.models import Document
+from documents.services import document_pdf
 from promises.models import Arrangement, Message, Promise
 from selfservice.models import SelfServiceEvent, SelfServiceLimits
 from tests.selfservice.conftest import NATIONAL_ID, WEDNESDAY, path_of
@@ -190,3 +193,19 @@ def test_a_form_with_bad_input_is_refused_in_place_and_logged(client, sent_link,
     assert response.status_code == 200 and "Introduzca una fecha válida" in response.content.decode()
     assert SelfServiceEvent.objects.filter(kind="action_refused", detail__startswith="promise").exists()
     assert not Promise.objects.exists()
+
+
+def test_a_convenio_accepted_on_the_page_says_so(client, sent_link, ready_debtor):
+    _link, message = sent_link
+    path = path_of(message)
+    client.post(path + "identity/", {"digits": NATIONAL_ID[-4:]})
+    client.post(path + "plan/", {"count": "3", "first_date": "2026-11-25"})
+    convenio = Document.objects.get(kind="agreement")
+    assert convenio.arrangement.acceptance["how"] == "self_service"
+    text = pdf_text(document_pdf(convenio))
+    assert "Aceptado electrónicamente por el deudor el 2026-11-18 10:00 (America/Lima)" in text
+    assert "127.0.0.1" in text
+
+
+def pdf_text(pdf: bytes) -> str:
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
