@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
@@ -118,7 +119,9 @@ def payment_notice_record(*, provider_name: str, body: bytes, headers, at: datet
     Unknown or unpaid events are answered 200 (the provider stops retrying them); a refused
     signature 400; an amount in another currency than the page's is not recorded (409).
     """
-    provider = provider_named(provider_name)
+    # Only the provider this install pays through may record payments (the development one
+    # never beside a real one).
+    provider = provider_named(provider_name) if provider_name == settings.PAYMENT_PROVIDER else None
     if provider is None:
         return NoticeResult(404, "unknown_provider")
     try:

@@ -163,3 +163,18 @@ def test_the_development_page_does_not_exist_in_production(client, with_plan, se
     settings.DEBUG = False
     assert client.post(page_url).status_code == 404
     assert not Payment.objects.exists()
+
+
+def test_only_the_installs_provider_may_record_payments(client, stripe, with_plan):
+    from django.utils import timezone
+
+    from selfservice.paylinks.providers import FileProvider
+
+    path, first = with_plan
+    start_payment(client, path, first)
+    # A development notice, correctly signed with the site's key, while Stripe is the provider.
+    body = FileProvider.notice("file-1", Decimal("333.33"), "PEN", timezone.now())
+    response = client.post("/hooks/payments/file/", body, content_type="text/plain")
+    assert response.status_code == 404
+    assert client.post("/hooks/payments/paypal/", b"{}", content_type="application/json").status_code == 404
+    assert not Payment.objects.exists()
