@@ -6,6 +6,7 @@ start without a real ``SECRET_KEY``. Every variable is listed in README.md
 (tests/foundation/test_environment_documented.py keeps the two in step).
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,6 +17,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from collections_crm.lib.env import env_bool, env_int, env_list, env_str
+
+# openpyxl parses with lxml when lxml is installed (pyHanko brings it); the import engine's
+# guards against hostile workbooks are written and tested for the standard library's parser.
+os.environ.update(OPENPYXL_LXML="False")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='message',
             name='attachments',
-            field=models.JSONField(blank=True, default=list, verbose_name='attachments'),
+            field=models.JSONField(blank=True, db_default=[], default=list, verbose_name='attachments'),
         ),
         migrations.AlterField(
             model_name='message',

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='arrangement',
             name='acceptance',
-            field=models.JSONField(blank=True, default=dict, verbose_name='acceptance'),
+            field=models.JSONField(blank=True, db_default={}, default=dict, verbose_name='acceptance'),
         ),
     ]

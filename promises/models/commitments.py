@@ -77,7 +77,7 @@ class Arrangement(models.Model):
     rejection_reason = models.CharField(_("why rejected"), max_length=500, blank=True)
     # How the debtor accepted it when not on a logged call ({"how": "self_service", "at",
     # "zone", "address"}): the convenio says so.
-    acceptance = models.JSONField(_("acceptance"), default=dict, blank=True)
+    acceptance = models.JSONField(_("acceptance"), default=dict, db_default={}, blank=True)
 
     class Meta:
         verbose_name = _("arrangement")

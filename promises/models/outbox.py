@@ -73,7 +73,7 @@ class Message(models.Model):
     placeholder_values = models.JSONField(_("placeholder values"), default=dict, blank=True)
     # What an e-mail carries besides its text, as references an app above resolves into files
     # ("document:<id>": a letter from the documents app).
-    attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    attachments = models.JSONField(_("attachments"), default=list, db_default=[], blank=True)
     status_at = models.DateTimeField(_("status changed"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)

@@ -132,7 +132,7 @@ def payment_notice_record(*, provider_name: str, body: bytes, headers, at: datet
     if notice is None:
         return NoticeResult(200, "ignored")
     payment_link = (
-        PaymentLink.objects.select_for_update()
+        PaymentLink.objects.select_for_update(of=("self",))
         .select_related("debtor__portfolio", "promise__debt", "link")
         .filter(provider=provider.name, provider_id=notice.provider_id)
         .first()
