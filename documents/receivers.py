@@ -2,18 +2,32 @@
 when a settlement is kept, the paid-in-full letter when a debt's balance reaches zero; and the
 files an e-mail of the outbox carries."""
 
+import logging
+
 from django.db import transaction
 
 from documents.models import Document, DocumentKind
 from documents.services import document_issue, document_pdf
 from promises.models import Arrangement
 
+log = logging.getLogger(__name__)
+
 
 def _render_after_commit(document: Document) -> None:
-    """The PDF is rendered by the worker once the transaction stands (not inside a call being logged)."""
+    """The PDF is rendered by the worker once the transaction stands (not inside a call being
+    logged). A broker that cannot be reached costs nothing to the caller: the beat job, or the
+    first read, renders the letter."""
+    from kombu.exceptions import OperationalError
+
     from documents.tasks import render_document
 
-    transaction.on_commit(lambda: render_document.delay(document.pk))
+    def queue():
+        try:
+            render_document.delay(document.pk)
+        except (OperationalError, OSError) as error:
+            log.warning("document %s left for the beat job: %s", document.pk, error)
+
+    transaction.on_commit(queue)
 
 
 def on_arrangement_agreed(sender, *, arrangement, by, at, **kwargs) -> None:

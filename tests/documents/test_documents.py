@@ -194,3 +194,26 @@ def test_the_debtor_page_lists_the_documents_and_the_timeline_links_them(client,
     html = client.get(reverse("debtors:detail", args=[diego.pk])).content.decode()
     download = reverse("documents:download", args=[convenio.pk])
     assert html.count(f'href="{download}"') == 2  # the documents box and the history
+
+
+def test_a_broker_out_of_reach_leaves_the_letter_for_later(
+    diego, carla, phone, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    from documents import tasks
+
+    def down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.render_document, "delay", down)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        arrangement = plan(diego, carla, phone).arrangement
+    assert callbacks  # the render was asked for, and its failure did not reach the call
+    convenio = Document.objects.get(arrangement=arrangement)
+    assert convenio.sha256 == ""
+    from documents.services import documents_render_pending
+
+    assert documents_render_pending() == 1
+    convenio.refresh_from_db()
+    assert len(convenio.sha256) == 64
