@@ -171,11 +171,17 @@ def _complete_arrangements(arrangement_ids) -> list[int]:
 
 
 def _settlements_forgive(arrangement_ids: list[int], *, at: datetime) -> set[int]:
-    """A kept settlement settles what it covered: its debt (or every open debt of the debtor)
-    goes to zero, the forgiven rest kept as a balance change. Returns the debts settled."""
+    """A kept settlement settles what it covered: its debt (or every debt the debtor had open
+    when it was agreed; one placed later is not part of the bargain) goes to zero, the forgiven
+    rest kept as a balance change. Returns the debts settled."""
     settled: set[int] = set()
     for arrangement in Arrangement.objects.filter(pk__in=arrangement_ids, kind=Arrangement.Kind.SETTLEMENT):
-        debts = Debt.objects.filter(debtor_id=arrangement.debtor_id, recalled_on__isnull=True, balance__gt=0)
+        debts = Debt.objects.filter(
+            debtor_id=arrangement.debtor_id,
+            recalled_on__isnull=True,
+            balance__gt=0,
+            created_at__lte=arrangement.created_at,
+        )
         if arrangement.debt_id is not None:
             debts = debts.filter(pk=arrangement.debt_id)
         rows = list(debts.values_list("pk", "balance"))

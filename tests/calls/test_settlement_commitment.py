@@ -163,3 +163,20 @@ def test_the_api_answers_409_when_nothing_is_left_to_forgive(client, carla, dieg
     assert response.status_code == 409
     assert response.json()["code"] == "not_a_settlement"
     assert not Call.objects.exists()
+
+
+def test_a_debt_placed_after_the_settlement_is_not_forgiven_with_it(diego, carla, phone, generous_limits, clock):
+    from datetime import timedelta
+
+    from tests import factories
+
+    settlement = {"total": "700", "first_date": date(2026, 11, 30)}
+    log(diego, carla, phone, outcome="right_party", commitment="settlement", settlement=settlement)
+    clock.shift(timedelta(days=2))
+    later = factories.make_debt(debtor=diego, balance=Decimal("450.00"), account_reference="NEW-1")
+    payment_record(
+        debtor=diego, amount=Decimal("700"), paid_at=WEDNESDAY + timedelta(days=1), reference="OP-1", source="bank"
+    )
+    later.refresh_from_db()
+    assert later.balance == Decimal("450.00")
+    assert diego.debts.exclude(pk=later.pk).get().balance == Decimal("0.00")
