@@ -8,10 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from collections_crm.api.exceptions import ErrorSerializer
+from collections_crm.api.renderers import PdfRenderer
 from collections_crm.api.serializers import InputSerializer, ReadModelSerializer
 from collections_crm.api.views import ApiView, ListApiView
 from collections_crm.permissions import can_view_debtor
@@ -81,17 +82,6 @@ class DebtorDocumentListApi(ListApiView):
         document_pdf(document)
         document.refresh_from_db()
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
-
-
-class PdfRenderer(BaseRenderer):
-    """Lets a client ask for application/pdf; errors still go out as JSON."""
-
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data if isinstance(data, bytes) else JSONRenderer().render(data)
 
 
 class DocumentPdfApi(ApiView):

@@ -15,7 +15,9 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
+from selfservice.forms import IdentityForm
 from selfservice.models import SelfServiceEvent, SelfServiceLink
+from selfservice.services.identity import attempts_left
 from selfservice.tokens import link_for_token
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,17 @@ def log_event(request, link: SelfServiceLink | None, kind: str, detail: str = ""
     )
 
 
+def identity_page(request, link: SelfServiceLink, form=None, status: int = 200):
+    """The question every page asks first: the last digits of the national id."""
+    log_event(request, link, SelfServiceEvent.Kind.OPENED)
+    context = {
+        "form": form or IdentityForm(),
+        "token": request.self_service_token,
+        "attempts_left": attempts_left(link),
+    }
+    return render(request, "selfservice/identity.html", context, status=status)
+
+
 def confirmed(request, link: SelfServiceLink) -> bool:
     """The session proved identity for this link, recently enough."""
     state = request.session.get(SESSION_KEY)
@@ -120,8 +133,6 @@ def self_service_page(*, identity_required: bool = True):
                     )
                 request.self_service_token = token
                 if identity_required and not confirmed(request, link):
-                    from selfservice.views import identity_page
-
                     return _protect(identity_page(request, link))
                 return _protect(view(request, link, *args, **kwargs))
 

@@ -20,7 +20,7 @@ from collections_crm.templatetags.crm import money
 from documents.models import Document
 from documents.views import pdf_response
 from selfservice import forms, guard, services
-from selfservice.guard import client_facts, log_event, self_service_page
+from selfservice.guard import client_facts, identity_page, log_event, self_service_page
 from selfservice.models import PaymentLink, SelfServiceEvent
 from selfservice.paylinks.providers import FileProvider, payments_available
 
@@ -29,13 +29,6 @@ Kind = SelfServiceEvent.Kind
 
 def _here(request, anchor: str = "") -> str:
     return reverse("selfservice:page", args=[request.self_service_token]) + anchor
-
-
-def identity_page(request, link, form=None, status: int = 200):
-    log_event(request, link, Kind.OPENED)
-    form = form or forms.IdentityForm()
-    context = {"form": form, "token": request.self_service_token, "attempts_left": services.attempts_left(link)}
-    return render(request, "selfservice/identity.html", context, status=status)
 
 
 @self_service_page(identity_required=False)

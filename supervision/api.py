@@ -5,22 +5,12 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 
 from collections_crm.api.exceptions import ErrorSerializer
+from collections_crm.api.renderers import ZipRenderer
 from collections_crm.api.views import ApiView
 from supervision.views.evidence import evidence_response, may_build_evidence
-
-
-class ZipRenderer(BaseRenderer):
-    """Lets a client ask for application/zip; errors still go out as JSON."""
-
-    media_type = "application/zip"
-    format = "zip"
-    charset = None
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data if isinstance(data, bytes) else JSONRenderer().render(data)
 
 
 class EvidencePackApi(ApiView):

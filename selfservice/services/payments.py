@@ -57,13 +57,7 @@ def payment_link_start(
         .first()
     )
     if reusable is not None:
-        SelfServiceEvent.objects.create(
-            link=link,
-            debtor=debtor,
-            kind=SelfServiceEvent.Kind.PAYMENT_STARTED,
-            detail=f"{amount} {promise.currency} · {provider.name} {reusable.provider_id} (again)",
-            **request_facts,
-        )
+        _started(link, reusable, request_facts, again=True)
         return reusable
     payment_link = PaymentLink.objects.create(
         debtor=debtor, promise=promise, link=link, amount=amount, currency=promise.currency, provider=provider.name
@@ -96,14 +90,19 @@ def payment_link_start(
         provider_id=page.provider_id, url=page.url, expires_at=page.expires_at
     )
     payment_link.provider_id, payment_link.url, payment_link.expires_at = page.provider_id, page.url, page.expires_at
+    _started(link, payment_link, request_facts)
+    return payment_link
+
+
+def _started(link: SelfServiceLink, payment_link: PaymentLink, request_facts: dict, *, again: bool = False) -> None:
+    detail = f"{payment_link.amount} {payment_link.currency} · {payment_link.provider} {payment_link.provider_id}"
     SelfServiceEvent.objects.create(
         link=link,
-        debtor=debtor,
+        debtor_id=link.debtor_id,
         kind=SelfServiceEvent.Kind.PAYMENT_STARTED,
-        detail=f"{amount} {promise.currency} · {provider.name} {page.provider_id}",
+        detail=detail + (" (again)" if again else ""),
         **request_facts,
     )
-    return payment_link
 
 
 @dataclass
